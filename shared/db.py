@@ -1,0 +1,97 @@
+"""Storage of one service: an async engine (SQLite file by default, PostgreSQL when
+DATABASE_URL says so) and the bookkeeping that makes projections apply each event once."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def async_url(url: str) -> str:
+    """Accept the URLs people write and name the async driver for them."""
+    parsed = make_url(url)
+    driver = {
+        "postgresql": "postgresql+asyncpg",
+        "postgres": "postgresql+asyncpg",
+        "postgresql+psycopg2": "postgresql+asyncpg",
+        "sqlite": "sqlite+aiosqlite",
+    }.get(parsed.drivername, parsed.drivername)
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def make_engine(url: str) -> AsyncEngine:
+    url = async_url(url)
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @sa_event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
+            # WAL lets the HTTP side read while the consumer writes.
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def create_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+
+
+class AppliedEvent(SQLModel, table=True):
+    """An event a projection has applied; written in the same transaction as its effect."""
+
+    __tablename__ = "applied_event"
+    projection: str = Field(primary_key=True, max_length=64)
+    position: str = Field(primary_key=True, max_length=40)
+
+
+class ProjectionCheckpoint(SQLModel, table=True):
+    """The last log position a projection applied, for progress and catching up."""
+
+    __tablename__ = "projection_checkpoint"
+    projection: str = Field(primary_key=True, max_length=64)
+    position: str = Field(max_length=40)
+    updated_at: datetime
+
+
+def position_key(position: str) -> tuple[int, int]:
+    milliseconds, sequence = position.split("-")
+    return int(milliseconds), int(sequence)
+
+
+async def claim_position(session: AsyncSession, projection: str, position: str) -> bool:
+    """Mark `position` applied by `projection` inside the caller's transaction.
+
+    False when it was applied before: the caller skips it, so a redelivered event never
+    doubles a row. A concurrent duplicate fails on the primary key at commit instead."""
+    if await session.get(AppliedEvent, (projection, position)) is not None:
+        return False
+    session.add(AppliedEvent(projection=projection, position=position))
+    checkpoint = await session.get(ProjectionCheckpoint, projection)
+    now = datetime.now(UTC)
+    if checkpoint is None:
+        session.add(ProjectionCheckpoint(projection=projection, position=position, updated_at=now))
+    elif position_key(position) > position_key(checkpoint.position):
+        checkpoint.position, checkpoint.updated_at = position, now
+    return True
+
+
+async def last_position(session: AsyncSession, projection: str) -> str | None:
+    checkpoint = await session.get(ProjectionCheckpoint, projection)
+    return checkpoint.position if checkpoint else None

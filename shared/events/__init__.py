@@ -1,0 +1,48 @@
+"""The event contracts: one envelope, the catalogue of DESIGN.md, and their canonical codec."""
+
+from shared.events.catalogue import (
+    Delivered,
+    DocumentFlagged,
+    DocumentRegistered,
+    FlagResolved,
+    HandoverAccepted,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    RecapCompiled,
+    ReturnReceived,
+    Returned,
+)
+from shared.events.codec import (
+    UnknownEventType,
+    decode,
+    decode_entry,
+    encode,
+    encode_for_log,
+    register_upcaster,
+)
+from shared.events.envelope import Actor, Envelope, EventData, new_event
+
+__all__ = [
+    "Actor",
+    "Delivered",
+    "DocumentFlagged",
+    "DocumentRegistered",
+    "Envelope",
+    "EventData",
+    "FlagResolved",
+    "HandoverAccepted",
+    "LetterDrafted",
+    "LetterRejected",
+    "LetterSigned",
+    "RecapCompiled",
+    "ReturnReceived",
+    "Returned",
+    "UnknownEventType",
+    "decode",
+    "decode_entry",
+    "encode",
+    "encode_for_log",
+    "new_event",
+    "register_upcaster",
+]

@@ -1,0 +1,87 @@
+"""Canonical encoding: the same event gives the same bytes, every time (the audit chain
+hashes them). Keys sorted, no insignificant white space, UTF-8, times in UTC with `Z`.
+
+Old events keep loading after their class changes: `register_upcaster` adds a step that
+turns data of one schema version into the next, and `decode` applies them in turn."""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+
+from shared.events import catalogue as _catalogue  # noqa: F401  (fills the registry)
+from shared.events.envelope import Envelope, EventData
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+_upcasters: dict[tuple[str, int], Upcaster] = {}
+
+# The field of a stream entry that holds the event; `type` sits beside it so that a reader
+# can filter without parsing JSON.
+EVENT_FIELD = b"event"
+TYPE_FIELD = b"type"
+
+
+class UnknownEventType(ValueError):
+    def __init__(self, type_name: object) -> None:
+        super().__init__(f"unknown event type {type_name!r}: not in the catalogue")
+        self.type_name = type_name
+
+
+def register_upcaster(type_name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register the step from `from_version` to `from_version + 1` of one event type."""
+
+    def register(step: Upcaster) -> Upcaster:
+        _upcasters[(type_name, from_version)] = step
+        return step
+
+    return register
+
+
+def _dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
+
+
+def encode(envelope: Envelope) -> bytes:
+    """The canonical bytes of a whole event, position included (what the audit chain hashes)."""
+    return _dumps(envelope.model_dump(mode="json"))
+
+
+def encode_for_log(envelope: Envelope) -> bytes:
+    """What a stream entry stores: the position is the entry's own id, so it is left out."""
+    return _dumps(envelope.model_dump(mode="json", exclude={"position"}))
+
+
+def _upcast(type_name: str, version: int, data: dict[str, Any], target: int) -> dict[str, Any]:
+    while version < target:
+        step = _upcasters.get((type_name, version))
+        if step is None:
+            raise ValueError(f"no upcaster for {type_name} from schema version {version}")
+        data = step(data)
+        version += 1
+    return data
+
+
+def decode(raw: bytes | str | Mapping[str, Any], position: str | None = None) -> Envelope:
+    """An event from its JSON; an unknown type is an `UnknownEventType` error."""
+    fields = dict(orjson.loads(raw) if isinstance(raw, bytes | str) else raw)
+    type_name = fields.get("type")
+    data_class = EventData.registry.get(type_name) if isinstance(type_name, str) else None
+    if data_class is None:
+        raise UnknownEventType(type_name)
+    version = int(fields.get("schema_version", 1))
+    data = _upcast(data_class.__name__, version, dict(fields.get("data") or {}),
+                   data_class.SCHEMA_VERSION)
+    fields["data"] = data_class.model_validate(data)
+    fields["schema_version"] = data_class.SCHEMA_VERSION
+    if position is not None:
+        fields["position"] = position
+    return Envelope.model_validate(fields)
+
+
+def decode_entry(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Envelope:
+    """An event from a stream entry (id, fields) as Redis returns it."""
+    position = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    raw = fields.get(EVENT_FIELD)
+    if raw is None:
+        raise ValueError(f"log entry {position} holds no event")
+    return decode(raw, position=position)

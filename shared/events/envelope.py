@@ -1,0 +1,88 @@
+"""The one envelope every event travels in, and the base of every event's data."""
+
+from datetime import UTC, datetime
+from typing import Annotated, ClassVar
+from uuid import UUID, uuid4
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializeAsAny
+
+from shared.vocabulary import Role
+
+
+class FrozenModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a time must carry its time zone")
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class EventData(FrozenModel):
+    """Base of every event's `data`. A subclass is one event type of the catalogue."""
+
+    SCHEMA_VERSION: ClassVar[int] = 1
+    registry: ClassVar[dict[str, type["EventData"]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        EventData.registry[cls.__name__] = cls
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__name__
+
+
+class Actor(FrozenModel):
+    """The digital initials (paraf): always taken from the caller's token."""
+
+    officer_id: str
+    name: str
+    role: Role
+
+
+class Envelope(FrozenModel):
+    event_id: UUID
+    type: str
+    stream_id: str
+    version: int = Field(ge=0, description="1-based within its stream; 0 until appended")
+    position: str | None = Field(default=None, description="its id in the global log")
+    occurred_at: UtcDatetime
+    office: str
+    actor: Actor
+    correlation_id: UUID
+    causation_id: UUID | None = None
+    schema_version: int
+    data: SerializeAsAny[EventData]
+
+
+def new_event(
+    data: EventData,
+    *,
+    stream_id: str,
+    actor: Actor,
+    office: str,
+    correlation_id: UUID | None = None,
+    causation_id: UUID | None = None,
+    event_id: UUID | None = None,
+    occurred_at: datetime | None = None,
+) -> Envelope:
+    """An event not yet appended: the log assigns its version and position."""
+    event_id = event_id or uuid4()
+    return Envelope(
+        event_id=event_id,
+        type=data.type_name(),
+        stream_id=stream_id,
+        version=0,
+        occurred_at=occurred_at or datetime.now(UTC),
+        office=office,
+        actor=actor,
+        correlation_id=correlation_id or event_id,
+        causation_id=causation_id,
+        schema_version=data.SCHEMA_VERSION,
+        data=data,
+    )

@@ -1,0 +1,102 @@
+"""The event log client: the one way events are written and read.
+
+Append is one server-side Lua step (EVALSHA; Redis 6.2 and 7 alike) that checks each
+stream's expected version, drops a command whose event ids were already appended, writes
+all of a command's events or none, and adds them to the office's global log in one total
+order. Each event is also kept in its aggregate's own stream under the same id, so loading
+an aggregate never scans the log."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+
+from redis.asyncio import Redis
+
+from shared.events import Envelope, decode_entry, encode_for_log
+from shared.keys import Keys
+
+_APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
+
+
+class ConcurrencyConflict(Exception):
+    """The stream moved on since the command read it: nothing was written."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(f"stream {stream_id} is at version {actual}, expected {expected}")
+        self.stream_id, self.expected, self.actual = stream_id, expected, actual
+
+
+class IdempotencyMismatch(Exception):
+    """Some, not all, of a command's event ids were appended before: a client bug."""
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """The events one command adds to one stream, and the version it expects that stream at."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[Envelope]
+
+
+class EventLog:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+        self._append = redis.register_script(_APPEND_SCRIPT)
+
+    async def append(
+        self, stream_id: str, events: Sequence[Envelope], expected_version: int
+    ) -> list[Envelope]:
+        """Append one command's events to one stream; they come back with version and position."""
+        return await self.append_all([Write(stream_id, expected_version, events)])
+
+    async def append_all(self, writes: Sequence[Write]) -> list[Envelope]:
+        """Append one command's events to several streams, all or nothing."""
+        stamped = [_stamp(write) for write in writes]
+        keys = [self.keys.log, self.keys.event_ids]
+        args: list[str | bytes | int] = [len(writes)]
+        for write, events in zip(writes, stamped, strict=True):
+            keys.append(self.keys.stream(write.stream_id))
+            args += [write.expected_version, len(events)]
+            for event in events:
+                args += [str(event.event_id), event.type, encode_for_log(event)]
+        reply = await self._append(keys=keys, args=args)
+        outcome, *rest = (part.decode() if isinstance(part, bytes) else part for part in reply)
+        if outcome == "conflict":
+            key, actual = rest
+            write = next(w for w in writes if self.keys.stream(w.stream_id) == key)
+            raise ConcurrencyConflict(write.stream_id, write.expected_version, int(actual))
+        if outcome == "mismatch":
+            raise IdempotencyMismatch("only some of this command's events were appended before")
+        flat = [event for events in stamped for event in events]
+        return [e.model_copy(update={"position": p}) for e, p in zip(flat, rest, strict=True)]
+
+    async def load(self, stream_id: str) -> list[Envelope]:
+        """Every event of one aggregate, oldest first."""
+        entries = await self.redis.xrange(self.keys.stream(stream_id))
+        return [decode_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def version(self, stream_id: str) -> int:
+        return int(await self.redis.xlen(self.keys.stream(stream_id)))
+
+    async def read(self, after: str = "0-0", limit: int = 1000) -> list[Envelope]:
+        """A page of the global log: up to `limit` events after position `after`."""
+        entries = await self.redis.xrange(self.keys.log, min=f"({after}", count=limit)
+        return [decode_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def read_raw(
+        self, after: str = "0-0", limit: int = 1000
+    ) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """A page of the global log as stored, for auditing what is actually there."""
+        return list(await self.redis.xrange(self.keys.log, min=f"({after}", count=limit))
+
+
+def _stamp(write: Write) -> list[Envelope]:
+    ids = [event.event_id for event in write.events]
+    if len(set(ids)) != len(ids):
+        raise ValueError("one command holds the same event id twice")
+    return [
+        event.model_copy(update={"version": write.expected_version + n, "stream_id": write.stream_id})
+        for n, event in enumerate(write.events, start=1)
+    ]

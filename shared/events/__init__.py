@@ -10,8 +10,8 @@ from shared.events.catalogue import (
     LetterRejected,
     LetterSigned,
     RecapCompiled,
-    ReturnReceived,
     Returned,
+    ReturnReceived,
 )
 from shared.events.codec import (
     UnknownEventType,

@@ -69,8 +69,9 @@ def decode(raw: bytes | str | Mapping[str, Any], position: str | None = None) ->
     if data_class is None:
         raise UnknownEventType(type_name)
     version = int(fields.get("schema_version", 1))
-    data = _upcast(data_class.__name__, version, dict(fields.get("data") or {}),
-                   data_class.SCHEMA_VERSION)
+    data = _upcast(
+        data_class.__name__, version, dict(fields.get("data") or {}), data_class.SCHEMA_VERSION
+    )
     fields["data"] = data_class.model_validate(data)
     fields["schema_version"] = data_class.SCHEMA_VERSION
     if position is not None:

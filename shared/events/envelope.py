@@ -1,7 +1,7 @@
 """The one envelope every event travels in, and the base of every event's data."""
 
 from datetime import UTC, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializeAsAny
@@ -28,8 +28,9 @@ class EventData(FrozenModel):
     SCHEMA_VERSION: ClassVar[int] = 1
     registry: ClassVar[dict[str, type["EventData"]]] = {}
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
         EventData.registry[cls.__name__] = cls
 
     @classmethod

@@ -1,0 +1,25 @@
+"""`jasa`: the command-line tool of an installation. Each group of commands lives in its
+own module and is registered here."""
+
+import typer
+
+from services.cli import tokens
+
+app = typer.Typer(
+    name="jasa",
+    help="Jasa Dukcapil: delivery of civil registry documents, kept as an event log.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _group() -> None:
+    """Jasa Dukcapil: delivery of civil registry documents, kept as an event log."""
+
+
+tokens.register(app)
+
+
+def main() -> None:
+    app()

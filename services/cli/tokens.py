@@ -1,0 +1,38 @@
+"""`jasa token ROLE --officer-id ID --name NAME`: print a token for an officer."""
+
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from shared.http.auth import issue_token, load_or_create_secret
+from shared.settings import CommonSettings
+from shared.vocabulary import Role
+
+
+def token(
+    role: Annotated[Role, typer.Argument(help="FO, KASUBBAG_UMUM, SEKRETARIS, COURIER or AUDITOR")],
+    officer_id: Annotated[str, typer.Option("--officer-id", help="the officer's id (NIP)")],
+    name: Annotated[str, typer.Option("--name", help="the officer's name, as on the card")],
+    office: Annotated[str | None, typer.Option(help="office code; default JASA_OFFICE")] = None,
+    hours: Annotated[float, typer.Option(help="how long the token is valid")] = 12.0,
+) -> None:
+    """Print a signed token for an officer (the secret comes from JASA_SECRET or the data dir)."""
+    settings = CommonSettings()
+    if not officer_id.strip() or not name.strip():
+        raise typer.BadParameter("officer id and name must not be empty")
+    secret = load_or_create_secret(settings)
+    typer.echo(
+        issue_token(
+            secret,
+            role=role,
+            officer_id=officer_id.strip(),
+            name=name.strip(),
+            office=office or settings.office,
+            ttl=timedelta(hours=hours),
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("token")(token)

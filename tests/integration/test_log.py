@@ -1,0 +1,146 @@
+import asyncio
+import uuid
+
+import pytest
+from redis.asyncio import Redis
+from redis.crc import key_slot
+
+from shared.keys import Keys
+from shared.log import ConcurrencyConflict, EventLog, IdempotencyMismatch, Write
+from tests.factories import flagged, registered
+
+
+async def test_an_appended_event_gets_its_version_and_position_and_loads_back(
+    event_log: EventLog,
+) -> None:
+    event = registered()
+    [stored] = await event_log.append(event.stream_id, [event], expected_version=0)
+    assert stored.version == 1 and stored.position
+    assert await event_log.load(event.stream_id) == [stored]
+    assert await event_log.read() == [stored]
+
+
+async def test_fifty_concurrent_appends_at_one_version_write_exactly_one(
+    redis_url: str, keys: Keys
+) -> None:
+    dossier_id = uuid.uuid4()
+    stream_id = f"dossier-{dossier_id}"
+    clients = [Redis.from_url(redis_url) for _ in range(10)]
+    logs = [EventLog(clients[n % 10], keys) for n in range(50)]
+
+    async def attempt(log: EventLog) -> str:
+        try:
+            await log.append(stream_id, [registered(dossier_id)], expected_version=0)
+            return "written"
+        except ConcurrencyConflict:
+            return "conflict"
+
+    outcomes = await asyncio.gather(*(attempt(log) for log in logs))
+    assert outcomes.count("written") == 1
+    assert outcomes.count("conflict") == 49
+    assert len(await logs[0].read()) == 1
+    assert await logs[0].version(stream_id) == 1
+    for client in clients:
+        await client.aclose()
+
+
+async def test_the_same_event_appended_twice_is_stored_once(event_log: EventLog) -> None:
+    event = registered()
+    first = await event_log.append(event.stream_id, [event], expected_version=0)
+    retry = await event_log.append(event.stream_id, [event], expected_version=0)
+    assert retry == first
+    assert len(await event_log.read()) == 1
+
+
+async def test_a_retry_after_success_is_not_a_conflict_even_though_the_stream_moved(
+    event_log: EventLog,
+) -> None:
+    event = registered()
+    await event_log.append(event.stream_id, [event], expected_version=0)
+    await event_log.append(event.stream_id, [flagged(event.data.dossier_id)], 1)  # type: ignore[attr-defined]
+    retry = await event_log.append(event.stream_id, [event], expected_version=0)
+    assert retry[0].version == 1
+    assert len(await event_log.read()) == 2
+
+
+async def test_a_command_retried_with_only_some_of_its_events_is_refused(
+    event_log: EventLog,
+) -> None:
+    event = registered()
+    await event_log.append(event.stream_id, [event], expected_version=0)
+    with pytest.raises(IdempotencyMismatch):
+        await event_log.append(
+            event.stream_id,
+            [event, flagged(event.data.dossier_id)],
+            expected_version=0,  # type: ignore[attr-defined]
+        )
+    assert len(await event_log.read()) == 1
+
+
+async def test_a_command_failing_in_the_middle_writes_none_of_its_events(
+    event_log: EventLog,
+) -> None:
+    taken = registered()
+    await event_log.append(taken.stream_id, [taken], expected_version=0)
+    first, third = registered(), registered()
+    writes = [
+        Write(first.stream_id, 0, [first]),
+        Write(taken.stream_id, 0, [flagged(taken.data.dossier_id)]),  # type: ignore[attr-defined]
+        Write(third.stream_id, 0, [third]),
+    ]
+    with pytest.raises(ConcurrencyConflict) as conflict:
+        await event_log.append_all(writes)
+    assert conflict.value.stream_id == taken.stream_id
+    assert conflict.value.actual == 1
+    assert [e.event_id for e in await event_log.read()] == [taken.event_id]
+    assert await event_log.load(first.stream_id) == []
+    assert await event_log.load(third.stream_id) == []
+
+
+async def test_one_command_can_write_several_streams_in_one_total_order(
+    event_log: EventLog,
+) -> None:
+    a, b = registered(), registered()
+    a2 = flagged(a.data.dossier_id)  # type: ignore[attr-defined]
+    stored = await event_log.append_all(
+        [Write(a.stream_id, 0, [a, a2]), Write(b.stream_id, 0, [b])]
+    )
+    assert [e.version for e in stored] == [1, 2, 1]
+    assert [e.event_id for e in await event_log.read()] == [a.event_id, a2.event_id, b.event_id]
+    assert [e.event_id for e in await event_log.load(a.stream_id)] == [a.event_id, a2.event_id]
+
+
+async def test_the_global_log_is_read_in_pages_from_a_position(event_log: EventLog) -> None:
+    for _ in range(25):
+        event = registered()
+        await event_log.append(event.stream_id, [event], expected_version=0)
+    pages, after = [], "0-0"
+    while page := await event_log.read(after=after, limit=10):
+        pages.append(page)
+        after = page[-1].position or after
+    assert [len(p) for p in pages] == [10, 10, 5]
+    positions = [e.position for p in pages for e in p]
+    assert positions == sorted(positions, key=lambda p: tuple(map(int, p.split("-"))))  # type: ignore[union-attr]
+
+
+async def test_loading_an_aggregate_reads_only_its_own_stream(
+    event_log: EventLog, redis: Redis, keys: Keys
+) -> None:
+    mine = registered()
+    await event_log.append(mine.stream_id, [mine], expected_version=0)
+    for _ in range(5):
+        other = registered()
+        await event_log.append(other.stream_id, [other], expected_version=0)
+    await redis.delete(keys.log)  # were the log scanned, the aggregate would now be empty
+    assert [e.event_id for e in await event_log.load(mine.stream_id)] == [mine.event_id]
+
+
+async def test_every_key_of_an_office_carries_its_hash_tag(
+    event_log: EventLog, redis: Redis, keys: Keys
+) -> None:
+    event = registered()
+    await event_log.append(event.stream_id, [event], expected_version=0)
+    written = [key.decode() async for key in redis.scan_iter(match=f"{keys.prefix}*")]
+    assert len(written) == 3
+    assert all("{1471}" in key for key in written)
+    assert len({key_slot(key.encode()) for key in written}) == 1

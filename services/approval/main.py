@@ -1,0 +1,17 @@
+"""Composition root of the approval service, for `uvicorn --factory`."""
+
+from fastapi import FastAPI
+
+from services.approval.config import ApprovalSettings
+from shared.service import ServiceSpec, create_service_app
+
+SPEC = ServiceSpec(
+    name="approval",
+    title="Jasa Dukcapil - approval (Kasubbag Umum, Sekretaris)",
+    description="Kasubbag Umum drafts cover letters, Sekretaris signs or rejects them.",
+    routers=[],
+)
+
+
+def create_app(settings: ApprovalSettings | None = None) -> FastAPI:
+    return create_service_app(SPEC, settings or ApprovalSettings())

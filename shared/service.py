@@ -50,6 +50,11 @@ class ServiceContext:
     def office(self) -> str:
         return self.settings.office
 
+    @property
+    def token_secrets(self) -> list[str]:
+        """The current secret first, then older ones still accepted during a rotation."""
+        return [self.secret, *self.settings.previous_secret_list()]
+
 
 def build_context(settings: ServiceSettings) -> ServiceContext:
     """Clients and engines are lazy: building them opens no connection."""

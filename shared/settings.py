@@ -26,11 +26,19 @@ class CommonSettings(BaseSettings):
         validation_alias="JASA_SECRET",
         description="token signing; unset: generated into the data dir on first run",
     )
+    previous_secrets: str = Field(
+        default="",
+        validation_alias="JASA_PREVIOUS_SECRETS",
+        description="comma-separated older secrets whose tokens are still accepted (rotation)",
+    )
     office: str = Field(default="1471", validation_alias="JASA_OFFICE")
     key_prefix: str = Field(
         default="", validation_alias="JASA_KEY_PREFIX", description="prefix of every Redis key"
     )
     env: str = Field(default="development", validation_alias="JASA_ENV")
+
+    def previous_secret_list(self) -> list[str]:
+        return [part.strip() for part in self.previous_secrets.split(",") if part.strip()]
 
     def require_redis_url(self) -> str:
         if not self.redis_url:

@@ -1,8 +1,14 @@
 """Tokens: JWTs signed with the installation's secret (HS256, pinned), claims `sub`,
 `name`, `role`, `office`, `exp`. The actor of every event comes from here, never from a
-request body."""
+request body.
 
+Rotation: every token names its key by `kid` (a digest of the secret, never the secret).
+A new secret is introduced as JASA_SECRET with the old one in JASA_PREVIOUS_SECRETS, so
+tokens signed with the old one stay valid until they expire; then the old one is dropped."""
+
+import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +22,16 @@ from shared.vocabulary import Role
 
 ALGORITHM = "HS256"
 DEFAULT_TTL = timedelta(hours=12)
+MIN_SECRET_LENGTH = 32
+EXAMPLE_SECRETS = {"change-me", "changeme", "secret", "example", "jasa", "CHANGE-ME-IN-PRODUCTION"}
+
+
+class InsecureSecret(RuntimeError):
+    """Production refuses to start with a generated, short or example secret."""
+
+
+def key_id(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +46,17 @@ class Officer:
 
 
 def load_or_create_secret(settings: CommonSettings) -> str:
-    """The signing secret: JASA_SECRET, else one generated into the data dir on first run."""
+    """The signing secret: JASA_SECRET, else one generated into the data dir on first run.
+    In production (JASA_ENV=production) only a given, strong, non-example secret is accepted."""
+    if settings.env == "production":
+        given = settings.secret.get_secret_value() if settings.secret else ""
+        if not given:
+            raise InsecureSecret("JASA_ENV=production needs JASA_SECRET; none was given")
+        if len(given) < MIN_SECRET_LENGTH or given in EXAMPLE_SECRETS or "example" in given:
+            raise InsecureSecret(
+                f"JASA_SECRET is an example or shorter than {MIN_SECRET_LENGTH} characters"
+            )
+        return given
     if settings.secret is not None:
         return settings.secret.get_secret_value()
     path = Path(settings.data_dir) / "secret"
@@ -61,14 +87,26 @@ def issue_token(
         "iat": now,
         "exp": now + ttl,
     }
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, secret, algorithm=ALGORITHM, headers={"kid": key_id(secret)})
 
 
-def verify_token(token: str, secret: str) -> Officer:
+def verify_token(token: str, secret: str | Sequence[str]) -> Officer:
+    """The officer a token names; `secret` may list the current and previous secrets."""
+    accepted = [secret] if isinstance(secret, str) else list(secret)
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as error:
+        raise Unauthorized(f"the token is not valid: {error}") from error
+    if header.get("alg") != ALGORITHM:
+        raise Unauthorized(f"the token must be signed with {ALGORITHM}, not {header.get('alg')}")
+    by_kid = {key_id(candidate): candidate for candidate in accepted}
+    signing_secret = by_kid.get(str(header.get("kid")))
+    if signing_secret is None:
+        raise Unauthorized("the token was signed with a key this installation does not accept")
     try:
         claims = jwt.decode(
             token,
-            secret,
+            signing_secret,
             algorithms=[ALGORITHM],
             options={"require": ["sub", "name", "role", "office", "exp"]},
         )

@@ -45,7 +45,7 @@ async def current_officer(
 ) -> Officer:
     if credentials is None:
         raise Unauthorized("no token: send `Authorization: Bearer <token>`")
-    officer = verify_token(credentials.credentials, context.secret)
+    officer = verify_token(credentials.credentials, context.token_secrets)
     if officer.office != context.office:
         raise Forbidden(f"this installation serves office {context.office}, not {officer.office}")
     return officer

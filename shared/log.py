@@ -70,8 +70,14 @@ class EventLog:
             raise ConcurrencyConflict(write.stream_id, write.expected_version, int(actual))
         if outcome == "mismatch":
             raise IdempotencyMismatch("only some of this command's events were appended before")
+        if outcome == "dup":  # appended before: answer with what the log holds
+            return [await self._at(position) for position in rest]
         flat = [event for events in stamped for event in events]
         return [e.model_copy(update={"position": p}) for e, p in zip(flat, rest, strict=True)]
+
+    async def _at(self, position: str) -> Envelope:
+        [(entry_id, fields)] = await self._xrange(self.keys.log, position, 1)
+        return decode_entry(entry_id, fields)
 
     async def load(self, stream_id: str) -> list[Envelope]:
         """Every event of one aggregate, oldest first."""

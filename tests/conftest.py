@@ -128,3 +128,48 @@ async def running(app):  # type: ignore[no-untyped-def]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+# --- PostgreSQL: a throwaway database per test, on the server POSTGRES_URL names ----------
+
+POSTGRES_ADMIN_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_answers() -> bool:
+    import asyncio
+
+    async def probe() -> bool:
+        import asyncpg
+
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=2)
+        await connection.close()
+        return True
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with contextlib.suppress(Exception), ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, probe()).result()
+    return False
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    return _postgres_answers()
+
+
+@pytest.fixture
+async def postgres_url(postgres_available: bool) -> AsyncIterator[str]:
+    """A fresh database on the PostgreSQL server, dropped afterwards."""
+    if not postgres_available:
+        pytest.skip(f"no PostgreSQL answers at {POSTGRES_ADMIN_URL} (set POSTGRES_URL)")
+    import asyncpg
+
+    name = f"jasa_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()

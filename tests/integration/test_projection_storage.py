@@ -16,7 +16,7 @@ class Tally(SQLModel, table=True):
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'projection.db'}"
     return str(request.getfixturevalue("postgres_url"))

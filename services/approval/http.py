@@ -16,6 +16,7 @@ from services.approval.paper import surat_pengantar
 from services.approval.projections import ApprovalLetter, utc
 from services.approval.queries import RecapStatus, RecapView
 from services.approval.text import Reason
+from shared.errors import Unprocessable
 from shared.events import Actor
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
@@ -27,6 +28,8 @@ Reader = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM, Role.SEKRETARIS
 Kasubbag = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM))]
 Sekretaris = Annotated[Officer, Depends(requires(Role.SEKRETARIS))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+SORT_KEY = re.compile(r"\d{16}-\d{10}")
 
 router = APIRouter(tags=["approval"])
 
@@ -142,6 +145,14 @@ class RecapOut(BaseModel):
         )
 
 
+def _after(cursor: str | None) -> str | None:
+    """The sort key a cursor of ours carries (a cursor is not something to forge)."""
+    after = decode_cursor(cursor)
+    if after is not None and not SORT_KEY.fullmatch(after):
+        raise Unprocessable.field("cursor", "not a cursor this service gave out")
+    return after
+
+
 def _officer(actor: Actor | None) -> OfficerOut | None:
     return OfficerOut(officer_id=actor.officer_id, name=actor.name) if actor else None
 
@@ -159,7 +170,7 @@ async def list_recaps(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[RecapOut]:
     """Recaps by letter status (AWAITING_LETTER: no letter, or every letter rejected)."""
-    views, after = await queries.recaps_page(session, status, decode_cursor(cursor), limit)
+    views, after = await queries.recaps_page(session, status, _after(cursor), limit)
     return Page(items=[RecapOut.of(v) for v in views], next=encode_cursor(after) if after else None)
 
 
@@ -178,7 +189,7 @@ async def list_letters(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[LetterOut]:
     """Letters in register order, optionally by status (AWAITING_SIGNATURE, SIGNED, REJECTED)."""
-    rows, after = await queries.letters_page(session, status, decode_cursor(cursor), limit)
+    rows, after = await queries.letters_page(session, status, _after(cursor), limit)
     return Page(
         items=[LetterOut.of_row(r) for r in rows], next=encode_cursor(after) if after else None
     )

@@ -5,6 +5,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 
 from shared.events import Envelope, RecapCompiled, new_event
@@ -29,7 +30,9 @@ CITIZENS = [
 
 
 def recap_compiled(
-    dossier_ids: list[uuid.UUID], document_type: DocumentType = DocumentType.KTP_EL
+    dossier_ids: list[uuid.UUID],
+    document_type: DocumentType = DocumentType.KTP_EL,
+    compiled_at: datetime | None = None,
 ) -> Envelope:
     recap_id = uuid.uuid4()
     return new_event(
@@ -39,10 +42,13 @@ def recap_compiled(
         stream_id=f"recap-{recap_id}",
         actor=FO,
         office="1471",
+        occurred_at=compiled_at,
     )
 
 
-async def compile_recap(log: EventLog, citizens: int = 3) -> tuple[uuid.UUID, list[Envelope]]:
+async def compile_recap(
+    log: EventLog, citizens: int = 3, compiled_at: datetime | None = None
+) -> tuple[uuid.UUID, list[Envelope]]:
     """Register some citizens and compile their recap, as intake would; the recap's id."""
     registrations = []
     for n in range(citizens):
@@ -50,7 +56,7 @@ async def compile_recap(log: EventLog, citizens: int = 3) -> tuple[uuid.UUID, li
         event = registered(name=name, address=address, phone=phone)
         await log.append(event.stream_id, [event], expected_version=0)
         registrations.append(event)
-    recap = recap_compiled([e.data.dossier_id for e in registrations])  # type: ignore[attr-defined]
+    recap = recap_compiled([e.data.dossier_id for e in registrations], compiled_at=compiled_at)  # type: ignore[attr-defined]
     await log.append(recap.stream_id, [recap], expected_version=0)
     return recap.data.recap_id, registrations  # type: ignore[attr-defined]
 

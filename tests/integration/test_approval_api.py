@@ -336,3 +336,25 @@ async def test_a_rejected_letter_prints_as_rejected_with_its_reason(
     text = pdf_text(await client.get(f"/letters/{letter['letter_id']}/pdf", headers=KASUBBAG_TOKEN))
     assert "DITOLAK" in text and "Lampiran belum lengkap" in text
     assert letter["letter_number"] in text
+
+
+async def test_the_office_sets_its_own_letter_number_pattern(
+    service_env: dict[str, str], event_log: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "JASA_LETTER_NUMBER_PATTERN", "470/{seq:03d}/Disdukcapil/{month_roman}/{year}"
+    )
+    async with running(create_app()) as client:
+        letter = await draft(client, await recap_ready(client, event_log))
+    number = letter["letter_number"].split("/")
+    assert (
+        number[1] == "001" and number[2] == "Disdukcapil" and number[4] == letter["drafted_at"][:4]
+    )
+
+
+def test_a_letter_number_pattern_without_a_sequence_stops_the_service_at_start(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JASA_LETTER_NUMBER_PATTERN", "470/Dukcapil/{year}")
+    with pytest.raises(ValueError, match=r"must contain \{seq\}"):
+        create_app()

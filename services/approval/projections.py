@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.approval.domain import LetterStatus
+from shared.consumer import Handler
 from shared.db import claim_position
 from shared.events import (
     DocumentRegistered,
@@ -86,7 +87,7 @@ class ApprovalLetter(SQLModel, table=True):
     sort_key: str = Field(index=True, max_length=32)
 
 
-def projection(context: ServiceContext):  # type: ignore[no-untyped-def]
+def projection(context: ServiceContext) -> Handler:
     """The consumer's handler: apply each event in its own transaction, once."""
 
     async def handle(event: Envelope) -> None:

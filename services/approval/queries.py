@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,8 +46,8 @@ async def recaps_page(
     return views, recaps[-1].sort_key if more else None
 
 
-def _having_status(status: RecapStatus):  # type: ignore[no-untyped-def]
-    def letters_in(*statuses: str):  # type: ignore[no-untyped-def]
+def _having_status(status: RecapStatus) -> ColumnElement[bool]:
+    def letters_in(*statuses: str) -> ColumnElement[bool]:
         return col(ApprovalRecap.recap_id).in_(
             select(ApprovalLetter.recap_id).where(col(ApprovalLetter.status).in_(statuses))
         )

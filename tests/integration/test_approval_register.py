@@ -5,7 +5,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from services.approval.config import ApprovalSettings
 from services.approval.domain import register_stream, register_year
 from services.approval.main import create_app
-from shared.events import LetterDrafted, new_event
+from shared.events import Actor, LetterDrafted, new_event
 from shared.log import EventLog
+from shared.vocabulary import Role
 from tests.approval_support import KASUBBAG, SEKRETARIS, compile_recap, eventually
 from tests.conftest import running, token_for
 
@@ -35,10 +35,6 @@ async def seen(client: httpx.AsyncClient, recap_ids: set[str]) -> bool:
     return recap_ids <= {item["recap_id"] for item in page.json()["items"]}
 
 
-async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
-    return await client.post(url, **kwargs)
-
-
 async def test_thirty_concurrent_drafts_get_numbers_one_to_thirty_without_gap_or_duplicate(
     desks: list[httpx.AsyncClient], event_log: EventLog
 ) -> None:
@@ -46,7 +42,7 @@ async def test_thirty_concurrent_drafts_get_numbers_one_to_thirty_without_gap_or
     await eventually(lambda: seen(desks[0], set(recap_ids)))
     responses = await asyncio.gather(
         *(
-            post(desks[n % 2], "/letters", json={"recap_id": recap_id}, headers=KASUBBAG_TOKEN)
+            desks[n % 2].post("/letters", json={"recap_id": recap_id}, headers=KASUBBAG_TOKEN)
             for n, recap_id in enumerate(recap_ids)
         )
     )
@@ -68,7 +64,7 @@ async def test_ten_kasubbag_drafting_one_recap_at_once_make_exactly_one_letter(
     await eventually(lambda: seen(desks[1], {str(recap_id)}))
     responses = await asyncio.gather(
         *(
-            post(desks[n % 2], "/letters", json={"recap_id": str(recap_id)}, headers=KASUBBAG_TOKEN)
+            desks[n % 2].post("/letters", json={"recap_id": str(recap_id)}, headers=KASUBBAG_TOKEN)
             for n in range(10)
         )
     )
@@ -92,7 +88,7 @@ async def test_ten_sekretaris_signing_one_letter_at_once_sign_it_once(
     letter_id = drafted.json()["letter_id"]
     responses = await asyncio.gather(
         *(
-            post(desks[n % 2], f"/letters/{letter_id}/sign", headers=SEKRETARIS_TOKEN)
+            desks[n % 2].post(f"/letters/{letter_id}/sign", headers=SEKRETARIS_TOKEN)
             for n in range(10)
         )
     )
@@ -111,9 +107,8 @@ async def test_signing_and_rejecting_one_letter_at_once_has_one_effect(
     )
     letter_id = drafted.json()["letter_id"]
     sign, reject = await asyncio.gather(
-        post(desks[0], f"/letters/{letter_id}/sign", headers=SEKRETARIS_TOKEN),
-        post(
-            desks[1],
+        desks[0].post(f"/letters/{letter_id}/sign", headers=SEKRETARIS_TOKEN),
+        desks[1].post(
             f"/letters/{letter_id}/reject",
             json={"reason": "ragu"},
             headers=SEKRETARIS_TOKEN,
@@ -136,7 +131,7 @@ async def test_a_letter_still_awaiting_signature_in_last_years_register_blocks_a
             letter_id=letter_id, letter_number="470/Dukcapil-PDIP/0099/old", recap_id=recap_id
         ),
         stream_id=register_stream(register_year(last_year)),
-        actor=token_actor(),
+        actor=Actor(officer_id="k-1", name=KASUBBAG["name"], role=Role.KASUBBAG_UMUM),
         office="1471",
         event_id=letter_id,
         occurred_at=last_year,
@@ -147,10 +142,3 @@ async def test_a_letter_still_awaiting_signature_in_last_years_register_blocks_a
     )
     assert response.status_code == 409
     assert "0099/old" in response.json()["detail"]
-
-
-def token_actor():  # type: ignore[no-untyped-def]
-    from shared.events import Actor
-    from shared.vocabulary import Role
-
-    return Actor(officer_id=KASUBBAG["officer_id"], name=KASUBBAG["name"], role=Role.KASUBBAG_UMUM)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import cast
+from uuid import UUID
 
 from redis.asyncio import Redis
 
@@ -87,6 +88,17 @@ class EventLog:
     async def version(self, stream_id: str) -> int:
         return int(await self.redis.xlen(self.keys.stream(stream_id)))
 
+    async def find(self, event_id: UUID | str) -> Envelope | None:
+        """One event by its id (a point read through the event-id index), or None."""
+        position = await self.redis.hget(self.keys.event_ids, str(event_id))
+        if position is None:
+            return None
+        position = position.decode() if isinstance(position, bytes) else str(position)
+        entries = await self._xrange(self.keys.log, position, 1)
+        if not entries or _entry_id(entries[0][0]) != position:
+            return None
+        return decode_entry(*entries[0])
+
     async def read(self, after: str = "0-0", limit: int = 1000) -> list[Envelope]:
         """A page of the global log: up to `limit` events after position `after`."""
         entries = await self._xrange(self.keys.log, f"({after}", limit)
@@ -115,3 +127,7 @@ def _stamp(write: Write) -> list[Envelope]:
         )
         for n, event in enumerate(write.events, start=1)
     ]
+
+
+def _entry_id(entry_id: bytes | str) -> str:
+    return entry_id.decode() if isinstance(entry_id, bytes) else entry_id

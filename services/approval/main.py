@@ -3,13 +3,25 @@
 from fastapi import FastAPI
 
 from services.approval.config import ApprovalSettings
+from services.approval.http import router
+from services.approval.projections import projection
+from shared.events import (
+    DocumentRegistered,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    RecapCompiled,
+)
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="approval",
     title="Jasa Dukcapil - approval (Kasubbag Umum, Sekretaris)",
     description="Kasubbag Umum drafts cover letters, Sekretaris signs or rejects them.",
-    routers=[],
+    routers=[router],
+    publishes=[LetterDrafted, LetterSigned, LetterRejected],
+    consumes=[DocumentRegistered, RecapCompiled, LetterDrafted, LetterSigned, LetterRejected],
+    projection=projection,
 )
 
 

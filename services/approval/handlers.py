@@ -1,0 +1,143 @@
+"""Use cases of the approval service: load the aggregate, decide, append."""
+
+import asyncio
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from services.approval.config import ApprovalSettings
+from services.approval.domain import (
+    Letter,
+    Register,
+    draft_letter,
+    drafted_letter,
+    evolve_letter,
+    evolve_register,
+    letter_stream,
+    register_stream,
+    register_year,
+    reject_letter,
+    sign_letter,
+)
+from services.approval.projections import ApprovalRecap, utc
+from shared.aggregate import load_aggregate
+from shared.errors import Conflict, NotFound
+from shared.events import EventData, LetterDrafted, new_event
+from shared.http.auth import Officer
+from shared.log import ConcurrencyConflict, EventLog, Write
+from shared.service import ServiceContext
+
+# Drafts of different recaps meet on the year's register; the loser reads it again and
+# takes the next number. Enough attempts for a whole office drafting at one moment.
+MAX_ATTEMPTS = 64
+
+
+async def load_letter(log: EventLog, letter_id: UUID) -> tuple[Letter, int]:
+    """A letter from the log (its LetterDrafted, then its own stream), or NotFound."""
+    drafted = await log.find(letter_id)
+    if drafted is None or not isinstance(drafted.data, LetterDrafted):
+        raise NotFound(f"there is no letter {letter_id}")
+    return await load_aggregate(
+        log, letter_stream(letter_id), evolve_letter, drafted_letter(drafted)
+    )
+
+
+async def draft_letter_for_recap(
+    context: ServiceContext, officer: Officer, recap_id: UUID
+) -> Letter:
+    """The Kasubbag Umum drafts the cover letter of a recap: the next number of the year."""
+    async with context.sessions() as session:
+        recap = await session.get(ApprovalRecap, recap_id)
+    if recap is None:
+        raise NotFound(f"there is no recap {recap_id} (or it has not reached approval yet)")
+    settings = context.settings
+    assert isinstance(settings, ApprovalSettings)
+    letter_id = uuid4()
+    for attempt in range(MAX_ATTEMPTS):
+        now = datetime.now(UTC)
+        year = register_year(now)
+        # A recap's letters sit in the registers from the year it was compiled to this one.
+        years = range(min(register_year(utc(recap.compiled_at)), year), year + 1)
+        registers = [
+            await load_aggregate(context.log, register_stream(y), evolve_register, Register(y))
+            for y in years
+        ]
+        recap_letters = [
+            await _with_fate(context.log, letter)
+            for register, _ in registers
+            for letter in register.letters_of(recap_id)
+        ]
+        (register, version) = registers[-1]
+        drafted = draft_letter(
+            register,
+            recap_letters,
+            letter_id=letter_id,
+            recap_id=recap_id,
+            pattern=settings.letter_numbers,
+            office=context.office,
+            now=now,
+        )
+        event = new_event(
+            drafted,
+            stream_id=register_stream(year),
+            actor=officer.actor(),
+            office=context.office,
+            event_id=letter_id,
+            occurred_at=now,
+            correlation_id=recap.correlation_id,
+            causation_id=recap.event_id,
+        )
+        # Earlier registers are written nothing, but must not have moved either.
+        writes = [Write(register_stream(r.year), v, []) for r, v in registers[:-1]]
+        writes.append(Write(register_stream(year), version, [event]))
+        try:
+            [appended] = await context.log.append_all(writes)
+        except ConcurrencyConflict:
+            await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
+            continue
+        return drafted_letter(appended)
+    raise Conflict("the letter register is busy with other drafts; try again in a moment")
+
+
+async def _with_fate(log: EventLog, letter: Letter) -> Letter:
+    state, _ = await load_aggregate(log, letter_stream(letter.letter_id), evolve_letter, letter)
+    return state
+
+
+async def sign(context: ServiceContext, officer: Officer, letter_id: UUID) -> Letter:
+    """The Sekretaris signs a letter awaiting signature."""
+    return await _decide_on_letter(context, officer, letter_id, sign_letter)
+
+
+async def reject(context: ServiceContext, officer: Officer, letter_id: UUID, reason: str) -> Letter:
+    """The Sekretaris rejects a letter awaiting signature, with a reason."""
+    return await _decide_on_letter(
+        context, officer, letter_id, lambda letter: reject_letter(letter, reason)
+    )
+
+
+async def _decide_on_letter(
+    context: ServiceContext,
+    officer: Officer,
+    letter_id: UUID,
+    decide: Callable[[Letter], EventData],
+) -> Letter:
+    for _ in range(2):  # after losing a race, decide again: the sentence says what happened
+        letter, version = await load_letter(context.log, letter_id)
+        event = new_event(
+            decide(letter),
+            stream_id=letter_stream(letter_id),
+            actor=officer.actor(),
+            office=context.office,
+            correlation_id=letter.correlation_id,
+            causation_id=letter_id,  # the id of its LetterDrafted
+        )
+        try:
+            [appended] = await context.log.append(letter_stream(letter_id), [event], version)
+        except ConcurrencyConflict:
+            continue
+        return evolve_letter(letter, appended)
+    raise Conflict(
+        f"letter {letter_id} was changed by someone else at the same moment; read it again"
+    )

@@ -1,0 +1,171 @@
+"""Approval's read model of the office log: the recaps intake compiled (with the details of
+their documents, for the printed list; no NIK is kept) and the letters this service wrote.
+
+Each event is applied once (`claim_position` in the same transaction). Delivery may come
+out of order after a crash, so every row is an upsert that only fills in what its event
+knows, and a recap's status is computed from its letters when it is read."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import JSON, Column, DateTime
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.approval.domain import LetterStatus
+from shared.consumer import Handler
+from shared.db import claim_position
+from shared.events import (
+    DocumentRegistered,
+    Envelope,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    RecapCompiled,
+)
+from shared.service import ServiceContext
+
+PROJECTION = "approval"
+CONSUMED = (DocumentRegistered, RecapCompiled, LetterDrafted, LetterSigned, LetterRejected)
+
+
+def sort_key(position: str) -> str:
+    """A log position as a string that sorts in log order."""
+    milliseconds, sequence = position.split("-")
+    return f"{int(milliseconds):016d}-{int(sequence):010d}"
+
+
+def _moment(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored moment in UTC (SQLite hands them back without their zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class ApprovalDossier(SQLModel, table=True):
+    """What the printed recap list shows of a dossier (never its NIK)."""
+
+    __tablename__ = "approval_dossier"
+    dossier_id: UUID = Field(primary_key=True)
+    name: str
+    address: str
+    phone: str
+    document_type: str = Field(max_length=16)
+    document_number: str
+
+
+class ApprovalRecap(SQLModel, table=True):
+    __tablename__ = "approval_recap"
+    recap_id: UUID = Field(primary_key=True)
+    document_type: str = Field(max_length=16)
+    dossier_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    compiled_at: datetime = Field(sa_column=_moment())
+    compiled_by: str
+    event_id: UUID
+    correlation_id: UUID
+    sort_key: str = Field(index=True, max_length=32)
+
+
+class ApprovalLetter(SQLModel, table=True):
+    __tablename__ = "approval_letter"
+    letter_id: UUID = Field(primary_key=True)
+    letter_number: str
+    recap_id: UUID = Field(index=True)
+    status: str = Field(index=True, max_length=24)
+    drafted_by_id: str | None = None
+    drafted_by_name: str | None = None
+    drafted_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    signed_by_id: str | None = None
+    signed_by_name: str | None = None
+    signed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    rejected_by_id: str | None = None
+    rejected_by_name: str | None = None
+    rejected_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    reason: str | None = None
+    sort_key: str = Field(index=True, max_length=32)
+
+
+def projection(context: ServiceContext) -> Handler:
+    """The consumer's handler: apply each event in its own transaction, once."""
+
+    async def handle(event: Envelope) -> None:
+        if not isinstance(event.data, CONSUMED) or event.position is None:
+            return
+        async with context.sessions() as session, session.begin():
+            if await claim_position(session, PROJECTION, event.position):
+                await apply(session, event)
+
+    return handle
+
+
+async def apply(session: AsyncSession, event: Envelope) -> None:
+    data = event.data
+    if isinstance(data, DocumentRegistered):
+        await session.merge(
+            ApprovalDossier(
+                dossier_id=data.dossier_id,
+                name=data.name,
+                address=data.address,
+                phone=data.phone,
+                document_type=data.document_type.value,
+                document_number=data.document_number,
+            )
+        )
+    elif isinstance(data, RecapCompiled):
+        await session.merge(
+            ApprovalRecap(
+                recap_id=data.recap_id,
+                document_type=data.document_type.value,
+                dossier_ids=[str(dossier_id) for dossier_id in data.dossier_ids],
+                compiled_at=event.occurred_at,
+                compiled_by=event.actor.name,
+                event_id=event.event_id,
+                correlation_id=event.correlation_id,
+                sort_key=sort_key(str(event.position)),
+            )
+        )
+    elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
+        await _apply_to_letter(session, event)
+
+
+async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:
+    data = event.data
+    assert isinstance(data, LetterDrafted | LetterSigned | LetterRejected)
+    letter = await session.get(ApprovalLetter, data.letter_id)
+    if letter is None:
+        letter = ApprovalLetter(
+            letter_id=data.letter_id,
+            letter_number=getattr(data, "letter_number", ""),
+            recap_id=data.recap_id,
+            status=LetterStatus.AWAITING_SIGNATURE.value,
+            sort_key=sort_key(str(event.position)),
+        )
+        session.add(letter)
+    actor, at = event.actor, event.occurred_at
+    if isinstance(data, LetterDrafted):
+        letter.letter_number = data.letter_number
+        letter.drafted_by_id, letter.drafted_by_name, letter.drafted_at = (
+            actor.officer_id,
+            actor.name,
+            at,
+        )
+        letter.sort_key = sort_key(str(event.position))
+    elif isinstance(data, LetterSigned):
+        letter.letter_number = data.letter_number
+        letter.signed_by_id, letter.signed_by_name, letter.signed_at = (
+            actor.officer_id,
+            actor.name,
+            at,
+        )
+    else:
+        letter.rejected_by_id, letter.rejected_by_name = actor.officer_id, actor.name
+        letter.rejected_at, letter.reason = at, data.reason
+    letter.status = (
+        LetterStatus.SIGNED
+        if letter.signed_at
+        else LetterStatus.REJECTED
+        if letter.rejected_at
+        else LetterStatus.AWAITING_SIGNATURE
+    ).value

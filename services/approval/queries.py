@@ -1,0 +1,117 @@
+"""What the approval desk reads: recaps by their letter status, letters by theirs, and the
+documents of a recap for its printed list. All from the read model (eventually consistent)."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.approval.domain import LetterStatus
+from services.approval.projections import ApprovalDossier, ApprovalLetter, ApprovalRecap
+
+
+class RecapStatus(StrEnum):
+    AWAITING_LETTER = "AWAITING_LETTER"  # no letter, or every letter rejected
+    LETTER_DRAFTED = "LETTER_DRAFTED"  # a letter awaits the Sekretaris's signature
+    LETTER_SIGNED = "LETTER_SIGNED"
+
+
+LIVE = (LetterStatus.AWAITING_SIGNATURE.value, LetterStatus.SIGNED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class RecapView:
+    recap: ApprovalRecap
+    status: RecapStatus
+    letter: ApprovalLetter | None  # the live letter, if any
+    documents: list[tuple[UUID, ApprovalDossier | None]]
+
+
+async def recaps_page(
+    session: AsyncSession, status: RecapStatus | None, after: str | None, limit: int
+) -> tuple[list[RecapView], str | None]:
+    """Recaps in the order they were compiled, oldest first, one page after `after`."""
+    query = select(ApprovalRecap).order_by(col(ApprovalRecap.sort_key)).limit(limit + 1)
+    if after is not None:
+        query = query.where(col(ApprovalRecap.sort_key) > after)
+    if status is not None:
+        query = query.where(_having_status(status))
+    recaps = list((await session.exec(query)).all())
+    more = len(recaps) > limit
+    recaps = recaps[:limit]
+    views = await _views(session, recaps)
+    return views, recaps[-1].sort_key if more else None
+
+
+def _having_status(status: RecapStatus) -> ColumnElement[bool]:
+    def letters_in(*statuses: str) -> ColumnElement[bool]:
+        return col(ApprovalRecap.recap_id).in_(
+            select(ApprovalLetter.recap_id).where(col(ApprovalLetter.status).in_(statuses))
+        )
+
+    if status is RecapStatus.AWAITING_LETTER:
+        return ~letters_in(*LIVE)
+    if status is RecapStatus.LETTER_DRAFTED:
+        return letters_in(LetterStatus.AWAITING_SIGNATURE.value)
+    return letters_in(LetterStatus.SIGNED.value)
+
+
+async def _views(session: AsyncSession, recaps: list[ApprovalRecap]) -> list[RecapView]:
+    recap_ids = [recap.recap_id for recap in recaps]
+    letters = (
+        await session.exec(
+            select(ApprovalLetter).where(
+                col(ApprovalLetter.recap_id).in_(recap_ids), col(ApprovalLetter.status).in_(LIVE)
+            )
+        )
+    ).all()
+    live = {letter.recap_id: letter for letter in letters}
+    dossiers = await _dossiers(session, [UUID(d) for recap in recaps for d in recap.dossier_ids])
+    views = []
+    for recap in recaps:
+        letter = live.get(recap.recap_id)
+        status = (
+            RecapStatus.AWAITING_LETTER
+            if letter is None
+            else RecapStatus.LETTER_SIGNED
+            if letter.status == LetterStatus.SIGNED
+            else RecapStatus.LETTER_DRAFTED
+        )
+        documents = [(UUID(d), dossiers.get(UUID(d))) for d in recap.dossier_ids]
+        views.append(RecapView(recap, status, letter, documents))
+    return views
+
+
+async def _dossiers(session: AsyncSession, ids: list[UUID]) -> dict[UUID, ApprovalDossier]:
+    if not ids:
+        return {}
+    rows = (
+        await session.exec(select(ApprovalDossier).where(col(ApprovalDossier.dossier_id).in_(ids)))
+    ).all()
+    return {row.dossier_id: row for row in rows}
+
+
+async def recap_view(session: AsyncSession, recap_id: UUID) -> RecapView | None:
+    recap = await session.get(ApprovalRecap, recap_id)
+    if recap is None:
+        return None
+    [view] = await _views(session, [recap])
+    return view
+
+
+async def letters_page(
+    session: AsyncSession, status: LetterStatus | None, after: str | None, limit: int
+) -> tuple[list[ApprovalLetter], str | None]:
+    """Letters in the order they were drafted, oldest first, one page after `after`."""
+    query = select(ApprovalLetter).order_by(col(ApprovalLetter.sort_key)).limit(limit + 1)
+    if after is not None:
+        query = query.where(col(ApprovalLetter.sort_key) > after)
+    if status is not None:
+        query = query.where(col(ApprovalLetter.status) == status.value)
+    letters = list((await session.exec(query)).all())
+    more = len(letters) > limit
+    letters = letters[:limit]
+    return letters, letters[-1].sort_key if more else None

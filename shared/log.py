@@ -72,13 +72,16 @@ class EventLog:
         if outcome == "mismatch":
             raise IdempotencyMismatch("only some of this command's events were appended before")
         if outcome == "dup":  # appended before: answer with what the log holds
-            return [await self._at(position) for position in rest]
+            return [e for e in [await self.at(position) for position in rest] if e is not None]
         flat = [event for events in stamped for event in events]
         return [e.model_copy(update={"position": p}) for e, p in zip(flat, rest, strict=True)]
 
-    async def _at(self, position: str) -> Envelope:
-        [(entry_id, fields)] = await self._xrange(self.keys.log, position, 1)
-        return decode_entry(entry_id, fields)
+    async def at(self, position: str) -> Envelope | None:
+        """The event at one position of the global log, or None."""
+        entries = await self._xrange(self.keys.log, position, 1)
+        if not entries or _entry_id(entries[0][0]) != position:
+            return None
+        return decode_entry(*entries[0])
 
     async def load(self, stream_id: str) -> list[Envelope]:
         """Every event of one aggregate, oldest first."""
@@ -93,11 +96,7 @@ class EventLog:
         position = await self.redis.hget(self.keys.event_ids, str(event_id))
         if position is None:
             return None
-        position = position.decode() if isinstance(position, bytes) else str(position)
-        entries = await self._xrange(self.keys.log, position, 1)
-        if not entries or _entry_id(entries[0][0]) != position:
-            return None
-        return decode_entry(*entries[0])
+        return await self.at(position.decode() if isinstance(position, bytes) else str(position))
 
     async def read(self, after: str = "0-0", limit: int = 1000) -> list[Envelope]:
         """A page of the global log: up to `limit` events after position `after`."""

@@ -82,7 +82,7 @@ async def test_the_third_party_reads_the_feed_with_its_own_group_and_acknowledge
 
     user = await connect(third_party, access["url"])
     reply = await user.xreadgroup(name, "kantor-1", {keys.courier_feed: ">"}, count=10)
-    ((stream, entries),) = reply
+    ((_, entries),) = reply
     assert [fields[b"letter_id"].decode() for _, fields in entries] == [str(letter_id)]
     assert await user.xack(keys.courier_feed, name, entries[0][0]) == 1
     assert (await user.xpending(keys.courier_feed, name))["pending"] == 0

@@ -57,20 +57,21 @@ async def _dossier(session: AsyncSession, dossier_id: UUID) -> CourierDossier:
 
 
 async def _letter(
-    session: AsyncSession, letter_id: UUID, number: str, recap_id: UUID
+    session: AsyncSession, letter_id: UUID, recap_id: UUID, number: str | None = None
 ) -> CourierLetter:
     row = await session.get(CourierLetter, str(letter_id))
     if row is None:
-        row = CourierLetter(letter_id=str(letter_id), letter_number=number, recap_id=str(recap_id))
+        row = CourierLetter(letter_id=str(letter_id), letter_number="", recap_id=str(recap_id))
         session.add(row)
+    if number is not None:
+        row.letter_number = number
     return row
 
 
-def _advance(row: CourierDossier, outcome: Outcome) -> bool:
-    if _RANK[outcome] < _RANK[Outcome(row.outcome)]:
-        return False  # an older event redelivered late: the dossier already moved on
-    row.outcome = outcome.value
-    return True
+def _advance(row: CourierDossier, outcome: Outcome) -> None:
+    # An older event handled late (after a crash) must not move the dossier back.
+    if _RANK[outcome] >= _RANK[Outcome(row.outcome)]:
+        row.outcome = outcome.value
 
 
 async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
@@ -96,36 +97,33 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
                 (await _dossier(session, dossier_id)).recap_id = str(data.recap_id)
             return await _letters_of_recap(session, str(data.recap_id))
         case LetterDrafted():
-            await _letter(session, data.letter_id, data.letter_number, data.recap_id)
+            await _letter(session, data.letter_id, data.recap_id, data.letter_number)
         case LetterSigned():
-            letter = await _letter(session, data.letter_id, data.letter_number, data.recap_id)
+            letter = await _letter(session, data.letter_id, data.recap_id, data.letter_number)
             letter.signed, letter.ready_order = True, order_of(event.position or "0-0")
             return {letter.letter_id}
         case LetterRejected():
-            rejected = await session.get(CourierLetter, str(data.letter_id))
-            if rejected is not None:
-                rejected.rejected = True
+            (await _letter(session, data.letter_id, data.recap_id)).rejected = True
         case HandoverAccepted():
-            accepted = await session.get(CourierLetter, str(data.letter_id))
-            if accepted is not None:
-                accepted.accepted, accepted.accepted_at = True, event.occurred_at
+            letter = await _letter(session, data.letter_id, data.recap_id)
+            letter.accepted, letter.accepted_at = True, event.occurred_at
         case Delivered():
             row = await _dossier(session, data.dossier_id)
-            if _advance(row, Outcome.DELIVERED):
-                row.letter_id = str(data.letter_id)
-                row.recipient_name, row.relationship = data.recipient_name, data.relationship.value
-                row.note = data.note
+            _advance(row, Outcome.DELIVERED)
+            row.letter_id = str(data.letter_id)
+            row.recipient_name, row.relationship = data.recipient_name, data.relationship.value
+            row.note = data.note
         case Returned():
             row = await _dossier(session, data.dossier_id)
-            if _advance(row, Outcome.RETURNED):
-                row.letter_id = str(data.letter_id)
-                row.return_reason, row.note = data.reason.value, data.note
-                row.returned_at = event.occurred_at
-                row.returned_order = order_of(event.position or "0-0")
+            _advance(row, Outcome.RETURNED)
+            row.letter_id = str(data.letter_id)
+            row.return_reason, row.note = data.reason.value, data.note
+            row.returned_at = event.occurred_at
+            row.returned_order = order_of(event.position or "0-0")
         case ReturnReceived():
             row = await _dossier(session, data.dossier_id)
-            if _advance(row, Outcome.RECEIVED_BACK):
-                row.received_at = event.occurred_at
+            _advance(row, Outcome.RECEIVED_BACK)
+            row.received_at = event.occurred_at
     return set()
 
 

@@ -39,7 +39,7 @@ class Handover:
 
 
 @dataclass(frozen=True, slots=True)
-class SignedLetter:
+class LetterFacts:
     """What the office's log says of a letter, as far as accepting its handover needs."""
 
     letter_id: UUID
@@ -56,7 +56,7 @@ def evolve_handover(state: Handover, event: Envelope) -> Handover:
     return state
 
 
-def accept_handover(state: Handover, letter: SignedLetter) -> HandoverAccepted:
+def accept_handover(state: Handover, letter: LetterFacts) -> HandoverAccepted:
     """The third party takes the signed list, the letter and the documents."""
     number = letter.letter_number
     if state.accepted:

@@ -26,15 +26,11 @@ return entry_id
 """
 
 
-def published_marks_key(keys: Keys) -> str:
-    """Hash letter_id -> feed entry id; same hash tag as the feed, so one Lua step holds both."""
-    return keys.scoped("courier-feed:published")
-
-
 class CourierFeed:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.stream = keys.courier_feed
-        self.marks = published_marks_key(keys)
+        # letter_id -> feed entry id; the feed's hash tag, so one Lua step holds both keys
+        self.marks = keys.scoped("courier-feed:published")
         self._publish_once = redis.register_script(_PUBLISH_ONCE)
 
     async def publish(self, letter_id: str, manifest: BaseModel) -> str:

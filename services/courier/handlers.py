@@ -16,14 +16,15 @@ from services.courier import domain
 from services.courier.domain import (
     Delivery,
     Handover,
+    LetterFacts,
     Outcome,
-    SignedLetter,
     delivery_stream,
     evolve_delivery,
     evolve_handover,
     handover_stream,
 )
 from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
+from services.courier.views import HandoverStatus
 from shared.aggregate import load_aggregate
 from shared.errors import Conflict, NotFound
 from shared.events import EventData, new_event
@@ -35,7 +36,7 @@ from shared.vocabulary import Relationship, ReturnReason
 class AcceptedHandover(BaseModel):
     letter_id: UUID
     recap_id: UUID
-    status: str = "ACCEPTED"
+    status: HandoverStatus = HandoverStatus.ACCEPTED
     dossier_ids: list[UUID]
 
 
@@ -52,13 +53,13 @@ async def _append(
     await context.log.append(stream_id, [event], expected_version=version)
 
 
-async def _signed_letter(context: ServiceContext, letter_id: UUID) -> SignedLetter:
+async def _letter_facts(context: ServiceContext, letter_id: UUID) -> LetterFacts:
     async with context.sessions() as session:
         letter = await session.get(CourierLetter, str(letter_id))
         if letter is None:
             raise NotFound(f"there is no letter {letter_id}")
         recap = await session.get(CourierRecap, letter.recap_id)
-    return SignedLetter(
+    return LetterFacts(
         letter_id=letter_id,
         letter_number=letter.letter_number,
         recap_id=UUID(letter.recap_id),
@@ -71,7 +72,7 @@ async def _signed_letter(context: ServiceContext, letter_id: UUID) -> SignedLett
 async def accept_handover(
     context: ServiceContext, officer: Officer, letter_id: UUID
 ) -> AcceptedHandover:
-    letter = await _signed_letter(context, letter_id)
+    letter = await _letter_facts(context, letter_id)
     stream_id = handover_stream(letter_id)
     state, version = await load_aggregate(context.log, stream_id, evolve_handover, Handover())
     accepted = domain.accept_handover(state, letter)

@@ -122,7 +122,7 @@ async def ready_manifest(session: AsyncSession, letter_id: str) -> HandoverView 
     return handover_view(letter, dossiers, as_handed_over=True)
 
 
-async def signed_letter(session: AsyncSession, letter_id: UUID) -> CourierLetter:
+async def _signed_letter(session: AsyncSession, letter_id: UUID) -> CourierLetter:
     letter = await session.get(CourierLetter, str(letter_id))
     if letter is None or not letter.signed or letter.rejected:
         raise NotFound(f"there is no handover for letter {letter_id}: no such signed letter")
@@ -130,7 +130,7 @@ async def signed_letter(session: AsyncSession, letter_id: UUID) -> CourierLetter
 
 
 async def handover_of(session: AsyncSession, letter_id: UUID) -> HandoverView:
-    letter = await signed_letter(session, letter_id)
+    letter = await _signed_letter(session, letter_id)
     dossiers = await recap_dossiers(session, [letter.recap_id])
     return handover_view(letter, dossiers[letter.recap_id])
 

@@ -7,8 +7,8 @@ import pytest
 from services.courier.domain import (
     Delivery,
     Handover,
+    LetterFacts,
     Outcome,
-    SignedLetter,
     accept_handover,
     deliver,
     evolve_delivery,
@@ -25,10 +25,8 @@ LETTER_ID, RECAP_ID = uuid.uuid4(), uuid.uuid4()
 DOSSIER_ID, OTHER_DOSSIER_ID = uuid.uuid4(), uuid.uuid4()
 
 
-def letter(
-    *, signed: bool = True, rejected: bool = False, known_recap: bool = True
-) -> SignedLetter:
-    return SignedLetter(
+def letter(*, signed: bool = True, rejected: bool = False, known_recap: bool = True) -> LetterFacts:
+    return LetterFacts(
         letter_id=LETTER_ID,
         letter_number="470/Dukcapil-PDIP/0001/2026",
         recap_id=RECAP_ID,
@@ -94,7 +92,7 @@ def test_accepting_a_signed_letter_takes_every_document_of_its_recap() -> None:
     ],
 )
 def test_a_handover_is_accepted_only_once_and_only_when_signed(
-    the_letter: SignedLetter, handover: Handover, why: str
+    the_letter: LetterFacts, handover: Handover, why: str
 ) -> None:
     with pytest.raises(Conflict, match=why):
         accept_handover(handover, the_letter)

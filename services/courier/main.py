@@ -3,13 +3,45 @@
 from fastapi import FastAPI
 
 from services.courier.config import CourierSettings
+from services.courier.http import ROUTERS
+from services.courier.projections import projection
+from shared.events import (
+    Delivered,
+    DocumentRegistered,
+    HandoverAccepted,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    RecapCompiled,
+    Returned,
+    ReturnReceived,
+)
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="courier",
-    title="Jasa Dukcapil -  handover, delivery, return, return received.:courier (third party)",
-    description="Handover exchange with the third party",
-    routers=[],
+    title="Jasa Dukcapil — courier (third party): handover, delivery, return, return received",
+    description=(
+        "Handover exchange with the third party. Signed cover letters become handovers the "
+        "courier accepts; each document is then delivered or returned, and returned ones are "
+        "received back by the Kasubbag Umum. Ready handovers also go to the courier feed "
+        "stream, read by the third party's own system through its own Redis user. No NIK "
+        "leaves the office."
+    ),
+    routers=ROUTERS,
+    publishes=(HandoverAccepted, Delivered, Returned, ReturnReceived),
+    consumes=(
+        DocumentRegistered,
+        RecapCompiled,
+        LetterDrafted,
+        LetterSigned,
+        LetterRejected,
+        HandoverAccepted,
+        Delivered,
+        Returned,
+        ReturnReceived,
+    ),
+    projection=projection,
 )
 
 

@@ -1,0 +1,56 @@
+"""`jasa courier provision NAME`: the third party's own Redis user for the courier feed."""
+
+from typing import Annotated
+
+import typer
+from redis import Redis
+
+from services.courier.feed_access import InvalidName, check_name, provision, revoke
+from shared.keys import Keys
+from shared.settings import CommonSettings
+
+courier = typer.Typer(help="The third party's access to the courier feed.", no_args_is_help=True)
+
+
+@courier.callback()
+def _group() -> None:
+    """The third party's access to the courier feed."""
+
+
+@courier.command("provision")
+def provision_command(
+    name: Annotated[str, typer.Argument(help="the third party's user and group name")],
+    revoke_access: Annotated[
+        bool, typer.Option("--revoke", help="delete the user instead of creating it")
+    ] = False,
+    address: Annotated[
+        str | None,
+        typer.Option(help="HOST:PORT the third party connects to; default those of REDIS_URL"),
+    ] = None,
+) -> None:
+    """Create (or rotate the password of) a Redis user that may only read the courier feed
+    with its own consumer group and acknowledge. REDIS_URL must be the admin connection."""
+    try:
+        check_name(name)
+    except InvalidName as error:
+        raise typer.BadParameter(str(error), param_hint="NAME") from error
+    settings = CommonSettings()
+    if not settings.redis_url:
+        typer.echo("REDIS_URL is not set: it must be the admin connection to Redis", err=True)
+        raise typer.Exit(1)
+    keys = Keys(settings.office, settings.key_prefix)
+    with Redis.from_url(settings.redis_url) as admin:
+        if revoke_access:
+            gone = revoke(admin, name)
+            typer.echo(f"user {name} deleted" if gone else f"there was no user {name}")
+            return
+        access = provision(admin, keys, settings.redis_url, name, address)
+    verb = "password rotated for" if access.rotated else "created"
+    typer.echo(f"{verb} user {access.name}; give the third party (and nobody else):")
+    typer.echo(f"url:    {access.url}")
+    typer.echo(f"stream: {access.stream}")
+    typer.echo(f"group:  {access.group}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(courier, name="courier")

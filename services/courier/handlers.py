@@ -1,0 +1,174 @@
+"""Use cases of the courier service: load the aggregates from the log, decide, append.
+
+Decisions rest on state read from the log itself (`handover-<letter_id>`,
+`delivery-<dossier_id>`) and are appended at the version they were read at, so two
+commands racing on one document give one effect and one conflict. The projection is
+asked only for facts that never change once known: which letter is signed, which
+documents its recap holds."""
+
+from uuid import UUID
+
+import orjson
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from services.courier import domain
+from services.courier.domain import (
+    Delivery,
+    Handover,
+    LetterFacts,
+    Outcome,
+    delivery_stream,
+    evolve_delivery,
+    evolve_handover,
+    handover_stream,
+)
+from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
+from services.courier.views import HandoverStatus
+from shared.aggregate import load_aggregate
+from shared.errors import Conflict, NotFound
+from shared.events import EventData, new_event
+from shared.http.auth import Officer
+from shared.service import ServiceContext
+from shared.vocabulary import Relationship, ReturnReason
+
+
+class AcceptedHandover(BaseModel):
+    letter_id: UUID
+    recap_id: UUID
+    status: HandoverStatus = HandoverStatus.ACCEPTED
+    dossier_ids: list[UUID]
+
+
+class DeliveryOutcome(BaseModel):
+    dossier_id: UUID
+    letter_id: UUID
+    delivery_status: Outcome
+
+
+async def _append(
+    context: ServiceContext, officer: Officer, stream_id: str, data: EventData, version: int
+) -> None:
+    event = new_event(data, stream_id=stream_id, actor=officer.actor(), office=context.office)
+    await context.log.append(stream_id, [event], expected_version=version)
+
+
+async def _letter_facts(context: ServiceContext, letter_id: UUID) -> LetterFacts:
+    async with context.sessions() as session:
+        letter = await session.get(CourierLetter, str(letter_id))
+        if letter is None:
+            raise NotFound(f"there is no letter {letter_id}")
+        recap = await session.get(CourierRecap, letter.recap_id)
+    return LetterFacts(
+        letter_id=letter_id,
+        letter_number=letter.letter_number,
+        recap_id=UUID(letter.recap_id),
+        signed=letter.signed,
+        rejected=letter.rejected,
+        dossier_ids=tuple(map(UUID, orjson.loads(recap.dossier_ids))) if recap else None,
+    )
+
+
+async def accept_handover(
+    context: ServiceContext, officer: Officer, letter_id: UUID
+) -> AcceptedHandover:
+    letter = await _letter_facts(context, letter_id)
+    stream_id = handover_stream(letter_id)
+    state, version = await load_aggregate(context.log, stream_id, evolve_handover, Handover())
+    accepted = domain.accept_handover(state, letter)
+    await _append(context, officer, stream_id, accepted, version)
+    return AcceptedHandover(
+        letter_id=letter_id, recap_id=accepted.recap_id, dossier_ids=list(accepted.dossier_ids)
+    )
+
+
+async def _letter_carrying(context: ServiceContext, dossier_id: UUID) -> UUID:
+    """The signed letter whose handover carries this document."""
+    async with context.sessions() as session:
+        dossier = await session.get(CourierDossier, str(dossier_id))
+        if dossier is None or dossier.name is None:
+            raise NotFound(f"there is no document {dossier_id} for the courier")
+        letters = await session.exec(
+            select(CourierLetter.letter_id).where(
+                CourierLetter.recap_id == dossier.recap_id,
+                col(CourierLetter.signed).is_(True),
+                col(CourierLetter.rejected).is_(False),
+            )
+        )
+        letter_id = letters.first()
+    if letter_id is None:
+        raise Conflict(
+            f"document {dossier_id} is not on a signed cover letter yet; "
+            "there is nothing to hand over"
+        )
+    return UUID(letter_id)
+
+
+async def _load_for_courier(
+    context: ServiceContext, dossier_id: UUID
+) -> tuple[Delivery, int, Handover, UUID]:
+    delivery, version = await load_aggregate(
+        context.log, delivery_stream(dossier_id), evolve_delivery, Delivery()
+    )
+    letter_id = delivery.letter_id or await _letter_carrying(context, dossier_id)
+    handover, _ = await load_aggregate(
+        context.log, handover_stream(letter_id), evolve_handover, Handover()
+    )
+    return delivery, version, handover, letter_id
+
+
+async def record_delivery(
+    context: ServiceContext,
+    officer: Officer,
+    dossier_id: UUID,
+    *,
+    recipient_name: str,
+    relationship: Relationship,
+    note: str,
+) -> DeliveryOutcome:
+    delivery, version, handover, letter_id = await _load_for_courier(context, dossier_id)
+    delivered = domain.deliver(
+        delivery,
+        handover,
+        dossier_id=dossier_id,
+        letter_id=letter_id,
+        recipient_name=recipient_name,
+        relationship=relationship,
+        note=note,
+    )
+    await _append(context, officer, delivery_stream(dossier_id), delivered, version)
+    return DeliveryOutcome(
+        dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.DELIVERED
+    )
+
+
+async def record_return(
+    context: ServiceContext,
+    officer: Officer,
+    dossier_id: UUID,
+    *,
+    reason: ReturnReason,
+    note: str,
+) -> DeliveryOutcome:
+    delivery, version, handover, letter_id = await _load_for_courier(context, dossier_id)
+    returned = domain.return_document(
+        delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
+    )
+    await _append(context, officer, delivery_stream(dossier_id), returned, version)
+    return DeliveryOutcome(
+        dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.RETURNED
+    )
+
+
+async def receive_return(
+    context: ServiceContext, officer: Officer, dossier_id: UUID
+) -> DeliveryOutcome:
+    stream_id = delivery_stream(dossier_id)
+    delivery, version = await load_aggregate(context.log, stream_id, evolve_delivery, Delivery())
+    if version == 0:
+        await _letter_carrying(context, dossier_id)  # 404 for a document nobody knows
+    received = domain.receive_return(delivery, dossier_id=dossier_id)
+    await _append(context, officer, stream_id, received, version)
+    return DeliveryOutcome(
+        dossier_id=dossier_id, letter_id=received.letter_id, delivery_status=Outcome.RECEIVED_BACK
+    )

@@ -1,0 +1,117 @@
+"""HTTP routes of the courier service: the third party's handovers and deliveries, and the
+Kasubbag Umum's receipt of returned documents."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict
+
+from services.courier import handlers, views
+from services.courier.handlers import AcceptedHandover, DeliveryOutcome
+from services.courier.text import Name, Note
+from services.courier.views import HandoverStatus, HandoverView, ReturnView
+from shared.http.auth import Officer
+from shared.http.deps import ContextDep, SessionDep, requires
+from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.vocabulary import Relationship, ReturnReason, Role
+
+Courier = Annotated[Officer, Depends(requires(Role.COURIER))]
+KasubbagUmum = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM))]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+class DeliveredRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipient_name: Name
+    relationship: Relationship
+    note: Note = ""
+
+
+class ReturnedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: ReturnReason
+    note: Note = ""
+
+
+handovers = APIRouter(tags=["handovers"])
+
+
+@handovers.get("/handovers", response_model=Page[HandoverView])
+async def list_handovers(
+    _: Courier,
+    session: SessionDep,
+    status: HandoverStatus | None = None,
+    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[HandoverView]:
+    """Signed cover letters with their manifests: READY to take, or ACCEPTED (no NIK)."""
+    return await views.handovers(session, status, cursor, limit)
+
+
+@handovers.get("/handovers/{letter_id}", response_model=HandoverView)
+async def get_handover(letter_id: UUID, _: Courier, session: SessionDep) -> HandoverView:
+    """One handover: the signed letter and the documents it carries (no NIK)."""
+    return await views.handover_of(session, letter_id)
+
+
+@handovers.post("/handovers/{letter_id}/accept", response_model=AcceptedHandover)
+async def accept_handover(
+    letter_id: UUID, officer: Courier, context: ContextDep
+) -> AcceptedHandover:
+    """Take the signed list, the letter and its documents for delivery (once)."""
+    return await handlers.accept_handover(context, officer, letter_id)
+
+
+deliveries = APIRouter(tags=["deliveries"])
+
+
+@deliveries.post("/deliveries/{dossier_id}/delivered", response_model=DeliveryOutcome)
+async def mark_delivered(
+    dossier_id: UUID, body: DeliveredRequest, officer: Courier, context: ContextDep
+) -> DeliveryOutcome:
+    """Record that a document reached its recipient."""
+    return await handlers.record_delivery(
+        context,
+        officer,
+        dossier_id,
+        recipient_name=body.recipient_name,
+        relationship=body.relationship,
+        note=body.note,
+    )
+
+
+@deliveries.post("/deliveries/{dossier_id}/returned", response_model=DeliveryOutcome)
+async def mark_returned(
+    dossier_id: UUID, body: ReturnedRequest, officer: Courier, context: ContextDep
+) -> DeliveryOutcome:
+    """Record that a document could not be delivered and goes back to the office."""
+    return await handlers.record_return(
+        context, officer, dossier_id, reason=body.reason, note=body.note
+    )
+
+
+returns = APIRouter(tags=["returns"])
+
+
+@returns.post("/returns/{dossier_id}/receive", response_model=DeliveryOutcome)
+async def receive_return(
+    dossier_id: UUID, officer: KasubbagUmum, context: ContextDep
+) -> DeliveryOutcome:
+    """Receive a returned document back into the office (Kasubbag Umum)."""
+    return await handlers.receive_return(context, officer, dossier_id)
+
+
+@returns.get("/returns", response_model=Page[ReturnView])
+async def list_returns(
+    _: KasubbagUmum,
+    session: SessionDep,
+    received: bool | None = None,
+    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[ReturnView]:
+    """Returned documents with reason and note; `received=false`: still to be received."""
+    return await views.returns(session, received, cursor, limit)
+
+
+ROUTERS = [handovers, deliveries, returns]

@@ -1,0 +1,213 @@
+"""What the courier service shows: handovers with their manifest, returned documents.
+Read from the projection (eventually consistent); no NIK is ever part of it."""
+
+from collections import defaultdict
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+import orjson
+from pydantic import BaseModel
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.courier.domain import Outcome
+from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
+from shared.errors import NotFound, Unprocessable
+from shared.http.pagination import Page, decode_cursor, encode_cursor
+from shared.vocabulary import DocumentType, DossierStatus, ReturnReason
+
+
+class HandoverStatus(StrEnum):
+    READY = "READY"
+    ACCEPTED = "ACCEPTED"
+
+
+class DocumentView(BaseModel):
+    dossier_id: UUID
+    name: str
+    address: str
+    phone: str
+    document_type: DocumentType
+    document_number: str
+    delivery_status: DossierStatus
+
+
+class HandoverView(BaseModel):
+    letter_id: UUID
+    letter_number: str
+    status: HandoverStatus
+    documents: list[DocumentView]
+
+
+class ReturnView(BaseModel):
+    dossier_id: UUID
+    letter_id: UUID
+    name: str
+    address: str
+    phone: str
+    document_type: DocumentType
+    document_number: str
+    reason: ReturnReason
+    note: str
+    returned_at: datetime
+    received: bool
+    received_at: datetime | None
+
+
+def _document(dossier: CourierDossier, accepted: bool) -> DocumentView | None:
+    if dossier.name is None or dossier.document_type is None:
+        return None  # its registration is not projected yet
+    outcome = Outcome(dossier.outcome)
+    if outcome is Outcome.WITH_COURIER and not accepted:
+        status = DossierStatus.LETTER_SIGNED
+    else:
+        status = DossierStatus(outcome.value)
+    return DocumentView(
+        dossier_id=UUID(dossier.dossier_id),
+        name=dossier.name,
+        address=dossier.address or "",
+        phone=dossier.phone or "",
+        document_type=DocumentType(dossier.document_type),
+        document_number=dossier.document_number or "",
+        delivery_status=status,
+    )
+
+
+def handover_view(
+    letter: CourierLetter, dossiers: list[CourierDossier], *, as_handed_over: bool = False
+) -> HandoverView:
+    """A handover and its documents; `as_handed_over`: as it was when its letter was signed."""
+    accepted = letter.accepted and not as_handed_over
+    documents = [_document(dossier, accepted) for dossier in dossiers]
+    return HandoverView(
+        letter_id=UUID(letter.letter_id),
+        letter_number=letter.letter_number,
+        status=HandoverStatus.ACCEPTED if accepted else HandoverStatus.READY,
+        documents=[document for document in documents if document is not None],
+    )
+
+
+async def recap_dossiers(
+    session: AsyncSession, recap_ids: list[str]
+) -> dict[str, list[CourierDossier]]:
+    """The dossiers of each recap, in the recap's own order."""
+    recaps = await session.exec(
+        select(CourierRecap).where(col(CourierRecap.recap_id).in_(recap_ids))
+    )
+    order = {recap.recap_id: orjson.loads(recap.dossier_ids) for recap in recaps.all()}
+    rows = await session.exec(
+        select(CourierDossier).where(col(CourierDossier.recap_id).in_(recap_ids))
+    )
+    by_id = {row.dossier_id: row for row in rows.all()}
+    grouped: dict[str, list[CourierDossier]] = defaultdict(list)
+    for recap_id, ids in order.items():
+        grouped[recap_id] = [by_id[dossier_id] for dossier_id in ids if dossier_id in by_id]
+    return grouped
+
+
+async def ready_manifest(session: AsyncSession, letter_id: str) -> HandoverView | None:
+    """The manifest of a signed letter as handed over; None until all of it is known."""
+    letter = await session.get(CourierLetter, letter_id)
+    if letter is None or not letter.signed:
+        return None
+    recap = await session.get(CourierRecap, letter.recap_id)
+    if recap is None:
+        return None
+    dossiers = (await recap_dossiers(session, [letter.recap_id]))[letter.recap_id]
+    if len(dossiers) < len(orjson.loads(recap.dossier_ids)):
+        return None
+    if any(dossier.name is None for dossier in dossiers):
+        return None
+    return handover_view(letter, dossiers, as_handed_over=True)
+
+
+async def _signed_letter(session: AsyncSession, letter_id: UUID) -> CourierLetter:
+    letter = await session.get(CourierLetter, str(letter_id))
+    if letter is None or not letter.signed or letter.rejected:
+        raise NotFound(f"there is no handover for letter {letter_id}: no such signed letter")
+    return letter
+
+
+async def handover_of(session: AsyncSession, letter_id: UUID) -> HandoverView:
+    letter = await _signed_letter(session, letter_id)
+    dossiers = await recap_dossiers(session, [letter.recap_id])
+    return handover_view(letter, dossiers[letter.recap_id])
+
+
+async def handovers(
+    session: AsyncSession, status: HandoverStatus | None, cursor: str | None, limit: int
+) -> Page[HandoverView]:
+    """Signed letters, oldest first, READY (not yet accepted) or ACCEPTED or both."""
+    query = select(CourierLetter).where(
+        col(CourierLetter.signed).is_(True), col(CourierLetter.rejected).is_(False)
+    )
+    if status is not None:
+        query = query.where(CourierLetter.accepted == (status is HandoverStatus.ACCEPTED))
+    after = _after(cursor)
+    if after is not None:
+        query = query.where(col(CourierLetter.ready_order) > after)
+    rows = list(
+        (await session.exec(query.order_by(col(CourierLetter.ready_order)).limit(limit + 1))).all()
+    )
+    page = rows[:limit]
+    dossiers = await recap_dossiers(session, [letter.recap_id for letter in page])
+    return Page(
+        items=[handover_view(letter, dossiers[letter.recap_id]) for letter in page],
+        next=encode_cursor(str(page[-1].ready_order)) if len(rows) > limit else None,
+    )
+
+
+async def returns(
+    session: AsyncSession, received: bool | None, cursor: str | None, limit: int
+) -> Page[ReturnView]:
+    """Documents the courier returned, oldest first; awaiting receipt or received back."""
+    outcomes = {
+        None: [Outcome.RETURNED, Outcome.RECEIVED_BACK],
+        False: [Outcome.RETURNED],
+        True: [Outcome.RECEIVED_BACK],
+    }[received]
+    query = select(CourierDossier).where(
+        col(CourierDossier.outcome).in_([o.value for o in outcomes]),
+        col(CourierDossier.returned_order).is_not(None),
+    )
+    after = _after(cursor)
+    if after is not None:
+        query = query.where(col(CourierDossier.returned_order) > after)
+    query = query.order_by(col(CourierDossier.returned_order)).limit(limit + 1)
+    rows = list((await session.exec(query)).all())
+    page = rows[:limit]
+    return Page(
+        items=[view for view in map(_return_view, page) if view is not None],
+        next=encode_cursor(str(page[-1].returned_order)) if len(rows) > limit else None,
+    )
+
+
+def _return_view(row: CourierDossier) -> ReturnView | None:
+    if row.name is None or row.document_type is None:
+        return None  # its registration is not projected yet
+    if row.letter_id is None or row.return_reason is None or row.returned_at is None:
+        return None
+    return ReturnView(
+        dossier_id=UUID(row.dossier_id),
+        letter_id=UUID(row.letter_id),
+        name=row.name or "",
+        address=row.address or "",
+        phone=row.phone or "",
+        document_type=DocumentType(row.document_type),
+        document_number=row.document_number or "",
+        reason=ReturnReason(row.return_reason),
+        note=row.note or "",
+        returned_at=row.returned_at,
+        received=row.outcome == Outcome.RECEIVED_BACK.value,
+        received_at=row.received_at,
+    )
+
+
+def _after(cursor: str | None) -> int | None:
+    value = decode_cursor(cursor)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise Unprocessable.field("cursor", "not a cursor this service gave out")
+    return int(value)

@@ -6,12 +6,12 @@ from shared.pdf import Column, OfficePaper
 from shared.wib import tanggal, tanggal_jam
 
 COLUMNS = [
-    Column("No", 10, "C"),
+    Column("No", 9, "C"),
     Column("Nama", 36),
-    Column("Alamat", 58),
-    Column("No. HP", 30),
-    Column("Jenis dokumen", 22),
-    Column("No. dokumen", 34),
+    Column("Alamat", 52),
+    Column("No. HP", 27),
+    Column("Jenis dokumen", 27),
+    Column("No. dokumen", 39),
 ]
 
 

@@ -1,6 +1,7 @@
 """The FO desk's HTTP routes: registration, flags, the dossier list and recap lists."""
 
 import asyncio
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ from services.intake.projections import (
     dossiers_page,
 )
 from services.intake.recap_paper import recap_pdf
-from shared.errors import NotFound
+from shared.errors import NotFound, Unprocessable
 from shared.events import DocumentFlagged, Envelope
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
@@ -26,6 +27,7 @@ from shared.validation import Address, DocumentNumber, IndonesianMobile, Nik, No
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason, Role
 from shared.wib import to_wib
 
+SORT_KEY = re.compile(r"\d{15}-\d{8}")
 FrontOffice = Annotated[Officer, Depends(requires(Role.FO))]
 Reader = Annotated[Officer, Depends(requires(Role.FO, Role.KASUBBAG_UMUM, Role.SEKRETARIS))]
 
@@ -190,11 +192,14 @@ async def list_dossiers(
     cursor: str | None = None,
 ) -> Page[DossierPublic]:
     """List dossiers, oldest registration first, by status and document type."""
+    after = decode_cursor(cursor)
+    if after is not None and not SORT_KEY.fullmatch(after):
+        raise Unprocessable.field("cursor", "not a cursor this service gave out")
     rows = await dossiers_page(
         session,
         status=status,
         document_type=document_type.value if document_type else None,
-        after=decode_cursor(cursor),
+        after=after,
         limit=limit + 1,
     )
     more = len(rows) > limit

@@ -3,9 +3,12 @@
 import uuid
 from typing import Any
 
+import pytest
+
 from services.intake.projections import (
     PROJECTION,
     IntakeDossier,
+    NotYetKnown,
     apply_event,
     intake_projection,
 )
@@ -24,6 +27,7 @@ from shared.events import (
 from shared.log import EventLog
 from shared.vocabulary import DocumentType, Relationship, ReturnReason
 from tests.factories import FO as FO_ACTOR
+from tests.factories import flagged, registered
 from tests.integration.intake.conftest import FO, KASUBBAG, SEKRETARIS, Desk
 
 
@@ -143,3 +147,17 @@ async def test_the_kasubbag_and_sekretaris_may_read_dossiers(desk: Desk) -> None
     for headers in (KASUBBAG, SEKRETARIS):
         response = await desk.client.get(f"/dossiers/{dossier['dossier_id']}", headers=headers)
         assert response.status_code == 200
+
+
+async def test_an_event_arriving_before_its_dossier_is_left_for_a_retry(desk: Desk) -> None:
+    dossier_id = uuid.uuid4()
+    early = flagged(dossier_id).model_copy(update={"position": "1-0"})
+    handle = intake_projection(desk.app.state.context)
+    with pytest.raises(NotYetKnown):
+        await handle(early)
+    async with desk.app.state.context.sessions() as session:
+        assert await claim_position(session, PROJECTION, "1-0")  # not marked as applied
+        await session.rollback()
+    await handle(registered(dossier_id).model_copy(update={"position": "0-1"}))
+    await handle(early)
+    assert (await desk.seen(str(dossier_id)))["status"] == "FLAGGED"

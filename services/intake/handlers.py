@@ -5,6 +5,7 @@ recap book again when a dossier is flagged, so a flag and a recap never both win
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.intake.domain import (
@@ -139,6 +140,23 @@ async def _append_about_dossier(
     return event
 
 
+async def _decide_on_dossier(
+    context: ServiceContext,
+    officer: Officer,
+    dossier_id: uuid.UUID,
+    decide: Callable[[DossierNow], EventData],
+) -> Envelope:
+    """Decide on the dossier as the log has it; decide again when a recap or flag moved first."""
+    for attempt in range(FLAG_ATTEMPTS):
+        now = await load_dossier(context, dossier_id)
+        data = decide(now)
+        try:
+            return await _append_about_dossier(context, officer, now, data)
+        except ConcurrencyConflict:
+            await asyncio.sleep(0.01 * (attempt + 1))
+    raise Conflict(f"dossier {dossier_id} kept changing at this very moment; try again")
+
+
 async def flag_dossier(
     context: ServiceContext,
     officer: Officer,
@@ -146,29 +164,19 @@ async def flag_dossier(
     reason: FlagReason,
     note: str,
 ) -> Envelope:
-    """Hold a dossier back; retried when a recap or another flag moved first."""
-    for attempt in range(FLAG_ATTEMPTS):
-        now = await load_dossier(context, dossier_id)
-        data = decide_flag(now.state, now.in_recap, reason, note)
-        try:
-            return await _append_about_dossier(context, officer, now, data)
-        except ConcurrencyConflict:
-            await asyncio.sleep(0.01 * (attempt + 1))
-    raise Conflict(f"dossier {dossier_id} kept changing while it was flagged; try again")
+    """Hold a dossier back until the responsible division has put it right."""
+    return await _decide_on_dossier(
+        context, officer, dossier_id, lambda now: decide_flag(now.state, now.in_recap, reason, note)
+    )
 
 
 async def resolve_flag(
     context: ServiceContext, officer: Officer, dossier_id: uuid.UUID, note: str
 ) -> Envelope:
-    """Release a flagged dossier; retried when a recap of its type moved first."""
-    for attempt in range(FLAG_ATTEMPTS):
-        now = await load_dossier(context, dossier_id)
-        data = decide_resolve(now.state, note)
-        try:
-            return await _append_about_dossier(context, officer, now, data)
-        except ConcurrencyConflict:
-            await asyncio.sleep(0.01 * (attempt + 1))
-    raise Conflict(f"dossier {dossier_id} kept changing while its flag was resolved; try again")
+    """Release a flagged dossier: it may go into the next recap list."""
+    return await _decide_on_dossier(
+        context, officer, dossier_id, lambda now: decide_resolve(now.state, note)
+    )
 
 
 # --- recaps ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import courier, tokens
+from services.cli import courier, registry, tokens
 
 app = typer.Typer(
     name="jasa",
@@ -20,6 +20,7 @@ def _group() -> None:
 
 tokens.register(app)
 courier.register(app)
+registry.register(app)
 
 
 def main() -> None:

@@ -3,13 +3,44 @@
 from fastapi import FastAPI
 
 from services.intake.config import IntakeSettings
+from services.intake.http import dossiers, recaps
+from services.intake.projections import intake_projection
+from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
+from shared.events import (
+    Delivered,
+    DocumentFlagged,
+    DocumentRegistered,
+    FlagResolved,
+    HandoverAccepted,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    RecapCompiled,
+    Returned,
+    ReturnReceived,
+)
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="intake",
     title="Jasa Dukcapil - intake (FO)",
     description="Registry check, registration, flags and recap lists.",
-    routers=[],
+    routers=[dossiers, recaps],
+    publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, RecapCompiled],
+    consumes=[
+        DocumentRegistered,
+        DocumentFlagged,
+        FlagResolved,
+        RecapCompiled,
+        LetterDrafted,
+        LetterSigned,
+        LetterRejected,
+        HandoverAccepted,
+        Delivered,
+        Returned,
+        ReturnReceived,
+    ],
+    projection=intake_projection,
 )
 
 

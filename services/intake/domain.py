@@ -1,0 +1,222 @@
+"""The FO desk's decisions, pure: a dossier (one document on its way to a citizen), the
+recap book of one document type, and what the population registry says of a document.
+
+Streams:
+- `dossier-<uuid>`: DocumentRegistered, DocumentFlagged, FlagResolved. The n-th dossier
+  of one document has a fixed id (`dossier_slot`), so two officers registering the same
+  document at once both append to the same empty stream and the log lets only one in.
+- `recapbook-<TYPE>`: RecapCompiled of one document type; its fold knows which dossiers
+  were recapped, so no dossier ever lands in two recaps."""
+
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+from shared.errors import Conflict, Unprocessable
+from shared.events import (
+    DocumentFlagged,
+    DocumentRegistered,
+    Envelope,
+    EventData,
+    FlagResolved,
+    RecapCompiled,
+)
+from shared.vocabulary import DocumentType, DossierStatus, FlagReason
+
+FINISHED = frozenset({DossierStatus.DELIVERED, DossierStatus.RECEIVED_BACK})
+_SLOTS = uuid.UUID("6b1f4f1e-6a43-4f0c-9a55-3d2c1c7e0a11")
+
+
+def dossier_stream(dossier_id: uuid.UUID) -> str:
+    return f"dossier-{dossier_id}"
+
+
+def recap_book_stream(document_type: DocumentType) -> str:
+    return f"recapbook-{document_type.value}"
+
+
+def dossier_slot(
+    office: str, document_type: DocumentType, document_number: str, n: int
+) -> uuid.UUID:
+    """The id of the n-th dossier (1, 2, ...) ever opened for one document in one office."""
+    return uuid.uuid5(_SLOTS, f"{office}/{document_type.value}/{document_number}/{n}")
+
+
+# --- the population registry's word on a document ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryEntry:
+    document_type: DocumentType
+    document_number: str
+    nik: str
+    name: str
+    signed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What the FO typed in."""
+
+    nik: str
+    name: str
+    address: str
+    phone: str
+    document_type: DocumentType
+    document_number: str
+
+
+def check_against_registry(
+    registration: Registration, entries: list[RegistryEntry]
+) -> RegistryEntry:
+    """The registry's entry for this document, or a 422 saying what does not match."""
+    number = registration.document_number
+    if not entries:
+        raise Unprocessable.field(
+            "document_number",
+            f"document {number} is not in the population registry; check the number",
+        )
+    same_type = [e for e in entries if e.document_type == registration.document_type]
+    if not same_type:
+        kinds = ", ".join(sorted(e.document_type.value for e in entries))
+        raise Unprocessable.field(
+            "document_type",
+            f"the registry holds document {number} as {kinds}, "
+            f"not {registration.document_type.value}",
+        )
+    entry = same_type[0]
+    if entry.nik != registration.nik:
+        raise Unprocessable.field(
+            "nik",
+            f"the registry holds {registration.document_type.value} {number} "
+            "under another NIK; check the NIK and the document number",
+        )
+    return entry
+
+
+def decide_registration(
+    dossier_id: uuid.UUID,
+    registration: Registration,
+    entry: RegistryEntry,
+    previous: tuple[uuid.UUID, DossierStatus | None] | None,
+) -> list[EventData]:
+    """Register a document; an unsigned one is flagged in the same step.
+
+    `previous` is the last dossier of this document and its status (None when not known
+    yet): while it is not finished, the document is in flight and cannot be registered."""
+    if previous is not None:
+        previous_id, status = previous
+        if status not in FINISHED:
+            shown = status.value if status else "just registered"
+            raise Conflict(
+                f"{registration.document_type.value} {registration.document_number} is already "
+                f"in flight as dossier {previous_id} ({shown}); it can be registered again "
+                "once that dossier is delivered or received back"
+            )
+    events: list[EventData] = [
+        DocumentRegistered(
+            dossier_id=dossier_id,
+            nik=registration.nik,
+            name=registration.name,
+            address=registration.address,
+            phone=registration.phone,
+            document_type=registration.document_type,
+            document_number=registration.document_number,
+        )
+    ]
+    if not entry.signed:
+        events.append(
+            DocumentFlagged(
+                dossier_id=dossier_id,
+                reason=FlagReason.UNSIGNED_DOCUMENT,
+                note="the registry shows this document is not signed yet",
+            )
+        )
+    return events
+
+
+# --- one dossier ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    dossier_id: uuid.UUID | None = None
+    document_type: DocumentType | None = None
+    flag_reason: FlagReason | None = None
+
+    @property
+    def registered(self) -> bool:
+        return self.dossier_id is not None
+
+    @property
+    def flagged(self) -> bool:
+        return self.flag_reason is not None
+
+
+def evolve_dossier(state: Dossier, event: Envelope) -> Dossier:
+    data: Any = event.data
+    if isinstance(data, DocumentRegistered):
+        return Dossier(dossier_id=data.dossier_id, document_type=data.document_type)
+    if isinstance(data, DocumentFlagged):
+        return replace(state, flag_reason=data.reason)
+    if isinstance(data, FlagResolved):
+        return replace(state, flag_reason=None)
+    return state
+
+
+def decide_flag(state: Dossier, in_recap: bool, reason: FlagReason, note: str) -> DocumentFlagged:
+    """Hold a dossier back until the responsible division has put it right."""
+    assert state.dossier_id is not None, "flag a registered dossier"
+    if state.flagged:
+        raise Conflict(f"dossier {state.dossier_id} is already flagged; resolve that flag first")
+    if in_recap:
+        raise Conflict(
+            f"dossier {state.dossier_id} is already in a recap list and can no longer be flagged"
+        )
+    return DocumentFlagged(dossier_id=state.dossier_id, reason=reason, note=note)
+
+
+def decide_resolve(state: Dossier, note: str) -> FlagResolved:
+    """The responsible division has put it right: the dossier may go out."""
+    assert state.dossier_id is not None, "resolve a registered dossier"
+    if not state.flagged:
+        raise Conflict(f"dossier {state.dossier_id} is not flagged; there is nothing to resolve")
+    return FlagResolved(dossier_id=state.dossier_id, note=note)
+
+
+# --- the recap book of one document type ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecapBook:
+    recapped: frozenset[uuid.UUID] = frozenset()
+
+
+def evolve_recap_book(state: RecapBook, event: Envelope) -> RecapBook:
+    data: Any = event.data
+    if isinstance(data, RecapCompiled):
+        return RecapBook(recapped=state.recapped | set(data.dossier_ids))
+    return state
+
+
+def decide_recap(
+    book: RecapBook,
+    document_type: DocumentType,
+    candidates: list[Dossier],
+    recap_id: uuid.UUID,
+) -> RecapCompiled:
+    """Every registered, unflagged, not yet recapped dossier of one type; none is a 409."""
+    chosen = tuple(
+        dossier.dossier_id
+        for dossier in candidates
+        if dossier.dossier_id is not None
+        and dossier.document_type == document_type
+        and not dossier.flagged
+        and dossier.dossier_id not in book.recapped
+    )
+    if not chosen:
+        raise Conflict(
+            f"there is no registered, unflagged {document_type.value} dossier waiting for a "
+            "recap list"
+        )
+    return RecapCompiled(recap_id=recap_id, document_type=document_type, dossier_ids=chosen)

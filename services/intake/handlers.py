@@ -1,0 +1,236 @@
+"""Use cases of the FO desk: load the aggregate, decide, append. The log's expected
+versions are the guards: the n-th dossier slot of a document (registration), the recap
+book of a type and the version of every dossier put in a recap (compiling), and the
+recap book again when a dossier is flagged, so a flag and a recap never both win."""
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from services.intake.domain import (
+    Dossier,
+    RecapBook,
+    Registration,
+    check_against_registry,
+    decide_flag,
+    decide_recap,
+    decide_registration,
+    decide_resolve,
+    dossier_slot,
+    dossier_stream,
+    evolve_dossier,
+    evolve_recap_book,
+    recap_book_stream,
+)
+from services.intake.projections import IntakeDossier, waiting_dossier_ids
+from services.intake.registry import registry_entries_for
+from shared.aggregate import load_aggregate
+from shared.errors import Conflict, NotFound
+from shared.events import Envelope, EventData, new_event
+from shared.http.auth import Officer
+from shared.log import ConcurrencyConflict, Write
+from shared.service import ServiceContext
+from shared.vocabulary import DocumentType, DossierStatus, FlagReason
+
+FLAG_ATTEMPTS = 5
+
+
+def _envelopes(
+    context: ServiceContext, officer: Officer, stream_id: str, events: list[EventData]
+) -> list[Envelope]:
+    first = new_event(events[0], stream_id=stream_id, actor=officer.actor(), office=context.office)
+    rest = [
+        new_event(
+            data,
+            stream_id=stream_id,
+            actor=officer.actor(),
+            office=context.office,
+            correlation_id=first.correlation_id,
+            causation_id=first.event_id,
+        )
+        for data in events[1:]
+    ]
+    return [first, *rest]
+
+
+# --- registration ----------------------------------------------------------------------
+
+
+async def _last_dossier_of(
+    context: ServiceContext, document_type: DocumentType, number: str
+) -> tuple[int, uuid.UUID | None]:
+    """The first free slot of a document and the dossier in the slot before it, if any."""
+    n = 1
+    while await context.log.version(
+        dossier_stream(dossier_slot(context.office, document_type, number, n))
+    ):
+        n += 1
+    if n == 1:
+        return n, None
+    return n, dossier_slot(context.office, document_type, number, n - 1)
+
+
+async def register_document(
+    context: ServiceContext, officer: Officer, registration: Registration
+) -> list[Envelope]:
+    """Check the registry, make sure the document is not in flight, register (and flag)."""
+    async with context.sessions() as session:
+        entry = check_against_registry(
+            registration, await registry_entries_for(session, registration.document_number)
+        )
+        n, previous_id = await _last_dossier_of(
+            context, registration.document_type, registration.document_number
+        )
+        previous = None
+        if previous_id is not None:
+            row = await session.get(IntakeDossier, previous_id)
+            previous = (previous_id, DossierStatus(row.status) if row else None)
+    dossier_id = dossier_slot(
+        context.office, registration.document_type, registration.document_number, n
+    )
+    events = decide_registration(dossier_id, registration, entry, previous)
+    stream = dossier_stream(dossier_id)
+    try:
+        return await context.log.append(stream, _envelopes(context, officer, stream, events), 0)
+    except ConcurrencyConflict as error:
+        raise Conflict(
+            f"{registration.document_type.value} {registration.document_number} was registered "
+            f"by someone else a moment ago as dossier {dossier_id}"
+        ) from error
+
+
+# --- flags -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DossierNow:
+    """A dossier as the log has it, with the versions a decision about it depends on."""
+
+    state: Dossier
+    version: int
+    in_recap: bool
+    book_version: int
+
+
+async def load_dossier(context: ServiceContext, dossier_id: uuid.UUID) -> DossierNow:
+    state, version = await load_aggregate(
+        context.log, dossier_stream(dossier_id), evolve_dossier, Dossier()
+    )
+    if not state.registered or state.document_type is None:
+        raise NotFound(f"there is no dossier {dossier_id}")
+    book, book_version = await load_aggregate(
+        context.log, recap_book_stream(state.document_type), evolve_recap_book, RecapBook()
+    )
+    return DossierNow(state, version, dossier_id in book.recapped, book_version)
+
+
+async def _append_about_dossier(
+    context: ServiceContext, officer: Officer, now: DossierNow, data: EventData
+) -> Envelope:
+    """One event on a dossier, valid only while neither it nor its recap book moved."""
+    assert now.state.dossier_id is not None and now.state.document_type is not None
+    stream = dossier_stream(now.state.dossier_id)
+    (event,) = await context.log.append_all(
+        [
+            Write(stream, now.version, _envelopes(context, officer, stream, [data])),
+            Write(recap_book_stream(now.state.document_type), now.book_version, []),
+        ]
+    )
+    return event
+
+
+async def _decide_on_dossier(
+    context: ServiceContext,
+    officer: Officer,
+    dossier_id: uuid.UUID,
+    decide: Callable[[DossierNow], EventData],
+) -> Envelope:
+    """Decide on the dossier as the log has it; decide again when a recap or flag moved first."""
+    for attempt in range(FLAG_ATTEMPTS):
+        now = await load_dossier(context, dossier_id)
+        data = decide(now)
+        try:
+            return await _append_about_dossier(context, officer, now, data)
+        except ConcurrencyConflict:
+            await asyncio.sleep(0.01 * (attempt + 1))
+    raise Conflict(f"dossier {dossier_id} kept changing at this very moment; try again")
+
+
+async def flag_dossier(
+    context: ServiceContext,
+    officer: Officer,
+    dossier_id: uuid.UUID,
+    reason: FlagReason,
+    note: str,
+) -> Envelope:
+    """Hold a dossier back until the responsible division has put it right."""
+    return await _decide_on_dossier(
+        context, officer, dossier_id, lambda now: decide_flag(now.state, now.in_recap, reason, note)
+    )
+
+
+async def resolve_flag(
+    context: ServiceContext, officer: Officer, dossier_id: uuid.UUID, note: str
+) -> Envelope:
+    """Release a flagged dossier: it may go into the next recap list."""
+    return await _decide_on_dossier(
+        context, officer, dossier_id, lambda now: decide_resolve(now.state, note)
+    )
+
+
+# --- recaps ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecapPlan:
+    """A recap decided on what the log showed, to be appended only if nothing moved since."""
+
+    writes: list[Write]
+    event: Envelope
+
+
+async def plan_recap(
+    context: ServiceContext, officer: Officer, document_type: DocumentType
+) -> RecapPlan:
+    """Decide the recap of one type: the read model proposes, the log decides."""
+    book_stream = recap_book_stream(document_type)
+    book, book_version = await load_aggregate(
+        context.log, book_stream, evolve_recap_book, RecapBook()
+    )
+    async with context.sessions() as session:
+        proposed = await waiting_dossier_ids(session, document_type.value)
+    loaded = await asyncio.gather(
+        *(
+            load_aggregate(context.log, dossier_stream(d), evolve_dossier, Dossier())
+            for d in proposed
+            if d not in book.recapped
+        )
+    )
+    data = decide_recap(book, document_type, [state for state, _ in loaded], uuid.uuid4())
+    chosen = set(data.dossier_ids)
+    (event,) = _envelopes(context, officer, book_stream, [data])
+    guards = [
+        Write(dossier_stream(state.dossier_id), version, [])
+        for state, version in loaded
+        if state.dossier_id in chosen
+    ]
+    return RecapPlan([Write(book_stream, book_version, [event]), *guards], event)
+
+
+async def commit_recap(context: ServiceContext, plan: RecapPlan) -> Envelope:
+    try:
+        (event,) = await context.log.append_all(plan.writes)
+    except ConcurrencyConflict as error:
+        raise Conflict(
+            "this recap list was compiled by someone else, or one of its dossiers changed, "
+            "a moment ago; compile again"
+        ) from error
+    return event
+
+
+async def compile_recap(
+    context: ServiceContext, officer: Officer, document_type: DocumentType
+) -> Envelope:
+    """Put every waiting dossier of one type in a new recap list."""
+    return await commit_recap(context, await plan_recap(context, officer, document_type))

@@ -1,0 +1,234 @@
+"""Intake's read model: every dossier with its place in the lifecycle, and every recap.
+
+It consumes the WHOLE office log, so a dossier's status follows it through approval and
+the courier. Each event is applied once (`claim_position`, same transaction), and a
+dossier's status only moves to an event later in the log than the one that set it, so a
+redelivered or reordered event never sets an old status back."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlmodel import Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.consumer import Handler
+from shared.db import claim_position, position_key
+from shared.events import (
+    Delivered,
+    DocumentFlagged,
+    DocumentRegistered,
+    Envelope,
+    FlagResolved,
+    HandoverAccepted,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    RecapCompiled,
+    Returned,
+    ReturnReceived,
+)
+from shared.service import ServiceContext
+from shared.vocabulary import DossierStatus
+
+PROJECTION = "intake"
+
+
+class NotYetKnown(Exception):
+    """An event arrived before the one it builds on (after a crash): try it again later."""
+
+
+def sort_key(position: str) -> str:
+    """A log position that sorts as text: the order of registration for paging."""
+    milliseconds, sequence = position_key(position)
+    return f"{milliseconds:015d}-{sequence:08d}"
+
+
+def aware_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class IntakeDossier(SQLModel, table=True):
+    __tablename__ = "intake_dossier"
+    dossier_id: uuid.UUID = Field(primary_key=True)
+    sort_key: str = Field(index=True, unique=True, max_length=32)
+    nik: str = Field(max_length=16)
+    name: str = Field(max_length=100)
+    address: str = Field(max_length=300)
+    phone: str = Field(max_length=20)
+    document_type: str = Field(index=True, max_length=16)
+    document_number: str = Field(index=True, max_length=64)
+    status: str = Field(index=True, max_length=16)
+    status_position: str = Field(max_length=40)
+    flag_reason: str | None = Field(default=None, max_length=32)
+    flag_note: str | None = Field(default=None, max_length=500)
+    recap_id: uuid.UUID | None = Field(default=None, index=True)
+    letter_id: uuid.UUID | None = None
+    letter_number: str | None = Field(default=None, max_length=80)
+    registered_at: datetime
+    registered_by_id: str = Field(max_length=64)
+    registered_by_name: str = Field(max_length=100)
+    updated_at: datetime
+
+
+class IntakeRecap(SQLModel, table=True):
+    __tablename__ = "intake_recap"
+    recap_id: uuid.UUID = Field(primary_key=True)
+    document_type: str = Field(max_length=16)
+    dossier_ids: str = Field(description="JSON list of dossier ids, in recap order")
+    compiled_at: datetime
+    compiled_by_id: str = Field(max_length=64)
+    compiled_by_name: str = Field(max_length=100)
+
+    def dossier_id_list(self) -> list[uuid.UUID]:
+        return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
+
+
+async def _dossier(session: AsyncSession, dossier_id: uuid.UUID) -> IntakeDossier:
+    row = await session.get(IntakeDossier, dossier_id)
+    if row is None:
+        raise NotYetKnown(f"dossier {dossier_id} is not registered in the read model yet")
+    return row
+
+
+async def _recap_dossiers(session: AsyncSession, recap_id: uuid.UUID) -> list[IntakeDossier]:
+    recap = await session.get(IntakeRecap, recap_id)
+    if recap is None:
+        raise NotYetKnown(f"recap {recap_id} is not in the read model yet")
+    return [await _dossier(session, dossier_id) for dossier_id in recap.dossier_id_list()]
+
+
+def _move(row: IntakeDossier, event: Envelope, status: DossierStatus, **changes: Any) -> None:
+    """Set a dossier's status, unless a later event already set it."""
+    assert event.position is not None
+    if position_key(event.position) <= position_key(row.status_position):
+        return
+    row.status, row.status_position = status.value, event.position
+    row.updated_at = event.occurred_at
+    for name, value in changes.items():
+        setattr(row, name, value)
+
+
+def _registered_row(event: Envelope, data: DocumentRegistered) -> IntakeDossier:
+    assert event.position is not None
+    return IntakeDossier(
+        dossier_id=data.dossier_id,
+        sort_key=sort_key(event.position),
+        nik=data.nik,
+        name=data.name,
+        address=data.address,
+        phone=data.phone,
+        document_type=data.document_type.value,
+        document_number=data.document_number,
+        status=DossierStatus.REGISTERED.value,
+        status_position=event.position,
+        registered_at=event.occurred_at,
+        registered_by_id=event.actor.officer_id,
+        registered_by_name=event.actor.name,
+        updated_at=event.occurred_at,
+    )
+
+
+async def apply_event(session: AsyncSession, event: Envelope) -> None:
+    """The change one event makes to the read model (the caller commits)."""
+    data: Any = event.data
+    if isinstance(data, DocumentRegistered):
+        if await session.get(IntakeDossier, data.dossier_id) is None:
+            session.add(_registered_row(event, data))
+    elif isinstance(data, DocumentFlagged):
+        _move(
+            await _dossier(session, data.dossier_id),
+            event,
+            DossierStatus.FLAGGED,
+            flag_reason=data.reason.value,
+            flag_note=data.note,
+        )
+    elif isinstance(data, FlagResolved):
+        row = await _dossier(session, data.dossier_id)
+        _move(row, event, DossierStatus.REGISTERED, flag_reason=None, flag_note=None)
+    elif isinstance(data, RecapCompiled):
+        await _apply_recap(session, event, data)
+    elif isinstance(data, LetterDrafted | LetterSigned):
+        status = (
+            DossierStatus.LETTER_DRAFTED
+            if isinstance(data, LetterDrafted)
+            else DossierStatus.LETTER_SIGNED
+        )
+        for row in await _recap_dossiers(session, data.recap_id):
+            _move(row, event, status, letter_id=data.letter_id, letter_number=data.letter_number)
+    elif isinstance(data, LetterRejected):
+        for row in await _recap_dossiers(session, data.recap_id):
+            _move(row, event, DossierStatus.RECAPPED, letter_id=None, letter_number=None)
+    elif isinstance(data, HandoverAccepted):
+        for dossier_id in data.dossier_ids:
+            _move(await _dossier(session, dossier_id), event, DossierStatus.WITH_COURIER)
+    elif isinstance(data, Delivered | Returned | ReturnReceived):
+        status = {
+            Delivered: DossierStatus.DELIVERED,
+            Returned: DossierStatus.RETURNED,
+            ReturnReceived: DossierStatus.RECEIVED_BACK,
+        }[type(data)]
+        _move(await _dossier(session, data.dossier_id), event, status)
+
+
+async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompiled) -> None:
+    if await session.get(IntakeRecap, data.recap_id) is None:
+        session.add(
+            IntakeRecap(
+                recap_id=data.recap_id,
+                document_type=data.document_type.value,
+                dossier_ids=orjson.dumps([str(d) for d in data.dossier_ids]).decode(),
+                compiled_at=event.occurred_at,
+                compiled_by_id=event.actor.officer_id,
+                compiled_by_name=event.actor.name,
+            )
+        )
+    for dossier_id in data.dossier_ids:
+        row = await _dossier(session, dossier_id)
+        _move(row, event, DossierStatus.RECAPPED, recap_id=data.recap_id)
+
+
+def intake_projection(context: ServiceContext) -> Handler:
+    """The consumer's handler: apply each event once, in its own transaction."""
+
+    async def handle(event: Envelope) -> None:
+        assert event.position is not None
+        async with context.sessions() as session, session.begin():
+            if await claim_position(session, PROJECTION, event.position):
+                await apply_event(session, event)
+
+    return handle
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+async def dossiers_page(
+    session: AsyncSession,
+    *,
+    status: DossierStatus | None,
+    document_type: str | None,
+    after: str | None,
+    limit: int,
+) -> list[IntakeDossier]:
+    query = select(IntakeDossier)
+    if status is not None:
+        query = query.where(IntakeDossier.status == status.value)
+    if document_type is not None:
+        query = query.where(IntakeDossier.document_type == document_type)
+    if after is not None:
+        query = query.where(IntakeDossier.sort_key > after)
+    query = query.order_by(IntakeDossier.sort_key).limit(limit)  # type: ignore[arg-type]
+    return list(await session.exec(query))
+
+
+async def waiting_dossier_ids(session: AsyncSession, document_type: str) -> list[uuid.UUID]:
+    """Dossiers the read model shows as registered and waiting, oldest first."""
+    query = (
+        select(IntakeDossier.dossier_id)
+        .where(IntakeDossier.document_type == document_type)
+        .where(IntakeDossier.status == DossierStatus.REGISTERED.value)
+        .order_by(IntakeDossier.sort_key)  # type: ignore[arg-type]
+    )
+    return list(await session.exec(query))

@@ -1,0 +1,163 @@
+"""The read model follows a dossier through the whole office log, once per event."""
+
+import uuid
+from typing import Any
+
+import pytest
+
+from services.intake.projections import (
+    PROJECTION,
+    IntakeDossier,
+    NotYetKnown,
+    apply_event,
+    intake_projection,
+)
+from shared.db import claim_position
+from shared.events import (
+    Delivered,
+    EventData,
+    HandoverAccepted,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    Returned,
+    ReturnReceived,
+    new_event,
+)
+from shared.log import EventLog
+from shared.vocabulary import DocumentType, Relationship, ReturnReason
+from tests.factories import FO as FO_ACTOR
+from tests.factories import flagged, registered
+from tests.integration.intake.conftest import FO, KASUBBAG, SEKRETARIS, Desk
+
+
+async def emit(event_log: EventLog, data: EventData) -> Any:
+    """An event another service would append."""
+    stream = f"other-{uuid.uuid4()}"
+    (event,) = await event_log.append(
+        stream, [new_event(data, stream_id=stream, actor=FO_ACTOR, office="1471")], 0
+    )
+    return event
+
+
+async def recapped_pair(desk: Desk) -> tuple[list[str], uuid.UUID]:
+    ids = [(await desk.registered_and_seen(DocumentType.AKTA))["dossier_id"] for _ in range(2)]
+    recap = (await desk.client.post("/recaps", json={"document_type": "AKTA"}, headers=FO)).json()
+    for dossier_id in ids:
+        await desk.seen(dossier_id, lambda d: d["status"] == "RECAPPED")
+    return ids, uuid.UUID(recap["recap_id"])
+
+
+async def test_a_dossier_s_status_follows_letters_handover_and_delivery(
+    desk: Desk, event_log: EventLog
+) -> None:
+    (first, second), recap_id = await recapped_pair(desk)
+    letter_id = uuid.uuid4()
+    number = "470/Dukcapil-PDIP/0001/2026"
+
+    await emit(
+        event_log, LetterDrafted(letter_id=letter_id, letter_number=number, recap_id=recap_id)
+    )
+    drafted = await desk.seen(first, lambda d: d["status"] == "LETTER_DRAFTED")
+    assert drafted["letter_number"] == number
+
+    await emit(
+        event_log, LetterSigned(letter_id=letter_id, letter_number=number, recap_id=recap_id)
+    )
+    await desk.seen(second, lambda d: d["status"] == "LETTER_SIGNED")
+
+    await emit(
+        event_log,
+        HandoverAccepted(
+            letter_id=letter_id,
+            recap_id=recap_id,
+            dossier_ids=(uuid.UUID(first), uuid.UUID(second)),
+        ),
+    )
+    await desk.seen(second, lambda d: d["status"] == "WITH_COURIER")
+
+    await emit(
+        event_log,
+        Delivered(
+            dossier_id=uuid.UUID(first),
+            letter_id=letter_id,
+            recipient_name="Rina",
+            relationship=Relationship.SELF,
+            note="",
+        ),
+    )
+    await emit(
+        event_log,
+        Returned(
+            dossier_id=uuid.UUID(second),
+            letter_id=letter_id,
+            reason=ReturnReason.ADDRESS_NOT_FOUND,
+            note="rumah kosong",
+        ),
+    )
+    await desk.seen(first, lambda d: d["status"] == "DELIVERED")
+    await desk.seen(second, lambda d: d["status"] == "RETURNED")
+
+    await emit(event_log, ReturnReceived(dossier_id=uuid.UUID(second), letter_id=letter_id))
+    await desk.seen(second, lambda d: d["status"] == "RECEIVED_BACK")
+
+
+async def test_a_rejected_letter_puts_its_dossiers_back_to_recapped(
+    desk: Desk, event_log: EventLog
+) -> None:
+    (first, _), recap_id = await recapped_pair(desk)
+    letter_id = uuid.uuid4()
+    await emit(
+        event_log, LetterDrafted(letter_id=letter_id, letter_number="N/1", recap_id=recap_id)
+    )
+    await desk.seen(first, lambda d: d["status"] == "LETTER_DRAFTED")
+    await emit(event_log, LetterRejected(letter_id=letter_id, recap_id=recap_id, reason="salah"))
+    back = await desk.seen(first, lambda d: d["status"] == "RECAPPED")
+    assert back["letter_id"] is None and back["recap_id"] == str(recap_id)
+
+
+async def test_a_redelivered_event_is_applied_once_and_an_old_one_never_sets_status_back(
+    desk: Desk, event_log: EventLog
+) -> None:
+    (first, _), recap_id = await recapped_pair(desk)
+    letter_id = uuid.uuid4()
+    drafted = await emit(
+        event_log, LetterDrafted(letter_id=letter_id, letter_number="N/2", recap_id=recap_id)
+    )
+    await emit(event_log, LetterSigned(letter_id=letter_id, letter_number="N/2", recap_id=recap_id))
+    await desk.seen(first, lambda d: d["status"] == "LETTER_SIGNED")
+
+    context = desk.app.state.context
+    handle = intake_projection(context)
+    await handle(drafted)  # delivered again, after the later event
+    async with context.sessions() as session:
+        row = await session.get(IntakeDossier, uuid.UUID(first))
+        assert row is not None and row.status == "LETTER_SIGNED"
+        assert not await claim_position(session, PROJECTION, drafted.position)
+        await session.rollback()
+
+    # Even an event not yet claimed, if older than the status, leaves the status alone.
+    async with context.sessions() as session, session.begin():
+        await apply_event(session, drafted)
+    assert (await desk.seen(first))["status"] == "LETTER_SIGNED"
+
+
+async def test_the_kasubbag_and_sekretaris_may_read_dossiers(desk: Desk) -> None:
+    dossier = await desk.registered_and_seen()
+    for headers in (KASUBBAG, SEKRETARIS):
+        response = await desk.client.get(f"/dossiers/{dossier['dossier_id']}", headers=headers)
+        assert response.status_code == 200
+
+
+async def test_an_event_arriving_before_its_dossier_is_left_for_a_retry(desk: Desk) -> None:
+    dossier_id = uuid.uuid4()
+    early = flagged(dossier_id).model_copy(update={"position": "1-0"})
+    handle = intake_projection(desk.app.state.context)
+    with pytest.raises(NotYetKnown):
+        await handle(early)
+    async with desk.app.state.context.sessions() as session:
+        assert await claim_position(session, PROJECTION, "1-0")  # not marked as applied
+        await session.rollback()
+    await handle(registered(dossier_id).model_copy(update={"position": "0-1"}))
+    await handle(early)
+    assert (await desk.seen(str(dossier_id)))["status"] == "FLAGGED"

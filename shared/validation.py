@@ -181,6 +181,10 @@ def validate_note(value: Any) -> str:
     return _clean_text(value, what="note", max_length=NOTE_MAX, allow_empty=True)
 
 
+def validate_reason(value: Any) -> str:
+    return _clean_text(value, what="reason", max_length=NOTE_MAX, allow_empty=False)
+
+
 def validate_document_number(value: Any) -> str:
     number = _clean_text(
         value, what="document number", max_length=DOCUMENT_NUMBER_MAX, allow_empty=False
@@ -228,6 +232,11 @@ Note = Annotated[
     str,
     BeforeValidator(validate_note),
     Field(description=f"trimmed, at most {NOTE_MAX} characters; may be empty"),
+]
+Reason = Annotated[
+    str,
+    BeforeValidator(validate_reason),
+    Field(description=f"why, in words: trimmed, 1 to {NOTE_MAX} characters"),
 ]
 DocumentNumber = Annotated[
     str,

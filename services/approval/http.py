@@ -15,12 +15,12 @@ from services.approval.domain import Letter, LetterStatus
 from services.approval.paper import surat_pengantar
 from services.approval.projections import ApprovalLetter, utc
 from services.approval.queries import RecapStatus, RecapView
-from services.approval.text import Reason
 from shared.errors import Unprocessable
 from shared.events import Actor
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.validation import Reason
 from shared.vocabulary import Role
 from shared.wib import wib_iso
 

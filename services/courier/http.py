@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict
 
 from services.courier import handlers, views
 from services.courier.handlers import AcceptedHandover, DeliveryOutcome
-from services.courier.text import Name, Note
 from services.courier.views import HandoverStatus, HandoverView, ReturnView
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.validation import Note, PersonName
 from shared.vocabulary import Relationship, ReturnReason, Role
 
 Courier = Annotated[Officer, Depends(requires(Role.COURIER))]
@@ -23,7 +23,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 class DeliveredRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    recipient_name: Name
+    recipient_name: PersonName
     relationship: Relationship
     note: Note = ""
 

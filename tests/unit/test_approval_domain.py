@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from pydantic_core import PydanticCustomError
 
 from services.approval.domain import (
     Letter,
@@ -18,9 +19,9 @@ from services.approval.domain import (
     sign_letter,
 )
 from services.approval.numbering import DEFAULT_PATTERN, BadPattern, LetterNumberPattern
-from services.approval.text import REASON_MAX_LENGTH, clean_text
 from shared.errors import Conflict
 from shared.events import Actor, Envelope, EventData, new_event
+from shared.validation import NOTE_MAX, validate_reason
 from shared.vocabulary import Role
 
 KASUBBAG = Actor(officer_id="k-1", name="Budi Santoso", role=Role.KASUBBAG_UMUM)
@@ -154,14 +155,12 @@ def test_an_unusable_pattern_is_refused_at_start(pattern: str, complaint: str) -
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("   ", "empty"), ("a" * (REASON_MAX_LENGTH + 1), "at most"), ("salah\x00nama", "control")],
+    [("   ", "empty"), ("a" * (NOTE_MAX + 1), "at most"), ("salah\x00nama", "control")],
 )
 def test_a_reason_must_be_clean_text(text: str, problem: str) -> None:
-    with pytest.raises(ValueError, match=problem):
-        clean_text(text, REASON_MAX_LENGTH)
+    with pytest.raises(PydanticCustomError, match=problem):
+        validate_reason(text)
 
 
 def test_a_reason_is_trimmed() -> None:
-    assert (
-        clean_text("  nama pemohon salah ketik  ", REASON_MAX_LENGTH) == "nama pemohon salah ketik"
-    )
+    assert validate_reason("  nama pemohon salah ketik  ") == "nama pemohon salah ketik"

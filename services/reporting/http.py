@@ -95,7 +95,13 @@ async def deliveries(
     if format == "pdf":
         items, _ = await handlers.undelivered_documents(session, None, MAX_LIMIT, reveal_nik=False)
         pdf = await asyncio.to_thread(
-            delivery_report_pdf, context.office, report, items, datetime.now(UTC), officer.name
+            delivery_report_pdf,
+            context.office,
+            report,
+            items,
+            datetime.now(UTC),
+            officer.name,
+            officer.role,
         )
         return Response(
             pdf,

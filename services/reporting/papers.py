@@ -3,12 +3,12 @@
 import csv
 import io
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.reporting.domain import DOCUMENT_NAMES
 from services.reporting.views import Counts, DeliveryReport, UndeliveredDocument
 from shared.pdf import Column, OfficePaper
-from shared.vocabulary import DocumentType, ReturnReason
+from shared.vocabulary import DocumentType, ReturnReason, Role
 from shared.wib import tanggal, tanggal_jam
 
 COUNT_COLUMNS = ("registered", "in_progress", "delivered", "returned", "received_back")
@@ -19,6 +19,22 @@ RETURN_REASONS = {
     ReturnReason.REFUSED: "Ditolak penerima",
     ReturnReason.OTHER: "Lainnya",
 }
+
+
+SIGNER_TITLES = {
+    Role.KASUBBAG_UMUM: "Kepala Sub Bagian Umum",
+    Role.SEKRETARIS: "Sekretaris",
+    Role.AUDITOR: "Auditor",
+    Role.FO: "Petugas Front Office",
+    Role.COURIER: "Pihak Ketiga",
+}
+
+
+def _document_name(code: str) -> str:
+    try:
+        return DOCUMENT_NAMES[DocumentType(code)]
+    except ValueError:
+        return code
 
 
 def delivery_report_csv(report: DeliveryReport) -> str:
@@ -36,10 +52,10 @@ def _period_text(report: DeliveryReport) -> str:
     if not start and not end:
         return "Seluruh periode"
 
-    def day(text: str | None) -> str:
-        return tanggal(datetime.fromisoformat(text)) if text else "..."
-
-    return f"{day(start)} s.d. {day(end)}"
+    first = tanggal(datetime.fromisoformat(start)) if start else "..."
+    # The period ends before `end`; the last day in it is the one just before.
+    last = tanggal(datetime.fromisoformat(end) - timedelta(microseconds=1)) if end else "..."
+    return f"{first} s.d. {last}"
 
 
 def delivery_report_pdf(
@@ -48,6 +64,7 @@ def delivery_report_pdf(
     undelivered: Sequence[UndeliveredDocument],
     printed_at: datetime,
     signer: str,
+    signer_role: Role,
 ) -> bytes:
     """Laporan Pengiriman Dokumen: counts by document type, then what is not yet delivered."""
     paper = OfficePaper(office, "Laporan Pengiriman Dokumen")
@@ -68,12 +85,7 @@ def delivery_report_pdf(
         Column("Diterima Kembali", 30, "R"),
     ]
     rows: list[list[object]] = [
-        [
-            DOCUMENT_NAMES.get(DocumentType(name), name)
-            if name in DocumentType.__members__
-            else name,
-            *(getattr(counts, c) for c in COUNT_COLUMNS),
-        ]
+        [_document_name(name), *(getattr(counts, c) for c in COUNT_COLUMNS)]
         for name, counts in report.by_document_type.items()
     ]
     rows.append(["Jumlah", *(getattr(report.totals, c) for c in COUNT_COLUMNS)])
@@ -83,17 +95,17 @@ def delivery_report_pdf(
         paper.grid(
             [
                 Column("No", 9, "R"),
-                Column("Nama", 38),
+                Column("Nama", 36),
                 Column("Dokumen", 36),
-                Column("Alasan", 36),
-                Column("Keterangan", 39),
-                Column("Diterima Kembali", 24),
+                Column("Alasan", 34),
+                Column("Keterangan", 43),
+                Column("Diterima Kembali", 32),
             ],
             [
                 [
                     n,
                     item.name,
-                    f"{item.document_type} {item.document_number}",
+                    f"{_document_name(item.document_type)} {item.document_number}",
                     RETURN_REASONS.get(ReturnReason(item.reason), item.reason),
                     item.note,
                     tanggal(datetime.fromisoformat(item.received_back_at))
@@ -106,5 +118,5 @@ def delivery_report_pdf(
     else:
         paper.paragraph("Tidak ada dokumen yang dikembalikan.")
     place = "Pekanbaru" if office == "1471" else f"Kantor {office}"
-    paper.signature_block(f"{place}, {tanggal(printed_at)}", "Kepala Sub Bagian Umum", signer)
+    paper.signature_block(f"{place}, {tanggal(printed_at)}", SIGNER_TITLES[signer_role], signer)
     return paper.render()

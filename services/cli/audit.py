@@ -4,16 +4,18 @@ reporting database directly, so they work whether or not the services run."""
 import asyncio
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -46,7 +48,10 @@ class Connections:
 @contextlib.asynccontextmanager
 async def connected(database_url: str | None = None) -> AsyncIterator[Connections]:
     settings = ReportingSettings()
-    redis = Redis.from_url(settings.require_redis_url())
+    if not settings.redis_url:
+        console.print("REDIS_URL is not set: point it at the installation's Redis")
+        raise typer.Exit(2)
+    redis = Redis.from_url(settings.redis_url)
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
     try:
@@ -74,6 +79,15 @@ def _public_key(given: str | None, settings: ReportingSettings) -> Ed25519Public
     if not configured and not (settings.data_dir / KEY_FILE).exists():
         raise typer.BadParameter("no signing key here: give the auditor's --public-key")
     return load_or_create_signing_key(configured, settings.data_dir).public_key()
+
+
+def _reporting_failures(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run a command; an unreachable Redis or database is a sentence and exit 2, not a trace."""
+    try:
+        return asyncio.run(run())
+    except (RedisError, OSError, SQLAlchemyError) as error:
+        console.print(f"cannot reach Redis or the reporting database: {error}")
+        return 2
 
 
 def verify(
@@ -107,7 +121,7 @@ def verify(
             )
         return 0 if verdict.ok else 1
 
-    raise typer.Exit(asyncio.run(run()))
+    raise typer.Exit(_reporting_failures(run))
 
 
 def replay(
@@ -121,7 +135,7 @@ def replay(
     """Rebuild every reporting projection from the log into a fresh database and compare."""
     with tempfile.TemporaryDirectory(prefix="jasa-replay-") as scratch:
         url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
-        raise typer.Exit(asyncio.run(_replay(url, page_size, show)))
+        raise typer.Exit(_reporting_failures(lambda: _replay(url, page_size, show)))
 
 
 async def _replay(url: str, page_size: int, show: int) -> int:

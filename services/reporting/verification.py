@@ -111,7 +111,7 @@ class _Walk:
             await self._compare(entry, row)
             self.checked += 1
             entry = await anext(live, None)
-        self._check_sealed(checkpoints, count)
+        await self._check_sealed(checkpoints, count)
         while entry is not None:
             self.unarchived += 1
             entry = await anext(live, None)
@@ -138,7 +138,7 @@ class _Walk:
                 )
         return {sealed.count: sealed for sealed in checkpoints}
 
-    def _check_sealed(self, checkpoints: dict[int, Checkpoint], count: int) -> None:
+    async def _check_sealed(self, checkpoints: dict[int, Checkpoint], count: int) -> None:
         beyond = [sealed for sealed in checkpoints.values() if sealed.count > count]
         if beyond:
             raise Finding(
@@ -151,9 +151,11 @@ class _Walk:
             return
         due = count - count % self.checkpoint_every
         if not any(sealed.count >= due for sealed in checkpoints.values()):
+            async with self.sessions() as session:
+                row = await session.get(ArchivedEvent, due)
             raise Finding(
                 "checkpoint_missing",
-                f"event {due}",
+                row.position if row else f"event {due}",
                 f"the archive holds {count} events but no checkpoint seals the first {due}: "
                 "a checkpoint was removed",
             )

@@ -266,3 +266,18 @@ async def test_log_and_archive_rewritten_together_with_fresh_hashes_fail_the_che
     code, found = await verdict()
     assert (code, found["kind"]) == (1, "checkpoint_mismatch")
     assert found["first_bad_position"] == office.appended[3].position
+
+
+async def test_a_checkpoint_removed_from_the_database_is_missed(
+    reporting: Reporting, office: Office
+) -> None:
+    await a_day_at_the_office(office)
+    await reporting.handle_all(office)
+    async with reporting.engine.begin() as connection:
+        await connection.execute(text("DELETE FROM reporting_checkpoint"))
+    code, found = await verdict()
+    assert (code, found["first_bad_position"], found["kind"]) == (
+        1,
+        office.appended[7].position,
+        "checkpoint_missing",
+    )

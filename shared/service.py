@@ -88,6 +88,7 @@ class ServiceSpec:
     consumes: Sequence[type[EventData]] = ()
     projection: HandlerFactory | None = None
     on_startup: Sequence[Hook] = ()
+    on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
 
 
 def build_consumer(context: ServiceContext, handle: Handler) -> EventConsumer:
@@ -119,6 +120,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         finally:
             if context.consumer is not None:
                 await context.consumer.stop()
+            for hook in spec.on_shutdown:
+                await hook(context)
             await context.redis.aclose()
             await context.engine.dispose()
 

@@ -3,7 +3,7 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import courier, registry, tokens
+from services.cli import audit, courier, registry, tokens
 
 app = typer.Typer(
     name="jasa",
@@ -19,6 +19,7 @@ def _group() -> None:
 
 
 tokens.register(app)
+audit.register(app)
 courier.register(app)
 registry.register(app)
 

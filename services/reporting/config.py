@@ -1,8 +1,11 @@
 """Settings of the reporting service (environment; see the README)."""
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from shared.settings import ServiceSettings
+
+SOP_STANDARD_SECONDS = 60  # the SOP's quality standard: one minute for each activity
+SOP_STEPS = (1, 2, 3, 4, 5)
 
 
 class ReportingSettings(ServiceSettings):
@@ -12,3 +15,37 @@ class ReportingSettings(ServiceSettings):
         validation_alias=AliasChoices("REPORTING_DATABASE_URL", "DATABASE_URL"),
         description="unset: an SQLite file reporting.db under the data dir",
     )
+    checkpoint_every: int = Field(
+        default=1000,
+        ge=1,
+        validation_alias="JASA_CHECKPOINT_EVERY",
+        description="seal the audit chain with a signed checkpoint every N events",
+    )
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="JASA_AUDIT_SIGNING_KEY",
+        description="Ed25519 private key (base64 or PEM); unset: reporting-signing.key "
+        "generated under the data dir on first run",
+    )
+    step_standard_seconds: dict[int, int] = Field(
+        default_factory=dict,
+        validation_alias="JASA_STEP_STANDARD_SECONDS",
+        description='standard time per SOP step, JSON such as {"1": 60, "4": 86400}; '
+        "steps not named keep the SOP's 60 seconds",
+    )
+
+    @field_validator("step_standard_seconds")
+    @classmethod
+    def _known_steps(cls, value: dict[int, int]) -> dict[int, int]:
+        unknown = sorted(set(value) - set(SOP_STEPS))
+        if unknown:
+            raise ValueError(f"the SOP has steps 1 to 5, not {unknown}")
+        if any(seconds < 0 for seconds in value.values()):
+            raise ValueError("a standard time cannot be negative")
+        return value
+
+    def standards(self) -> dict[int, int]:
+        """The standard seconds of every SOP step, the SOP's minute where none is set."""
+        return {
+            step: self.step_standard_seconds.get(step, SOP_STANDARD_SECONDS) for step in SOP_STEPS
+        }

@@ -1,0 +1,206 @@
+"""`jasa audit verify|replay|pubkey`: the auditor's tools. They read Redis and the
+reporting database directly, so they work whether or not the services run."""
+
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.reporting.config import ReportingSettings
+from services.reporting.replay import Difference, differences, live_head, rebuild
+from services.reporting.sealing import (
+    KEY_FILE,
+    load_or_create_signing_key,
+    parse_public_key,
+    public_key_text,
+)
+from services.reporting.verification import verify as verify_log
+from shared.db import create_tables, make_engine, session_factory
+from shared.keys import Keys
+from shared.log import EventLog
+
+audit = typer.Typer(help="Verify the log against the archive; rebuild and compare the reports.")
+console = Console(stderr=True)
+
+
+@dataclass
+class Connections:
+    settings: ReportingSettings
+    redis: Redis
+    log: EventLog
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+@contextlib.asynccontextmanager
+async def connected(database_url: str | None = None) -> AsyncIterator[Connections]:
+    settings = ReportingSettings()
+    if not settings.redis_url:
+        console.print("REDIS_URL is not set: point it at the installation's Redis")
+        raise typer.Exit(2)
+    redis = Redis.from_url(settings.redis_url)
+    engine = make_engine(database_url or settings.resolved_database_url())
+    await create_tables(engine)
+    try:
+        log = EventLog(redis, Keys(settings.office, settings.key_prefix))
+        yield Connections(settings, redis, log, engine, session_factory(engine))
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+
+
+def _signing_key_text(settings: ReportingSettings) -> str | None:
+    return settings.audit_signing_key.get_secret_value() if settings.audit_signing_key else None
+
+
+def _public_key(given: str | None, settings: ReportingSettings) -> Ed25519PublicKey:
+    """The key given (text or a file holding it), else the installation's own."""
+    if given:
+        path = Path(given)
+        text = path.read_text() if len(given) < 4096 and path.is_file() else given
+        try:
+            return parse_public_key(text)
+        except ValueError as error:
+            raise typer.BadParameter(f"not an Ed25519 public key: {error}") from error
+    configured = _signing_key_text(settings)
+    if not configured and not (settings.data_dir / KEY_FILE).exists():
+        raise typer.BadParameter("no signing key here: give the auditor's --public-key")
+    return load_or_create_signing_key(configured, settings.data_dir).public_key()
+
+
+def _reporting_failures(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run a command; an unreachable Redis or database is a sentence and exit 2, not a trace."""
+    try:
+        return asyncio.run(run())
+    except (RedisError, OSError, SQLAlchemyError) as error:
+        console.print(f"cannot reach Redis or the reporting database: {error}")
+        return 2
+
+
+def verify(
+    public_key: Annotated[
+        str | None,
+        typer.Option(help="the public key kept by the auditor (base64, PEM, or a file)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+) -> None:
+    """Check the live log against the archive and its signed checkpoints (exit 1 if not intact)."""
+
+    async def run() -> int:
+        async with connected() as c:
+            key = _public_key(public_key, c.settings)
+            verdict = await verify_log(c.log, c.sessions, key, c.settings.checkpoint_every)
+        if as_json:
+            typer.echo(verdict.model_dump_json(indent=2))
+        elif verdict.ok:
+            typer.echo(
+                f"intact: {verdict.events_checked} events match the archive and its checkpoints"
+                + (
+                    f" ({verdict.not_yet_archived} newer events not yet archived)"
+                    if verdict.not_yet_archived
+                    else ""
+                )
+            )
+        else:
+            typer.echo(
+                f"NOT INTACT at position {verdict.first_bad_position}: {verdict.kind}\n"
+                f"{verdict.problem}\n({verdict.events_checked} events checked before it)"
+            )
+        return 0 if verdict.ok else 1
+
+    raise typer.Exit(_reporting_failures(run))
+
+
+def replay(
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="where to rebuild; default a temporary SQLite database"),
+    ] = None,
+    page_size: Annotated[int, typer.Option(min=1, max=10000, help="events per page")] = 1000,
+    show: Annotated[int, typer.Option(help="how many differences to print at most")] = 50,
+) -> None:
+    """Rebuild every reporting projection from the log into a fresh database and compare."""
+    with tempfile.TemporaryDirectory(prefix="jasa-replay-") as scratch:
+        url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
+        raise typer.Exit(_reporting_failures(lambda: _replay(url, page_size, show)))
+
+
+async def _replay(url: str, page_size: int, show: int) -> int:
+    async with connected() as live:
+        head = await live_head(live.sessions)
+        total = head.count or int(await live.redis.xlen(live.log.keys.log))
+        fresh = make_engine(url)
+        try:
+            await create_tables(fresh)
+            with Progress(
+                TextColumn("replaying the log"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]} events/s"),
+                TimeElapsedColumn(),
+                console=console,
+            ) as progress:
+                task = progress.add_task("replay", total=total, rate="-")
+
+                def advance(events: int) -> None:
+                    elapsed = progress.tasks[task].elapsed or 0
+                    done = progress.tasks[task].completed + events
+                    rate = f"{done / elapsed:,.0f}" if elapsed else "-"
+                    progress.update(task, advance=events, rate=rate)
+
+                rebuilt = await rebuild(
+                    live.log,
+                    session_factory(fresh),
+                    until=head.position if head.count else None,
+                    page_size=page_size,
+                    progress=advance,
+                )
+            found: list[Difference] = []
+            count = 0
+            async for difference in differences(live.engine, fresh):
+                count += 1
+                if len(found) < show:
+                    found.append(difference)
+        finally:
+            await fresh.dispose()
+    typer.echo(
+        f"replayed {rebuilt.events} events in {rebuilt.seconds:.2f} s "
+        f"({rebuilt.events_per_second:,.0f} events/s)"
+    )
+    for difference in found:
+        typer.echo(f"  {difference}")
+    if count:
+        more = f" (first {len(found)} shown)" if count > len(found) else ""
+        typer.echo(f"{count} differences between the live projections and the replay{more}")
+        return 1
+    typer.echo("the live projections equal the replay, table by table, row by row")
+    return 0
+
+
+def pubkey(
+    pem: Annotated[bool, typer.Option("--pem", help="PEM instead of base64")] = False,
+) -> None:
+    """Print the public key of the checkpoint signatures: the auditor keeps it."""
+    settings = ReportingSettings()
+    key = load_or_create_signing_key(_signing_key_text(settings), settings.data_dir)
+    typer.echo(public_key_text(key.public_key(), pem=pem).rstrip("\n"))
+
+
+def register(app: typer.Typer) -> None:
+    audit.command("verify")(verify)
+    audit.command("replay")(replay)
+    audit.command("pubkey")(pubkey)
+    app.add_typer(audit, name="audit")

@@ -1,0 +1,221 @@
+"""Queries of the reporting service: the control card of a file, the delivery, undelivered
+and delay reports, and pages of the audit archive."""
+
+from collections import defaultdict
+
+import orjson
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.reporting.archive import ArchivedEvent
+from services.reporting.domain import (
+    DeliveryCounts,
+    Period,
+    is_late,
+    median,
+    percentile,
+)
+from services.reporting.projections import ReportingDossier, ReportingStep
+from services.reporting.views import (
+    ArchivedEventView,
+    CardStep,
+    ControlCard,
+    Counts,
+    DelayFigures,
+    DelayReport,
+    DeliveryReport,
+    OfficerDelay,
+    PeriodView,
+    UndeliveredDocument,
+)
+from shared.errors import NotFound
+from shared.masking import mask_nik
+from shared.vocabulary import DocumentType, DossierStatus
+from shared.wib import wib_iso
+
+
+def period_view(period: Period) -> PeriodView:
+    return PeriodView(
+        start=wib_iso(period.start) if period.start else None,
+        end=wib_iso(period.end) if period.end else None,
+    )
+
+
+async def control_card_for(
+    session: AsyncSession, dossier_id: str, standards: dict[int, int], reveal_nik: bool
+) -> ControlCard:
+    dossier = await session.get(ReportingDossier, dossier_id)
+    if dossier is None:
+        raise NotFound(f"no dossier {dossier_id} on record")
+    query = (
+        select(ReportingStep)
+        .where(ReportingStep.dossier_id == dossier_id)
+        .order_by(col(ReportingStep.seq))
+    )
+    steps = [
+        CardStep(
+            sop_step=step.sop_step,
+            event=step.event,
+            role=step.role,
+            officer_id=step.officer_id,
+            officer_name=step.officer_name,
+            at=wib_iso(step.at),
+            elapsed_seconds=step.elapsed_seconds,
+            standard_seconds=standards[step.sop_step],
+            late=is_late(step.elapsed_seconds, standards[step.sop_step]),
+        )
+        for step in (await session.exec(query)).all()
+    ]
+    return ControlCard(
+        dossier_id=dossier.dossier_id,
+        document_type=dossier.document_type,
+        document_number=dossier.document_number,
+        nik=dossier.nik if reveal_nik else mask_nik(dossier.nik),
+        name=dossier.name,
+        status=dossier.status,
+        steps=steps,
+    )
+
+
+async def delivery_report(session: AsyncSession, period: Period) -> DeliveryReport:
+    """Documents registered in the period, by type and by where they are now."""
+    query = select(ReportingDossier.document_type, ReportingDossier.status, func.count()).group_by(
+        col(ReportingDossier.document_type), col(ReportingDossier.status)
+    )
+    if period.start:
+        query = query.where(ReportingDossier.registered_at >= period.start)
+    if period.end:
+        query = query.where(ReportingDossier.registered_at < period.end)
+    by_type = {document_type.value: DeliveryCounts() for document_type in DocumentType}
+    for document_type, status, dossiers in (await session.exec(query)).all():
+        counts = DeliveryCounts.of(DossierStatus(status), int(dossiers))
+        by_type[document_type] = by_type.get(document_type, DeliveryCounts()).plus(counts)
+    totals = DeliveryCounts()
+    for counts in by_type.values():
+        totals = totals.plus(counts)
+    return DeliveryReport(
+        period=period_view(period),
+        by_document_type={name: Counts(**_fields(c)) for name, c in by_type.items()},
+        totals=Counts(**_fields(totals)),
+    )
+
+
+def _fields(counts: DeliveryCounts) -> dict[str, int]:
+    return {name: getattr(counts, name) for name in Counts.model_fields}
+
+
+async def undelivered_documents(
+    session: AsyncSession, after: int | None, limit: int, reveal_nik: bool
+) -> tuple[list[UndeliveredDocument], int | None]:
+    """Daftar dokumen yang belum diserahkan: what came back, oldest return first."""
+    query = (
+        select(ReportingDossier)
+        .where(col(ReportingDossier.returned_seq).is_not(None))
+        .where(
+            col(ReportingDossier.status).in_(
+                [DossierStatus.RETURNED.value, DossierStatus.RECEIVED_BACK.value]
+            )
+        )
+        .order_by(col(ReportingDossier.returned_seq))
+        .limit(limit + 1)
+    )
+    if after is not None:
+        query = query.where(col(ReportingDossier.returned_seq) > after)
+    rows = list((await session.exec(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        UndeliveredDocument(
+            dossier_id=row.dossier_id,
+            document_type=row.document_type,
+            document_number=row.document_number,
+            name=row.name,
+            nik=row.nik if reveal_nik else mask_nik(row.nik),
+            letter_number=row.letter_number,
+            reason=row.returned_reason or "",
+            note=row.returned_note or "",
+            returned_at=wib_iso(row.returned_at) if row.returned_at else "",
+            received_back=row.received_back_at is not None,
+            received_back_at=wib_iso(row.received_back_at) if row.received_back_at else None,
+        )
+        for row in rows
+    ]
+    return items, (rows[-1].returned_seq if more and rows else None)
+
+
+async def delay_report(
+    session: AsyncSession, period: Period, standards: dict[int, int]
+) -> DelayReport:
+    """Where files waited and with whom: per SOP step and per officer who did the step."""
+    query = sa_select(
+        col(ReportingStep.sop_step),
+        col(ReportingStep.officer_id),
+        col(ReportingStep.officer_name),
+        col(ReportingStep.role),
+        col(ReportingStep.elapsed_seconds),
+    ).where(col(ReportingStep.elapsed_seconds).is_not(None))
+    if period.start:
+        query = query.where(col(ReportingStep.at) >= period.start)
+    if period.end:
+        query = query.where(col(ReportingStep.at) < period.end)
+    by_step: dict[int, list[float]] = defaultdict(list)
+    by_officer: dict[tuple[int, str], list[float]] = defaultdict(list)
+    who: dict[tuple[int, str], tuple[str, str]] = {}
+    for sop_step, officer_id, officer_name, role, elapsed in (await session.execute(query)).all():
+        by_step[sop_step].append(float(elapsed))
+        by_officer[(sop_step, officer_id)].append(float(elapsed))
+        who[(sop_step, officer_id)] = (officer_name, role)
+    step_figures = [
+        _figures(step, values, standards[step]) for step, values in sorted(by_step.items())
+    ]
+    officer_figures = [
+        OfficerDelay(
+            **_figures(step, values, standards[step]).model_dump(),
+            officer_id=officer_id,
+            officer_name=who[(step, officer_id)][0],
+            role=who[(step, officer_id)][1],
+        )
+        for (step, officer_id), values in by_officer.items()
+    ]
+    officer_figures.sort(key=lambda f: (f.sop_step, -f.late, f.officer_name, f.officer_id))
+    return DelayReport(period=period_view(period), by_step=step_figures, by_officer=officer_figures)
+
+
+def _figures(step: int, values: list[float], standard: int) -> DelayFigures:
+    return DelayFigures(
+        sop_step=step,
+        standard_seconds=standard,
+        count=len(values),
+        median_seconds=median(values),
+        p90_seconds=percentile(values, 0.9),
+        late=sum(is_late(value, standard) for value in values),
+    )
+
+
+async def archived_events(
+    session: AsyncSession, after: str | None, limit: int
+) -> tuple[list[ArchivedEventView], str | None]:
+    """A page of the archive in log order, after the event at position `after`."""
+    query = select(ArchivedEvent).order_by(col(ArchivedEvent.seq)).limit(limit + 1)
+    if after is not None:
+        anchor = (
+            await session.exec(select(ArchivedEvent.seq).where(ArchivedEvent.position == after))
+        ).first()
+        if anchor is None:
+            raise NotFound(f"no archived event at position {after}")
+        query = query.where(col(ArchivedEvent.seq) > anchor)
+    rows = list((await session.exec(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        ArchivedEventView(
+            seq=row.seq,
+            position=row.position,
+            chain_hash=row.chain_hash,
+            event=orjson.loads(row.body),
+        )
+        for row in rows
+    ]
+    return items, (rows[-1].position if more and rows else None)

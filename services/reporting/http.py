@@ -1,0 +1,163 @@
+"""HTTP routes of the reporting service: control cards, reports and the audit trail."""
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from services.reporting import handlers
+from services.reporting.config import ReportingSettings
+from services.reporting.domain import Period, parse_moment
+from services.reporting.papers import delivery_report_csv, delivery_report_pdf
+from services.reporting.sealing import Sealer
+from services.reporting.verification import verify
+from services.reporting.views import (
+    ArchivedEventView,
+    ControlCard,
+    DelayReport,
+    DeliveryReport,
+    UndeliveredDocument,
+    VerificationView,
+)
+from shared.errors import Unprocessable
+from shared.http.auth import Officer
+from shared.http.deps import ContextDep, SessionDep, requires
+from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.service import ServiceContext
+from shared.vocabulary import Role
+
+Reader = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM, Role.SEKRETARIS))]
+Auditor = Annotated[Officer, Depends(requires(Role.AUDITOR))]
+From = Annotated[str | None, Query(alias="from", description="date or date-time (WIB)")]
+To = Annotated[str | None, Query(description="date (inclusive) or date-time (WIB)")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+POSITION = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+cards = APIRouter(tags=["control cards"])
+reports = APIRouter(prefix="/reports", tags=["reports"])
+audit = APIRouter(prefix="/audit", tags=["audit"])
+
+
+def settings_of(context: ServiceContext) -> ReportingSettings:
+    settings = context.settings
+    assert isinstance(settings, ReportingSettings)
+    return settings
+
+
+def sealer_of(context: ServiceContext) -> Sealer:
+    sealer: Sealer = context.extras["sealer"]
+    return sealer
+
+
+def period_from(start: str | None, end: str | None) -> Period:
+    moments = {}
+    for name, text in (("from", start), ("to", end)):
+        if text:
+            try:
+                moments[name] = parse_moment(text, end_of_day=name == "to")
+            except ValueError as error:
+                raise Unprocessable.field(name, "not a date (2026-11-24) or date-time") from error
+    try:
+        return Period(moments.get("from"), moments.get("to"))
+    except ValueError as error:
+        raise Unprocessable.field("to", str(error)) from error
+
+
+@cards.get("/control-cards/{dossier_id}", response_model=ControlCard)
+async def control_card(
+    dossier_id: UUID, officer: Reader, session: SessionDep, context: ContextDep
+) -> ControlCard:
+    """The control card (kartu kendali) of one file: every step, who, when, how long."""
+    return await handlers.control_card_for(
+        session,
+        str(dossier_id),
+        settings_of(context).standards(),
+        reveal_nik=officer.role == Role.AUDITOR,
+    )
+
+
+@reports.get("/deliveries", response_model=DeliveryReport, response_model_by_alias=True)
+async def deliveries(
+    officer: Reader,
+    session: SessionDep,
+    context: ContextDep,
+    start: From = None,
+    to: To = None,
+    format: Literal["json", "csv", "pdf"] = "json",
+) -> DeliveryReport | Response:
+    """Laporan pengiriman dokumen: files registered in the period, by type and outcome."""
+    report = await handlers.delivery_report(session, period_from(start, to))
+    if format == "csv":
+        return Response(delivery_report_csv(report), media_type="text/csv; charset=utf-8")
+    if format == "pdf":
+        items, _ = await handlers.undelivered_documents(session, None, MAX_LIMIT, reveal_nik=False)
+        pdf = await asyncio.to_thread(
+            delivery_report_pdf,
+            context.office,
+            report,
+            items,
+            datetime.now(UTC),
+            officer.name,
+            officer.role,
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'inline; filename="laporan-pengiriman.pdf"'},
+        )
+    return report
+
+
+@reports.get("/undelivered", response_model=Page[UndeliveredDocument])
+async def undelivered(
+    officer: Reader, session: SessionDep, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[UndeliveredDocument]:
+    """Daftar dokumen yang belum diserahkan: returned files, why, and if received back."""
+    after_text = decode_cursor(cursor)
+    if after_text is not None and not after_text.isdigit():
+        raise Unprocessable.field("cursor", "not a cursor this service gave out")
+    items, last = await handlers.undelivered_documents(
+        session,
+        int(after_text) if after_text else None,
+        limit,
+        reveal_nik=officer.role == Role.AUDITOR,
+    )
+    return Page(items=items, next=encode_cursor(str(last)) if last is not None else None)
+
+
+@reports.get("/delays", response_model=DelayReport, response_model_by_alias=True)
+async def delays(
+    officer: Reader, session: SessionDep, context: ContextDep, start: From = None, to: To = None
+) -> DelayReport:
+    """Where files waited and with whom: per SOP step and officer, median, p90 and late."""
+    return await handlers.delay_report(
+        session, period_from(start, to), settings_of(context).standards()
+    )
+
+
+@audit.get("/events", response_model=Page[ArchivedEventView])
+async def audit_events(
+    officer: Auditor, session: SessionDep, after: str | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[ArchivedEventView]:
+    """The archive in log order: each event with its position and chain hash."""
+    if after is not None and not POSITION.match(after):
+        raise Unprocessable.field("after", "a log position such as 1764000000000-0")
+    items, last = await handlers.archived_events(session, after, limit)
+    return Page(items=items, next=last)
+
+
+@audit.get("/verify", response_model=VerificationView)
+async def audit_verify(officer: Auditor, context: ContextDep) -> VerificationView:
+    """Check the live log against the archive and its signed checkpoints."""
+    return await verify(
+        context.log,
+        context.sessions,
+        sealer_of(context).public_key,
+        settings_of(context).checkpoint_every,
+    )
+
+
+ROUTERS = [cards, reports, audit]

@@ -1,0 +1,122 @@
+"""The delivery report on paper (Laporan Pengiriman Dokumen, PDF) and as CSV."""
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from services.reporting.domain import DOCUMENT_NAMES
+from services.reporting.views import Counts, DeliveryReport, UndeliveredDocument
+from shared.pdf import Column, OfficePaper
+from shared.vocabulary import DocumentType, ReturnReason, Role
+from shared.wib import tanggal, tanggal_jam
+
+COUNT_COLUMNS = ("registered", "in_progress", "delivered", "returned", "received_back")
+RETURN_REASONS = {
+    ReturnReason.ADDRESS_NOT_FOUND: "Alamat tidak ditemukan",
+    ReturnReason.RECIPIENT_NOT_HOME: "Penerima tidak di rumah",
+    ReturnReason.RECIPIENT_UNKNOWN: "Penerima tidak dikenal",
+    ReturnReason.REFUSED: "Ditolak penerima",
+    ReturnReason.OTHER: "Lainnya",
+}
+
+
+SIGNER_TITLES = {
+    Role.KASUBBAG_UMUM: "Kepala Sub Bagian Umum",
+    Role.SEKRETARIS: "Sekretaris",
+    Role.AUDITOR: "Auditor",
+    Role.FO: "Petugas Front Office",
+    Role.COURIER: "Pihak Ketiga",
+}
+
+
+def _document_name(code: str) -> str:
+    try:
+        return DOCUMENT_NAMES[DocumentType(code)]
+    except ValueError:
+        return code
+
+
+def delivery_report_csv(report: DeliveryReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["document_type", *COUNT_COLUMNS])
+    rows: list[tuple[str, Counts]] = [*report.by_document_type.items(), ("TOTAL", report.totals)]
+    for name, counts in rows:
+        writer.writerow([name, *(getattr(counts, column) for column in COUNT_COLUMNS)])
+    return out.getvalue()
+
+
+def _period_text(report: DeliveryReport) -> str:
+    start, end = report.period.start, report.period.end
+    if not start and not end:
+        return "Seluruh periode"
+
+    first = tanggal(datetime.fromisoformat(start)) if start else "..."
+    # The period ends before `end`; the last day in it is the one just before.
+    last = tanggal(datetime.fromisoformat(end) - timedelta(microseconds=1)) if end else "..."
+    return f"{first} s.d. {last}"
+
+
+def delivery_report_pdf(
+    office: str,
+    report: DeliveryReport,
+    undelivered: Sequence[UndeliveredDocument],
+    printed_at: datetime,
+    signer: str,
+    signer_role: Role,
+) -> bytes:
+    """Laporan Pengiriman Dokumen: counts by document type, then what is not yet delivered."""
+    paper = OfficePaper(office, "Laporan Pengiriman Dokumen")
+    paper.heading("LAPORAN PENGIRIMAN DOKUMEN KEPENDUDUKAN")
+    paper.fields(
+        [
+            ("Periode pendaftaran", _period_text(report)),
+            ("Dicetak", tanggal_jam(printed_at)),
+        ]
+    )
+    paper.ln(3)
+    columns = [
+        Column("Jenis Dokumen", 50),
+        Column("Terdaftar", 26, "R"),
+        Column("Dalam Proses", 26, "R"),
+        Column("Terkirim", 24, "R"),
+        Column("Dikembalikan", 26, "R"),
+        Column("Diterima Kembali", 30, "R"),
+    ]
+    rows: list[list[object]] = [
+        [_document_name(name), *(getattr(counts, c) for c in COUNT_COLUMNS)]
+        for name, counts in report.by_document_type.items()
+    ]
+    rows.append(["Jumlah", *(getattr(report.totals, c) for c in COUNT_COLUMNS)])
+    paper.grid(columns, rows)
+    paper.heading("Daftar Dokumen yang Belum Diserahkan")
+    if undelivered:
+        paper.grid(
+            [
+                Column("No", 9, "R"),
+                Column("Nama", 36),
+                Column("Dokumen", 36),
+                Column("Alasan", 34),
+                Column("Keterangan", 43),
+                Column("Diterima Kembali", 32),
+            ],
+            [
+                [
+                    n,
+                    item.name,
+                    f"{_document_name(item.document_type)} {item.document_number}",
+                    RETURN_REASONS.get(ReturnReason(item.reason), item.reason),
+                    item.note,
+                    tanggal(datetime.fromisoformat(item.received_back_at))
+                    if item.received_back_at
+                    else "Belum",
+                ]
+                for n, item in enumerate(undelivered, start=1)
+            ],
+        )
+    else:
+        paper.paragraph("Tidak ada dokumen yang dikembalikan.")
+    place = "Pekanbaru" if office == "1471" else f"Kantor {office}"
+    paper.signature_block(f"{place}, {tanggal(printed_at)}", SIGNER_TITLES[signer_role], signer)
+    return paper.render()

@@ -1,0 +1,123 @@
+"""The audit chain and its seals.
+
+Each archived event extends a SHA-256 chain, `hash_n = sha256(hash_{n-1} || bytes_n)`, over
+the event's canonical bytes (`shared.events.encode`, position included), starting from 32
+zero bytes. Every so often the chain is sealed by a checkpoint that signs (position, count,
+chain hash) with the service's Ed25519 key; an auditor keeps the public key and can check
+the seals without trusting the database they sit in."""
+
+import base64
+import binascii
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+GENESIS = bytes(32)
+KEY_FILE = "reporting-signing.key"
+
+
+def chain(previous_hex: str | None, canonical: bytes) -> str:
+    """The chain hash after one more event (hex)."""
+    previous = bytes.fromhex(previous_hex) if previous_hex else GENESIS
+    return hashlib.sha256(previous + canonical).hexdigest()
+
+
+def checkpoint_message(office: str, position: str, count: int, chain_hash: str) -> bytes:
+    """What a checkpoint signs: unambiguous, one field a line."""
+    return f"jasa-dukcapil audit checkpoint\n{office}\n{position}\n{count}\n{chain_hash}\n".encode()
+
+
+@dataclass(frozen=True)
+class Sealer:
+    """Signs checkpoints for one office."""
+
+    key: Ed25519PrivateKey
+    office: str
+
+    def sign(self, position: str, count: int, chain_hash: str) -> str:
+        message = checkpoint_message(self.office, position, count, chain_hash)
+        return base64.b64encode(self.key.sign(message)).decode()
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.key.public_key()
+
+
+def signature_holds(
+    public_key: Ed25519PublicKey,
+    office: str,
+    position: str,
+    count: int,
+    chain_hash: str,
+    signature: str,
+) -> bool:
+    try:
+        raw = base64.b64decode(signature, validate=True)
+        public_key.verify(raw, checkpoint_message(office, position, count, chain_hash))
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
+def public_key_text(public_key: Ed25519PublicKey, pem: bool = False) -> str:
+    """The public key as an auditor keeps it: base64 of its 32 bytes, or PEM."""
+    if pem:
+        return public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def parse_private_key(text: str) -> Ed25519PrivateKey:
+    """An Ed25519 private key from PEM (PKCS#8) or from base64 of its 32 raw bytes."""
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        key = serialization.load_pem_private_key(text.encode(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("the signing key is not an Ed25519 key")
+        return key
+    raw = base64.b64decode(text, validate=True)
+    if len(raw) != 32:
+        raise ValueError("a base64 Ed25519 private key holds 32 bytes")
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def parse_public_key(text: str) -> Ed25519PublicKey:
+    """An Ed25519 public key from PEM or base64 of its 32 raw bytes."""
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        key = serialization.load_pem_public_key(text.encode())
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("the public key is not an Ed25519 key")
+        return key
+    raw = base64.b64decode(text, validate=True)
+    if len(raw) != 32:
+        raise ValueError("a base64 Ed25519 public key holds 32 bytes")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def load_or_create_signing_key(configured: str | None, data_dir: Path) -> Ed25519PrivateKey:
+    """The key from the setting, else the one under the data dir, made there on first run."""
+    if configured:
+        return parse_private_key(configured)
+    path = Path(data_dir) / KEY_FILE
+    if path.exists():
+        return parse_private_key(path.read_text())
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Created 0600 from the first byte, never readable by others even for a moment.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
+    return key

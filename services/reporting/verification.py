@@ -1,0 +1,251 @@
+"""`jasa audit verify`: is the office log still what the archive saw, and is the archive
+still what the checkpoints sealed?
+
+Three things are checked, walking the live log and the archive side by side in pages:
+- every checkpoint's signature, with the auditor's public key;
+- the archive's own chain: each row's hash recomputed from the previous one and its bytes,
+  and the chain compared with each checkpoint at its count (a rewritten archive);
+- the live log against the archive, entry by entry: the first position where they part
+  is named, with what happened there (changed, removed, inserted or reordered).
+Live events after the archive's end are not yet archived: counted, not blamed."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.reporting.archive import ArchivedEvent, Checkpoint
+from services.reporting.sealing import chain, signature_holds
+from services.reporting.views import VerificationView
+from shared.db import position_key
+from shared.events import decode_entry, encode
+from shared.log import EventLog
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEntry:
+    position: str
+    canonical: bytes | None  # None: the entry no longer reads as an event
+    event_id: str | None
+
+
+class Finding(Exception):
+    """The first thing found wrong; ends the walk."""
+
+    def __init__(self, kind: str, position: str, problem: str) -> None:
+        super().__init__(problem)
+        self.kind, self.position, self.problem = kind, position, problem
+
+
+async def verify(
+    log: EventLog,
+    sessions: async_sessionmaker[AsyncSession],
+    public_key: Ed25519PublicKey,
+    checkpoint_every: int | None = None,
+    page_size: int = 1000,
+) -> VerificationView:
+    walk = _Walk(log, sessions, public_key, checkpoint_every, page_size)
+    try:
+        await walk.run()
+    except Finding as finding:
+        return VerificationView(
+            ok=False,
+            events_checked=walk.checked,
+            first_bad_position=finding.position,
+            problem=finding.problem,
+            kind=finding.kind,
+        )
+    return VerificationView(
+        ok=True,
+        events_checked=walk.checked,
+        first_bad_position=None,
+        problem=None,
+        not_yet_archived=walk.unarchived,
+    )
+
+
+class _Walk:
+    def __init__(
+        self,
+        log: EventLog,
+        sessions: async_sessionmaker[AsyncSession],
+        public_key: Ed25519PublicKey,
+        checkpoint_every: int | None,
+        page_size: int,
+    ) -> None:
+        self.log, self.sessions, self.public_key = log, sessions, public_key
+        self.checkpoint_every, self.page_size = checkpoint_every, page_size
+        self.checked = 0
+        self.unarchived = 0
+
+    async def run(self) -> None:
+        checkpoints = await self._checked_checkpoints()
+        live = aiter(self._live())
+        entry = await anext(live, None)
+        chain_hash = ""
+        count = 0
+        async for row in self._archive():
+            count += 1
+            chain_hash = chain(chain_hash, row.body.encode())
+            if row.seq != count or row.chain_hash != chain_hash:
+                raise Finding(
+                    "archive_modified",
+                    row.position,
+                    f"archived event {row.seq} at {row.position} does not match its chain hash: "
+                    "the reporting database was changed",
+                )
+            sealed = checkpoints.get(count)
+            if sealed is not None and (sealed.chain_hash, sealed.position) != (
+                chain_hash,
+                row.position,
+            ):
+                raise Finding(
+                    "checkpoint_mismatch",
+                    row.position,
+                    f"the archive up to {row.position} no longer matches the checkpoint signed "
+                    f"over its first {count} events: the reporting database was rewritten",
+                )
+            await self._compare(entry, row)
+            self.checked += 1
+            entry = await anext(live, None)
+        await self._check_sealed(checkpoints, count)
+        while entry is not None:
+            self.unarchived += 1
+            entry = await anext(live, None)
+
+    async def _checked_checkpoints(self) -> dict[int, Checkpoint]:
+        async with self.sessions() as session:
+            query = select(Checkpoint).order_by(col(Checkpoint.count))
+            checkpoints = list((await session.exec(query)).all())
+        for sealed in checkpoints:
+            office = self.log.keys.office
+            if not signature_holds(
+                self.public_key,
+                office,
+                sealed.position,
+                sealed.count,
+                sealed.chain_hash,
+                sealed.signature,
+            ):
+                raise Finding(
+                    "checkpoint_forged",
+                    sealed.position,
+                    f"the checkpoint over the first {sealed.count} events (up to "
+                    f"{sealed.position}) carries a signature the public key does not accept",
+                )
+        return {sealed.count: sealed for sealed in checkpoints}
+
+    async def _check_sealed(self, checkpoints: dict[int, Checkpoint], count: int) -> None:
+        beyond = [sealed for sealed in checkpoints.values() if sealed.count > count]
+        if beyond:
+            raise Finding(
+                "archive_modified",
+                beyond[0].position,
+                f"a checkpoint seals {beyond[0].count} events but the archive holds {count}: "
+                "archived events were deleted",
+            )
+        if not self.checkpoint_every or count < self.checkpoint_every:
+            return
+        due = count - count % self.checkpoint_every
+        if not any(sealed.count >= due for sealed in checkpoints.values()):
+            async with self.sessions() as session:
+                row = await session.get(ArchivedEvent, due)
+            raise Finding(
+                "checkpoint_missing",
+                row.position if row else f"event {due}",
+                f"the archive holds {count} events but no checkpoint seals the first {due}: "
+                "a checkpoint was removed",
+            )
+
+    async def _compare(self, entry: LiveEntry | None, row: ArchivedEvent) -> None:
+        if entry is None:
+            raise Finding(
+                "removed",
+                row.position,
+                f"event {row.position} ({row.type}) is archived but gone from the log, "
+                "which now ends before it",
+            )
+        here, there = position_key(entry.position), position_key(row.position)
+        if here == there:
+            if entry.canonical == row.body.encode():
+                return
+            if entry.canonical is None:
+                raise Finding(
+                    "changed",
+                    row.position,
+                    f"the entry at {row.position} no longer reads as an event",
+                )
+            if entry.event_id != row.event_id and await self._archived_elsewhere(entry, row):
+                raise Finding(
+                    "reordered",
+                    row.position,
+                    f"the log holds at {row.position} the event archived at another position: "
+                    "events were swapped or moved",
+                )
+            raise Finding(
+                "changed",
+                row.position,
+                f"event {row.position} ({row.type}) differs from what was archived",
+            )
+        if here < there:
+            if await self._archived_elsewhere(entry, row):
+                raise Finding(
+                    "reordered",
+                    entry.position,
+                    f"the log holds at {entry.position} an event archived at another position",
+                )
+            raise Finding(
+                "inserted",
+                entry.position,
+                f"the log holds an event at {entry.position} that was never archived, "
+                f"before archived event {row.position}: it was inserted afterwards",
+            )
+        raise Finding(
+            "removed",
+            row.position,
+            f"event {row.position} ({row.type}) is archived but no longer in the log",
+        )
+
+    async def _archived_elsewhere(self, entry: LiveEntry, row: ArchivedEvent) -> bool:
+        if entry.event_id is None:
+            return False
+        async with self.sessions() as session:
+            query = select(ArchivedEvent.position).where(ArchivedEvent.event_id == entry.event_id)
+            positions = set((await session.exec(query)).all())
+        return bool(positions - {entry.position})
+
+    async def _archive(self) -> AsyncIterator[ArchivedEvent]:
+        after = 0
+        while True:
+            async with self.sessions() as session:
+                query = (
+                    select(ArchivedEvent)
+                    .where(col(ArchivedEvent.seq) > after)
+                    .order_by(col(ArchivedEvent.seq))
+                    .limit(self.page_size)
+                )
+                rows = list((await session.exec(query)).all())
+            if not rows:
+                return
+            for row in rows:
+                yield row
+            after = rows[-1].seq
+
+    async def _live(self) -> AsyncIterator[LiveEntry]:
+        after = "0-0"
+        while True:
+            page = await self.log.read_raw(after, self.page_size)
+            if not page:
+                return
+            for entry_id, fields in page:
+                position = entry_id.decode()
+                try:
+                    event = decode_entry(entry_id, fields)
+                except Exception:  # whatever is there, it is not the event that was archived
+                    yield LiveEntry(position, None, None)
+                    continue
+                yield LiveEntry(position, encode(event), str(event.event_id))
+            after = page[-1][0].decode()

@@ -66,6 +66,7 @@ class EventConsumer:
         self.handle = handle
         self.dead_letter_stream = keys.dead_letters(options.group)
         self._watchdog: asyncio.Task[None] | None = None
+        self._in_flight: set[bytes] = set()
         self.recoveries = 0
 
         async def on_event(message: IncomingMessage) -> None:
@@ -134,9 +135,18 @@ class EventConsumer:
                 log.warning("consumer group %s not yet recovered: %s", self.options.group, error)
 
     async def _process(self, message: RedisStreamMessage) -> None:
-        raw = message.raw_message
-        entry_id: bytes = raw["message_ids"][0]
-        fields: dict[bytes, bytes] = raw["data"]
+        entry_id: bytes = message.raw_message["message_ids"][0]
+        if entry_id in self._in_flight:
+            # A slow event of our own looked idle to the reclaimer: the first run acks it.
+            return
+        self._in_flight.add(entry_id)
+        try:
+            await self._apply(message, entry_id)
+        finally:
+            self._in_flight.discard(entry_id)
+
+    async def _apply(self, message: RedisStreamMessage, entry_id: bytes) -> None:
+        fields: dict[bytes, bytes] = message.raw_message["data"]
         try:
             envelope = decode_entry(entry_id, fields)
         except Exception as error:  # an event no code can read: trying again will not help

@@ -202,3 +202,18 @@ async def _exists(path: Path) -> bool:
 async def _recovered(consumer: EventConsumer) -> bool:
     await asyncio.sleep(0)
     return consumer.recoveries >= 1 and consumer.running
+
+
+async def test_an_event_slower_than_the_claim_idle_time_is_applied_by_one_run_only(
+    event_log: EventLog, start_consumer, redis: Redis, keys: Keys
+) -> None:  # type: ignore[no-untyped-def]
+    runs: list[str] = []
+
+    async def slow(event) -> None:  # type: ignore[no-untyped-def]
+        runs.append(event.position)
+        await asyncio.sleep(1.0)  # five times the claim idle time of 200 ms
+
+    await append_notes(event_log, "slow")
+    await start_consumer(slow)
+    await wait_until(lambda: _pending_is(redis, keys, 0), within=20)
+    assert len(runs) == 1

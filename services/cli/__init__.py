@@ -3,7 +3,7 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import tokens
+from services.cli import tokens, up
 
 app = typer.Typer(
     name="jasa",
@@ -19,6 +19,7 @@ def _group() -> None:
 
 
 tokens.register(app)
+up.register(app)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ own module and is registered here."""
 import typer
 
 from services.cli import tokens, up
+from services.cli.demo import command as demo
 
 app = typer.Typer(
     name="jasa",
@@ -20,6 +21,7 @@ def _group() -> None:
 
 tokens.register(app)
 up.register(app)
+demo.register(app)
 
 
 def main() -> None:

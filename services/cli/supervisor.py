@@ -130,6 +130,7 @@ class Installation:
     redis_server: RedisServer | None = None
     redis_url: str = ""
     services: list[ServiceProcess] = field(default_factory=list)
+    orphan_shut_down: bool = False
     _lock: IO[str] | None = None
 
     def __post_init__(self) -> None:
@@ -187,7 +188,7 @@ class Installation:
         if self.settings.redis_url:
             self.redis_url = self.settings.redis_url
             return self.redis_url
-        self._shut_down_orphaned_redis()
+        self.orphan_shut_down = self._shut_down_orphaned_redis()
         self.redis_server = RedisServer(self.redis_dir, durable=True).start()
         self.redis_url = self.redis_server.url
         self.redis_url_file.write_text(self.redis_url + "\n")

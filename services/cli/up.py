@@ -39,6 +39,8 @@ def up(
             installation.check_ports()
             installation.prepare_secret()
             redis_url = installation.start_redis()
+            if installation.orphan_shut_down:
+                console.print("A Redis left running by an earlier `jasa up` was shut down first.")
             console.print(f"[dim]Redis: {_redacted(redis_url)}[/dim]", soft_wrap=True)
             installation.start_services()
             installation.wait_until_ready(timeout)

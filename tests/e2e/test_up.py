@@ -143,3 +143,26 @@ def processes_mentioning(*needles: str) -> list[str]:
         if any(needle in command for needle in needles) and "pytest" not in command:
             found.append(command)
     return found
+
+
+def test_after_up_is_killed_its_services_stop_and_the_next_up_takes_over_its_redis(
+    system: JasaUp,
+) -> None:
+    system.start()
+    written = append_registrations(system.redis_url, 2)
+    redis = next(c for c in system.children if "redis-server" in " ".join(c.cmdline()))
+    services = [c for c in system.children if c is not redis]
+    assert system.process is not None
+
+    system.process.kill()  # no chance to clean up: an OOM kill, kill -9
+    system.process.wait()
+
+    _, alive = psutil.wait_procs(services, timeout=15)
+    assert alive == []  # they follow their parent (parent-death signal)
+    assert redis.is_running()
+    system.start()
+    assert "left running by an earlier `jasa up` was shut down" in system.output()
+    assert not redis.is_running() or redis.status() == psutil.STATUS_ZOMBIE
+    assert streams_in_log(system.redis_url, written) == dict.fromkeys(written, 1)
+    assert system.stop() == 0
+    assert system.children_left() == []

@@ -98,6 +98,17 @@ class JasaUp:
                     return False
         return True
 
+    def run(self, *arguments: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
+        """Another `jasa` command against this system, as a second terminal would run it
+        (e.g. `run("demo", "--applicants", "40")`, then restart and look again)."""
+        return subprocess.run(
+            [sys.executable, "-m", "services.cli", *arguments],
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
     def output(self) -> str:
         return self.output_file.read_text(errors="replace") if self.output_file.exists() else ""
 

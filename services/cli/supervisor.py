@@ -6,18 +6,14 @@ Signals only set `stop_requested`; every wait below polls it, so a Ctrl-C at any
 leads to the same orderly stop."""
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -26,11 +22,10 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from services.cli.service_process import ServiceProcess, answers, port_is_free
 from shared.http.auth import load_or_create_secret
 from shared.redis_server import RedisServer
 from shared.settings import SERVICE_PORTS, CommonSettings
-
-SERVICES = tuple(SERVICE_PORTS)
 
 
 class UpError(Exception):
@@ -48,76 +43,6 @@ class PortTaken(UpError):
 
 class Interrupted(UpError):
     """Ctrl-C or SIGTERM arrived while starting."""
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    """True when a server could listen on `port` (SO_REUSEADDR, as uvicorn binds)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _die_with_parent() -> None:
-    """In the child: receive SIGTERM if `jasa up` itself dies without stopping us (Linux)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-@dataclass
-class ServiceProcess:
-    name: str
-    host: str
-    port: int
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            f"services.{self.name}.main:create_app",
-            "--host",
-            self.host,
-            "--port",
-            str(self.port),
-            "--timeout-graceful-shutdown",
-            "5",
-        ]
-
-    def start(self, env: dict[str, str]) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            log.write(f"\n=== jasa up: {self.name} starting on {self.url} at {stamp}\n".encode())
-            log.flush()
-            self.process = subprocess.Popen(
-                self.command(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,  # Ctrl-C reaches `jasa up` only; it stops us in order
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            )
-
-    @property
-    def exit_code(self) -> int | None:
-        return None if self.process is None else self.process.poll()
-
-    def log_tail(self, lines: int = 15) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
 @dataclass
@@ -242,7 +167,7 @@ class Installation:
                 self._check_alive()
                 for service in self.services:
                     path = waiting.get(service.name)
-                    if path is None or not _answers(client, service.url + path):
+                    if path is None or not answers(client, service.url + path):
                         continue
                     if path == "/health":
                         waiting[service.name] = "/ready"
@@ -316,13 +241,6 @@ class Installation:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
-
-
-def _answers(client: httpx.Client, url: str) -> bool:
-    try:
-        return client.get(url).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @contextlib.contextmanager

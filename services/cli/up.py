@@ -1,0 +1,151 @@
+"""`jasa up` (what `make run` runs: the whole system on this machine) and `jasa serve SERVICE`
+(one service in the foreground, e.g. in a container)."""
+
+import os
+import shlex
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from services.cli.supervisor import Installation, Interrupted, UpError, stop_on_signals
+from shared.settings import SERVICE_PORTS, CommonSettings
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+class ServiceName(StrEnum):
+    intake = "intake"
+    approval = "approval"
+    courier = "courier"
+    reporting = "reporting"
+
+
+def up(
+    timeout: Annotated[
+        float, typer.Option(help="seconds to wait for every service to be ready")
+    ] = 60.0,
+) -> None:
+    """Start the whole system: a private durable Redis (unless REDIS_URL), then the four services.
+
+    Ctrl-C or SIGTERM stops everything in order; starting again on the same data dir loses nothing.
+    """
+    installation = Installation(CommonSettings())
+    with stop_on_signals(installation.stop_requested):
+        try:
+            installation.lock_data_dir()
+            installation.check_ports()
+            installation.prepare_secret()
+            redis_url = installation.start_redis()
+            if installation.orphan_shut_down:
+                console.print("A Redis left running by an earlier `jasa up` was shut down first.")
+            console.print(f"[dim]Redis: {_redacted(redis_url)}[/dim]", soft_wrap=True)
+            installation.start_services()
+            installation.wait_until_ready(timeout)
+        except Interrupted:
+            installation.stop()
+            console.print("Stopped.")
+            return
+        except UpError as error:
+            installation.stop()
+            errors.print(f"[bold red]jasa up:[/bold red] {error}", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except BaseException:
+            installation.stop()
+            raise
+        _print_welcome(installation)
+        dead = installation.watch()
+        installation.stop()
+    if dead is not None:
+        errors.print(f"[bold red]jasa up:[/bold red] {dead}", soft_wrap=True)
+        errors.print("The other services and Redis were stopped.")
+        raise typer.Exit(1)
+    console.print("Stopped: the services, then Redis. Everything is kept in the data dir.")
+
+
+def _print_welcome(installation: Installation) -> None:
+    """Plain lines rather than a table: URLs and paths stay whole, ready to copy."""
+    console.print(f"\n[bold]Jasa Dukcapil is running[/bold] (data in {installation.data_dir})")
+    for service in installation.services:
+        console.print(
+            f"  {service.name:<10} {service.url:<24} API docs {service.url}/docs", soft_wrap=True
+        )
+    console.print(f"Service logs: {installation.data_dir / 'logs'}/<service>.log", soft_wrap=True)
+    if installation.redis_server is not None:
+        redis_line = f"{installation.redis_url} (private, AOF in {installation.redis_dir})"
+    else:
+        redis_line = f"{_redacted(installation.redis_url)} (REDIS_URL)"
+    console.print(f"Redis: {redis_line}", soft_wrap=True)
+    env = _environment_prefix(installation)
+    console.print("\nA token (roles FO KASUBBAG_UMUM SEKRETARIS COURIER AUDITOR), e.g. FO desk:")
+    console.print(
+        f'  {env}jasa token FO --officer-id 198001012005011001 --name "Siti Rahma"', soft_wrap=True
+    )
+    console.print(f"An office day played through the API:\n  {env}jasa demo", soft_wrap=True)
+    console.print("Ctrl-C stops everything.\n")
+    console.file.flush()
+
+
+def _environment_prefix(installation: Installation) -> str:
+    """What a second terminal needs to talk to this installation (nothing for the defaults)."""
+    parts = []
+    if os.environ.get("JASA_DATA_DIR"):
+        parts.append(f"JASA_DATA_DIR={shlex.quote(str(installation.data_dir))}")
+    if installation.settings.port_base != 8000:
+        parts.append(f"JASA_PORT_BASE={installation.settings.port_base}")
+    return " ".join(parts) + " " if parts else ""
+
+
+def _redacted(url: str) -> str:
+    """A Redis URL without its password, for printing."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user + ':' if user else ':'}***@{host}"
+
+
+def serve(
+    service: Annotated[ServiceName, typer.Argument(help="intake, approval, courier or reporting")],
+    host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0 in a container)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[
+        int | None, typer.Option(help="default: JASA_PORT_BASE + the service's number")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Run one service alone in the foreground against the Redis that REDIS_URL names."""
+    import uvicorn
+
+    name = str(service.value)
+    settings = CommonSettings()
+    if not settings.redis_url:
+        errors.print(
+            "[bold red]jasa serve:[/bold red] REDIS_URL is not set; a service alone needs "
+            "a running Redis (`jasa up` starts everything with its own)."
+        )
+        raise typer.Exit(1)
+    if settings.env == "production" and settings.secret is None:
+        errors.print(
+            "[bold red]jasa serve:[/bold red] JASA_SECRET must be set in production: "
+            "every service of an installation verifies tokens with the same secret."
+        )
+        raise typer.Exit(1)
+    uvicorn.run(
+        f"services.{name}.main:create_app",
+        factory=True,
+        host=host,
+        port=port if port is not None else settings.port_base + SERVICE_PORTS[name],
+        log_level=log_level,
+        proxy_headers=True,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)
+    app.command("serve")(serve)

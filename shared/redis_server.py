@@ -61,6 +61,11 @@ class RedisServer:
             if self.durable
             else ["--appendonly", "no", "--save", ""]
         )
+        if self.durable:
+            # Users made by `jasa courier provision` (ACL SAVE) survive a restart.
+            acl_file = self.data_dir / "users.acl"
+            acl_file.touch(mode=0o600, exist_ok=True)
+            durability += ["--aclfile", str(acl_file.resolve())]
         command = [
             self.binary or redis_server_binary(),
             "--bind",

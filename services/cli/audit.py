@@ -31,6 +31,7 @@ from services.reporting.verification import verify as verify_log
 from shared.db import create_tables, make_engine, session_factory
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.privacy import InsecureKey, Privacy, WrongMasterKey, load_or_create_master_key
 
 audit = typer.Typer(help="Verify the log against the archive; rebuild and compare the reports.")
 console = Console(stderr=True)
@@ -46,16 +47,29 @@ class Connections:
 
 
 @contextlib.asynccontextmanager
-async def connected(database_url: str | None = None) -> AsyncIterator[Connections]:
+async def connected(
+    database_url: str | None = None, personal_data: bool = False
+) -> AsyncIterator[Connections]:
+    """Redis and the reporting database; with `personal_data`, a log that reveals it as the
+    live service does (replay must project what live projected)."""
     settings = ReportingSettings()
     if not settings.redis_url:
         console.print("REDIS_URL is not set: point it at the installation's Redis")
         raise typer.Exit(2)
+    master_key = None
+    if personal_data:
+        try:
+            master_key = load_or_create_master_key(settings, create=False)
+        except InsecureKey as error:
+            console.print(f"{error} (give JASA_PII_KEY or JASA_DATA_DIR)")
+            raise typer.Exit(2) from None
     redis = Redis.from_url(settings.redis_url)
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
     try:
-        log = EventLog(redis, Keys(settings.office, settings.key_prefix))
+        keys = Keys(settings.office, settings.key_prefix)
+        privacy = Privacy(redis, keys, master_key) if master_key is not None else None
+        log = EventLog(redis, keys, privacy)
         yield Connections(settings, redis, log, engine, session_factory(engine))
     finally:
         await redis.aclose()
@@ -87,6 +101,9 @@ def _reporting_failures(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
         return asyncio.run(run())
     except (RedisError, OSError, SQLAlchemyError) as error:
         console.print(f"cannot reach Redis or the reporting database: {error}")
+        return 2
+    except WrongMasterKey as error:
+        console.print(str(error))
         return 2
 
 
@@ -139,7 +156,7 @@ def replay(
 
 
 async def _replay(url: str, page_size: int, show: int) -> int:
-    async with connected() as live:
+    async with connected(personal_data=True) as live:
         head = await live_head(live.sessions)
         total = head.count or int(await live.redis.xlen(live.log.keys.log))
         fresh = make_engine(url)

@@ -112,6 +112,11 @@ def _sealed_fields(data: EventData) -> tuple[str, ...]:
     return SEALED_FIELDS.get(type(data), ())
 
 
+def holds_sealed_data(event: Envelope) -> bool:
+    fields = _sealed_fields(event.data)
+    return bool(fields) and is_sealed(getattr(event.data, fields[0]))
+
+
 class Privacy:
     def __init__(self, redis: Redis, keys: Keys, master_key: bytes) -> None:
         self.redis = redis
@@ -165,10 +170,10 @@ class Privacy:
 
     async def reveal(self, event: Envelope) -> Envelope:
         """The event with its personal fields readable, or `[dihapus]` once erased."""
+        if not holds_sealed_data(event):
+            return event
         data = event.data
         fields = _sealed_fields(data)
-        if not fields or not is_sealed(getattr(data, fields[0])):
-            return event
         dossier_id: UUID = getattr(data, "dossier_id")  # noqa: B009
         key = await self._data_key(dossier_id, create=False)
         update: dict[str, Any]

@@ -44,6 +44,7 @@ class Erasure:
     event: Envelope | None  # the PersonalDataErased appended now; None if one was there
     sealed_in_log: bool  # False: registered before encryption, the log holds it in clear
     feed_entries: int  # manifests naming the dossier already handed to the third party
+    answers_forgotten: int  # idempotency records that repeated its data
     aof_rewrite: str  # what Redis said to BGREWRITEAOF
 
 
@@ -78,6 +79,7 @@ async def erase_personal_data(
         event=event,
         sealed_in_log=is_sealed(registered.nik),
         feed_entries=await _feed_entries_naming(redis, keys, dossier_id),
+        answers_forgotten=await _forget_answers_naming(redis, keys, dossier_id),
         aof_rewrite=await _rewrite_aof(redis),
     )
 
@@ -91,10 +93,22 @@ async def _feed_entries_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> in
 async def _rewrite_aof(redis: Redis) -> str:
     """Compact the AOF file, so the destroyed key does not linger in the commands it keeps."""
     try:
+        if not int((await redis.info("persistence")).get("aof_enabled", 1)):
+            return "not needed (AOF is off; the destroyed key leaves the RDB at its next save)"
         await redis.bgrewriteaof()
     except ResponseError as error:  # already running, or the command is not allowed here
         return f"not started ({error})"
     return "started"
+
+
+async def _forget_answers_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> int:
+    """Idempotency records (kept 24 h) that repeat the dossier's personal data: deleted."""
+    needle, forgotten = str(dossier_id).encode(), 0
+    async for key in redis.scan_iter(match=keys.scoped("*:idem:*"), count=1000):
+        record = await redis.get(key)
+        if record and needle in record and b"nik" in record:
+            forgotten += await redis.delete(key)
+    return forgotten
 
 
 def erase(
@@ -175,6 +189,11 @@ def _report(dossier_id: UUID, erasure: Erasure) -> None:
         typer.echo(
             f"note: {erasure.feed_entries} handover manifest(s) naming it went out on the "
             "courier feed before; the third party's copies are beyond the office's reach"
+        )
+    if erasure.answers_forgotten:
+        typer.echo(
+            f"{erasure.answers_forgotten} kept answer(s) to a retried request that repeated "
+            "its data were deleted"
         )
     typer.echo(f"Redis AOF rewrite (drops the destroyed key from the file): {erasure.aof_rewrite}")
     typer.echo("the log is unchanged: `jasa audit verify` still holds")

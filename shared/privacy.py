@@ -132,8 +132,10 @@ class Privacy:
             fresh = secrets.token_bytes(32)
             nonce = secrets.token_bytes(12)
             candidate = nonce + self._master.encrypt(nonce, fresh, field.encode())
-            await self.redis.hsetnx(self.store, field, base64.b64encode(candidate))
-            wrapped = await self.redis.hget(self.store, field)  # whoever won the race
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hsetnx(self.store, field, base64.b64encode(candidate))
+                pipe.hget(self.store, field)  # whoever won the race
+                _, wrapped = await pipe.execute()
         if wrapped is None or wrapped == TOMBSTONE:
             return None
         raw = base64.b64decode(wrapped)

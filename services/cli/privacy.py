@@ -124,15 +124,7 @@ def erase(
     settings = CommonSettings()
     if office:
         settings = settings.model_copy(update={"office": office})
-    if (officer_id is None) != (name is None) or (
-        officer_id is not None and not officer_id.strip()
-    ):
-        raise typer.BadParameter("give both --officer-id and --name, or neither (system actor)")
-    actor = (
-        Actor(officer_id=officer_id.strip(), name=name.strip(), role=Role.AUDITOR)
-        if officer_id and name
-        else SYSTEM_ACTOR
-    )
+    actor = _actor(officer_id, name)
     if not settings.redis_url:
         typer.echo("REDIS_URL is not set: point it at the installation's Redis", err=True)
         raise typer.Exit(2)
@@ -155,6 +147,16 @@ def erase(
         typer.echo(f"cannot reach Redis: {error}", err=True)
         raise typer.Exit(2) from None
     _report(dossier_id, erasure)
+
+
+def _actor(officer_id: str | None, name: str | None) -> Actor:
+    """The AUDITOR who orders the erasure, or the system when none is named."""
+    if officer_id is None and name is None:
+        return SYSTEM_ACTOR
+    if not (officer_id or "").strip() or not (name or "").strip():
+        raise typer.BadParameter("give both --officer-id and --name, or neither (system actor)")
+    assert officer_id is not None and name is not None
+    return Actor(officer_id=officer_id.strip(), name=name.strip(), role=Role.AUDITOR)
 
 
 async def _erase(

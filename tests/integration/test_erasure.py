@@ -6,6 +6,7 @@ import contextlib
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -281,3 +282,13 @@ async def test_erasing_twice_tells_the_services_once_and_an_unknown_dossier_is_r
     assert unknown.exit_code == 1
     assert "there is no dossier" in unknown.output
     assert await redis.xlen(keys.log) == 2
+
+
+async def test_a_replay_without_the_installations_key_says_so_instead_of_differing(
+    office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await register(office, SRI, "KTP-ERASE-0", "sri-1")
+    monkeypatch.setenv("JASA_DATA_DIR", str(tmp_path / "elsewhere"))
+    replayed = await run_jasa("audit", "replay")
+    assert replayed.exit_code == 2, replayed.output
+    assert "encrypted personal data" in replayed.output and "JASA_PII_KEY" in replayed.output

@@ -34,6 +34,11 @@ from shared.keys import Keys
 log = logging.getLogger("jasa.consumer")
 
 Handler = Callable[[Envelope], Awaitable[None]]
+Reveal = Callable[[Envelope], Awaitable[Envelope]]
+
+
+async def as_stored(event: Envelope) -> Envelope:
+    return event
 
 
 def default_consumer_name(group: str) -> str:
@@ -61,9 +66,11 @@ class EventConsumer:
         keys: Keys,
         options: ConsumerOptions,
         handle: Handler,
+        reveal: Reveal = as_stored,
     ) -> None:
         self.broker, self.redis, self.keys, self.options = broker, redis, keys, options
         self.handle = handle
+        self.reveal = reveal  # the handler sees personal data readable (or erased)
         self.dead_letter_stream = keys.dead_letters(options.group)
         self._watchdog: asyncio.Task[None] | None = None
         self._in_flight: set[bytes] = set()
@@ -153,7 +160,7 @@ class EventConsumer:
             await self._dead_letter(message, entry_id, fields, error, deliveries=1)
             return
         try:
-            await self.handle(envelope)
+            await self.handle(await self.reveal(envelope))
         except Exception as error:
             deliveries = await message.get_delivery_count()
             if deliveries >= self.options.max_deliveries:

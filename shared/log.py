@@ -4,12 +4,17 @@ Append is one server-side Lua step (EVALSHA; Redis 6.2 and 7 alike) that checks 
 stream's expected version, drops a command whose event ids were already appended, writes
 all of a command's events or none, and adds them to the office's global log in one total
 order. Each event is also kept in its aggregate's own stream under the same id, so loading
-an aggregate never scans the log."""
+an aggregate never scans the log.
 
-from collections.abc import Sequence
+Given a `privacy` (shared.privacy.Privacy), the log seals personal data before it is
+written, whichever use case appends, and reveals it to use cases that load an aggregate or
+an event (`load`, `at`, `find`). `read` and `read_raw` give the log as stored, sealed: the
+audit archive hashes that form, which erasing personal data never changes."""
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import cast
+from typing import Protocol, cast
 from uuid import UUID
 
 from redis.asyncio import Redis
@@ -41,11 +46,24 @@ class Write:
     events: Sequence[Envelope]
 
 
+class PersonalData(Protocol):
+    """Seals personal data before it is appended, reveals it (or `[dihapus]`) when read."""
+
+    async def seal(self, events: Iterable[Envelope]) -> list[Envelope]: ...
+
+    async def reveal(self, event: Envelope) -> Envelope: ...
+
+
 class EventLog:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, privacy: PersonalData | None = None) -> None:
         self.redis = redis
         self.keys = keys
+        self.privacy = privacy
         self._append = redis.register_script(_APPEND_SCRIPT)
+
+    async def reveal(self, event: Envelope) -> Envelope:
+        """An event as stored, with its personal data readable (or erased)."""
+        return await self.privacy.reveal(event) if self.privacy is not None else event
 
     async def append(
         self, stream_id: str, events: Sequence[Envelope], expected_version: int
@@ -61,7 +79,8 @@ class EventLog:
         for write, events in zip(writes, stamped, strict=True):
             keys.append(self.keys.stream(write.stream_id))
             args += [write.expected_version, len(events)]
-            for event in events:
+            stored = await self.privacy.seal(events) if self.privacy is not None else events
+            for event in stored:
                 args += [str(event.event_id), event.type, encode_for_log(event)]
         reply = await self._append(keys=keys, args=args)
         outcome, *rest = (part.decode() if isinstance(part, bytes) else part for part in reply)
@@ -71,7 +90,7 @@ class EventLog:
             raise ConcurrencyConflict(write.stream_id, write.expected_version, int(actual))
         if outcome == "mismatch":
             raise IdempotencyMismatch("only some of this command's events were appended before")
-        if outcome == "dup":  # appended before: answer with what the log holds
+        if outcome == "dup":  # appended before: answer with what the log holds (revealed)
             return [e for e in [await self.at(position) for position in rest] if e is not None]
         flat = [event for events in stamped for event in events]
         return [e.model_copy(update={"position": p}) for e, p in zip(flat, rest, strict=True)]
@@ -81,12 +100,12 @@ class EventLog:
         entries = await self._xrange(self.keys.log, position, 1)
         if not entries or _entry_id(entries[0][0]) != position:
             return None
-        return decode_entry(*entries[0])
+        return await self.reveal(decode_entry(*entries[0]))
 
     async def load(self, stream_id: str) -> list[Envelope]:
-        """Every event of one aggregate, oldest first."""
+        """Every event of one aggregate, oldest first (personal data revealed)."""
         entries = await self._xrange(self.keys.stream(stream_id), "-", None)
-        return [decode_entry(entry_id, fields) for entry_id, fields in entries]
+        return [await self.reveal(decode_entry(entry_id, fields)) for entry_id, fields in entries]
 
     async def version(self, stream_id: str) -> int:
         return int(await self.redis.xlen(self.keys.stream(stream_id)))
@@ -99,7 +118,7 @@ class EventLog:
         return await self.at(position.decode() if isinstance(position, bytes) else str(position))
 
     async def read(self, after: str = "0-0", limit: int = 1000) -> list[Envelope]:
-        """A page of the global log: up to `limit` events after position `after`."""
+        """A page of the global log as stored (sealed): up to `limit` events after `after`."""
         entries = await self._xrange(self.keys.log, f"({after}", limit)
         return [decode_entry(entry_id, fields) for entry_id, fields in entries]
 

@@ -1,8 +1,12 @@
 """Personal data shown only as much as a reader needs."""
 
+from shared.privacy import ERASED
+
 
 def mask_nik(nik: str) -> str:
     """First 6 (region) and last 4 digits; the birth date in between is hidden."""
+    if nik == ERASED:
+        return nik
     if len(nik) <= 10:
         return "*" * len(nik)
     return f"{nik[:6]}{'*' * (len(nik) - 10)}{nik[-4:]}"
@@ -10,6 +14,8 @@ def mask_nik(nik: str) -> str:
 
 def mask_phone(phone: str) -> str:
     """Country and operator prefix and the last 3 digits: `+62812*****890`."""
+    if phone == ERASED:
+        return phone
     if len(phone) <= 8:
         return "*" * len(phone)
     return f"{phone[:6]}{'*' * (len(phone) - 9)}{phone[-3:]}"

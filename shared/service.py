@@ -29,6 +29,7 @@ from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.privacy import Privacy, load_or_create_master_key
 from shared.settings import ServiceSettings
 
 
@@ -44,6 +45,7 @@ class ServiceContext:
     sessions: async_sessionmaker[AsyncSession]
     secret: str
     consumer: EventConsumer | None = None
+    privacy: Privacy | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -61,14 +63,16 @@ def build_context(settings: ServiceSettings) -> ServiceContext:
     redis = Redis.from_url(settings.require_redis_url(), health_check_interval=10)
     keys = Keys(settings.office, settings.key_prefix)
     engine = make_engine(settings.resolved_database_url())
+    privacy = Privacy(redis, keys, load_or_create_master_key(settings))
     return ServiceContext(
         settings=settings,
         redis=redis,
         keys=keys,
-        log=EventLog(redis, keys),
+        log=EventLog(redis, keys, privacy),
         engine=engine,
         sessions=session_factory(engine),
         secret=load_or_create_secret(settings),
+        privacy=privacy,
     )
 
 
@@ -100,7 +104,7 @@ def build_consumer(context: ServiceContext, handle: Handler) -> EventConsumer:
         claim_idle_ms=settings.claim_idle_ms,
         max_deliveries=settings.max_deliveries,
     )
-    return EventConsumer(broker, context.redis, context.keys, options, handle)
+    return EventConsumer(broker, context.redis, context.keys, options, handle, context.log.reveal)
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:

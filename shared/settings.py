@@ -31,6 +31,12 @@ class CommonSettings(BaseSettings):
         validation_alias="JASA_PREVIOUS_SECRETS",
         description="comma-separated older secrets whose tokens are still accepted (rotation)",
     )
+    pii_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="JASA_PII_KEY",
+        description="base64 of 32 bytes: wraps the data keys of personal data in the log; "
+        "unset: generated into the data dir on first run",
+    )
     office: str = Field(default="1471", validation_alias="JASA_OFFICE")
     key_prefix: str = Field(
         default="", validation_alias="JASA_KEY_PREFIX", description="prefix of every Redis key"

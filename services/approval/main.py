@@ -10,6 +10,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    PersonalDataErased,
     RecapCompiled,
 )
 from shared.service import ServiceSpec, create_service_app
@@ -20,7 +21,14 @@ SPEC = ServiceSpec(
     description="Kasubbag Umum drafts cover letters, Sekretaris signs or rejects them.",
     routers=[router],
     publishes=[LetterDrafted, LetterSigned, LetterRejected],
-    consumes=[DocumentRegistered, RecapCompiled, LetterDrafted, LetterSigned, LetterRejected],
+    consumes=[
+        DocumentRegistered,
+        RecapCompiled,
+        LetterDrafted,
+        LetterSigned,
+        LetterRejected,
+        PersonalDataErased,
+    ],
     projection=projection,
 )
 

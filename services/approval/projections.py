@@ -21,12 +21,21 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    PersonalDataErased,
     RecapCompiled,
 )
+from shared.privacy import ERASED
 from shared.service import ServiceContext
 
 PROJECTION = "approval"
-CONSUMED = (DocumentRegistered, RecapCompiled, LetterDrafted, LetterSigned, LetterRejected)
+CONSUMED = (
+    DocumentRegistered,
+    RecapCompiled,
+    LetterDrafted,
+    LetterSigned,
+    LetterRejected,
+    PersonalDataErased,
+)
 
 
 def sort_key(position: str) -> str:
@@ -128,6 +137,11 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
         )
     elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
         await _apply_to_letter(session, event)
+    elif isinstance(data, PersonalDataErased):
+        # No row yet: its DocumentRegistered, revealed after the erasure, reads erased itself.
+        dossier = await session.get(ApprovalDossier, data.dossier_id)
+        if dossier is not None:
+            dossier.name = dossier.address = dossier.phone = ERASED
 
 
 async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:

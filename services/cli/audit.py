@@ -4,7 +4,7 @@ reporting database directly, so they work whether or not the services run."""
 import asyncio
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,8 +29,16 @@ from services.reporting.sealing import (
 )
 from services.reporting.verification import verify as verify_log
 from shared.db import create_tables, make_engine, session_factory
+from shared.events import Envelope
 from shared.keys import Keys
-from shared.log import EventLog
+from shared.log import EventLog, PersonalData
+from shared.privacy import (
+    InsecureKey,
+    Privacy,
+    WrongMasterKey,
+    holds_sealed_data,
+    load_or_create_master_key,
+)
 
 audit = typer.Typer(help="Verify the log against the archive; rebuild and compare the reports.")
 console = Console(stderr=True)
@@ -45,17 +53,48 @@ class Connections:
     sessions: async_sessionmaker[AsyncSession]
 
 
+class WithoutKey:
+    """No key of the personal data here: fine for a log that holds none sealed."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+    async def seal(self, events: Iterable[Envelope]) -> list[Envelope]:
+        raise InsecureKey(self.problem)
+
+    async def reveal(self, event: Envelope) -> Envelope:
+        if holds_sealed_data(event):
+            raise InsecureKey(f"the log holds encrypted personal data, and {self.problem}")
+        return event
+
+
 @contextlib.asynccontextmanager
-async def connected(database_url: str | None = None) -> AsyncIterator[Connections]:
+async def connected(
+    database_url: str | None = None, personal_data: bool = False
+) -> AsyncIterator[Connections]:
+    """Redis and the reporting database; with `personal_data`, a log that reveals it as the
+    live service does (replay must project what live projected)."""
     settings = ReportingSettings()
     if not settings.redis_url:
         console.print("REDIS_URL is not set: point it at the installation's Redis")
         raise typer.Exit(2)
+    master_key, problem = None, ""
+    if personal_data:
+        try:
+            master_key = load_or_create_master_key(settings, create=False)
+        except InsecureKey as error:
+            problem = f"{error} (give JASA_PII_KEY or JASA_DATA_DIR)"
     redis = Redis.from_url(settings.redis_url)
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
     try:
-        log = EventLog(redis, Keys(settings.office, settings.key_prefix))
+        keys = Keys(settings.office, settings.key_prefix)
+        privacy: PersonalData | None = None
+        if master_key is not None:
+            privacy = Privacy(redis, keys, master_key)
+        elif personal_data:
+            privacy = WithoutKey(problem)
+        log = EventLog(redis, keys, privacy)
         yield Connections(settings, redis, log, engine, session_factory(engine))
     finally:
         await redis.aclose()
@@ -87,6 +126,9 @@ def _reporting_failures(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
         return asyncio.run(run())
     except (RedisError, OSError, SQLAlchemyError) as error:
         console.print(f"cannot reach Redis or the reporting database: {error}")
+        return 2
+    except (WrongMasterKey, InsecureKey) as error:
+        console.print(str(error))
         return 2
 
 
@@ -139,7 +181,7 @@ def replay(
 
 
 async def _replay(url: str, page_size: int, show: int) -> int:
-    async with connected() as live:
+    async with connected(personal_data=True) as live:
         head = await live_head(live.sessions)
         total = head.count or int(await live.redis.xlen(live.log.keys.log))
         fresh = make_engine(url)

@@ -24,6 +24,7 @@ from redis.retry import Retry
 
 from services.cli.service_process import ServiceProcess, answers, port_is_free
 from shared.http.auth import load_or_create_secret
+from shared.privacy import InsecureKey, load_or_create_master_key
 from shared.redis_server import RedisServer
 from shared.settings import SERVICE_PORTS, CommonSettings
 
@@ -105,8 +106,14 @@ class Installation:
                 raise PortTaken(service.port, service.name)
 
     def prepare_secret(self) -> None:
-        """Created once, here, so the four services (started at once) share one secret."""
-        load_or_create_secret(self.settings.model_copy(update={"data_dir": self.data_dir}))
+        """Created once, here, so the four services (started at once) share one secret and
+        one master key of the personal data."""
+        settings = self.settings.model_copy(update={"data_dir": self.data_dir})
+        load_or_create_secret(settings)
+        try:
+            load_or_create_master_key(settings)
+        except InsecureKey as error:
+            raise UpError(str(error)) from None
 
     def start_redis(self) -> str:
         """REDIS_URL when given, else a private durable Redis (AOF, fsync always) in data dir."""

@@ -135,6 +135,12 @@ def serve(
             "every service of an installation verifies tokens with the same secret."
         )
         raise typer.Exit(1)
+    if settings.env == "production" and settings.pii_key is None:
+        errors.print(
+            "[bold red]jasa serve:[/bold red] JASA_PII_KEY must be set in production: "
+            "every service of an installation reads personal data with the same key."
+        )
+        raise typer.Exit(1)
     uvicorn.run(
         f"services.{name}.main:create_app",
         factory=True,

@@ -12,6 +12,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    PersonalDataErased,
     RecapCompiled,
     Returned,
     ReturnReceived,
@@ -40,6 +41,7 @@ SPEC = ServiceSpec(
         Delivered,
         Returned,
         ReturnReceived,
+        PersonalDataErased,
     ),
     projection=projection,
 )

@@ -25,10 +25,12 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    PersonalDataErased,
     RecapCompiled,
     Returned,
     ReturnReceived,
 )
+from shared.privacy import ERASED
 from shared.service import ServiceContext
 
 PROJECTION = "courier"
@@ -124,6 +126,12 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
             row = await _dossier(session, data.dossier_id)
             _advance(row, Outcome.RECEIVED_BACK)
             row.received_at = event.occurred_at
+        case PersonalDataErased():
+            # The feed entries already sent to the third party are out of the office's reach.
+            row = await _dossier(session, data.dossier_id)
+            row.name = row.address = row.phone = ERASED
+            if row.recipient_name is not None:
+                row.recipient_name = ERASED
     return set()
 
 

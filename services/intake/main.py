@@ -15,6 +15,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    PersonalDataErased,
     RecapCompiled,
     Returned,
     ReturnReceived,
@@ -39,6 +40,7 @@ SPEC = ServiceSpec(
         Delivered,
         Returned,
         ReturnReceived,
+        PersonalDataErased,
     ],
     projection=intake_projection,
 )

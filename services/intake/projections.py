@@ -25,10 +25,12 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    PersonalDataErased,
     RecapCompiled,
     Returned,
     ReturnReceived,
 )
+from shared.privacy import ERASED
 from shared.service import ServiceContext
 from shared.vocabulary import DossierStatus
 
@@ -170,6 +172,16 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
             ReturnReceived: DossierStatus.RECEIVED_BACK,
         }[type(data)]
         _move(await _dossier(session, data.dossier_id), event, status)
+    elif isinstance(data, PersonalDataErased):
+        await _erase_personal_data(session, data.dossier_id)
+
+
+async def _erase_personal_data(session: AsyncSession, dossier_id: uuid.UUID) -> None:
+    # No row yet (out of order after a crash): its DocumentRegistered, revealed after the
+    # key was destroyed, will read erased by itself.
+    row = await session.get(IntakeDossier, dossier_id)
+    if row is not None:
+        row.nik = row.name = row.address = row.phone = ERASED
 
 
 async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompiled) -> None:

@@ -5,7 +5,11 @@ The consumer delivers at least once and, after a crash, possibly out of order; t
 archive must not be. So the handler, given the event at position P, archives nothing
 itself: if P is archived it returns; otherwise it reads the log from the archive's head up
 to and including P and archives and projects each event in turn, all in one transaction.
-Replay (`jasa audit replay`) feeds pages of the log to the same `archive_events`."""
+Replay (`jasa audit replay`) feeds pages of the log to the same `archive_events`.
+
+The chain hashes each event as the log stores it, personal data sealed: erasing a
+person's data (destroying their key) changes no hash. The read models are fed the event
+revealed, live and in replay alike, so both read `[dihapus]` once the key is gone."""
 
 import asyncio
 import logging
@@ -19,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.projections import project
 from services.reporting.sealing import Sealer, chain
+from shared.consumer import Reveal, as_stored
 from shared.db import position_key
 from shared.events import Envelope, encode
 from shared.log import EventLog
@@ -77,8 +82,10 @@ async def archive_events(
     head: ChainHead,
     sealer: Sealer | None = None,
     checkpoint_every: int = 1000,
+    reveal: Reveal = as_stored,
 ) -> ChainHead:
-    """Archive and project `events`, the next ones of the log after `head`, in order."""
+    """Archive `events` as stored (the next ones of the log after `head`, in order) and
+    project them revealed."""
     for event in events:
         assert event.position is not None, "only appended events are archived"
         body = encode(event)
@@ -93,7 +100,7 @@ async def archive_events(
                 body=body.decode(),
             )
         )
-        await project(session, event, head.count)
+        await project(session, await reveal(event), head.count)
         if sealer is not None and head.count % checkpoint_every == 0:
             session.add(seal(sealer, head))
     return head
@@ -157,5 +164,7 @@ class Archivist:
                 due = [e for e in page if e.position and position_key(e.position) <= target]
                 if not due:
                     break  # the event left the log since it was delivered; verify will say so
-                head = await archive_events(session, due, head, self.sealer, self.checkpoint_every)
+                head = await archive_events(
+                    session, due, head, self.sealer, self.checkpoint_every, self.log.reveal
+                )
             await session.commit()

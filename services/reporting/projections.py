@@ -20,10 +20,12 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    PersonalDataErased,
     RecapCompiled,
     Returned,
     ReturnReceived,
 )
+from shared.privacy import ERASED
 from shared.vocabulary import DossierStatus
 
 
@@ -111,6 +113,12 @@ async def project(session: AsyncSession, event: Envelope, seq: int) -> None:
         )
     elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
         await _record_letter(session, data)
+    elif isinstance(data, PersonalDataErased):
+        # Not an SOP step: the card stays as it was, its personal fields read erased.
+        erased = await session.get(ReportingDossier, str(data.dossier_id))
+        if erased is not None:
+            erased.nik = erased.name = ERASED
+        return
     for dossier in await _dossiers_named(session, event):
         _initial(session, dossier, event, seq, at)
 

@@ -53,7 +53,7 @@ async def rebuild(
         if not page:
             break
         async with sessions() as session:
-            head = await archive_events(session, page, head)
+            head = await archive_events(session, page, head, reveal=log.reveal)
             await session.commit()
         progress(len(page))
         after = page[-1].position or after

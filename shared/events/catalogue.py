@@ -1,4 +1,5 @@
-"""The event catalogue of DESIGN.md: small, frozen, past-tense."""
+"""The event catalogue of DESIGN.md: small, frozen, past-tense. PersonalDataErased extends
+it (`jasa privacy erase`)."""
 
 from uuid import UUID
 
@@ -77,3 +78,9 @@ class Returned(EventData):
 class ReturnReceived(EventData):
     dossier_id: UUID
     letter_id: UUID
+
+
+class PersonalDataErased(EventData):
+    """The dossier's data key was destroyed: every copy of its personal data reads erased."""
+
+    dossier_id: UUID

@@ -53,6 +53,14 @@ def test_serve_runs_one_service_in_the_foreground_until_sigterm(
     [
         ({}, "REDIS_URL is not set"),
         ({"REDIS_URL": "redis://127.0.0.1:1/0", "JASA_ENV": "production"}, "JASA_SECRET must"),
+        (
+            {
+                "REDIS_URL": "redis://127.0.0.1:1/0",
+                "JASA_ENV": "production",
+                "JASA_SECRET": "a-long-production-secret-0123456789abcdef",
+            },
+            "JASA_PII_KEY must",
+        ),
     ],
 )
 def test_serve_refuses_to_start_without_what_it_needs(

@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -75,6 +76,8 @@ def test_up_starts_everything_stops_cleanly_and_a_restart_loses_nothing(system: 
     assert sum("uvicorn" in command for command in commands) == 4
     assert sum("redis-server" in command for command in commands) == 1
     secret = (system.data_dir / "secret").read_text()
+    pii_key = (system.data_dir / "pii.key").read_text()
+    assert stat.S_IMODE((system.data_dir / "pii.key").stat().st_mode) == 0o600
 
     written = append_registrations(system.redis_url, 3)
 
@@ -89,6 +92,7 @@ def test_up_starts_everything_stops_cleanly_and_a_restart_loses_nothing(system: 
     assert (system.data_dir / "intake.db").exists()
     assert (system.data_dir / "reporting.db").exists()
     assert (system.data_dir / "secret").read_text() == secret
+    assert (system.data_dir / "pii.key").read_text() == pii_key
     for service in ("intake", "approval", "courier", "reporting"):
         assert (system.data_dir / "logs" / f"{service}.log").read_text().count("starting") == 2
     assert system.stop() == 0

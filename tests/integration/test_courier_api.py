@@ -12,6 +12,7 @@ from shared.log import EventLog
 from tests.conftest import running, token_for
 from tests.courier_factories import NIKS, Handover
 from tests.integration.courier_support import eventually, get_until
+from tests.privacy_support import revealing
 
 COURIER = token_for("COURIER", officer_id="kurir-7", name="Andi Kurir")
 KASUBBAG = token_for("KASUBBAG_UMUM", officer_id="197502022000031002", name="Budi Santoso")
@@ -183,7 +184,7 @@ async def test_a_document_is_delivered_only_after_the_handover_is_accepted_and_o
         f"/deliveries/{handover.dossier_ids[0]}/returned", json=RETURNED, headers=COURIER
     )
     assert (back.status_code, "cannot be returned" in back.json()["detail"]) == (409, True)
-    (event,) = await event_log.load(f"delivery-{handover.dossier_ids[0]}")
+    (event,) = await revealing(event_log).load(f"delivery-{handover.dossier_ids[0]}")
     assert event.type == "Delivered"
     assert event.data.model_dump(mode="json")["recipient_name"] == "Rina Marlina"
     assert event.actor.officer_id == "kurir-7"

@@ -1,13 +1,15 @@
 import secrets
+import uuid
 
 import pytest
 from redis.asyncio import Redis
 
-from shared.events import encode
+from shared.events import Delivered, encode, new_event
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import ERASED, Privacy
-from tests.factories import registered
+from shared.privacy import ERASED, Privacy, WrongMasterKey
+from shared.vocabulary import Relationship
+from tests.factories import FO, registered
 
 
 @pytest.fixture
@@ -71,3 +73,107 @@ async def test_without_the_master_key_the_key_store_is_useless(
         await stranger.reveal(sealed)
     stored_keys = await redis.hgetall(keys.scoped("pii-keys"))
     assert all(b"Rina" not in value for value in stored_keys.values())
+
+
+# --- the log given privacy: every append sealed, use cases read the clear data ------------
+
+
+@pytest.fixture
+def sealing_log(redis: Redis, keys: Keys, privacy: Privacy) -> EventLog:
+    return EventLog(redis, keys, privacy)
+
+
+CLEAR = (b"1471014506900003", b"Rina Marlina", b"Sudirman", b"81234567890")
+
+
+async def stored_bytes(redis: Redis, keys: Keys) -> bytes:
+    """Every entry of the log and of every aggregate stream, as Redis holds it."""
+    raw = b""
+    async for key in redis.scan_iter(match=f"{keys.prefix}jasa:*", count=1000):
+        if await redis.type(key) == b"stream":
+            raw += b"".join(b"".join(f.values()) for _, f in await redis.xrange(key))
+    return raw
+
+
+async def test_the_log_seals_what_use_cases_append_and_hands_it_back_in_clear(
+    sealing_log: EventLog, redis: Redis, keys: Keys
+) -> None:
+    event = registered()
+    [appended] = await sealing_log.append(event.stream_id, [event], 0)
+    assert appended.data == event.data and appended.position is not None
+    [loaded] = await sealing_log.load(event.stream_id)
+    assert loaded.data == event.data
+    assert (await sealing_log.find(event.event_id)).data == event.data  # type: ignore[union-attr]
+    [as_stored] = await sealing_log.read()
+    assert as_stored.data.nik.startswith("pii:v1:")  # type: ignore[attr-defined]
+    raw = await stored_bytes(redis, keys)
+    assert b"pii:v1:" in raw
+    assert [text for text in CLEAR if text in raw] == []
+
+
+async def test_a_retried_append_through_the_sealing_log_returns_the_first_answer(
+    sealing_log: EventLog,
+) -> None:
+    event = registered()
+    first = await sealing_log.append(event.stream_id, [event], 0)
+    retry = await sealing_log.append(event.stream_id, [event], 0)
+    assert [e.data for e in retry] == [e.data for e in first] == [event.data]
+    assert [e.position for e in retry] == [e.position for e in first]
+    assert len(await sealing_log.read()) == 1
+
+
+async def test_after_erasure_a_retried_append_seals_nothing_readable_and_makes_no_new_key(
+    sealing_log: EventLog, privacy: Privacy, redis: Redis, keys: Keys
+) -> None:
+    event = registered()
+    await sealing_log.append(event.stream_id, [event], 0)
+    assert await privacy.erase(event.data.dossier_id)  # type: ignore[attr-defined]
+    [retry] = await sealing_log.append(event.stream_id, [event], 0)
+    assert retry.data.name == ERASED  # type: ignore[attr-defined]
+    assert await privacy.is_erased(event.data.dossier_id)  # type: ignore[attr-defined]
+    [sealed_again] = await privacy.seal([registered(event.data.dossier_id)])  # type: ignore[attr-defined]
+    assert sealed_again.data.nik == ERASED  # type: ignore[attr-defined]
+    assert await privacy.is_erased(event.data.dossier_id)  # type: ignore[attr-defined]
+
+
+async def test_the_name_of_whoever_received_the_document_is_sealed_under_the_dossier_key(
+    sealing_log: EventLog, privacy: Privacy, redis: Redis, keys: Keys
+) -> None:
+    dossier_id = uuid.uuid4()
+    delivered = new_event(
+        Delivered(
+            dossier_id=dossier_id,
+            letter_id=uuid.uuid4(),
+            recipient_name="Rina Marlina",
+            relationship=Relationship.SELF,
+            note="diterima langsung",
+        ),
+        stream_id=f"delivery-{dossier_id}",
+        actor=FO,
+        office="1471",
+    )
+    await sealing_log.append(delivered.stream_id, [delivered], 0)
+    assert b"Rina Marlina" not in await stored_bytes(redis, keys)
+    [loaded] = await sealing_log.load(delivered.stream_id)
+    assert loaded.data.recipient_name == "Rina Marlina"  # type: ignore[attr-defined]
+    await privacy.erase(dossier_id)
+    [loaded] = await sealing_log.load(delivered.stream_id)
+    assert loaded.data.recipient_name == ERASED  # type: ignore[attr-defined]
+    assert loaded.data.note == "diterima langsung"  # type: ignore[attr-defined]
+
+
+async def test_events_appended_before_encryption_read_as_they_were(
+    event_log: EventLog, sealing_log: EventLog
+) -> None:
+    event = registered()
+    await event_log.append(event.stream_id, [event], 0)
+    [loaded] = await sealing_log.load(event.stream_id)
+    assert loaded.data == event.data
+
+
+async def test_a_data_key_that_does_not_unwrap_names_the_master_key(
+    privacy: Privacy, redis: Redis, keys: Keys
+) -> None:
+    [sealed] = await privacy.seal([registered()])
+    with pytest.raises(WrongMasterKey, match="JASA_PII_KEY"):
+        await Privacy(redis, keys, secrets.token_bytes(32)).reveal(sealed)

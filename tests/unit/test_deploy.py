@@ -99,7 +99,9 @@ def test_compose_sets_only_settings_the_services_read(compose: dict[str, Any]) -
     for name in SERVICES:
         environment = compose["services"][name]["environment"]
         assert set(environment) <= KNOWN[name], set(environment) - KNOWN[name]
-        assert {"REDIS_URL", "JASA_SECRET", "JASA_OFFICE", "JASA_ENV"} <= set(environment)
+        assert {"REDIS_URL", "JASA_SECRET", "JASA_PII_KEY", "JASA_OFFICE", "JASA_ENV"} <= set(
+            environment
+        )
         assert environment["JASA_ENV"] == "production"
         databases = [key for key in environment if key.endswith("DATABASE_URL")]
         assert databases == [f"{name.upper()}_DATABASE_URL"]
@@ -176,7 +178,7 @@ def test_kubernetes_sets_only_settings_the_services_read(
         assert [ref["configMapRef"]["name"] for ref in container["envFrom"]] == ["jasa-config"]
         names = {variable["name"] for variable in container["env"]} | set(config)
         assert names <= KNOWN[name], names - KNOWN[name]
-        assert {"REDIS_URL", "JASA_SECRET", f"{name.upper()}_DATABASE_URL"} <= names
+        assert {"REDIS_URL", "JASA_SECRET", "JASA_PII_KEY", f"{name.upper()}_DATABASE_URL"} <= names
         for variable in container["env"]:
             assert variable["valueFrom"]["secretKeyRef"]["key"] in secret
     used_by_redis = {"REDIS_PASSWORD"}

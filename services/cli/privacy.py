@@ -1,0 +1,206 @@
+"""`jasa privacy erase DOSSIER_ID`: erase a person's data (crypto-shredding).
+
+The dossier's data key is destroyed, so its personal data in the log can never be read
+again, and PersonalDataErased is appended to the dossier's stream so that every projection
+that copied the data shows it as `[dihapus]`. The log itself is not touched: the audit
+chain still verifies, and a replay reads the same `[dihapus]` live now shows."""
+
+import asyncio
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
+from uuid import UUID
+
+import typer
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from services.intake.domain import dossier_stream
+from shared.events import (
+    Actor,
+    DocumentRegistered,
+    Envelope,
+    PersonalDataErased,
+    new_event,
+)
+from shared.keys import Keys
+from shared.log import ConcurrencyConflict, EventLog
+from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_master_key
+from shared.settings import CommonSettings
+from shared.vocabulary import Role
+
+privacy = typer.Typer(help="Personal data in the log: erasing a person's data.")
+
+SYSTEM_ACTOR = Actor(officer_id="system", name="jasa privacy erase", role=Role.AUDITOR)
+APPEND_ATTEMPTS = 5
+
+
+class NoSuchDossier(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    key_destroyed: bool  # False: it was destroyed before, or never made
+    event: Envelope | None  # the PersonalDataErased appended now; None if one was there
+    sealed_in_log: bool  # False: registered before encryption, the log holds it in clear
+    feed_entries: int  # manifests naming the dossier already handed to the third party
+    answers_forgotten: int  # idempotency records that repeated its data
+    aof_rewrite: str  # what Redis said to BGREWRITEAOF
+
+
+async def erase_personal_data(
+    redis: Redis, keys: Keys, master_key: bytes, dossier_id: UUID, actor: Actor
+) -> Erasure:
+    """Destroy the dossier's data key, then tell the services (once)."""
+    log = EventLog(redis, keys)  # no privacy: the events as stored
+    stream = dossier_stream(dossier_id)
+    stored = await log.load(stream)
+    registered = next((e.data for e in stored if isinstance(e.data, DocumentRegistered)), None)
+    if registered is None:
+        raise NoSuchDossier(f"there is no dossier {dossier_id} in office {keys.office}")
+    destroyed = await Privacy(redis, keys, master_key).erase(dossier_id)
+    event = None
+    for _ in range(APPEND_ATTEMPTS):
+        if any(isinstance(e.data, PersonalDataErased) for e in stored):
+            break
+        fresh = new_event(
+            PersonalDataErased(dossier_id=dossier_id),
+            stream_id=stream,
+            actor=actor,
+            office=keys.office,
+        )
+        try:
+            (event,) = await log.append(stream, [fresh], len(stored))
+            break
+        except ConcurrencyConflict:
+            stored = await log.load(stream)
+    return Erasure(
+        key_destroyed=destroyed,
+        event=event,
+        sealed_in_log=is_sealed(registered.nik),
+        feed_entries=await _feed_entries_naming(redis, keys, dossier_id),
+        answers_forgotten=await _forget_answers_naming(redis, keys, dossier_id),
+        aof_rewrite=await _rewrite_aof(redis),
+    )
+
+
+async def _feed_entries_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> int:
+    needle = str(dossier_id).encode()
+    entries = cast(list[Any], await redis.xrange(keys.courier_feed))
+    return sum(1 for _, fields in entries if needle in fields.get(b"__data__", b""))
+
+
+async def _rewrite_aof(redis: Redis) -> str:
+    """Compact the AOF file, so the destroyed key does not linger in the commands it keeps."""
+    try:
+        if not int((await redis.info("persistence")).get("aof_enabled", 1)):
+            return "not needed (AOF is off; the destroyed key leaves the RDB at its next save)"
+        await redis.bgrewriteaof()
+    except ResponseError as error:  # already running, or the command is not allowed here
+        return f"not started ({error})"
+    return "started"
+
+
+async def _forget_answers_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> int:
+    """Idempotency records (kept 24 h) that repeat the dossier's personal data: deleted."""
+    needle, forgotten = str(dossier_id).encode(), 0
+    async for key in redis.scan_iter(match=keys.scoped("*:idem:*"), count=1000):
+        record = await redis.get(key)
+        if record and needle in record and b"nik" in record:
+            forgotten += await redis.delete(key)
+    return forgotten
+
+
+def erase(
+    dossier_id: Annotated[UUID, typer.Argument(help="the dossier whose person's data goes")],
+    office: Annotated[str | None, typer.Option(help="office code; default JASA_OFFICE")] = None,
+    officer_id: Annotated[
+        str | None, typer.Option("--officer-id", help="the AUDITOR who orders it (NIP)")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="that officer's name")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+) -> None:
+    """Erase the personal data (NIK, name, address, phone) of one dossier, for good."""
+    settings = CommonSettings()
+    if office:
+        settings = settings.model_copy(update={"office": office})
+    actor = _actor(officer_id, name)
+    if not settings.redis_url:
+        typer.echo("REDIS_URL is not set: point it at the installation's Redis", err=True)
+        raise typer.Exit(2)
+    try:
+        master_key = load_or_create_master_key(settings, create=False)
+    except InsecureKey as error:
+        typer.echo(f"{error} (give JASA_PII_KEY or JASA_DATA_DIR)", err=True)
+        raise typer.Exit(2) from None
+    if not yes:
+        typer.confirm(
+            f"Erase the personal data of dossier {dossier_id} for good? It cannot be undone",
+            abort=True,
+        )
+    try:
+        erasure = asyncio.run(_erase(settings, master_key, dossier_id, actor))
+    except NoSuchDossier as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    except (RedisError, OSError) as error:
+        typer.echo(f"cannot reach Redis: {error}", err=True)
+        raise typer.Exit(2) from None
+    _report(dossier_id, erasure)
+
+
+def _actor(officer_id: str | None, name: str | None) -> Actor:
+    """The AUDITOR who orders the erasure, or the system when none is named."""
+    if officer_id is None and name is None:
+        return SYSTEM_ACTOR
+    if not (officer_id or "").strip() or not (name or "").strip():
+        raise typer.BadParameter("give both --officer-id and --name, or neither (system actor)")
+    assert officer_id is not None and name is not None
+    return Actor(officer_id=officer_id.strip(), name=name.strip(), role=Role.AUDITOR)
+
+
+async def _erase(
+    settings: CommonSettings, master_key: bytes, dossier_id: UUID, actor: Actor
+) -> Erasure:
+    redis = Redis.from_url(settings.require_redis_url())
+    try:
+        keys = Keys(settings.office, settings.key_prefix)
+        return await erase_personal_data(redis, keys, master_key, dossier_id, actor)
+    finally:
+        await redis.aclose()
+
+
+def _report(dossier_id: UUID, erasure: Erasure) -> None:
+    if erasure.key_destroyed:
+        typer.echo(f"the data key of dossier {dossier_id} is destroyed")
+    else:
+        typer.echo(f"dossier {dossier_id} had no data key left (erased before)")
+    if erasure.event is not None:
+        typer.echo(
+            f"PersonalDataErased appended at {erasure.event.position}: the services show its "
+            "NIK, name, address and phone as [dihapus] within moments"
+        )
+    else:
+        typer.echo("PersonalDataErased was appended before; nothing more to tell the services")
+    if not erasure.sealed_in_log:
+        typer.echo(
+            "warning: this dossier was registered before personal data was encrypted; the "
+            "log still holds its data in clear"
+        )
+    if erasure.feed_entries:
+        typer.echo(
+            f"note: {erasure.feed_entries} handover manifest(s) naming it went out on the "
+            "courier feed before; the third party's copies are beyond the office's reach"
+        )
+    if erasure.answers_forgotten:
+        typer.echo(
+            f"{erasure.answers_forgotten} kept answer(s) to a retried request that repeated "
+            "its data were deleted"
+        )
+    typer.echo(f"Redis AOF rewrite (drops the destroyed key from the file): {erasure.aof_rewrite}")
+    typer.echo("the log is unchanged: `jasa audit verify` still holds")
+
+
+def register(app: typer.Typer) -> None:
+    privacy.command("erase")(erase)
+    app.add_typer(privacy, name="privacy")

@@ -36,6 +36,13 @@ log = logging.getLogger("jasa.consumer")
 Handler = Callable[[Envelope], Awaitable[None]]
 
 
+class WrongOffice(Exception):
+    """An event in one office's log that names another office: never applied to either."""
+
+    def __init__(self, named: str, log_of: str) -> None:
+        super().__init__(f"an event of office {named} in the log of office {log_of}")
+
+
 def default_consumer_name(group: str) -> str:
     return f"{group}-{socket.gethostname()}-{os.getpid()}"
 
@@ -149,6 +156,8 @@ class EventConsumer:
         fields: dict[bytes, bytes] = message.raw_message["data"]
         try:
             envelope = decode_entry(entry_id, fields)
+            if envelope.office != self.keys.office:
+                raise WrongOffice(envelope.office, self.keys.office)
         except Exception as error:  # an event no code can read: trying again will not help
             await self._dead_letter(message, entry_id, fields, error, deliveries=1)
             return

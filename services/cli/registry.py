@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from services.cli.offices import served_office
 from services.intake.config import IntakeSettings
 from services.intake.registry import (
     LoadSummary,
@@ -15,7 +16,6 @@ from services.intake.registry import (
     load_registry,
     parse_registry_csv,
 )
-from services.cli.offices import served_office
 from shared.db import create_tables, make_engine
 
 registry = typer.Typer(help="The population registry documents are checked against.")

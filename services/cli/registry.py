@@ -62,8 +62,8 @@ def load(
         typer.echo(f"{file}: nothing was loaded", err=True)
         raise typer.Exit(1) from error
     typer.echo(
-        f"registry of office {office} loaded from {file}: {summary.added} added, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged"
+        f"registry of office {office} loaded from {file}: {summary.added} added, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged"
     )
 
 

@@ -6,8 +6,8 @@ FastStream's `min_idle_time` subscriber reads only the pending list. An event is
 acknowledged only after the handler returned, i.e. after its effect was committed. A
 failing event stays pending and is tried again; after `max_deliveries` it goes to the
 group's dead-letter stream with its error, and the consumer goes on. An event that cannot
-be decoded at all, or that names another office than the log's, is dead-lettered at once:
-projections key their rows by the event's office, which must be the log's. When the group or the stream disappears
+be decoded at all, or that names another office than the log's (projections key their rows
+by the event's office), is dead-lettered at once. When the group or the stream disappears
 (`NOGROUP`, e.g. Redis restarted empty), FastStream stops the subscriber; a watchdog
 recreates the group from the start of the log and starts it again: projections skip what
 they already applied."""

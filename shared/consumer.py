@@ -6,7 +6,8 @@ FastStream's `min_idle_time` subscriber reads only the pending list. An event is
 acknowledged only after the handler returned, i.e. after its effect was committed. A
 failing event stays pending and is tried again; after `max_deliveries` it goes to the
 group's dead-letter stream with its error, and the consumer goes on. An event that cannot
-be decoded at all is dead-lettered at once. When the group or the stream disappears
+be decoded at all, or that names another office than the log's (projections key their rows
+by the event's office), is dead-lettered at once. When the group or the stream disappears
 (`NOGROUP`, e.g. Redis restarted empty), FastStream stops the subscriber; a watchdog
 recreates the group from the start of the log and starts it again: projections skip what
 they already applied."""
@@ -39,6 +40,13 @@ Reveal = Callable[[Envelope], Awaitable[Envelope]]
 
 async def as_stored(event: Envelope) -> Envelope:
     return event
+
+
+class WrongOffice(Exception):
+    """An event in one office's log that names another office: never applied to either."""
+
+    def __init__(self, named: str, log_of: str) -> None:
+        super().__init__(f"an event of office {named} in the log of office {log_of}")
 
 
 def default_consumer_name(group: str) -> str:
@@ -156,6 +164,8 @@ class EventConsumer:
         fields: dict[bytes, bytes] = message.raw_message["data"]
         try:
             envelope = decode_entry(entry_id, fields)
+            if envelope.office != self.keys.office:
+                raise WrongOffice(envelope.office, self.keys.office)
         except Exception as error:  # an event no code can read: trying again will not help
             await self._dead_letter(message, entry_id, fields, error, deliveries=1)
             return

@@ -75,6 +75,12 @@ def position_key(position: str) -> tuple[int, int]:
     return int(milliseconds), int(sequence)
 
 
+def projection_of(name: str, office: str) -> str:
+    """A projection's bookkeeping name for one office: positions of two offices' logs may
+    coincide, so each office's applied positions are kept apart."""
+    return f"{name}:{office}"
+
+
 async def claim_position(session: AsyncSession, projection: str, position: str) -> bool:
     """Mark `position` applied by `projection` inside the caller's transaction.
 

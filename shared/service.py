@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.asyncapi import asyncapi_document
 from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_consumer_name
 from shared.db import create_tables, make_engine, session_factory
-from shared.errors import ServiceUnavailable
+from shared.errors import Forbidden, ServiceUnavailable
 from shared.events import EventData
 from shared.http.auth import load_or_create_secret
 from shared.http.guards import GuardMiddleware
@@ -35,7 +35,11 @@ from shared.settings import ServiceSettings
 
 @dataclass
 class ServiceContext:
-    """Everything a use case may need, built once per process by the composition root."""
+    """Everything a use case may need, built once per process by the composition root.
+
+    An installation may serve several offices (JASA_OFFICES): each has its own log and keys
+    (`log_for`, `keys_for`), and a use case always acts on the officer's office. `keys` and
+    `log` are the default office's, for tools that act for the installation as a whole."""
 
     settings: ServiceSettings
     redis: Redis
@@ -44,13 +48,33 @@ class ServiceContext:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     secret: str
-    consumer: EventConsumer | None = None
-    privacy: Privacy | None = None
+    logs: dict[str, EventLog] = field(default_factory=dict)
+    consumers: dict[str, EventConsumer] = field(default_factory=dict)  # by office
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def office(self) -> str:
-        return self.settings.office
+        """The default office: the one a command acts for when it names none."""
+        return self.keys.office
+
+    @property
+    def offices(self) -> list[str]:
+        return list(self.logs) or [self.office]
+
+    def serves(self, office: str) -> bool:
+        return office in self.offices
+
+    def log_for(self, office: str) -> EventLog:
+        """The log of one office this installation serves."""
+        if office == self.office:
+            return self.log
+        log = self.logs.get(office)
+        if log is None:
+            raise Forbidden(f"this installation does not serve office {office}")
+        return log
+
+    def keys_for(self, office: str) -> Keys:
+        return self.log_for(office).keys
 
     @property
     def token_secrets(self) -> list[str]:
@@ -61,18 +85,23 @@ class ServiceContext:
 def build_context(settings: ServiceSettings) -> ServiceContext:
     """Clients and engines are lazy: building them opens no connection."""
     redis = Redis.from_url(settings.require_redis_url(), health_check_interval=10)
-    keys = Keys(settings.office, settings.key_prefix)
+    master_key = load_or_create_master_key(settings)
+    logs = {}
+    for office in settings.served_offices():
+        # Each office's personal data keys live in its own key store, under its hash tag.
+        keys = Keys(office, settings.key_prefix)
+        logs[office] = EventLog(redis, keys, Privacy(redis, keys, master_key))
+    log = logs[settings.default_office()]
     engine = make_engine(settings.resolved_database_url())
-    privacy = Privacy(redis, keys, load_or_create_master_key(settings))
     return ServiceContext(
         settings=settings,
         redis=redis,
-        keys=keys,
-        log=EventLog(redis, keys, privacy),
+        keys=log.keys,
+        log=log,
         engine=engine,
         sessions=session_factory(engine),
         secret=load_or_create_secret(settings),
-        privacy=privacy,
+        logs=logs,
     )
 
 
@@ -95,7 +124,8 @@ class ServiceSpec:
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
 
 
-def build_consumer(context: ServiceContext, handle: Handler) -> EventConsumer:
+def build_consumer(context: ServiceContext, office: str, handle: Handler) -> EventConsumer:
+    """The service's consumer group on one office's log."""
     settings = context.settings
     broker = RedisBroker(settings.require_redis_url(), log_level=logging.DEBUG)
     options = ConsumerOptions(
@@ -104,26 +134,30 @@ def build_consumer(context: ServiceContext, handle: Handler) -> EventConsumer:
         claim_idle_ms=settings.claim_idle_ms,
         max_deliveries=settings.max_deliveries,
     )
-    return EventConsumer(broker, context.redis, context.keys, options, handle, context.log.reveal)
+    log = context.log_for(office)
+    return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal)
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     context = build_context(settings)
     if spec.projection is not None:
-        context.consumer = build_consumer(context, spec.projection(context))
+        handle = spec.projection(context)  # one handler; each event names its office
+        context.consumers = {
+            office: build_consumer(context, office, handle) for office in context.offices
+        }
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await create_tables(context.engine)
         for hook in spec.on_startup:
             await hook(context)
-        if context.consumer is not None:
-            await context.consumer.start()
+        for consumer in context.consumers.values():
+            await consumer.start()
         try:
             yield
         finally:
-            if context.consumer is not None:
-                await context.consumer.stop()
+            for consumer in context.consumers.values():
+                await consumer.stop()
             for hook in spec.on_shutdown:
                 await hook(context)
             await context.redis.aclose()
@@ -154,19 +188,21 @@ def _add_operational_routes(app: FastAPI, spec: ServiceSpec, context: ServiceCon
 
     @app.get("/ready", tags=["operations"])
     async def ready() -> dict[str, Any]:
-        """Readiness: Redis and the database reachable, the consumer running."""
-        checks = {"redis": False, "database": False, "consumer": context.consumer is None}
+        """Readiness: Redis and the database reachable, each office's consumer running."""
+        checks = {"redis": False, "database": False, "consumer": True}
         with contextlib.suppress(Exception):
             checks["redis"] = bool(await asyncio.wait_for(context.redis.ping(), 2))
         with contextlib.suppress(Exception):
             async with context.engine.connect() as connection:
                 await asyncio.wait_for(connection.execute(text("SELECT 1")), 2)
             checks["database"] = True
-        if context.consumer is not None:
-            checks["consumer"] = context.consumer.running
+        consumers = {office: c.running for office, c in context.consumers.items()}
+        checks["consumer"] = all(consumers.values())
         if all(checks.values()):
-            return {"status": "ready", "checks": checks}
-        raise ServiceUnavailable("not ready: " + ", ".join(k for k, ok in checks.items() if not ok))
+            return {"status": "ready", "checks": checks, "consumers": consumers}
+        missing = [name for name in ("redis", "database") if not checks[name]]
+        missing += [f"consumer of office {office}" for office, ok in consumers.items() if not ok]
+        raise ServiceUnavailable("not ready: " + ", ".join(missing))
 
     @app.get("/asyncapi.json", tags=["operations"])
     async def asyncapi() -> dict[str, Any]:

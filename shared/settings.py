@@ -1,12 +1,14 @@
 """Settings come from the environment (pydantic-settings). Each service subclasses
 `ServiceSettings`; nothing is read at import time, only when a settings object is built."""
 
+import re
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_PORTS = {"intake": 1, "approval": 2, "courier": 3, "reporting": 4}
+OFFICE_CODE = re.compile(r"\d{2,8}")  # a region code: it names keys and hash tags
 
 
 class CommonSettings(BaseSettings):
@@ -38,10 +40,36 @@ class CommonSettings(BaseSettings):
         "unset: generated into the data dir on first run",
     )
     office: str = Field(default="1471", validation_alias="JASA_OFFICE")
+    offices: str = Field(
+        default="",
+        validation_alias="JASA_OFFICES",
+        description="comma-separated region codes this installation serves; unset: JASA_OFFICE",
+    )
     key_prefix: str = Field(
         default="", validation_alias="JASA_KEY_PREFIX", description="prefix of every Redis key"
     )
     env: str = Field(default="development", validation_alias="JASA_ENV")
+
+    @field_validator("office")
+    @classmethod
+    def _a_region_code(cls, value: str) -> str:
+        return region_code(value)
+
+    @field_validator("offices")
+    @classmethod
+    def _region_codes(cls, value: str) -> str:
+        for code in _codes(value):
+            region_code(code)
+        return value
+
+    def served_offices(self) -> list[str]:
+        """The offices this installation serves, in the order given; JASA_OFFICE when unset."""
+        return _codes(self.offices) or [self.office]
+
+    def default_office(self) -> str:
+        """The office a command acts for when none is named: JASA_OFFICE if served."""
+        served = self.served_offices()
+        return self.office if self.office in served else served[0]
 
     def previous_secret_list(self) -> list[str]:
         return [part.strip() for part in self.previous_secrets.split(",") if part.strip()]
@@ -73,3 +101,13 @@ class ServiceSettings(CommonSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service}.db').resolve()}"
+
+
+def region_code(value: str) -> str:
+    if not OFFICE_CODE.fullmatch(value):
+        raise ValueError(f"an office is a region code of digits such as 1471, not {value!r}")
+    return value
+
+
+def _codes(text: str) -> list[str]:
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))

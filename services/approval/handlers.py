@@ -1,4 +1,5 @@
-"""Use cases of the approval service: load the aggregate, decide, append."""
+"""Use cases of the approval service: load the aggregate, decide, append. Each acts on the
+officer's office: its log (and so its letter register), its read model."""
 
 import asyncio
 import random
@@ -34,7 +35,8 @@ MAX_ATTEMPTS = 64
 
 
 async def load_letter(log: EventLog, letter_id: UUID) -> tuple[Letter, int]:
-    """A letter from the log (its LetterDrafted, then its own stream), or NotFound."""
+    """A letter from one office's log (its LetterDrafted, then its own stream), or NotFound:
+    another office's letter is not in this log."""
     drafted = await log.find(letter_id)
     if drafted is None or not isinstance(drafted.data, LetterDrafted):
         raise NotFound(f"there is no letter {letter_id}")
@@ -47,8 +49,9 @@ async def draft_letter_for_recap(
     context: ServiceContext, officer: Officer, recap_id: UUID
 ) -> Letter:
     """The Kasubbag Umum drafts the cover letter of a recap: the next number of the year."""
+    office, log = officer.office, context.log_for(officer.office)
     async with context.sessions() as session:
-        recap = await session.get(ApprovalRecap, recap_id)
+        recap = await session.get(ApprovalRecap, (office, recap_id))
     if recap is None:
         raise NotFound(f"there is no recap {recap_id} (or it has not reached approval yet)")
     settings = context.settings
@@ -60,11 +63,11 @@ async def draft_letter_for_recap(
         # A recap's letters sit in the registers from the year it was compiled to this one.
         years = range(min(register_year(utc(recap.compiled_at)), year), year + 1)
         registers = [
-            await load_aggregate(context.log, register_stream(y), evolve_register, Register(y))
+            await load_aggregate(log, register_stream(y), evolve_register, Register(y))
             for y in years
         ]
         recap_letters = [
-            await _with_fate(context.log, letter)
+            await _with_fate(log, letter)
             for register, _ in registers
             for letter in register.letters_of(recap_id)
         ]
@@ -75,14 +78,14 @@ async def draft_letter_for_recap(
             letter_id=letter_id,
             recap_id=recap_id,
             pattern=settings.letter_numbers,
-            office=context.office,
+            office=office,
             now=now,
         )
         event = new_event(
             drafted,
             stream_id=register_stream(year),
             actor=officer.actor(),
-            office=context.office,
+            office=office,
             event_id=letter_id,
             occurred_at=now,
             correlation_id=recap.correlation_id,
@@ -92,7 +95,7 @@ async def draft_letter_for_recap(
         writes = [Write(register_stream(r.year), v, []) for r, v in registers[:-1]]
         writes.append(Write(register_stream(year), version, [event]))
         try:
-            [appended] = await context.log.append_all(writes)
+            [appended] = await log.append_all(writes)
         except ConcurrencyConflict:
             await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
             continue
@@ -123,18 +126,19 @@ async def _decide_on_letter(
     letter_id: UUID,
     decide: Callable[[Letter], EventData],
 ) -> Letter:
+    log = context.log_for(officer.office)
     for _ in range(2):  # after losing a race, decide again: the sentence says what happened
-        letter, version = await load_letter(context.log, letter_id)
+        letter, version = await load_letter(log, letter_id)
         event = new_event(
             decide(letter),
             stream_id=letter_stream(letter_id),
             actor=officer.actor(),
-            office=context.office,
+            office=officer.office,
             correlation_id=letter.correlation_id,
             causation_id=letter_id,  # the id of its LetterDrafted
         )
         try:
-            [appended] = await context.log.append(letter_stream(letter_id), [event], version)
+            [appended] = await log.append(letter_stream(letter_id), [event], version)
         except ConcurrencyConflict:
             continue
         return evolve_letter(letter, appended)

@@ -163,14 +163,14 @@ def _at(moment: datetime | None) -> str | None:
 
 @router.get("/recaps")
 async def list_recaps(
-    _: Reader,
+    officer: Reader,
     session: SessionDep,
     status: RecapStatus | None = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[RecapOut]:
     """Recaps by letter status (AWAITING_LETTER: no letter, or every letter rejected)."""
-    views, after = await queries.recaps_page(session, status, _after(cursor), limit)
+    views, after = await queries.recaps_page(session, officer.office, status, _after(cursor), limit)
     return Page(items=[RecapOut.of(v) for v in views], next=encode_cursor(after) if after else None)
 
 
@@ -182,23 +182,23 @@ async def draft_letter(body: DraftLetter, officer: Kasubbag, context: ContextDep
 
 @router.get("/letters")
 async def list_letters(
-    _: Reader,
+    officer: Reader,
     session: SessionDep,
     status: LetterStatus | None = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[LetterOut]:
     """Letters in register order, optionally by status (AWAITING_SIGNATURE, SIGNED, REJECTED)."""
-    rows, after = await queries.letters_page(session, status, _after(cursor), limit)
+    rows, after = await queries.letters_page(session, officer.office, status, _after(cursor), limit)
     return Page(
         items=[LetterOut.of_row(r) for r in rows], next=encode_cursor(after) if after else None
     )
 
 
 @router.get("/letters/{letter_id}")
-async def get_letter(letter_id: UUID, _: Reader, context: ContextDep) -> LetterOut:
+async def get_letter(letter_id: UUID, officer: Reader, context: ContextDep) -> LetterOut:
     """One letter, read from the log (current the moment it is written)."""
-    letter, _version = await handlers.load_letter(context.log, letter_id)
+    letter, _version = await handlers.load_letter(context.log_for(officer.office), letter_id)
     return LetterOut.of(letter)
 
 
@@ -208,14 +208,14 @@ async def get_letter(letter_id: UUID, _: Reader, context: ContextDep) -> LetterO
     responses={200: {"content": {"application/pdf": {}}}},
 )
 async def letter_pdf(
-    letter_id: UUID, _: Reader, context: ContextDep, session: SessionDep
+    letter_id: UUID, officer: Reader, context: ContextDep, session: SessionDep
 ) -> Response:
     """The printable Surat Pengantar with its recap list, signed or not (or rejected)."""
-    letter, _version = await handlers.load_letter(context.log, letter_id)
-    view = await queries.recap_view(session, letter.recap_id)
+    letter, _version = await handlers.load_letter(context.log_for(officer.office), letter_id)
+    view = await queries.recap_view(session, officer.office, letter.recap_id)
     document_type = view.recap.document_type if view else ""
     documents = view.documents if view else []
-    pdf = await asyncio.to_thread(surat_pengantar, letter, context.office, document_type, documents)
+    pdf = await asyncio.to_thread(surat_pengantar, letter, officer.office, document_type, documents)
     filename = re.sub(r"[^A-Za-z0-9]+", "-", letter.letter_number).strip("-")
     return Response(
         pdf,

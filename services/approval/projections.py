@@ -3,7 +3,8 @@ their documents, for the printed list; no NIK is kept) and the letters this serv
 
 Each event is applied once (`claim_position` in the same transaction). Delivery may come
 out of order after a crash, so every row is an upsert that only fills in what its event
-knows, and a recap's status is computed from its letters when it is read."""
+knows, and a recap's status is computed from its letters when it is read. Every row carries
+its office (the event's), part of its key: offices never see each other's rows."""
 
 from datetime import UTC, datetime
 from uuid import UUID
@@ -14,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.approval.domain import LetterStatus
 from shared.consumer import Handler
-from shared.db import claim_position
+from shared.db import claim_position, projection_of
 from shared.events import (
     DocumentRegistered,
     Envelope,
@@ -57,6 +58,7 @@ class ApprovalDossier(SQLModel, table=True):
     """What the printed recap list shows of a dossier (never its NIK)."""
 
     __tablename__ = "approval_dossier"
+    office: str = Field(primary_key=True, max_length=8)
     dossier_id: UUID = Field(primary_key=True)
     name: str
     address: str
@@ -67,6 +69,7 @@ class ApprovalDossier(SQLModel, table=True):
 
 class ApprovalRecap(SQLModel, table=True):
     __tablename__ = "approval_recap"
+    office: str = Field(primary_key=True, max_length=8)
     recap_id: UUID = Field(primary_key=True)
     document_type: str = Field(max_length=16)
     dossier_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
@@ -79,6 +82,7 @@ class ApprovalRecap(SQLModel, table=True):
 
 class ApprovalLetter(SQLModel, table=True):
     __tablename__ = "approval_letter"
+    office: str = Field(primary_key=True, max_length=8)
     letter_id: UUID = Field(primary_key=True)
     letter_number: str
     recap_id: UUID = Field(index=True)
@@ -103,7 +107,9 @@ def projection(context: ServiceContext) -> Handler:
         if not isinstance(event.data, CONSUMED) or event.position is None:
             return
         async with context.sessions() as session, session.begin():
-            if await claim_position(session, PROJECTION, event.position):
+            if await claim_position(
+                session, projection_of(PROJECTION, event.office), event.position
+            ):
                 await apply(session, event)
 
     return handle
@@ -114,6 +120,7 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
     if isinstance(data, DocumentRegistered):
         await session.merge(
             ApprovalDossier(
+                office=event.office,
                 dossier_id=data.dossier_id,
                 name=data.name,
                 address=data.address,
@@ -125,6 +132,7 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
     elif isinstance(data, RecapCompiled):
         await session.merge(
             ApprovalRecap(
+                office=event.office,
                 recap_id=data.recap_id,
                 document_type=data.document_type.value,
                 dossier_ids=[str(dossier_id) for dossier_id in data.dossier_ids],
@@ -139,7 +147,7 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
         await _apply_to_letter(session, event)
     elif isinstance(data, PersonalDataErased):
         # No row yet: its DocumentRegistered, revealed after the erasure, reads erased itself.
-        dossier = await session.get(ApprovalDossier, data.dossier_id)
+        dossier = await session.get(ApprovalDossier, (event.office, data.dossier_id))
         if dossier is not None:
             dossier.name = dossier.address = dossier.phone = ERASED
 
@@ -147,9 +155,10 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
 async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:
     data = event.data
     assert isinstance(data, LetterDrafted | LetterSigned | LetterRejected)
-    letter = await session.get(ApprovalLetter, data.letter_id)
+    letter = await session.get(ApprovalLetter, (event.office, data.letter_id))
     if letter is None:
         letter = ApprovalLetter(
+            office=event.office,
             letter_id=data.letter_id,
             letter_number=getattr(data, "letter_number", ""),
             recap_id=data.recap_id,

@@ -1,5 +1,6 @@
 """What the approval desk reads: recaps by their letter status, letters by theirs, and the
-documents of a recap for its printed list. All from the read model (eventually consistent)."""
+documents of a recap for its printed list. All from the read model (eventually consistent),
+and always of one office: the officer's."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,25 +32,32 @@ class RecapView:
 
 
 async def recaps_page(
-    session: AsyncSession, status: RecapStatus | None, after: str | None, limit: int
+    session: AsyncSession, office: str, status: RecapStatus | None, after: str | None, limit: int
 ) -> tuple[list[RecapView], str | None]:
     """Recaps in the order they were compiled, oldest first, one page after `after`."""
-    query = select(ApprovalRecap).order_by(col(ApprovalRecap.sort_key)).limit(limit + 1)
+    query = (
+        select(ApprovalRecap)
+        .where(ApprovalRecap.office == office)
+        .order_by(col(ApprovalRecap.sort_key))
+        .limit(limit + 1)
+    )
     if after is not None:
         query = query.where(col(ApprovalRecap.sort_key) > after)
     if status is not None:
-        query = query.where(_having_status(status))
+        query = query.where(_having_status(office, status))
     recaps = list((await session.exec(query)).all())
     more = len(recaps) > limit
     recaps = recaps[:limit]
-    views = await _views(session, recaps)
+    views = await _views(session, office, recaps)
     return views, recaps[-1].sort_key if more else None
 
 
-def _having_status(status: RecapStatus) -> ColumnElement[bool]:
+def _having_status(office: str, status: RecapStatus) -> ColumnElement[bool]:
     def letters_in(*statuses: str) -> ColumnElement[bool]:
         return col(ApprovalRecap.recap_id).in_(
-            select(ApprovalLetter.recap_id).where(col(ApprovalLetter.status).in_(statuses))
+            select(ApprovalLetter.recap_id).where(
+                ApprovalLetter.office == office, col(ApprovalLetter.status).in_(statuses)
+            )
         )
 
     if status is RecapStatus.AWAITING_LETTER:
@@ -59,17 +67,22 @@ def _having_status(status: RecapStatus) -> ColumnElement[bool]:
     return letters_in(LetterStatus.SIGNED.value)
 
 
-async def _views(session: AsyncSession, recaps: list[ApprovalRecap]) -> list[RecapView]:
+async def _views(
+    session: AsyncSession, office: str, recaps: list[ApprovalRecap]
+) -> list[RecapView]:
     recap_ids = [recap.recap_id for recap in recaps]
     letters = (
         await session.exec(
             select(ApprovalLetter).where(
-                col(ApprovalLetter.recap_id).in_(recap_ids), col(ApprovalLetter.status).in_(LIVE)
+                ApprovalLetter.office == office,
+                col(ApprovalLetter.recap_id).in_(recap_ids),
+                col(ApprovalLetter.status).in_(LIVE),
             )
         )
     ).all()
     live = {letter.recap_id: letter for letter in letters}
-    dossiers = await _dossiers(session, [UUID(d) for recap in recaps for d in recap.dossier_ids])
+    ids = [UUID(d) for recap in recaps for d in recap.dossier_ids]
+    dossiers = await _dossiers(session, office, ids)
     views = []
     for recap in recaps:
         letter = live.get(recap.recap_id)
@@ -85,28 +98,36 @@ async def _views(session: AsyncSession, recaps: list[ApprovalRecap]) -> list[Rec
     return views
 
 
-async def _dossiers(session: AsyncSession, ids: list[UUID]) -> dict[UUID, ApprovalDossier]:
+async def _dossiers(
+    session: AsyncSession, office: str, ids: list[UUID]
+) -> dict[UUID, ApprovalDossier]:
     if not ids:
         return {}
-    rows = (
-        await session.exec(select(ApprovalDossier).where(col(ApprovalDossier.dossier_id).in_(ids)))
-    ).all()
+    query = select(ApprovalDossier).where(
+        ApprovalDossier.office == office, col(ApprovalDossier.dossier_id).in_(ids)
+    )
+    rows = (await session.exec(query)).all()
     return {row.dossier_id: row for row in rows}
 
 
-async def recap_view(session: AsyncSession, recap_id: UUID) -> RecapView | None:
-    recap = await session.get(ApprovalRecap, recap_id)
+async def recap_view(session: AsyncSession, office: str, recap_id: UUID) -> RecapView | None:
+    recap = await session.get(ApprovalRecap, (office, recap_id))
     if recap is None:
         return None
-    [view] = await _views(session, [recap])
+    [view] = await _views(session, office, [recap])
     return view
 
 
 async def letters_page(
-    session: AsyncSession, status: LetterStatus | None, after: str | None, limit: int
+    session: AsyncSession, office: str, status: LetterStatus | None, after: str | None, limit: int
 ) -> tuple[list[ApprovalLetter], str | None]:
     """Letters in the order they were drafted, oldest first, one page after `after`."""
-    query = select(ApprovalLetter).order_by(col(ApprovalLetter.sort_key)).limit(limit + 1)
+    query = (
+        select(ApprovalLetter)
+        .where(ApprovalLetter.office == office)
+        .order_by(col(ApprovalLetter.sort_key))
+        .limit(limit + 1)
+    )
     if after is not None:
         query = query.where(col(ApprovalLetter.sort_key) > after)
     if status is not None:

@@ -1,5 +1,6 @@
 """`jasa audit verify|replay|pubkey`: the auditor's tools. They read Redis and the
-reporting database directly, so they work whether or not the services run."""
+reporting database directly, so they work whether or not the services run. Each checks one
+office (`--office`, default JASA_OFFICE): its log, its archive, its checkpoints."""
 
 import asyncio
 import contextlib
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.cli.offices import served_office
 from services.reporting.config import ReportingSettings
 from services.reporting.replay import Difference, differences, live_head, rebuild
 from services.reporting.sealing import (
@@ -68,13 +70,19 @@ class WithoutKey:
         return event
 
 
+Office = Annotated[
+    str | None, typer.Option(help="the office whose log and archive; default JASA_OFFICE")
+]
+
+
 @contextlib.asynccontextmanager
 async def connected(
-    database_url: str | None = None, personal_data: bool = False
+    database_url: str | None = None, office: str | None = None, personal_data: bool = False
 ) -> AsyncIterator[Connections]:
-    """Redis and the reporting database; with `personal_data`, a log that reveals it as the
-    live service does (replay must project what live projected)."""
+    """Redis and the reporting database of one office; with `personal_data`, a log that
+    reveals it as the live service does (replay must project what live projected)."""
     settings = ReportingSettings()
+    office = served_office(settings, office)
     if not settings.redis_url:
         console.print("REDIS_URL is not set: point it at the installation's Redis")
         raise typer.Exit(2)
@@ -88,7 +96,7 @@ async def connected(
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
     try:
-        keys = Keys(settings.office, settings.key_prefix)
+        keys = Keys(office, settings.key_prefix)
         privacy: PersonalData | None = None
         if master_key is not None:
             privacy = Privacy(redis, keys, master_key)
@@ -138,11 +146,13 @@ def verify(
         typer.Option(help="the public key kept by the auditor (base64, PEM, or a file)"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+    office: Office = None,
 ) -> None:
-    """Check the live log against the archive and its signed checkpoints (exit 1 if not intact)."""
+    """Check an office's live log against the archive and its signed checkpoints (exit 1 if
+    not intact)."""
 
     async def run() -> int:
-        async with connected() as c:
+        async with connected(office=office) as c:
             key = _public_key(public_key, c.settings)
             verdict = await verify_log(c.log, c.sessions, key, c.settings.checkpoint_every)
         if as_json:
@@ -173,16 +183,19 @@ def replay(
     ] = None,
     page_size: Annotated[int, typer.Option(min=1, max=10000, help="events per page")] = 1000,
     show: Annotated[int, typer.Option(help="how many differences to print at most")] = 50,
+    office: Office = None,
 ) -> None:
-    """Rebuild every reporting projection from the log into a fresh database and compare."""
+    """Rebuild an office's reporting projections from its log into a fresh database and
+    compare them with the live ones."""
     with tempfile.TemporaryDirectory(prefix="jasa-replay-") as scratch:
         url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
-        raise typer.Exit(_reporting_failures(lambda: _replay(url, page_size, show)))
+        raise typer.Exit(_reporting_failures(lambda: _replay(url, page_size, show, office)))
 
 
-async def _replay(url: str, page_size: int, show: int) -> int:
-    async with connected(personal_data=True) as live:
-        head = await live_head(live.sessions)
+async def _replay(url: str, page_size: int, show: int, office: str | None) -> int:
+    async with connected(office=office, personal_data=True) as live:
+        office = live.log.keys.office
+        head = await live_head(live.sessions, office)
         total = head.count or int(await live.redis.xlen(live.log.keys.log))
         fresh = make_engine(url)
         try:
@@ -212,7 +225,7 @@ async def _replay(url: str, page_size: int, show: int) -> int:
                 )
             found: list[Difference] = []
             count = 0
-            async for difference in differences(live.engine, fresh):
+            async for difference in differences(live.engine, fresh, office=office):
                 count += 1
                 if len(found) < show:
                     found.append(difference)

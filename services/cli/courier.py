@@ -1,10 +1,12 @@
-"""`jasa courier provision NAME`: the third party's own Redis user for the courier feed."""
+"""`jasa courier provision NAME [--office X]`: the third party's own Redis user for the
+courier feed of one office (`jasa:{X}:courier-feed`)."""
 
 from typing import Annotated
 
 import typer
 from redis import Redis
 
+from services.cli.offices import served_office
 from services.courier.feed_access import InvalidName, check_name, provision, revoke
 from shared.keys import Keys
 from shared.settings import CommonSettings
@@ -27,9 +29,13 @@ def provision_command(
         str | None,
         typer.Option(help="HOST:PORT the third party connects to; default those of REDIS_URL"),
     ] = None,
+    office: Annotated[
+        str | None, typer.Option(help="the office whose feed it reads; default JASA_OFFICE")
+    ] = None,
 ) -> None:
-    """Create (or rotate the password of) a Redis user that may only read the courier feed
-    with its own consumer group and acknowledge. REDIS_URL must be the admin connection."""
+    """Create (or rotate the password of) a Redis user that may only read one office's courier
+    feed with its own consumer group and acknowledge. A user reads one office's feed: give
+    each office its own NAME. REDIS_URL must be the admin connection."""
     try:
         check_name(name)
     except InvalidName as error:
@@ -38,7 +44,7 @@ def provision_command(
     if not settings.redis_url:
         typer.echo("REDIS_URL is not set: it must be the admin connection to Redis", err=True)
         raise typer.Exit(1)
-    keys = Keys(settings.office, settings.key_prefix)
+    keys = Keys(served_office(settings, office), settings.key_prefix)
     with Redis.from_url(settings.redis_url) as admin:
         if revoke_access:
             gone = revoke(admin, name)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from services.cli.offices import served_office
 from shared.http.auth import issue_token, load_or_create_secret
 from shared.settings import CommonSettings
 from shared.vocabulary import Role
@@ -14,7 +15,9 @@ def token(
     role: Annotated[Role, typer.Argument(help="FO, KASUBBAG_UMUM, SEKRETARIS, COURIER or AUDITOR")],
     officer_id: Annotated[str, typer.Option("--officer-id", help="the officer's id (NIP)")],
     name: Annotated[str, typer.Option("--name", help="the officer's name, as on the card")],
-    office: Annotated[str | None, typer.Option(help="office code; default JASA_OFFICE")] = None,
+    office: Annotated[
+        str | None, typer.Option(help="office code, one of JASA_OFFICES; default JASA_OFFICE")
+    ] = None,
     hours: Annotated[float, typer.Option(help="how long the token is valid")] = 12.0,
 ) -> None:
     """Print a signed token for an officer (the secret comes from JASA_SECRET or the data dir)."""
@@ -28,7 +31,7 @@ def token(
             role=role,
             officer_id=officer_id.strip(),
             name=name.strip(),
-            office=office or settings.office,
+            office=served_office(settings, office),
             ttl=timedelta(hours=hours),
         )
     )

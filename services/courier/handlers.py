@@ -4,7 +4,7 @@ Decisions rest on state read from the log itself (`handover-<letter_id>`,
 `delivery-<dossier_id>`) and are appended at the version they were read at, so two
 commands racing on one document give one effect and one conflict. The projection is
 asked only for facts that never change once known: which letter is signed, which
-documents its recap holds."""
+documents its recap holds. Every command acts on the officer's office: its log, its rows."""
 
 from uuid import UUID
 
@@ -49,16 +49,16 @@ class DeliveryOutcome(BaseModel):
 async def _append(
     context: ServiceContext, officer: Officer, stream_id: str, data: EventData, version: int
 ) -> None:
-    event = new_event(data, stream_id=stream_id, actor=officer.actor(), office=context.office)
-    await context.log.append(stream_id, [event], expected_version=version)
+    event = new_event(data, stream_id=stream_id, actor=officer.actor(), office=officer.office)
+    await context.log_for(officer.office).append(stream_id, [event], expected_version=version)
 
 
-async def _letter_facts(context: ServiceContext, letter_id: UUID) -> LetterFacts:
+async def _letter_facts(context: ServiceContext, office: str, letter_id: UUID) -> LetterFacts:
     async with context.sessions() as session:
-        letter = await session.get(CourierLetter, str(letter_id))
+        letter = await session.get(CourierLetter, (office, str(letter_id)))
         if letter is None:
             raise NotFound(f"there is no letter {letter_id}")
-        recap = await session.get(CourierRecap, letter.recap_id)
+        recap = await session.get(CourierRecap, (office, letter.recap_id))
     return LetterFacts(
         letter_id=letter_id,
         letter_number=letter.letter_number,
@@ -72,9 +72,10 @@ async def _letter_facts(context: ServiceContext, letter_id: UUID) -> LetterFacts
 async def accept_handover(
     context: ServiceContext, officer: Officer, letter_id: UUID
 ) -> AcceptedHandover:
-    letter = await _letter_facts(context, letter_id)
+    letter = await _letter_facts(context, officer.office, letter_id)
     stream_id = handover_stream(letter_id)
-    state, version = await load_aggregate(context.log, stream_id, evolve_handover, Handover())
+    log = context.log_for(officer.office)
+    state, version = await load_aggregate(log, stream_id, evolve_handover, Handover())
     accepted = domain.accept_handover(state, letter)
     await _append(context, officer, stream_id, accepted, version)
     return AcceptedHandover(
@@ -82,14 +83,15 @@ async def accept_handover(
     )
 
 
-async def _letter_carrying(context: ServiceContext, dossier_id: UUID) -> UUID:
+async def _letter_carrying(context: ServiceContext, office: str, dossier_id: UUID) -> UUID:
     """The signed letter whose handover carries this document."""
     async with context.sessions() as session:
-        dossier = await session.get(CourierDossier, str(dossier_id))
+        dossier = await session.get(CourierDossier, (office, str(dossier_id)))
         if dossier is None or dossier.name is None:
             raise NotFound(f"there is no document {dossier_id} for the courier")
         letters = await session.exec(
             select(CourierLetter.letter_id).where(
+                CourierLetter.office == office,
                 CourierLetter.recap_id == dossier.recap_id,
                 col(CourierLetter.signed).is_(True),
                 col(CourierLetter.rejected).is_(False),
@@ -105,15 +107,14 @@ async def _letter_carrying(context: ServiceContext, dossier_id: UUID) -> UUID:
 
 
 async def _load_for_courier(
-    context: ServiceContext, dossier_id: UUID
+    context: ServiceContext, office: str, dossier_id: UUID
 ) -> tuple[Delivery, int, Handover, UUID]:
+    log = context.log_for(office)
     delivery, version = await load_aggregate(
-        context.log, delivery_stream(dossier_id), evolve_delivery, Delivery()
+        log, delivery_stream(dossier_id), evolve_delivery, Delivery()
     )
-    letter_id = delivery.letter_id or await _letter_carrying(context, dossier_id)
-    handover, _ = await load_aggregate(
-        context.log, handover_stream(letter_id), evolve_handover, Handover()
-    )
+    letter_id = delivery.letter_id or await _letter_carrying(context, office, dossier_id)
+    handover, _ = await load_aggregate(log, handover_stream(letter_id), evolve_handover, Handover())
     return delivery, version, handover, letter_id
 
 
@@ -126,7 +127,9 @@ async def record_delivery(
     relationship: Relationship,
     note: str,
 ) -> DeliveryOutcome:
-    delivery, version, handover, letter_id = await _load_for_courier(context, dossier_id)
+    delivery, version, handover, letter_id = await _load_for_courier(
+        context, officer.office, dossier_id
+    )
     delivered = domain.deliver(
         delivery,
         handover,
@@ -150,7 +153,9 @@ async def record_return(
     reason: ReturnReason,
     note: str,
 ) -> DeliveryOutcome:
-    delivery, version, handover, letter_id = await _load_for_courier(context, dossier_id)
+    delivery, version, handover, letter_id = await _load_for_courier(
+        context, officer.office, dossier_id
+    )
     returned = domain.return_document(
         delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
     )
@@ -164,9 +169,10 @@ async def receive_return(
     context: ServiceContext, officer: Officer, dossier_id: UUID
 ) -> DeliveryOutcome:
     stream_id = delivery_stream(dossier_id)
-    delivery, version = await load_aggregate(context.log, stream_id, evolve_delivery, Delivery())
+    log = context.log_for(officer.office)
+    delivery, version = await load_aggregate(log, stream_id, evolve_delivery, Delivery())
     if version == 0:
-        await _letter_carrying(context, dossier_id)  # 404 for a document nobody knows
+        await _letter_carrying(context, officer.office, dossier_id)  # 404: nobody knows it
     received = domain.receive_return(delivery, dossier_id=dossier_id)
     await _append(context, officer, stream_id, received, version)
     return DeliveryOutcome(

@@ -39,20 +39,20 @@ handovers = APIRouter(tags=["handovers"])
 
 @handovers.get("/handovers", response_model=Page[HandoverView])
 async def list_handovers(
-    _: Courier,
+    officer: Courier,
     session: SessionDep,
     status: HandoverStatus | None = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[HandoverView]:
     """Signed cover letters with their manifests: READY to take, or ACCEPTED (no NIK)."""
-    return await views.handovers(session, status, cursor, limit)
+    return await views.handovers(session, officer.office, status, cursor, limit)
 
 
 @handovers.get("/handovers/{letter_id}", response_model=HandoverView)
-async def get_handover(letter_id: UUID, _: Courier, session: SessionDep) -> HandoverView:
+async def get_handover(letter_id: UUID, officer: Courier, session: SessionDep) -> HandoverView:
     """One handover: the signed letter and the documents it carries (no NIK)."""
-    return await views.handover_of(session, letter_id)
+    return await views.handover_of(session, officer.office, letter_id)
 
 
 @handovers.post("/handovers/{letter_id}/accept", response_model=AcceptedHandover)
@@ -104,14 +104,14 @@ async def receive_return(
 
 @returns.get("/returns", response_model=Page[ReturnView])
 async def list_returns(
-    _: KasubbagUmum,
+    officer: KasubbagUmum,
     session: SessionDep,
     received: bool | None = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[ReturnView]:
     """Returned documents with reason and note; `received=false`: still to be received."""
-    return await views.returns(session, received, cursor, limit)
+    return await views.returns(session, officer.office, received, cursor, limit)
 
 
 ROUTERS = [handovers, deliveries, returns]

@@ -1,6 +1,7 @@
 """The courier's read model: SQL tables the projection keeps and the queries read.
 
-It holds what the third party may know of each dossier, never the NIK."""
+It holds what the third party may know of each dossier, never the NIK. Every row carries
+its office, part of its key: one office's courier never sees another's documents."""
 
 from datetime import datetime
 
@@ -14,6 +15,7 @@ class CourierDossier(SQLModel, table=True):
     """One document as the courier sees it: delivery data, and what became of it."""
 
     __tablename__ = "courier_dossier"
+    office: str = Field(primary_key=True, max_length=8)
     dossier_id: str = Field(primary_key=True, max_length=36)
     name: str | None = None  # None until its DocumentRegistered is projected
     address: str | None = None
@@ -34,6 +36,7 @@ class CourierDossier(SQLModel, table=True):
 
 class CourierRecap(SQLModel, table=True):
     __tablename__ = "courier_recap"
+    office: str = Field(primary_key=True, max_length=8)
     recap_id: str = Field(primary_key=True, max_length=36)
     document_type: str
     dossier_ids: str  # JSON list, in the recap's order
@@ -41,6 +44,7 @@ class CourierRecap(SQLModel, table=True):
 
 class CourierLetter(SQLModel, table=True):
     __tablename__ = "courier_letter"
+    office: str = Field(primary_key=True, max_length=8)
     letter_id: str = Field(primary_key=True, max_length=36)
     letter_number: str
     recap_id: str = Field(index=True, max_length=36)

@@ -1,5 +1,6 @@
 """What the courier service shows: handovers with their manifest, returned documents.
-Read from the projection (eventually consistent); no NIK is ever part of it."""
+Read from the projection (eventually consistent) and always of one office, the officer's;
+no NIK is ever part of it."""
 
 from collections import defaultdict
 from datetime import datetime
@@ -89,15 +90,19 @@ def handover_view(
 
 
 async def recap_dossiers(
-    session: AsyncSession, recap_ids: list[str]
+    session: AsyncSession, office: str, recap_ids: list[str]
 ) -> dict[str, list[CourierDossier]]:
     """The dossiers of each recap, in the recap's own order."""
     recaps = await session.exec(
-        select(CourierRecap).where(col(CourierRecap.recap_id).in_(recap_ids))
+        select(CourierRecap).where(
+            CourierRecap.office == office, col(CourierRecap.recap_id).in_(recap_ids)
+        )
     )
     order = {recap.recap_id: orjson.loads(recap.dossier_ids) for recap in recaps.all()}
     rows = await session.exec(
-        select(CourierDossier).where(col(CourierDossier.recap_id).in_(recap_ids))
+        select(CourierDossier).where(
+            CourierDossier.office == office, col(CourierDossier.recap_id).in_(recap_ids)
+        )
     )
     by_id = {row.dossier_id: row for row in rows.all()}
     grouped: dict[str, list[CourierDossier]] = defaultdict(list)
@@ -106,15 +111,15 @@ async def recap_dossiers(
     return grouped
 
 
-async def ready_manifest(session: AsyncSession, letter_id: str) -> HandoverView | None:
+async def ready_manifest(session: AsyncSession, office: str, letter_id: str) -> HandoverView | None:
     """The manifest of a signed letter as handed over; None until all of it is known."""
-    letter = await session.get(CourierLetter, letter_id)
+    letter = await session.get(CourierLetter, (office, letter_id))
     if letter is None or not letter.signed:
         return None
-    recap = await session.get(CourierRecap, letter.recap_id)
+    recap = await session.get(CourierRecap, (office, letter.recap_id))
     if recap is None:
         return None
-    dossiers = (await recap_dossiers(session, [letter.recap_id]))[letter.recap_id]
+    dossiers = (await recap_dossiers(session, office, [letter.recap_id]))[letter.recap_id]
     if len(dossiers) < len(orjson.loads(recap.dossier_ids)):
         return None
     if any(dossier.name is None for dossier in dossiers):
@@ -122,25 +127,31 @@ async def ready_manifest(session: AsyncSession, letter_id: str) -> HandoverView 
     return handover_view(letter, dossiers, as_handed_over=True)
 
 
-async def _signed_letter(session: AsyncSession, letter_id: UUID) -> CourierLetter:
-    letter = await session.get(CourierLetter, str(letter_id))
+async def _signed_letter(session: AsyncSession, office: str, letter_id: UUID) -> CourierLetter:
+    letter = await session.get(CourierLetter, (office, str(letter_id)))
     if letter is None or not letter.signed or letter.rejected:
         raise NotFound(f"there is no handover for letter {letter_id}: no such signed letter")
     return letter
 
 
-async def handover_of(session: AsyncSession, letter_id: UUID) -> HandoverView:
-    letter = await _signed_letter(session, letter_id)
-    dossiers = await recap_dossiers(session, [letter.recap_id])
+async def handover_of(session: AsyncSession, office: str, letter_id: UUID) -> HandoverView:
+    letter = await _signed_letter(session, office, letter_id)
+    dossiers = await recap_dossiers(session, office, [letter.recap_id])
     return handover_view(letter, dossiers[letter.recap_id])
 
 
 async def handovers(
-    session: AsyncSession, status: HandoverStatus | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    office: str,
+    status: HandoverStatus | None,
+    cursor: str | None,
+    limit: int,
 ) -> Page[HandoverView]:
     """Signed letters, oldest first, READY (not yet accepted) or ACCEPTED or both."""
     query = select(CourierLetter).where(
-        col(CourierLetter.signed).is_(True), col(CourierLetter.rejected).is_(False)
+        CourierLetter.office == office,
+        col(CourierLetter.signed).is_(True),
+        col(CourierLetter.rejected).is_(False),
     )
     if status is not None:
         query = query.where(CourierLetter.accepted == (status is HandoverStatus.ACCEPTED))
@@ -151,7 +162,7 @@ async def handovers(
         (await session.exec(query.order_by(col(CourierLetter.ready_order)).limit(limit + 1))).all()
     )
     page = rows[:limit]
-    dossiers = await recap_dossiers(session, [letter.recap_id for letter in page])
+    dossiers = await recap_dossiers(session, office, [letter.recap_id for letter in page])
     return Page(
         items=[handover_view(letter, dossiers[letter.recap_id]) for letter in page],
         next=encode_cursor(str(page[-1].ready_order)) if len(rows) > limit else None,
@@ -159,7 +170,7 @@ async def handovers(
 
 
 async def returns(
-    session: AsyncSession, received: bool | None, cursor: str | None, limit: int
+    session: AsyncSession, office: str, received: bool | None, cursor: str | None, limit: int
 ) -> Page[ReturnView]:
     """Documents the courier returned, oldest first; awaiting receipt or received back."""
     outcomes = {
@@ -168,6 +179,7 @@ async def returns(
         True: [Outcome.RECEIVED_BACK],
     }[received]
     query = select(CourierDossier).where(
+        CourierDossier.office == office,
         col(CourierDossier.outcome).in_([o.value for o in outcomes]),
         col(CourierDossier.returned_order).is_not(None),
     )

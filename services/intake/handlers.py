@@ -1,7 +1,8 @@
 """Use cases of the FO desk: load the aggregate, decide, append. The log's expected
 versions are the guards: the n-th dossier slot of a document (registration), the recap
 book of a type and the version of every dossier put in a recap (compiling), and the
-recap book again when a dossier is flagged, so a flag and a recap never both win."""
+recap book again when a dossier is flagged, so a flag and a recap never both win.
+Every use case acts on the officer's own office: its log, its read model, its registry."""
 
 import asyncio
 import uuid
@@ -23,29 +24,27 @@ from services.intake.domain import (
     evolve_recap_book,
     recap_book_stream,
 )
-from services.intake.projections import IntakeDossier, waiting_dossier_ids
+from services.intake.projections import dossier_row, waiting_dossier_ids
 from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.http.auth import Officer
-from shared.log import ConcurrencyConflict, Write
+from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.service import ServiceContext
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
 
 FLAG_ATTEMPTS = 5
 
 
-def _envelopes(
-    context: ServiceContext, officer: Officer, stream_id: str, events: list[EventData]
-) -> list[Envelope]:
-    first = new_event(events[0], stream_id=stream_id, actor=officer.actor(), office=context.office)
+def _envelopes(officer: Officer, stream_id: str, events: list[EventData]) -> list[Envelope]:
+    first = new_event(events[0], stream_id=stream_id, actor=officer.actor(), office=officer.office)
     rest = [
         new_event(
             data,
             stream_id=stream_id,
             actor=officer.actor(),
-            office=context.office,
+            office=officer.office,
             correlation_id=first.correlation_id,
             causation_id=first.event_id,
         )
@@ -58,41 +57,38 @@ def _envelopes(
 
 
 async def _last_dossier_of(
-    context: ServiceContext, document_type: DocumentType, number: str
+    log: EventLog, document_type: DocumentType, number: str
 ) -> tuple[int, uuid.UUID | None]:
     """The first free slot of a document and the dossier in the slot before it, if any."""
+    office = log.keys.office
     n = 1
-    while await context.log.version(
-        dossier_stream(dossier_slot(context.office, document_type, number, n))
-    ):
+    while await log.version(dossier_stream(dossier_slot(office, document_type, number, n))):
         n += 1
     if n == 1:
         return n, None
-    return n, dossier_slot(context.office, document_type, number, n - 1)
+    return n, dossier_slot(office, document_type, number, n - 1)
 
 
 async def register_document(
     context: ServiceContext, officer: Officer, registration: Registration
 ) -> list[Envelope]:
     """Check the registry, make sure the document is not in flight, register (and flag)."""
+    office, log = officer.office, context.log_for(officer.office)
     async with context.sessions() as session:
-        entry = check_against_registry(
-            registration, await registry_entries_for(session, registration.document_number)
-        )
+        entries = await registry_entries_for(session, office, registration.document_number)
+        entry = check_against_registry(registration, entries)
         n, previous_id = await _last_dossier_of(
-            context, registration.document_type, registration.document_number
+            log, registration.document_type, registration.document_number
         )
         previous = None
         if previous_id is not None:
-            row = await session.get(IntakeDossier, previous_id)
+            row = await dossier_row(session, office, previous_id)
             previous = (previous_id, DossierStatus(row.status) if row else None)
-    dossier_id = dossier_slot(
-        context.office, registration.document_type, registration.document_number, n
-    )
+    dossier_id = dossier_slot(office, registration.document_type, registration.document_number, n)
     events = decide_registration(dossier_id, registration, entry, previous)
     stream = dossier_stream(dossier_id)
     try:
-        return await context.log.append(stream, _envelopes(context, officer, stream, events), 0)
+        return await log.append(stream, _envelopes(officer, stream, events), 0)
     except ConcurrencyConflict as error:
         raise Conflict(
             f"{registration.document_type.value} {registration.document_number} was registered "
@@ -113,27 +109,28 @@ class DossierNow:
     book_version: int
 
 
-async def load_dossier(context: ServiceContext, dossier_id: uuid.UUID) -> DossierNow:
+async def load_dossier(log: EventLog, dossier_id: uuid.UUID) -> DossierNow:
+    """A dossier of the office whose log this is; another office's is not there (404)."""
     state, version = await load_aggregate(
-        context.log, dossier_stream(dossier_id), evolve_dossier, Dossier()
+        log, dossier_stream(dossier_id), evolve_dossier, Dossier()
     )
     if not state.registered or state.document_type is None:
         raise NotFound(f"there is no dossier {dossier_id}")
     book, book_version = await load_aggregate(
-        context.log, recap_book_stream(state.document_type), evolve_recap_book, RecapBook()
+        log, recap_book_stream(state.document_type), evolve_recap_book, RecapBook()
     )
     return DossierNow(state, version, dossier_id in book.recapped, book_version)
 
 
 async def _append_about_dossier(
-    context: ServiceContext, officer: Officer, now: DossierNow, data: EventData
+    log: EventLog, officer: Officer, now: DossierNow, data: EventData
 ) -> Envelope:
     """One event on a dossier, valid only while neither it nor its recap book moved."""
     assert now.state.dossier_id is not None and now.state.document_type is not None
     stream = dossier_stream(now.state.dossier_id)
-    (event,) = await context.log.append_all(
+    (event,) = await log.append_all(
         [
-            Write(stream, now.version, _envelopes(context, officer, stream, [data])),
+            Write(stream, now.version, _envelopes(officer, stream, [data])),
             Write(recap_book_stream(now.state.document_type), now.book_version, []),
         ]
     )
@@ -147,11 +144,12 @@ async def _decide_on_dossier(
     decide: Callable[[DossierNow], EventData],
 ) -> Envelope:
     """Decide on the dossier as the log has it; decide again when a recap or flag moved first."""
+    log = context.log_for(officer.office)
     for attempt in range(FLAG_ATTEMPTS):
-        now = await load_dossier(context, dossier_id)
+        now = await load_dossier(log, dossier_id)
         data = decide(now)
         try:
-            return await _append_about_dossier(context, officer, now, data)
+            return await _append_about_dossier(log, officer, now, data)
         except ConcurrencyConflict:
             await asyncio.sleep(0.01 * (attempt + 1))
     raise Conflict(f"dossier {dossier_id} kept changing at this very moment; try again")
@@ -186,6 +184,7 @@ async def resolve_flag(
 class RecapPlan:
     """A recap decided on what the log showed, to be appended only if nothing moved since."""
 
+    office: str
     writes: list[Write]
     event: Envelope
 
@@ -194,33 +193,32 @@ async def plan_recap(
     context: ServiceContext, officer: Officer, document_type: DocumentType
 ) -> RecapPlan:
     """Decide the recap of one type: the read model proposes, the log decides."""
+    log = context.log_for(officer.office)
     book_stream = recap_book_stream(document_type)
-    book, book_version = await load_aggregate(
-        context.log, book_stream, evolve_recap_book, RecapBook()
-    )
+    book, book_version = await load_aggregate(log, book_stream, evolve_recap_book, RecapBook())
     async with context.sessions() as session:
-        proposed = await waiting_dossier_ids(session, document_type.value)
+        proposed = await waiting_dossier_ids(session, officer.office, document_type.value)
     loaded = await asyncio.gather(
         *(
-            load_aggregate(context.log, dossier_stream(d), evolve_dossier, Dossier())
+            load_aggregate(log, dossier_stream(d), evolve_dossier, Dossier())
             for d in proposed
             if d not in book.recapped
         )
     )
     data = decide_recap(book, document_type, [state for state, _ in loaded], uuid.uuid4())
     chosen = set(data.dossier_ids)
-    (event,) = _envelopes(context, officer, book_stream, [data])
+    (event,) = _envelopes(officer, book_stream, [data])
     guards = [
         Write(dossier_stream(state.dossier_id), version, [])
         for state, version in loaded
         if state.dossier_id in chosen
     ]
-    return RecapPlan([Write(book_stream, book_version, [event]), *guards], event)
+    return RecapPlan(officer.office, [Write(book_stream, book_version, [event]), *guards], event)
 
 
 async def commit_recap(context: ServiceContext, plan: RecapPlan) -> Envelope:
     try:
-        (event,) = await context.log.append_all(plan.writes)
+        (event,) = await context.log_for(plan.office).append_all(plan.writes)
     except ConcurrencyConflict as error:
         raise Conflict(
             "this recap list was compiled by someone else, or one of its dossiers changed, "

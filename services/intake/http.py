@@ -15,7 +15,9 @@ from services.intake.projections import (
     IntakeDossier,
     IntakeRecap,
     aware_utc,
+    dossier_row,
     dossiers_page,
+    recap_row,
 )
 from services.intake.recap_paper import recap_pdf
 from shared.errors import NotFound, Unprocessable
@@ -184,7 +186,7 @@ async def register(
 
 @dossiers.get("", response_model=Page[DossierPublic])
 async def list_dossiers(
-    _: Reader,
+    officer: Reader,
     session: SessionDep,
     status: DossierStatus | None = None,
     document_type: DocumentType | None = None,
@@ -197,6 +199,7 @@ async def list_dossiers(
         raise Unprocessable.field("cursor", "not a cursor this service gave out")
     rows = await dossiers_page(
         session,
+        office=officer.office,
         status=status,
         document_type=document_type.value if document_type else None,
         after=after,
@@ -211,9 +214,9 @@ async def list_dossiers(
 
 
 @dossiers.get("/{dossier_id}", response_model=DossierPublic)
-async def get_dossier(dossier_id: uuid.UUID, _: Reader, session: SessionDep) -> DossierPublic:
+async def get_dossier(dossier_id: uuid.UUID, officer: Reader, session: SessionDep) -> DossierPublic:
     """One dossier with its place in the lifecycle."""
-    row = await session.get(IntakeDossier, dossier_id)
+    row = await dossier_row(session, officer.office, dossier_id)
     if row is None:
         raise NotFound(f"there is no dossier {dossier_id}")
     return _dossier_from_row(row)
@@ -256,17 +259,17 @@ async def compile_recap(
     )
 
 
-async def _recap_row(session: SessionDep, recap_id: uuid.UUID) -> IntakeRecap:
-    row = await session.get(IntakeRecap, recap_id)
+async def _recap_row(session: SessionDep, office: str, recap_id: uuid.UUID) -> IntakeRecap:
+    row = await recap_row(session, office, recap_id)
     if row is None:
         raise NotFound(f"there is no recap list {recap_id}")
     return row
 
 
 @recaps.get("/{recap_id}", response_model=RecapPublic)
-async def get_recap(recap_id: uuid.UUID, _: Reader, session: SessionDep) -> RecapPublic:
+async def get_recap(recap_id: uuid.UUID, officer: Reader, session: SessionDep) -> RecapPublic:
     """One recap list: its document type, dossiers, and who compiled it when."""
-    return _recap_public(await _recap_row(session, recap_id))
+    return _recap_public(await _recap_row(session, officer.office, recap_id))
 
 
 @recaps.get(
@@ -274,13 +277,14 @@ async def get_recap(recap_id: uuid.UUID, _: Reader, session: SessionDep) -> Reca
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-async def get_recap_pdf(recap_id: uuid.UUID, _: Reader, context: ContextDep) -> Response:
+async def get_recap_pdf(recap_id: uuid.UUID, officer: Reader, context: ContextDep) -> Response:
     """The printable Daftar Rekapan of one recap list (PDF)."""
+    office = officer.office
     async with context.sessions() as session:
-        recap = await _recap_row(session, recap_id)
-        rows = [await session.get(IntakeDossier, d) for d in recap.dossier_id_list()]
+        recap = await _recap_row(session, office, recap_id)
+        rows = [await dossier_row(session, office, d) for d in recap.dossier_id_list()]
     content = await asyncio.to_thread(
-        recap_pdf, context.office, recap, [row for row in rows if row is not None]
+        recap_pdf, office, recap, [row for row in rows if row is not None]
     )
     return Response(
         content,

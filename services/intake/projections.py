@@ -1,6 +1,7 @@
 """Intake's read model: every dossier with its place in the lifecycle, and every recap.
 
-It consumes the WHOLE office log, so a dossier's status follows it through approval and
+It consumes the WHOLE office log (one consumer per office served; every row carries its
+office and every lookup names it), so a dossier's status follows it through approval and
 the courier. Each event is applied once (`claim_position`, same transaction), and a
 dossier's status only moves to an event later in the log than the one that set it, so a
 redelivered or reordered event never sets an old status back."""
@@ -10,11 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consumer import Handler
-from shared.db import claim_position, position_key
+from shared.db import claim_position, position_key, projection_of
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -53,8 +55,10 @@ def aware_utc(moment: datetime) -> datetime:
 
 class IntakeDossier(SQLModel, table=True):
     __tablename__ = "intake_dossier"
+    __table_args__ = (UniqueConstraint("office", "sort_key"),)
+    office: str = Field(primary_key=True, max_length=8)
     dossier_id: uuid.UUID = Field(primary_key=True)
-    sort_key: str = Field(index=True, unique=True, max_length=32)
+    sort_key: str = Field(index=True, max_length=32)
     nik: str = Field(max_length=16)
     name: str = Field(max_length=100)
     address: str = Field(max_length=300)
@@ -76,6 +80,7 @@ class IntakeDossier(SQLModel, table=True):
 
 class IntakeRecap(SQLModel, table=True):
     __tablename__ = "intake_recap"
+    office: str = Field(primary_key=True, max_length=8)
     recap_id: uuid.UUID = Field(primary_key=True)
     document_type: str = Field(max_length=16)
     dossier_ids: str = Field(description="JSON list of dossier ids, in recap order")
@@ -87,18 +92,20 @@ class IntakeRecap(SQLModel, table=True):
         return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
 
 
-async def _dossier(session: AsyncSession, dossier_id: uuid.UUID) -> IntakeDossier:
-    row = await session.get(IntakeDossier, dossier_id)
+async def _dossier(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> IntakeDossier:
+    row = await session.get(IntakeDossier, (office, dossier_id))
     if row is None:
         raise NotYetKnown(f"dossier {dossier_id} is not registered in the read model yet")
     return row
 
 
-async def _recap_dossiers(session: AsyncSession, recap_id: uuid.UUID) -> list[IntakeDossier]:
-    recap = await session.get(IntakeRecap, recap_id)
+async def _recap_dossiers(
+    session: AsyncSession, office: str, recap_id: uuid.UUID
+) -> list[IntakeDossier]:
+    recap = await session.get(IntakeRecap, (office, recap_id))
     if recap is None:
         raise NotYetKnown(f"recap {recap_id} is not in the read model yet")
-    return [await _dossier(session, dossier_id) for dossier_id in recap.dossier_id_list()]
+    return [await _dossier(session, office, d) for d in recap.dossier_id_list()]
 
 
 def _move(row: IntakeDossier, event: Envelope, status: DossierStatus, **changes: Any) -> None:
@@ -115,6 +122,7 @@ def _move(row: IntakeDossier, event: Envelope, status: DossierStatus, **changes:
 def _registered_row(event: Envelope, data: DocumentRegistered) -> IntakeDossier:
     assert event.position is not None
     return IntakeDossier(
+        office=event.office,
         dossier_id=data.dossier_id,
         sort_key=sort_key(event.position),
         nik=data.nik,
@@ -135,19 +143,20 @@ def _registered_row(event: Envelope, data: DocumentRegistered) -> IntakeDossier:
 async def apply_event(session: AsyncSession, event: Envelope) -> None:
     """The change one event makes to the read model (the caller commits)."""
     data: Any = event.data
+    office = event.office
     if isinstance(data, DocumentRegistered):
-        if await session.get(IntakeDossier, data.dossier_id) is None:
+        if await session.get(IntakeDossier, (office, data.dossier_id)) is None:
             session.add(_registered_row(event, data))
     elif isinstance(data, DocumentFlagged):
         _move(
-            await _dossier(session, data.dossier_id),
+            await _dossier(session, office, data.dossier_id),
             event,
             DossierStatus.FLAGGED,
             flag_reason=data.reason.value,
             flag_note=data.note,
         )
     elif isinstance(data, FlagResolved):
-        row = await _dossier(session, data.dossier_id)
+        row = await _dossier(session, office, data.dossier_id)
         _move(row, event, DossierStatus.REGISTERED, flag_reason=None, flag_note=None)
     elif isinstance(data, RecapCompiled):
         await _apply_recap(session, event, data)
@@ -157,37 +166,38 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
             if isinstance(data, LetterDrafted)
             else DossierStatus.LETTER_SIGNED
         )
-        for row in await _recap_dossiers(session, data.recap_id):
+        for row in await _recap_dossiers(session, office, data.recap_id):
             _move(row, event, status, letter_id=data.letter_id, letter_number=data.letter_number)
     elif isinstance(data, LetterRejected):
-        for row in await _recap_dossiers(session, data.recap_id):
+        for row in await _recap_dossiers(session, office, data.recap_id):
             _move(row, event, DossierStatus.RECAPPED, letter_id=None, letter_number=None)
     elif isinstance(data, HandoverAccepted):
         for dossier_id in data.dossier_ids:
-            _move(await _dossier(session, dossier_id), event, DossierStatus.WITH_COURIER)
+            _move(await _dossier(session, office, dossier_id), event, DossierStatus.WITH_COURIER)
     elif isinstance(data, Delivered | Returned | ReturnReceived):
         status = {
             Delivered: DossierStatus.DELIVERED,
             Returned: DossierStatus.RETURNED,
             ReturnReceived: DossierStatus.RECEIVED_BACK,
         }[type(data)]
-        _move(await _dossier(session, data.dossier_id), event, status)
+        _move(await _dossier(session, office, data.dossier_id), event, status)
     elif isinstance(data, PersonalDataErased):
-        await _erase_personal_data(session, data.dossier_id)
+        await _erase_personal_data(session, office, data.dossier_id)
 
 
-async def _erase_personal_data(session: AsyncSession, dossier_id: uuid.UUID) -> None:
+async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> None:
     # No row yet (out of order after a crash): its DocumentRegistered, revealed after the
     # key was destroyed, will read erased by itself.
-    row = await session.get(IntakeDossier, dossier_id)
+    row = await session.get(IntakeDossier, (office, dossier_id))
     if row is not None:
         row.nik = row.name = row.address = row.phone = ERASED
 
 
 async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompiled) -> None:
-    if await session.get(IntakeRecap, data.recap_id) is None:
+    if await session.get(IntakeRecap, (event.office, data.recap_id)) is None:
         session.add(
             IntakeRecap(
+                office=event.office,
                 recap_id=data.recap_id,
                 document_type=data.document_type.value,
                 dossier_ids=orjson.dumps([str(d) for d in data.dossier_ids]).decode(),
@@ -197,7 +207,7 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
             )
         )
     for dossier_id in data.dossier_ids:
-        row = await _dossier(session, dossier_id)
+        row = await _dossier(session, event.office, dossier_id)
         _move(row, event, DossierStatus.RECAPPED, recap_id=data.recap_id)
 
 
@@ -207,7 +217,9 @@ def intake_projection(context: ServiceContext) -> Handler:
     async def handle(event: Envelope) -> None:
         assert event.position is not None
         async with context.sessions() as session, session.begin():
-            if await claim_position(session, PROJECTION, event.position):
+            if await claim_position(
+                session, projection_of(PROJECTION, event.office), event.position
+            ):
                 await apply_event(session, event)
 
     return handle
@@ -219,12 +231,13 @@ def intake_projection(context: ServiceContext) -> Handler:
 async def dossiers_page(
     session: AsyncSession,
     *,
+    office: str,
     status: DossierStatus | None,
     document_type: str | None,
     after: str | None,
     limit: int,
 ) -> list[IntakeDossier]:
-    query = select(IntakeDossier)
+    query = select(IntakeDossier).where(IntakeDossier.office == office)
     if status is not None:
         query = query.where(IntakeDossier.status == status.value)
     if document_type is not None:
@@ -235,12 +248,26 @@ async def dossiers_page(
     return list(await session.exec(query))
 
 
-async def waiting_dossier_ids(session: AsyncSession, document_type: str) -> list[uuid.UUID]:
-    """Dossiers the read model shows as registered and waiting, oldest first."""
+async def waiting_dossier_ids(
+    session: AsyncSession, office: str, document_type: str
+) -> list[uuid.UUID]:
+    """Dossiers of one office the read model shows as registered and waiting, oldest first."""
     query = (
         select(IntakeDossier.dossier_id)
+        .where(IntakeDossier.office == office)
         .where(IntakeDossier.document_type == document_type)
         .where(IntakeDossier.status == DossierStatus.REGISTERED.value)
         .order_by(IntakeDossier.sort_key)  # type: ignore[arg-type]
     )
     return list(await session.exec(query))
+
+
+async def dossier_row(
+    session: AsyncSession, office: str, dossier_id: uuid.UUID
+) -> IntakeDossier | None:
+    """One dossier of one office, or None (another office's dossier is not there for it)."""
+    return await session.get(IntakeDossier, (office, dossier_id))
+
+
+async def recap_row(session: AsyncSession, office: str, recap_id: uuid.UUID) -> IntakeRecap | None:
+    return await session.get(IntakeRecap, (office, recap_id))

@@ -1,6 +1,7 @@
 """The population registry the FO checks every document against (SOP: "the officer always
 checks the requested document in the database"). Loaded from a CSV file with
-`jasa registry load`; a file is loaded whole or not at all."""
+`jasa registry load`; a file is loaded whole or not at all. Each office has its own
+registry: a document in one office's registry is unknown to every other office."""
 
 import csv
 import io
@@ -27,6 +28,7 @@ _number = TypeAdapter(DocumentNumber)
 
 class IntakeRegistryEntry(SQLModel, table=True):
     __tablename__ = "intake_registry_entry"
+    office: str = Field(primary_key=True, max_length=8)
     document_type: str = Field(primary_key=True, max_length=16)
     document_number: str = Field(primary_key=True, max_length=64, index=True)
     nik: str = Field(max_length=16)
@@ -122,18 +124,22 @@ def _parse_row(cells: dict[str, str]) -> tuple[RegistryEntry | None, str | None]
     return RegistryEntry(document_type, number, nik, name, signed), None
 
 
-async def load_registry(engine: AsyncEngine, entries: list[RegistryEntry]) -> LoadSummary:
-    """Add new documents and update known ones (by type and number), in one transaction."""
+async def load_registry(
+    engine: AsyncEngine, entries: list[RegistryEntry], *, office: str
+) -> LoadSummary:
+    """Add new documents and update known ones (by type and number) to one office's registry,
+    in one transaction."""
     added = updated = unchanged = 0
     now = datetime.now(UTC)
     async with session_factory(engine)() as session, session.begin():
         for entry in entries:
             row = await session.get(
-                IntakeRegistryEntry, (entry.document_type.value, entry.document_number)
+                IntakeRegistryEntry, (office, entry.document_type.value, entry.document_number)
             )
             if row is None:
                 session.add(
                     IntakeRegistryEntry(
+                        office=office,
                         document_type=entry.document_type.value,
                         document_number=entry.document_number,
                         nik=entry.nik,
@@ -156,10 +162,15 @@ async def load_registry(engine: AsyncEngine, entries: list[RegistryEntry]) -> Lo
     return LoadSummary(added, updated, unchanged)
 
 
-async def registry_entries_for(session: AsyncSession, document_number: str) -> list[RegistryEntry]:
-    """What the registry holds under one document number (of any type)."""
+async def registry_entries_for(
+    session: AsyncSession, office: str, document_number: str
+) -> list[RegistryEntry]:
+    """What one office's registry holds under one document number (of any type)."""
     rows = await session.exec(
-        select(IntakeRegistryEntry).where(IntakeRegistryEntry.document_number == document_number)
+        select(IntakeRegistryEntry).where(
+            IntakeRegistryEntry.office == office,
+            IntakeRegistryEntry.document_number == document_number,
+        )
     )
     return [
         RegistryEntry(DocumentType(r.document_type), r.document_number, r.nik, r.name, r.signed)

@@ -9,7 +9,11 @@ Replay (`jasa audit replay`) feeds pages of the log to the same `archive_events`
 
 The chain hashes each event as the log stores it, personal data sealed: erasing a
 person's data (destroying their key) changes no hash. The read models are fed the event
-revealed, live and in replay alike, so both read `[dihapus]` once the key is gone."""
+revealed, live and in replay alike, so both read `[dihapus]` once the key is gone.
+
+Each office has its own archive, chain and checkpoints (the office is part of every key),
+kept by its own Archivist on its own log. The archive holds the log as it is; only the
+events of the log's own office are projected."""
 
 import asyncio
 import logging
@@ -17,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,8 +40,10 @@ class ArchivedEvent(SQLModel, table=True):
     """One event as the log held it when archived: its canonical bytes and chain hash."""
 
     __tablename__ = "reporting_archive"
-    seq: int = Field(primary_key=True, description="1-based number in log order")
-    position: str = Field(unique=True, max_length=40)
+    __table_args__ = (UniqueConstraint("office", "position"),)
+    office: str = Field(primary_key=True, max_length=8)
+    seq: int = Field(primary_key=True, description="1-based number in its office's log order")
+    position: str = Field(max_length=40)
     event_id: str = Field(index=True, max_length=36)
     type: str = Field(max_length=40)
     chain_hash: str = Field(max_length=64)
@@ -47,6 +54,7 @@ class Checkpoint(SQLModel, table=True):
     """A seal: the signed chain hash after `count` events, the last at `position`."""
 
     __tablename__ = "reporting_checkpoint"
+    office: str = Field(primary_key=True, max_length=8)
     count: int = Field(primary_key=True)
     position: str = Field(max_length=40)
     chain_hash: str = Field(max_length=64)
@@ -64,34 +72,42 @@ class ChainHead:
 EMPTY = ChainHead(0, "0-0", "")
 
 
-async def chain_head(session: AsyncSession) -> ChainHead:
-    last = (
-        await session.exec(select(ArchivedEvent).order_by(col(ArchivedEvent.seq).desc()).limit(1))
-    ).first()
+async def chain_head(session: AsyncSession, office: str) -> ChainHead:
+    query = (
+        select(ArchivedEvent)
+        .where(ArchivedEvent.office == office)
+        .order_by(col(ArchivedEvent.seq).desc())
+        .limit(1)
+    )
+    last = (await session.exec(query)).first()
     return ChainHead(last.seq, last.position, last.chain_hash) if last else EMPTY
 
 
-async def is_archived(session: AsyncSession, position: str) -> bool:
-    query = select(ArchivedEvent.seq).where(ArchivedEvent.position == position)
+async def is_archived(session: AsyncSession, office: str, position: str) -> bool:
+    query = select(ArchivedEvent.seq).where(
+        ArchivedEvent.office == office, ArchivedEvent.position == position
+    )
     return (await session.exec(query)).first() is not None
 
 
 async def archive_events(
     session: AsyncSession,
+    office: str,
     events: Sequence[Envelope],
     head: ChainHead,
     sealer: Sealer | None = None,
     checkpoint_every: int = 1000,
     reveal: Reveal = as_stored,
 ) -> ChainHead:
-    """Archive `events` as stored (the next ones of the log after `head`, in order) and
-    project them revealed."""
+    """Archive `events` as stored (the next ones of the office's log after `head`, in
+    order) and project them revealed."""
     for event in events:
         assert event.position is not None, "only appended events are archived"
         body = encode(event)
         head = ChainHead(head.count + 1, event.position, chain(head.chain_hash, body))
         session.add(
             ArchivedEvent(
+                office=office,
                 seq=head.count,
                 position=head.position,
                 event_id=str(event.event_id),
@@ -100,7 +116,8 @@ async def archive_events(
                 body=body.decode(),
             )
         )
-        await project(session, await reveal(event), head.count)
+        if event.office == office:  # another office's event here is for `verify`, not the cards
+            await project(session, await reveal(event), head.count)
         if sealer is not None and head.count % checkpoint_every == 0:
             session.add(seal(sealer, head))
     return head
@@ -108,6 +125,7 @@ async def archive_events(
 
 def seal(sealer: Sealer, head: ChainHead) -> Checkpoint:
     return Checkpoint(
+        office=sealer.office,
         count=head.count,
         position=head.position,
         chain_hash=head.chain_hash,
@@ -118,8 +136,8 @@ def seal(sealer: Sealer, head: ChainHead) -> Checkpoint:
 
 async def seal_head(session: AsyncSession, sealer: Sealer) -> Checkpoint | None:
     """A checkpoint at the chain's head, unless one is there already (e.g. at shutdown)."""
-    head = await chain_head(session)
-    if head.count == 0 or await session.get(Checkpoint, head.count) is not None:
+    head = await chain_head(session, sealer.office)
+    if head.count == 0 or await session.get(Checkpoint, (sealer.office, head.count)) is not None:
         return None
     checkpoint = seal(sealer, head)
     session.add(checkpoint)
@@ -128,7 +146,8 @@ async def seal_head(session: AsyncSession, sealer: Sealer) -> Checkpoint | None:
 
 
 class Archivist:
-    """The projection handler of the reporting service (see the module's docstring)."""
+    """The projection handler of the reporting service for the office of its log (see the
+    module's docstring)."""
 
     def __init__(
         self,
@@ -139,6 +158,7 @@ class Archivist:
         page_size: int = 500,
     ) -> None:
         self.log, self.sessions, self.sealer = log, sessions, sealer
+        self.office = log.keys.office
         self.checkpoint_every, self.page_size = checkpoint_every, page_size
         # The consumer's two subscribers may call at once; one catch-up at a time per process.
         # Between processes the archive's unique seq and position make the loser retry.
@@ -148,9 +168,9 @@ class Archivist:
         assert event.position is not None, "the consumer hands over appended events"
         target = position_key(event.position)
         async with self._lock, self.sessions() as session:
-            if await is_archived(session, event.position):
+            if await is_archived(session, self.office, event.position):
                 return
-            head = await chain_head(session)
+            head = await chain_head(session, self.office)
             if target <= position_key(head.position):
                 log.warning(
                     "event %s is not archived but lies before the archive's head %s: it was "
@@ -165,6 +185,12 @@ class Archivist:
                 if not due:
                     break  # the event left the log since it was delivered; verify will say so
                 head = await archive_events(
-                    session, due, head, self.sealer, self.checkpoint_every, self.log.reveal
+                    session,
+                    self.office,
+                    due,
+                    head,
+                    self.sealer,
+                    self.checkpoint_every,
+                    self.log.reveal,
                 )
             await session.commit()

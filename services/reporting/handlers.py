@@ -1,5 +1,5 @@
 """Queries of the reporting service: the control card of a file, the delivery, undelivered
-and delay reports, and pages of the audit archive."""
+and delay reports, and pages of the audit archive. Each of one office only: the reader's."""
 
 from collections import defaultdict
 
@@ -44,16 +44,23 @@ def period_view(period: Period) -> PeriodView:
 
 
 async def control_card_for(
-    session: AsyncSession, dossier_id: str, standards: dict[int, int], reveal_nik: bool
+    session: AsyncSession,
+    office: str,
+    dossier_id: str,
+    standards: dict[int, int],
+    reveal_nik: bool,
 ) -> ControlCard:
-    dossier = await session.get(ReportingDossier, dossier_id)
-    if dossier is None:
-        raise NotFound(f"no dossier {dossier_id} on record")
     query = (
         select(ReportingStep)
-        .where(ReportingStep.dossier_id == dossier_id)
+        .where(ReportingStep.office == office, ReportingStep.dossier_id == dossier_id)
         .order_by(col(ReportingStep.seq))
     )
+    # Steps first: SQLite reads each SELECT on its own snapshot, so the head read after the
+    # steps is at least as new as they are, never a step behind them.
+    rows = (await session.exec(query)).all()
+    dossier = await session.get(ReportingDossier, (office, dossier_id))
+    if dossier is None:
+        raise NotFound(f"no dossier {dossier_id} on record")
     steps = [
         CardStep(
             sop_step=step.sop_step,
@@ -66,7 +73,7 @@ async def control_card_for(
             standard_seconds=standards[step.sop_step],
             late=is_late(step.elapsed_seconds, standards[step.sop_step]),
         )
-        for step in (await session.exec(query)).all()
+        for step in rows
     ]
     return ControlCard(
         dossier_id=dossier.dossier_id,
@@ -79,10 +86,12 @@ async def control_card_for(
     )
 
 
-async def delivery_report(session: AsyncSession, period: Period) -> DeliveryReport:
+async def delivery_report(session: AsyncSession, office: str, period: Period) -> DeliveryReport:
     """Documents registered in the period, by type and by where they are now."""
-    query = select(ReportingDossier.document_type, ReportingDossier.status, func.count()).group_by(
-        col(ReportingDossier.document_type), col(ReportingDossier.status)
+    query = (
+        select(ReportingDossier.document_type, ReportingDossier.status, func.count())
+        .where(ReportingDossier.office == office)
+        .group_by(col(ReportingDossier.document_type), col(ReportingDossier.status))
     )
     if period.start:
         query = query.where(ReportingDossier.registered_at >= period.start)
@@ -107,11 +116,12 @@ def _fields(counts: DeliveryCounts) -> dict[str, int]:
 
 
 async def undelivered_documents(
-    session: AsyncSession, after: int | None, limit: int, reveal_nik: bool
+    session: AsyncSession, office: str, after: int | None, limit: int, reveal_nik: bool
 ) -> tuple[list[UndeliveredDocument], int | None]:
     """Daftar dokumen yang belum diserahkan: what came back, oldest return first."""
     query = (
         select(ReportingDossier)
+        .where(ReportingDossier.office == office)
         .where(col(ReportingDossier.returned_seq).is_not(None))
         .where(
             col(ReportingDossier.status).in_(
@@ -146,7 +156,7 @@ async def undelivered_documents(
 
 
 async def delay_report(
-    session: AsyncSession, period: Period, standards: dict[int, int]
+    session: AsyncSession, office: str, period: Period, standards: dict[int, int]
 ) -> DelayReport:
     """Where files waited and with whom: per SOP step and per officer who did the step."""
     query = sa_select(
@@ -155,7 +165,7 @@ async def delay_report(
         col(ReportingStep.officer_name),
         col(ReportingStep.role),
         col(ReportingStep.elapsed_seconds),
-    ).where(col(ReportingStep.elapsed_seconds).is_not(None))
+    ).where(col(ReportingStep.office) == office, col(ReportingStep.elapsed_seconds).is_not(None))
     if period.start:
         query = query.where(col(ReportingStep.at) >= period.start)
     if period.end:
@@ -195,14 +205,20 @@ def _figures(step: int, values: list[float], standard: int) -> DelayFigures:
 
 
 async def archived_events(
-    session: AsyncSession, after: str | None, limit: int
+    session: AsyncSession, office: str, after: str | None, limit: int
 ) -> tuple[list[ArchivedEventView], str | None]:
-    """A page of the archive in log order, after the event at position `after`."""
-    query = select(ArchivedEvent).order_by(col(ArchivedEvent.seq)).limit(limit + 1)
+    """A page of one office's archive in log order, after the event at position `after`."""
+    query = (
+        select(ArchivedEvent)
+        .where(ArchivedEvent.office == office)
+        .order_by(col(ArchivedEvent.seq))
+        .limit(limit + 1)
+    )
     if after is not None:
-        anchor = (
-            await session.exec(select(ArchivedEvent.seq).where(ArchivedEvent.position == after))
-        ).first()
+        at_position = select(ArchivedEvent.seq).where(
+            ArchivedEvent.office == office, ArchivedEvent.position == after
+        )
+        anchor = (await session.exec(at_position)).first()
         if anchor is None:
             raise NotFound(f"no archived event at position {after}")
         query = query.where(col(ArchivedEvent.seq) > anchor)

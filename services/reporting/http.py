@@ -47,8 +47,9 @@ def settings_of(context: ServiceContext) -> ReportingSettings:
     return settings
 
 
-def sealer_of(context: ServiceContext) -> Sealer:
-    sealer: Sealer = context.extras["sealer"]
+def sealer_of(context: ServiceContext, office: str) -> Sealer:
+    """The seal of one office's checkpoints (one key, the office inside what is signed)."""
+    sealer: Sealer = context.extras["sealers"][office]
     return sealer
 
 
@@ -73,6 +74,7 @@ async def control_card(
     """The control card (kartu kendali) of one file: every step, who, when, how long."""
     return await handlers.control_card_for(
         session,
+        officer.office,
         str(dossier_id),
         settings_of(context).standards(),
         reveal_nik=officer.role == Role.AUDITOR,
@@ -89,14 +91,17 @@ async def deliveries(
     format: Literal["json", "csv", "pdf"] = "json",
 ) -> DeliveryReport | Response:
     """Laporan pengiriman dokumen: files registered in the period, by type and outcome."""
-    report = await handlers.delivery_report(session, period_from(start, to))
+    office = officer.office
+    report = await handlers.delivery_report(session, office, period_from(start, to))
     if format == "csv":
         return Response(delivery_report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "pdf":
-        items, _ = await handlers.undelivered_documents(session, None, MAX_LIMIT, reveal_nik=False)
+        items, _ = await handlers.undelivered_documents(
+            session, office, None, MAX_LIMIT, reveal_nik=False
+        )
         pdf = await asyncio.to_thread(
             delivery_report_pdf,
-            context.office,
+            office,
             report,
             items,
             datetime.now(UTC),
@@ -121,6 +126,7 @@ async def undelivered(
         raise Unprocessable.field("cursor", "not a cursor this service gave out")
     items, last = await handlers.undelivered_documents(
         session,
+        officer.office,
         int(after_text) if after_text else None,
         limit,
         reveal_nik=officer.role == Role.AUDITOR,
@@ -134,7 +140,7 @@ async def delays(
 ) -> DelayReport:
     """Where files waited and with whom: per SOP step and officer, median, p90 and late."""
     return await handlers.delay_report(
-        session, period_from(start, to), settings_of(context).standards()
+        session, officer.office, period_from(start, to), settings_of(context).standards()
     )
 
 
@@ -145,7 +151,7 @@ async def audit_events(
     """The archive in log order: each event with its position and chain hash."""
     if after is not None and not POSITION.match(after):
         raise Unprocessable.field("after", "a log position such as 1764000000000-0")
-    items, last = await handlers.archived_events(session, after, limit)
+    items, last = await handlers.archived_events(session, officer.office, after, limit)
     return Page(items=items, next=last)
 
 
@@ -153,9 +159,9 @@ async def audit_events(
 async def audit_verify(officer: Auditor, context: ContextDep) -> VerificationView:
     """Check the live log against the archive and its signed checkpoints."""
     return await verify(
-        context.log,
+        context.log_for(officer.office),
         context.sessions,
-        sealer_of(context).public_key,
+        sealer_of(context, officer.office).public_key,
         settings_of(context).checkpoint_every,
     )
 

@@ -7,24 +7,39 @@ from services.reporting.config import ReportingSettings
 from services.reporting.http import ROUTERS, sealer_of, settings_of
 from services.reporting.sealing import Sealer, load_or_create_signing_key
 from shared.consumer import Handler
-from shared.events import EventData
+from shared.events import Envelope, EventData
 from shared.service import ServiceContext, ServiceSpec, create_service_app
 
 
 def projection(context: ServiceContext) -> Handler:
+    """One archivist per office served, each on its office's log with its office's seal."""
     settings = settings_of(context)
     secret = settings.audit_signing_key
     key = load_or_create_signing_key(
         secret.get_secret_value() if secret else None, settings.data_dir
     )
-    context.extras["sealer"] = Sealer(key, context.office)
-    return Archivist(context.log, context.sessions, sealer_of(context), settings.checkpoint_every)
+    context.extras["sealers"] = {office: Sealer(key, office) for office in context.offices}
+    archivists = {
+        office: Archivist(
+            context.log_for(office),
+            context.sessions,
+            sealer_of(context, office),
+            settings.checkpoint_every,
+        )
+        for office in context.offices
+    }
+
+    async def handle(event: Envelope) -> None:
+        await archivists[event.office](event)  # the consumer of that office's log hands it
+
+    return handle
 
 
 async def seal_on_shutdown(context: ServiceContext) -> None:
     """Seal what was archived since the last checkpoint, so no tail is left unsigned."""
-    async with context.sessions() as session:
-        await seal_head(session, sealer_of(context))
+    for office in context.offices:
+        async with context.sessions() as session:
+            await seal_head(session, sealer_of(context, office))
 
 
 SPEC = ServiceSpec(

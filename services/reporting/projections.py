@@ -1,6 +1,7 @@
 """The read models of the reporting service and the one function that folds an event
 into them. Live consumption and `jasa audit replay` both call `project`, so what replay
-rebuilds is what live built, by construction."""
+rebuilds is what live built, by construction. Every row carries its office (the event's),
+the first part of its key: each office's cards and reports stand apart."""
 
 from datetime import UTC, datetime
 from uuid import UUID
@@ -33,6 +34,7 @@ class ReportingDossier(SQLModel, table=True):
     """One file and where it is: the head of its control card."""
 
     __tablename__ = "reporting_dossier"
+    office: str = Field(primary_key=True, max_length=8)
     dossier_id: str = Field(primary_key=True, max_length=36)
     document_type: str = Field(index=True, max_length=16)
     document_number: str = Field(max_length=64)
@@ -56,6 +58,7 @@ class ReportingStep(SQLModel, table=True):
     """One initialled line of a control card: who did which SOP step, and when."""
 
     __tablename__ = "reporting_step"
+    office: str = Field(primary_key=True, max_length=8)
     dossier_id: str = Field(primary_key=True, max_length=36)
     seq: int = Field(primary_key=True, description="the event's number in the archive")
     sop_step: int = Field(index=True)
@@ -69,6 +72,7 @@ class ReportingStep(SQLModel, table=True):
 
 class ReportingRecap(SQLModel, table=True):
     __tablename__ = "reporting_recap"
+    office: str = Field(primary_key=True, max_length=8)
     recap_id: str = Field(primary_key=True, max_length=36)
     document_type: str = Field(max_length=16)
     dossier_ids: str = Field(description="JSON list, in the recap's order")
@@ -76,6 +80,7 @@ class ReportingRecap(SQLModel, table=True):
 
 class ReportingLetter(SQLModel, table=True):
     __tablename__ = "reporting_letter"
+    office: str = Field(primary_key=True, max_length=8)
     letter_id: str = Field(primary_key=True, max_length=36)
     recap_id: str = Field(max_length=36)
     letter_number: str | None = Field(default=None, max_length=64)
@@ -101,21 +106,22 @@ async def project(session: AsyncSession, event: Envelope, seq: int) -> None:
     data = event.data
     at = as_utc(event.occurred_at)
     if isinstance(data, DocumentRegistered):
-        _initial(session, await _register(session, data, at), event, seq, at)
+        _initial(session, await _register(session, event.office, data, at), event, seq, at)
         return
     if isinstance(data, RecapCompiled):
         session.add(
             ReportingRecap(
+                office=event.office,
                 recap_id=str(data.recap_id),
                 document_type=data.document_type.value,
                 dossier_ids=orjson.dumps([str(d) for d in data.dossier_ids]).decode(),
             )
         )
     elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
-        await _record_letter(session, data)
+        await _record_letter(session, event.office, data)
     elif isinstance(data, PersonalDataErased):
         # Not an SOP step: the card stays as it was, its personal fields read erased.
-        erased = await session.get(ReportingDossier, str(data.dossier_id))
+        erased = await session.get(ReportingDossier, (event.office, str(data.dossier_id)))
         if erased is not None:
             erased.nik = erased.name = ERASED
         return
@@ -124,11 +130,12 @@ async def project(session: AsyncSession, event: Envelope, seq: int) -> None:
 
 
 async def _register(
-    session: AsyncSession, data: DocumentRegistered, at: datetime
+    session: AsyncSession, office: str, data: DocumentRegistered, at: datetime
 ) -> ReportingDossier:
-    dossier = await session.get(ReportingDossier, str(data.dossier_id))
+    dossier = await session.get(ReportingDossier, (office, str(data.dossier_id)))
     if dossier is None:
         dossier = ReportingDossier(
+            office=office,
             dossier_id=str(data.dossier_id),
             status=DossierStatus.REGISTERED.value,
             registered_at=at,
@@ -146,12 +153,12 @@ async def _register(
 
 
 async def _record_letter(
-    session: AsyncSession, data: LetterDrafted | LetterSigned | LetterRejected
+    session: AsyncSession, office: str, data: LetterDrafted | LetterSigned | LetterRejected
 ) -> None:
-    letter = await session.get(ReportingLetter, str(data.letter_id))
+    letter = await session.get(ReportingLetter, (office, str(data.letter_id)))
     if letter is None:
         letter = ReportingLetter(
-            letter_id=str(data.letter_id), recap_id=str(data.recap_id), status=""
+            office=office, letter_id=str(data.letter_id), recap_id=str(data.recap_id), status=""
         )
         session.add(letter)
     if isinstance(data, LetterDrafted | LetterSigned):
@@ -166,13 +173,13 @@ async def _dossiers_named(session: AsyncSession, event: Envelope) -> list[Report
     if isinstance(data, RecapCompiled | HandoverAccepted):
         ids = list(data.dossier_ids)
     elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
-        recap = await session.get(ReportingRecap, str(data.recap_id))
+        recap = await session.get(ReportingRecap, (event.office, str(data.recap_id)))
         ids = orjson.loads(recap.dossier_ids) if recap else []
     elif isinstance(data, DocumentFlagged | FlagResolved | Delivered | Returned | ReturnReceived):
         ids = [data.dossier_id]
     else:
         return []
-    found = [await session.get(ReportingDossier, str(dossier_id)) for dossier_id in ids]
+    found = [await session.get(ReportingDossier, (event.office, str(d))) for d in ids]
     # An event naming a dossier this office never registered has no card to go on.
     return [dossier for dossier in found if dossier is not None]
 
@@ -184,6 +191,7 @@ def _initial(
     first = event.type == "DocumentRegistered"
     session.add(
         ReportingStep(
+            office=dossier.office,
             dossier_id=dossier.dossier_id,
             seq=seq,
             sop_step=SOP_STEP_OF_EVENT[event.type],

@@ -4,7 +4,8 @@ databases table by table, row by row.
 
 The log is read in pages and each page is written in one transaction with a fresh session,
 so memory stays flat however long the log grows. Rows are compared as two streams sorted
-by primary key (byte order on both sides), never loaded whole."""
+by primary key (byte order on both sides), never loaded whole. One office at a time: its
+log is replayed, and only its rows of the live database are compared."""
 
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -42,7 +43,8 @@ async def rebuild(
     page_size: int = 1000,
     progress: Callable[[int], None] = lambda _: None,
 ) -> Rebuilt:
-    """Archive and project the log (up to and including `until`) into an empty database."""
+    """Archive and project one office's log (up to and including `until`) into an empty
+    database."""
     started = time.perf_counter()
     head, after = EMPTY, "0-0"
     limit = position_key(until) if until else None
@@ -53,7 +55,7 @@ async def rebuild(
         if not page:
             break
         async with sessions() as session:
-            head = await archive_events(session, page, head, reveal=log.reveal)
+            head = await archive_events(session, log.keys.office, page, head, reveal=log.reveal)
             await session.commit()
         progress(len(page))
         after = page[-1].position or after
@@ -62,9 +64,9 @@ async def rebuild(
     return Rebuilt(head.count, time.perf_counter() - started, head)
 
 
-async def live_head(sessions: async_sessionmaker[AsyncSession]) -> ChainHead:
+async def live_head(sessions: async_sessionmaker[AsyncSession], office: str) -> ChainHead:
     async with sessions() as session:
-        return await chain_head(session)
+        return await chain_head(session, office)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,23 +81,27 @@ class Difference:
 
 
 async def differences(
-    live: AsyncEngine, rebuilt: AsyncEngine, models: Sequence[type[SQLModel]] = COMPARED
+    live: AsyncEngine,
+    rebuilt: AsyncEngine,
+    models: Sequence[type[SQLModel]] = COMPARED,
+    office: str | None = None,
 ) -> AsyncIterator[Difference]:
-    """Every row that is not the same in both databases, table by table."""
+    """Every row that is not the same in both databases, table by table; of one office's rows
+    only, when `office` is given (the live database may hold other offices too)."""
     for model in models:
         table: Table = model.__table__  # type: ignore[attr-defined]
-        async for difference in _table_differences(table, live, rebuilt):
+        async for difference in _table_differences(table, live, rebuilt, office):
             yield difference
 
 
 async def _table_differences(
-    table: Table, live: AsyncEngine, rebuilt: AsyncEngine
+    table: Table, live: AsyncEngine, rebuilt: AsyncEngine, office: str | None
 ) -> AsyncIterator[Difference]:
     names = [column.name for column in table.columns]
     key_at = [names.index(column.name) for column in table.primary_key.columns]
     async with live.connect() as left_db, rebuilt.connect() as right_db:
-        left = aiter(_rows(left_db, table))
-        right = aiter(_rows(right_db, table))
+        left = aiter(_rows(left_db, table, office))
+        right = aiter(_rows(right_db, table, office))
         a, b = await anext(left, None), await anext(right, None)
         while a is not None or b is not None:
             key_a = tuple(a[i] for i in key_at) if a is not None else None
@@ -117,14 +123,19 @@ async def _table_differences(
                 a, b = await anext(left, None), await anext(right, None)
 
 
-async def _rows(connection: Any, table: Table) -> AsyncIterator[tuple[Any, ...]]:
+async def _rows(
+    connection: Any, table: Table, office: str | None
+) -> AsyncIterator[tuple[Any, ...]]:
     order = [
         column.collate("C")
         if connection.dialect.name == "postgresql" and _is_text(column)
         else column
         for column in table.primary_key.columns
     ]
-    result = await connection.stream(select(table).order_by(*order))
+    query = select(table).order_by(*order)
+    if office is not None and "office" in table.columns:
+        query = query.where(table.columns["office"] == office)
+    result = await connection.stream(query)
     async for row in result:
         yield tuple(row)
 

@@ -7,7 +7,8 @@ Three things are checked, walking the live log and the archive side by side in p
   and the chain compared with each checkpoint at its count (a rewritten archive);
 - the live log against the archive, entry by entry: the first position where they part
   is named, with what happened there (changed, removed, inserted or reordered).
-Live events after the archive's end are not yet archived: counted, not blamed."""
+Live events after the archive's end are not yet archived: counted, not blamed.
+One office at a time: the office of the log given, its archive and its checkpoints."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class _Walk:
     ) -> None:
         self.log, self.sessions, self.public_key = log, sessions, public_key
         self.checkpoint_every, self.page_size = checkpoint_every, page_size
+        self.office = log.keys.office
         self.checked = 0
         self.unarchived = 0
 
@@ -118,13 +120,16 @@ class _Walk:
 
     async def _checked_checkpoints(self) -> dict[int, Checkpoint]:
         async with self.sessions() as session:
-            query = select(Checkpoint).order_by(col(Checkpoint.count))
+            query = (
+                select(Checkpoint)
+                .where(Checkpoint.office == self.office)
+                .order_by(col(Checkpoint.count))
+            )
             checkpoints = list((await session.exec(query)).all())
         for sealed in checkpoints:
-            office = self.log.keys.office
             if not signature_holds(
                 self.public_key,
-                office,
+                self.office,
                 sealed.position,
                 sealed.count,
                 sealed.chain_hash,
@@ -152,7 +157,7 @@ class _Walk:
         due = count - count % self.checkpoint_every
         if not any(sealed.count >= due for sealed in checkpoints.values()):
             async with self.sessions() as session:
-                row = await session.get(ArchivedEvent, due)
+                row = await session.get(ArchivedEvent, (self.office, due))
             raise Finding(
                 "checkpoint_missing",
                 row.position if row else f"event {due}",
@@ -213,7 +218,9 @@ class _Walk:
         if entry.event_id is None:
             return False
         async with self.sessions() as session:
-            query = select(ArchivedEvent.position).where(ArchivedEvent.event_id == entry.event_id)
+            query = select(ArchivedEvent.position).where(
+                ArchivedEvent.office == self.office, ArchivedEvent.event_id == entry.event_id
+            )
             positions = set((await session.exec(query)).all())
         return bool(positions - {entry.position})
 
@@ -223,7 +230,7 @@ class _Walk:
             async with self.sessions() as session:
                 query = (
                     select(ArchivedEvent)
-                    .where(col(ArchivedEvent.seq) > after)
+                    .where(ArchivedEvent.office == self.office, col(ArchivedEvent.seq) > after)
                     .order_by(col(ArchivedEvent.seq))
                     .limit(self.page_size)
                 )

@@ -32,13 +32,6 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_log(context: ContextDep) -> EventLog:
-    return context.log
-
-
-LogDep = Annotated[EventLog, Depends(get_log)]
-
-
 async def current_officer(
     context: ContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -46,12 +39,21 @@ async def current_officer(
     if credentials is None:
         raise Unauthorized("no token: send `Authorization: Bearer <token>`")
     officer = verify_token(credentials.credentials, context.token_secrets)
-    if officer.office != context.office:
-        raise Forbidden(f"this installation serves office {context.office}, not {officer.office}")
+    if not context.serves(officer.office):
+        served = ", ".join(context.offices)
+        raise Forbidden(f"this installation serves office {served}, not {officer.office}")
     return officer
 
 
 CurrentOfficer = Annotated[Officer, Depends(current_officer)]
+
+
+def get_log(context: ContextDep, officer: CurrentOfficer) -> EventLog:
+    """The log of the caller's office: never another office's."""
+    return context.log_for(officer.office)
+
+
+LogDep = Annotated[EventLog, Depends(get_log)]
 
 
 def requires(*roles: Role) -> Callable[[Officer], Officer]:

@@ -98,8 +98,8 @@ async def views_of(
     context: ServiceContext, letter_id: uuid.UUID
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     async with context.sessions() as session:
-        handover = await handover_of(session, letter_id)
-        returned = await returns(session, received=True, cursor=None, limit=10)
+        handover = await handover_of(session, "1471", letter_id)
+        returned = await returns(session, "1471", received=True, cursor=None, limit=10)
     return handover.model_dump(mode="json"), returned.model_dump(mode="json")
 
 

@@ -23,6 +23,7 @@ from services.cli.demo.api import DemoError, OfficeApi, service_urls
 from services.cli.demo.applicants import applicants, registry, write_registry_csv
 from services.cli.demo.office_day import DayResult, OfficeDay
 from services.cli.demo.tables import control_card_table, delivery_report_table, summary_lines
+from services.cli.offices import served_office
 from shared.settings import CommonSettings
 from shared.wib import WIB
 
@@ -42,7 +43,7 @@ def installation_secret(settings: CommonSettings) -> str:
     return path.read_text().strip()
 
 
-async def load_registry(path: Path) -> str:
+async def load_registry(path: Path, office: str) -> str:
     """`jasa registry load FILE.csv`, as a person would run it (it writes into intake's store)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -51,6 +52,8 @@ async def load_registry(path: Path) -> str:
         "registry",
         "load",
         str(path),
+        "--office",
+        office,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -70,9 +73,13 @@ def demo(
     patience: Annotated[
         float, typer.Option(help="seconds to wait for a service to catch up")
     ] = 60.0,
+    office: Annotated[
+        str | None, typer.Option(help="the office whose day it is; default JASA_OFFICE")
+    ] = None,
 ) -> None:
     """Play a realistic office day through the HTTP API of a running system (`jasa up`)."""
     settings = CommonSettings()
+    office = served_office(settings, office)
     seed = seed if seed is not None else random.randrange(1_000_000)
     rng = Random(seed)
     today = datetime.now(WIB)
@@ -85,8 +92,8 @@ def demo(
     try:
         secret = installation_secret(settings)
         urls = service_urls(base_url, settings.port_base)
-        api = OfficeApi(urls, secret, settings.office, patience)
-        result = asyncio.run(_play(api, csv_path, OfficeDay(api, day, walk_in, rng)))
+        api = OfficeApi(urls, secret, office, patience)
+        result = asyncio.run(_play(api, csv_path, office, OfficeDay(api, day, walk_in, rng)))
     except DemoError as error:
         console.print(f"[bold red]jasa demo:[/bold red] {error}", soft_wrap=True)
         raise typer.Exit(1) from None
@@ -100,10 +107,10 @@ def demo(
     console.print(f"Every control card: {card_url} (token: jasa token AUDITOR ...)")
 
 
-async def _play(api: OfficeApi, csv_path: Path, day: OfficeDay) -> DayResult:
+async def _play(api: OfficeApi, csv_path: Path, office: str, day: OfficeDay) -> DayResult:
     try:
         await api.check_running()
-        console.print(f"  {await load_registry(csv_path) or csv_path}", soft_wrap=True)
+        console.print(f"  {await load_registry(csv_path, office) or csv_path}", soft_wrap=True)
         columns = (
             SpinnerColumn(),
             TextColumn("{task.description:<42}"),

@@ -56,7 +56,7 @@ class Desk:
         entry = RegistryEntry(
             document_type, number or a_document_number(), nik or a_nik(), "Rina Marlina", signed
         )
-        await load_registry(self.app.state.context.engine, [entry])
+        await load_registry(self.app.state.context.engine, [entry], office="1471")
         return entry
 
     def application(self, entry: RegistryEntry, **overrides: Any) -> dict[str, Any]:

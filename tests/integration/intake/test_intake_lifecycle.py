@@ -12,7 +12,7 @@ from services.intake.projections import (
     apply_event,
     intake_projection,
 )
-from shared.db import claim_position
+from shared.db import claim_position, projection_of
 from shared.events import (
     Delivered,
     EventData,
@@ -131,9 +131,11 @@ async def test_a_redelivered_event_is_applied_once_and_an_old_one_never_sets_sta
     handle = intake_projection(context)
     await handle(drafted)  # delivered again, after the later event
     async with context.sessions() as session:
-        row = await session.get(IntakeDossier, uuid.UUID(first))
+        row = await session.get(IntakeDossier, ("1471", uuid.UUID(first)))
         assert row is not None and row.status == "LETTER_SIGNED"
-        assert not await claim_position(session, PROJECTION, drafted.position)
+        assert not await claim_position(
+            session, projection_of(PROJECTION, "1471"), drafted.position
+        )
         await session.rollback()
 
     # Even an event not yet claimed, if older than the status, leaves the status alone.
@@ -156,7 +158,9 @@ async def test_an_event_arriving_before_its_dossier_is_left_for_a_retry(desk: De
     with pytest.raises(NotYetKnown):
         await handle(early)
     async with desk.app.state.context.sessions() as session:
-        assert await claim_position(session, PROJECTION, "1-0")  # not marked as applied
+        assert await claim_position(
+            session, projection_of(PROJECTION, "1471"), "1-0"
+        )  # not marked as applied
         await session.rollback()
     await handle(registered(dossier_id).model_copy(update={"position": "0-1"}))
     await handle(early)

@@ -120,7 +120,7 @@ async def test_a_flag_raised_while_a_recap_is_being_compiled_keeps_the_dossier_o
 async def test_a_flag_racing_a_recap_loses_once_the_recap_is_in(desk: Desk) -> None:
     dossier = await desk.registered_and_seen(DocumentType.KTP_EL)
     context = desk.app.state.context
-    before = await handlers.load_dossier(context, uuid.UUID(dossier["dossier_id"]))
+    before = await handlers.load_dossier(context.log, uuid.UUID(dossier["dossier_id"]))
     assert not before.in_recap
     await handlers.compile_recap(context, SITI, DocumentType.KTP_EL)
     with pytest.raises(Conflict, match="already in a recap"):

@@ -299,7 +299,7 @@ async def test_stopping_the_service_seals_the_archive_with_a_checkpoint(
         await eventually(client, "/audit/events?limit=500", lambda r: len(r.json()["items"]) == 10)
     engine = make_engine(app.state.context.settings.resolved_database_url())
     async with session_factory(engine)() as session:
-        head = await chain_head(session)
+        head = await chain_head(session, "1471")
         checkpoints = (await session.exec(select(Checkpoint))).all()
     await engine.dispose()
     assert [(c.count, c.position) for c in checkpoints] == [(10, head.position)]

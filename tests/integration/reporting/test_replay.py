@@ -116,12 +116,14 @@ async def all_differences(live: AsyncEngine, rebuilt: AsyncEngine) -> list[str]:
 
 async def reports(session: AsyncSession) -> list[object]:
     """Everything a reader can see, to compare before and after redelivery."""
-    undelivered, _ = await handlers.undelivered_documents(session, None, 500, reveal_nik=True)
+    undelivered, _ = await handlers.undelivered_documents(
+        session, "1471", None, 500, reveal_nik=True
+    )
     return [
-        await handlers.delivery_report(session, Period()),
-        await handlers.delay_report(session, Period(), STANDARDS),
+        await handlers.delivery_report(session, "1471", Period()),
+        await handlers.delay_report(session, "1471", Period(), STANDARDS),
         undelivered,
-        (await handlers.archived_events(session, None, 500))[0],
+        (await handlers.archived_events(session, "1471", None, 500))[0],
     ]
 
 
@@ -212,5 +214,6 @@ async def test_jasa_audit_replay_agrees_with_live_and_names_a_tampered_row(
         )
     differed = await run_jasa("audit", "replay")
     assert differed.exit_code == 1
-    assert f"reporting_dossier ('{first}',): differs - status: live 'DELIVERED'" in differed.output
+    tampered = f"reporting_dossier ('1471', '{first}'): differs - status: live 'DELIVERED'"
+    assert tampered in differed.output
     assert "1 differences" in differed.output

@@ -91,7 +91,7 @@ async def office(service_env: dict[str, str]) -> AsyncIterator[Office]:
         ]
         for n, person in enumerate((SRI, JOKO)):
             entry = RegistryEntry(DocumentType.KTP_EL, f"KTP-ERASE-{n}", person.nik, "", True)
-            await load_registry(intake.state.context.engine, [entry])
+            await load_registry(intake.state.context.engine, [entry], office="1471")
         yield Office(*clients)
 
 

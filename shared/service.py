@@ -23,7 +23,7 @@ from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_con
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import ServiceUnavailable
 from shared.events import EventData
-from shared.http.auth import load_or_create_secret
+from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.http.guards import GuardMiddleware
 from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.problems import install_problem_handlers
@@ -104,7 +104,11 @@ def build_consumer(context: ServiceContext, handle: Handler) -> EventConsumer:
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
-    context = build_context(settings)
+    try:
+        context = build_context(settings)
+    except InsecureSecret as error:
+        # A sentence and exit code 1 (uvicorn would print a traceback around it).
+        raise SystemExit(f"jasa {spec.name}: refusing to start: {error}") from None
     if spec.projection is not None:
         context.consumer = build_consumer(context, spec.projection(context))
 

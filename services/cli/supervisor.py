@@ -23,7 +23,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from services.cli.service_process import ServiceProcess, answers, port_is_free
-from shared.http.auth import load_or_create_secret
+from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.redis_server import RedisServer
 from shared.settings import SERVICE_PORTS, CommonSettings
 
@@ -105,8 +105,12 @@ class Installation:
                 raise PortTaken(service.port, service.name)
 
     def prepare_secret(self) -> None:
-        """Created once, here, so the four services (started at once) share one secret."""
-        load_or_create_secret(self.settings.model_copy(update={"data_dir": self.data_dir}))
+        """Created once, here, so the four services (started at once) share one secret.
+        In production a generated or example secret is refused before anything starts."""
+        try:
+            load_or_create_secret(self.settings.model_copy(update={"data_dir": self.data_dir}))
+        except InsecureSecret as error:
+            raise UpError(f"refusing to start: {error}") from None
 
     def start_redis(self) -> str:
         """REDIS_URL when given, else a private durable Redis (AOF, fsync always) in data dir."""

@@ -29,6 +29,7 @@ from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.redaction import install_log_redaction
 from shared.settings import ServiceSettings
 
 
@@ -109,6 +110,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     except InsecureSecret as error:
         # A sentence and exit code 1 (uvicorn would print a traceback around it).
         raise SystemExit(f"jasa {spec.name}: refusing to start: {error}") from None
+    install_log_redaction(context.token_secrets)
     if spec.projection is not None:
         context.consumer = build_consumer(context, spec.projection(context))
 

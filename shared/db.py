@@ -29,7 +29,7 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.drivername.startswith("sqlite"):
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @sa_event.listens_for(engine.sync_engine, "connect")
         def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
@@ -41,7 +41,10 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: an error names the statement, never the personal data bound into it.
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -23,13 +23,14 @@ from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_con
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ServiceUnavailable
 from shared.events import EventData
-from shared.http.auth import load_or_create_secret
+from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.http.guards import GuardMiddleware
 from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import Privacy, load_or_create_master_key
+from shared.privacy import InsecureKey, Privacy, load_or_create_master_key
+from shared.redaction import install_log_redaction
 from shared.settings import ServiceSettings
 
 
@@ -139,7 +140,12 @@ def build_consumer(context: ServiceContext, office: str, handle: Handler) -> Eve
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
-    context = build_context(settings)
+    try:
+        context = build_context(settings)
+    except (InsecureSecret, InsecureKey) as error:
+        # A sentence and exit code 1 (uvicorn would print a traceback around it).
+        raise SystemExit(f"jasa {spec.name}: refusing to start: {error}") from None
+    install_log_redaction(context.token_secrets)
     if spec.projection is not None:
         handle = spec.projection(context)  # one handler; each event names its office
         context.consumers = {

@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from services.approval import handlers, queries
 from services.approval.domain import Letter, LetterStatus
@@ -20,6 +20,8 @@ from shared.events import Actor
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.http.requests import RequestModel
+from shared.masking import mask_phone
 from shared.validation import Reason
 from shared.vocabulary import Role
 from shared.wib import wib_iso
@@ -34,15 +36,11 @@ SORT_KEY = re.compile(r"\d{16}-\d{10}")
 router = APIRouter(tags=["approval"])
 
 
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DraftLetter(Request):
+class DraftLetter(RequestModel):
     recap_id: UUID
 
 
-class RejectLetter(Request):
+class RejectLetter(RequestModel):
     reason: Reason
 
 
@@ -101,7 +99,8 @@ class LetterOut(BaseModel):
 
 
 class DocumentOut(BaseModel):
-    """A document of the recap list as the courier sees it: no NIK."""
+    """A document of the recap list: no NIK, and the phone masked (the courier's paper and
+    manifest carry it whole)."""
 
     dossier_id: UUID
     name: str | None
@@ -136,7 +135,7 @@ class RecapOut(BaseModel):
                     dossier_id=dossier_id,
                     name=d.name if d else None,
                     address=d.address if d else None,
-                    phone=d.phone if d else None,
+                    phone=mask_phone(d.phone) if d else None,
                     document_type=d.document_type if d else None,
                     document_number=d.document_number if d else None,
                 )

@@ -23,7 +23,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from services.cli.service_process import ServiceProcess, answers, port_is_free
-from shared.http.auth import load_or_create_secret
+from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.privacy import InsecureKey, load_or_create_master_key
 from shared.redis_server import RedisServer
 from shared.settings import SERVICE_PORTS, CommonSettings
@@ -107,13 +107,14 @@ class Installation:
 
     def prepare_secret(self) -> None:
         """Created once, here, so the four services (started at once) share one secret and
-        one master key of the personal data."""
+        one master key of the personal data. In production a generated or example secret,
+        or a missing key, is refused before anything starts."""
         settings = self.settings.model_copy(update={"data_dir": self.data_dir})
-        load_or_create_secret(settings)
         try:
+            load_or_create_secret(settings)
             load_or_create_master_key(settings)
-        except InsecureKey as error:
-            raise UpError(str(error)) from None
+        except (InsecureSecret, InsecureKey) as error:
+            raise UpError(f"refusing to start: {error}") from None
 
     def start_redis(self) -> str:
         """REDIS_URL when given, else a private durable Redis (AOF, fsync always) in data dir."""

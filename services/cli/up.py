@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from services.cli.supervisor import Installation, Interrupted, UpError, stop_on_signals
+from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.settings import SERVICE_PORTS, CommonSettings
 
 console = Console(highlight=False)
@@ -129,12 +130,16 @@ def serve(
             "a running Redis (`jasa up` starts everything with its own)."
         )
         raise typer.Exit(1)
-    if settings.env == "production" and settings.secret is None:
-        errors.print(
-            "[bold red]jasa serve:[/bold red] JASA_SECRET must be set in production: "
-            "every service of an installation verifies tokens with the same secret."
-        )
-        raise typer.Exit(1)
+    if settings.env == "production":
+        try:
+            load_or_create_secret(settings)
+        except InsecureSecret as error:
+            errors.print(
+                f"[bold red]jasa serve:[/bold red] refusing to start: {error}. JASA_SECRET "
+                "must be a long random value that every service of the installation shares.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
     if settings.env == "production" and settings.pii_key is None:
         errors.print(
             "[bold red]jasa serve:[/bold red] JASA_PII_KEY must be set in production: "

@@ -5,7 +5,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
 
 from services.courier import handlers, views
 from services.courier.handlers import AcceptedHandover, DeliveryOutcome
@@ -13,6 +12,7 @@ from services.courier.views import HandoverStatus, HandoverView, ReturnView
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.http.requests import RequestModel
 from shared.validation import Note, PersonName
 from shared.vocabulary import Relationship, ReturnReason, Role
 
@@ -21,15 +21,13 @@ KasubbagUmum = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-class DeliveredRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeliveredRequest(RequestModel):
     recipient_name: PersonName
     relationship: Relationship
     note: Note = ""
 
 
-class ReturnedRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReturnedRequest(RequestModel):
     reason: ReturnReason
     note: Note = ""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, Field
 
 from services.intake import handlers
 from services.intake.domain import Registration
@@ -25,6 +25,8 @@ from shared.events import DocumentFlagged, Envelope
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.http.requests import RequestModel
+from shared.masking import mask_nik
 from shared.validation import Address, DocumentNumber, IndonesianMobile, Nik, Note, PersonName
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason, Role
 from shared.wib import to_wib
@@ -37,11 +39,7 @@ dossiers = APIRouter(prefix="/dossiers", tags=["dossiers"])
 recaps = APIRouter(prefix="/recaps", tags=["recaps"])
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RegistrationRequest(Strict):
+class RegistrationRequest(RequestModel):
     nik: Nik
     name: PersonName
     address: Address
@@ -50,16 +48,16 @@ class RegistrationRequest(Strict):
     document_number: DocumentNumber
 
 
-class FlagRequest(Strict):
+class FlagRequest(RequestModel):
     reason: FlagReason
     note: Note = ""
 
 
-class ResolveRequest(Strict):
+class ResolveRequest(RequestModel):
     note: Note = ""
 
 
-class RecapRequest(Strict):
+class RecapRequest(RequestModel):
     document_type: DocumentType
 
 
@@ -71,7 +69,7 @@ class OfficerPublic(BaseModel):
 class DossierPublic(BaseModel):
     dossier_id: uuid.UUID
     status: DossierStatus
-    nik: str
+    nik: str = Field(description="masked: region (first 6) and serial (last 4) only")
     name: str
     address: str
     phone: str
@@ -109,7 +107,7 @@ def _dossier_from_row(row: IntakeDossier) -> DossierPublic:
     return DossierPublic(
         dossier_id=row.dossier_id,
         status=DossierStatus(row.status),
-        nik=row.nik,
+        nik=mask_nik(row.nik),
         name=row.name,
         address=row.address,
         phone=row.phone,
@@ -134,7 +132,7 @@ def _dossier_from_events(events: list[Envelope]) -> DossierPublic:
     return DossierPublic(
         dossier_id=registered.dossier_id,
         status=DossierStatus.FLAGGED if flag else DossierStatus.REGISTERED,
-        nik=registered.nik,
+        nik=mask_nik(registered.nik),
         name=registered.name,
         address=registered.address,
         phone=registered.phone,

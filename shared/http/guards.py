@@ -30,18 +30,21 @@ class GuardMiddleware:
             await self._too_large(scope, receive, send)
             return
         received = 0
-        started = False
+        started = exceeded = False
 
         async def bounded_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_body_bytes:
+                exceeded = True
                 raise _TooLarge
             return message
 
         async def secured_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                return  # the app's own answer to a body it could not read (FastAPI: a 400)
             if message["type"] == "http.response.start":
                 started = True
                 message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
@@ -50,11 +53,14 @@ class GuardMiddleware:
         try:
             await self.app(scope, bounded_receive, secured_send)
         except _TooLarge:
-            if not started:
-                await self._too_large(scope, receive, send)
+            pass
+        if exceeded and not started:
+            await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
-            413, f"the request body is larger than {self.max_body_bytes} bytes"
+            413,
+            f"the request body is larger than {self.max_body_bytes} bytes",
+            headers={name.decode(): value.decode() for name, value in SECURITY_HEADERS},
         )
         await response(scope, receive, send)

@@ -57,14 +57,14 @@ async def drafted_events(log: EventLog) -> list[Any]:
     return [e for e in await log.read() if e.type == "LetterDrafted"]
 
 
-async def test_a_compiled_recap_awaits_a_letter_with_its_documents_but_no_nik(
+async def test_a_compiled_recap_awaits_a_letter_with_its_documents_no_nik_and_masked_phones(
     client: httpx.AsyncClient, event_log: EventLog
 ) -> None:
     recap_id, registrations = await compile_recap(event_log)
     recap = await eventually(lambda: awaiting_letter(client, recap_id))
     assert recap["status"] == "AWAITING_LETTER" and recap["letter_number"] is None
     assert [d["name"] for d in recap["documents"]] == [e.data.name for e in registrations]
-    assert recap["documents"][0]["phone"] == "+6281234567890"
+    assert recap["documents"][0]["phone"] == "+62812*****890"
     listing = await client.get("/recaps?status=AWAITING_LETTER", headers=SEKRETARIS_TOKEN)
     assert NIK not in listing.text and "nik" not in listing.text
 

@@ -1,0 +1,87 @@
+"""In production (JASA_ENV=production) tokens are signed only with a secret given in the
+settings: every service, `jasa serve` and `jasa up` refuse to start with none, a generated
+one or an example one, and say so in a sentence (no traceback), before anything runs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import JasaUp, clean_environment, free_port_base
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("intake", "approval", "courier", "reporting")
+BAD_SECRETS = {
+    "none": ({}, "needs JASA_SECRET; none was given"),
+    "example": ({"JASA_SECRET": "CHANGE-ME-IN-PRODUCTION"}, "is an example or shorter"),
+    "short": ({"JASA_SECRET": "s3cr3t-but-short"}, "is an example or shorter"),
+}
+
+
+def production(tmp_path: Path, **settings: str) -> dict[str, str]:
+    return clean_environment(
+        JASA_ENV="production",
+        JASA_DATA_DIR=str(tmp_path / "var"),
+        REDIS_URL="redis://127.0.0.1:1/0",  # never reached: the refusal comes first
+        **settings,
+    )
+
+
+def test_every_service_refuses_a_missing_or_example_secret_with_a_sentence(
+    tmp_path: Path,
+) -> None:
+    runs = {}
+    # Every service with an example secret; the other refusals once (they share one path).
+    cases = [(service, "example") for service in SERVICES]
+    cases += [("intake", "none"), ("reporting", "short")]
+    for service, kind in cases:
+        command = [sys.executable, "-m", "uvicorn", "--factory"]
+        command += [f"services.{service}.main:create_app", "--port", "1"]
+        runs[service, kind] = subprocess.Popen(
+            command,
+            env=production(tmp_path / service / kind, **BAD_SECRETS[kind][0]),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    for (service, kind), process in runs.items():
+        _, stderr = process.communicate(timeout=180)  # a loaded machine starts slowly
+        assert process.returncode == 1, f"{service} started with the {kind} secret: {stderr}"
+        assert f"jasa {service}: refusing to start" in stderr
+        assert BAD_SECRETS[kind][1] in stderr
+        assert "Traceback" not in stderr, stderr
+    assert not (tmp_path / "intake" / "none" / "var" / "secret").exists(), "none was generated"
+
+
+def test_jasa_serve_refuses_an_example_secret(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "serve", "courier"],
+        env=production(tmp_path, JASA_SECRET="CHANGE-ME-IN-PRODUCTION"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "refusing to start: JASA_SECRET is an example" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_jasa_up_in_production_refuses_a_generated_secret_before_starting_anything(
+    tmp_path: Path,
+) -> None:
+    system = JasaUp(data_dir=tmp_path / "var", port_base=free_port_base(), output_dir=tmp_path)
+    environment = {**system.environment(), "JASA_ENV": "production"}
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "up"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "jasa up: refusing to start: JASA_ENV=production needs JASA_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (system.data_dir / "redis").exists(), "no Redis was started"
+    assert not (system.data_dir / "secret").exists(), "no secret was generated"

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.projections import project
+from services.reporting.projections import insert_later, project, write_inserts
 from services.reporting.sealing import Sealer, chain
 from shared.db import position_key
 from shared.events import Envelope, encode
@@ -83,19 +83,22 @@ async def archive_events(
         assert event.position is not None, "only appended events are archived"
         body = encode(event)
         head = ChainHead(head.count + 1, event.position, chain(head.chain_hash, body))
-        session.add(
-            ArchivedEvent(
-                seq=head.count,
-                position=head.position,
-                event_id=str(event.event_id),
-                type=event.type,
-                chain_hash=head.chain_hash,
-                body=body.decode(),
-            )
+        insert_later(
+            session,
+            ArchivedEvent,
+            {
+                "seq": head.count,
+                "position": head.position,
+                "event_id": str(event.event_id),
+                "type": event.type,
+                "chain_hash": head.chain_hash,
+                "body": body.decode(),
+            },
         )
         await project(session, event, head.count)
         if sealer is not None and head.count % checkpoint_every == 0:
             session.add(seal(sealer, head))
+    await write_inserts(session)
     return head
 
 

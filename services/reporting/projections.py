@@ -2,11 +2,14 @@
 into them. Live consumption and `jasa audit replay` both call `project`, so what replay
 rebuilds is what live built, by construction."""
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
-from sqlmodel import Field, SQLModel
+from sqlalchemy import insert
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.domain import SOP_STEP_OF_EVENT, STATUS_AFTER_EVENT, elapsed_seconds
@@ -90,6 +93,86 @@ READ_MODELS: tuple[type[SQLModel], ...] = (
 )
 
 
+Row = TypeVar("Row", ReportingDossier, ReportingRecap, ReportingLetter)
+_ROWS = "reporting.rows"  # session.info: (model, key) -> row, or None when known absent
+
+
+def _rows(session: AsyncSession) -> dict[tuple[type[SQLModel], str], Any]:
+    rows: dict[tuple[type[SQLModel], str], Any] | None = session.info.get(_ROWS)
+    if rows is None:
+        rows = session.info[_ROWS] = {}
+    return rows
+
+
+async def _get(session: AsyncSession, model: type[Row], key: str) -> Row | None:
+    """A row of this transaction: from the rows already seen (pending ones too), else the
+    database once. No flush before it: what this transaction added is found in the cache."""
+    rows = _rows(session)
+    if (model, key) in rows:
+        return rows[(model, key)]  # type: ignore[no-any-return]
+    with session.no_autoflush:
+        row = await session.get(model, key)
+    rows[(model, key)] = row
+    return row
+
+
+def _add(session: AsyncSession, row: SQLModel, key: str) -> None:
+    session.add(row)
+    _rows(session)[(type(row), key)] = row
+
+
+_INSERTS = "reporting.inserts"  # session.info: model -> rows to insert, in order
+
+
+def insert_later(session: AsyncSession, model: type[SQLModel], row: dict[str, Any]) -> None:
+    """A new row of an append-only table (archive, card lines): inserted with the others of
+    its table in one statement by `write_inserts`, without building an ORM object."""
+    session.info.setdefault(_INSERTS, {}).setdefault(model, []).append(row)
+
+
+async def write_inserts(session: AsyncSession) -> None:
+    """Insert the rows `insert_later` gathered, one executemany per table, in this transaction."""
+    pending: dict[type[SQLModel], list[dict[str, Any]]] = session.info.pop(_INSERTS, {})
+    for model, rows in pending.items():
+        await session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+
+
+async def preload(session: AsyncSession, events: Sequence[Envelope]) -> None:
+    """Read at once every row a page of events will touch (one query per table), so that
+    projecting the page asks the database nothing more. Replay calls it for each page."""
+    recaps = {str(d.recap_id) for d in _datas(events) if hasattr(d, "recap_id")}
+    letters = {str(d.letter_id) for d in _datas(events) if hasattr(d, "letter_id")}
+    await _load(session, ReportingRecap, col(ReportingRecap.recap_id), recaps)
+    await _load(session, ReportingLetter, col(ReportingLetter.letter_id), letters)
+    dossiers = {str(d.dossier_id) for d in _datas(events) if hasattr(d, "dossier_id")}
+    for data in _datas(events):
+        if isinstance(data, RecapCompiled | HandoverAccepted):
+            dossiers.update(str(d) for d in data.dossier_ids)
+    for recap_id in recaps:
+        recap = _rows(session).get((ReportingRecap, recap_id))
+        if recap is not None:
+            dossiers.update(orjson.loads(recap.dossier_ids))
+    await _load(session, ReportingDossier, col(ReportingDossier.dossier_id), dossiers)
+
+
+def _datas(events: Sequence[Envelope]) -> Iterable[Any]:
+    return (event.data for event in events)
+
+
+async def _load(session: AsyncSession, model: type[Row], key: Any, wanted: set[str]) -> None:
+    rows = _rows(session)
+    wanted = {k for k in wanted if (model, k) not in rows}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 500):  # SQLite allows a few hundred parameters
+        chunk = ordered[start : start + 500]
+        with session.no_autoflush:
+            found = (await session.exec(select(model).where(key.in_(chunk)))).all()
+        for row in found:
+            rows[(model, str(getattr(row, key.key)))] = row
+    for k in wanted:
+        rows.setdefault((model, k), None)
+
+
 def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -102,12 +185,15 @@ async def project(session: AsyncSession, event: Envelope, seq: int) -> None:
         _initial(session, await _register(session, data, at), event, seq, at)
         return
     if isinstance(data, RecapCompiled):
-        session.add(
+        recap_id = str(data.recap_id)
+        _add(
+            session,
             ReportingRecap(
-                recap_id=str(data.recap_id),
+                recap_id=recap_id,
                 document_type=data.document_type.value,
                 dossier_ids=orjson.dumps([str(d) for d in data.dossier_ids]).decode(),
-            )
+            ),
+            recap_id,
         )
     elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
         await _record_letter(session, data)
@@ -118,10 +204,11 @@ async def project(session: AsyncSession, event: Envelope, seq: int) -> None:
 async def _register(
     session: AsyncSession, data: DocumentRegistered, at: datetime
 ) -> ReportingDossier:
-    dossier = await session.get(ReportingDossier, str(data.dossier_id))
+    dossier_id = str(data.dossier_id)
+    dossier = await _get(session, ReportingDossier, dossier_id)
     if dossier is None:
         dossier = ReportingDossier(
-            dossier_id=str(data.dossier_id),
+            dossier_id=dossier_id,
             status=DossierStatus.REGISTERED.value,
             registered_at=at,
             last_step_at=at,
@@ -130,7 +217,7 @@ async def _register(
             nik="",
             name="",
         )
-        session.add(dossier)
+        _add(session, dossier, dossier_id)
     dossier.document_type = data.document_type.value
     dossier.document_number = data.document_number
     dossier.nik, dossier.name = data.nik, data.name
@@ -140,12 +227,11 @@ async def _register(
 async def _record_letter(
     session: AsyncSession, data: LetterDrafted | LetterSigned | LetterRejected
 ) -> None:
-    letter = await session.get(ReportingLetter, str(data.letter_id))
+    letter_id = str(data.letter_id)
+    letter = await _get(session, ReportingLetter, letter_id)
     if letter is None:
-        letter = ReportingLetter(
-            letter_id=str(data.letter_id), recap_id=str(data.recap_id), status=""
-        )
-        session.add(letter)
+        letter = ReportingLetter(letter_id=letter_id, recap_id=str(data.recap_id), status="")
+        _add(session, letter, letter_id)
     if isinstance(data, LetterDrafted | LetterSigned):
         letter.letter_number = data.letter_number
     letter.status = LETTER_STATUS[data.type_name()]
@@ -158,13 +244,13 @@ async def _dossiers_named(session: AsyncSession, event: Envelope) -> list[Report
     if isinstance(data, RecapCompiled | HandoverAccepted):
         ids = list(data.dossier_ids)
     elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
-        recap = await session.get(ReportingRecap, str(data.recap_id))
+        recap = await _get(session, ReportingRecap, str(data.recap_id))
         ids = orjson.loads(recap.dossier_ids) if recap else []
     elif isinstance(data, DocumentFlagged | FlagResolved | Delivered | Returned | ReturnReceived):
         ids = [data.dossier_id]
     else:
         return []
-    found = [await session.get(ReportingDossier, str(dossier_id)) for dossier_id in ids]
+    found = [await _get(session, ReportingDossier, str(dossier_id)) for dossier_id in ids]
     # An event naming a dossier this office never registered has no card to go on.
     return [dossier for dossier in found if dossier is not None]
 
@@ -174,18 +260,20 @@ def _initial(
 ) -> None:
     """Put the officer's initials for this event on the dossier's card and move it on."""
     first = event.type == "DocumentRegistered"
-    session.add(
-        ReportingStep(
-            dossier_id=dossier.dossier_id,
-            seq=seq,
-            sop_step=SOP_STEP_OF_EVENT[event.type],
-            event=event.type,
-            role=event.actor.role.value,
-            officer_id=event.actor.officer_id,
-            officer_name=event.actor.name,
-            at=at,
-            elapsed_seconds=None if first else elapsed_seconds(dossier.last_step_at, at),
-        )
+    insert_later(
+        session,
+        ReportingStep,
+        {
+            "dossier_id": dossier.dossier_id,
+            "seq": seq,
+            "sop_step": SOP_STEP_OF_EVENT[event.type],
+            "event": event.type,
+            "role": event.actor.role.value,
+            "officer_id": event.actor.officer_id,
+            "officer_name": event.actor.name,
+            "at": at,
+            "elapsed_seconds": None if first else elapsed_seconds(dossier.last_step_at, at),
+        },
     )
     dossier.status = STATUS_AFTER_EVENT[event.type].value
     dossier.last_step_at = at

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import EMPTY, ArchivedEvent, ChainHead, archive_events, chain_head
-from services.reporting.projections import READ_MODELS
+from services.reporting.projections import READ_MODELS, preload
 from shared.db import position_key
 from shared.log import EventLog
 
@@ -53,6 +53,7 @@ async def rebuild(
         if not page:
             break
         async with sessions() as session:
+            await preload(session, page)
             head = await archive_events(session, page, head)
             await session.commit()
         progress(len(page))

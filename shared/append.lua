@@ -6,48 +6,58 @@
 -- Returns {"ok", pos, ...}, {"dup", pos, ...} when every event was appended before,
 -- {"conflict", stream, actual} when a stream's version is not the expected one, or
 -- {"mismatch"} when only some of the events were appended before.
+-- Kept lean (it runs once per command): one pass over ARGV per phase, no tables built
+-- until the writes, one HSET for the whole index update.
 local groups = tonumber(ARGV[1])
+
+-- 1. idempotency: were these event ids appended before?
+local known, total, seen = 0, 0, {}
 local i = 2
-local plan = {}
-local known, total = 0, 0
 for g = 1, groups do
-  local expected = tonumber(ARGV[i])
   local count = tonumber(ARGV[i + 1])
   i = i + 2
-  local events = {}
   for e = 1, count do
-    local event_id = ARGV[i]
-    local position = redis.call('HGET', KEYS[2], event_id)
-    if position then known = known + 1 end
+    local position = redis.call('HGET', KEYS[2], ARGV[i])
+    if position then
+      known = known + 1
+      seen[known] = position
+    end
     total = total + 1
-    table.insert(events, {event_id, ARGV[i + 1], ARGV[i + 2], position})
     i = i + 3
   end
-  plan[g] = {KEYS[g + 2], expected, events}
 end
-
 if known == total then
-  local positions = {'dup'}
-  for g = 1, groups do
-    for _, ev in ipairs(plan[g][3]) do table.insert(positions, ev[4]) end
-  end
-  return positions
+  table.insert(seen, 1, 'dup')
+  return seen
 end
 if known > 0 then return {'mismatch'} end
 
+-- 2. optimistic concurrency: every stream at its expected version
+i = 2
 for g = 1, groups do
-  local expected = plan[g][2]
-  local actual = redis.call('XLEN', plan[g][1])
-  if actual ~= expected then return {'conflict', plan[g][1], tostring(actual)} end
+  local actual = redis.call('XLEN', KEYS[g + 2])
+  if actual ~= tonumber(ARGV[i]) then return {'conflict', KEYS[g + 2], tostring(actual)} end
+  i = i + 2 + 3 * tonumber(ARGV[i + 1])
 end
 
-local positions = {'ok'}
+-- 3. the writes: global log, aggregate stream under the same id, index
+local positions, index = {'ok'}, {}
+i = 2
 for g = 1, groups do
-  for _, ev in ipairs(plan[g][3]) do
-    local position = redis.call('XADD', KEYS[1], '*', 'type', ev[2], 'event', ev[3])
-    redis.call('XADD', plan[g][1], position, 'type', ev[2], 'event', ev[3])
-    redis.call('HSET', KEYS[2], ev[1], position)
-    table.insert(positions, position)
+  local stream = KEYS[g + 2]
+  local count = tonumber(ARGV[i + 1])
+  i = i + 2
+  for e = 1, count do
+    local kind, body = ARGV[i + 1], ARGV[i + 2]
+    local position = redis.call('XADD', KEYS[1], '*', 'type', kind, 'event', body)
+    redis.call('XADD', stream, position, 'type', kind, 'event', body)
+    positions[#positions + 1] = position
+    index[#index + 1] = ARGV[i]
+    index[#index + 1] = position
+    i = i + 3
   end
+end
+for s = 1, #index, 1000 do  -- unpack has a stack limit: a thousand at a time
+  redis.call('HSET', KEYS[2], unpack(index, s, math.min(s + 999, #index)))
 end
 return positions

@@ -13,16 +13,19 @@ audit archive hashes that form, which erasing personal data never changes."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from hashlib import sha1
 from importlib.resources import files
 from typing import Protocol, cast
 from uuid import UUID
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from shared.events import Envelope, decode_entry, encode_for_log
 from shared.keys import Keys
 
 _APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
+_APPEND_SHA = sha1(_APPEND_SCRIPT.encode()).hexdigest()
 
 
 class ConcurrencyConflict(Exception):
@@ -59,7 +62,6 @@ class EventLog:
         self.redis = redis
         self.keys = keys
         self.privacy = privacy
-        self._append = redis.register_script(_APPEND_SCRIPT)
 
     async def reveal(self, event: Envelope) -> Envelope:
         """An event as stored, with its personal data readable (or erased)."""
@@ -82,7 +84,7 @@ class EventLog:
             stored = await self.privacy.seal(events) if self.privacy is not None else events
             for event in stored:
                 args += [str(event.event_id), event.type, encode_for_log(event)]
-        reply = await self._append(keys=keys, args=args)
+        reply = await self._run_append(keys, args)
         outcome, *rest = (part.decode() if isinstance(part, bytes) else part for part in reply)
         if outcome == "conflict":
             key, actual = rest
@@ -94,6 +96,19 @@ class EventLog:
             return [e for e in [await self.at(position) for position in rest] if e is not None]
         flat = [event for events in stamped for event in events]
         return [e.model_copy(update={"position": p}) for e, p in zip(flat, rest, strict=True)]
+
+    async def _run_append(self, keys: list[str], args: list[str | bytes | int]) -> list[bytes]:
+        # EVALSHA straight away (no Script object in between); a server that does not know
+        # the script yet (new, restarted, flushed) is given it once and asked again.
+        try:
+            return await self.redis.execute_command(  # type: ignore[no-any-return]
+                "EVALSHA", _APPEND_SHA, len(keys), *keys, *args
+            )
+        except NoScriptError:
+            await self.redis.script_load(_APPEND_SCRIPT)
+            return await self.redis.execute_command(  # type: ignore[no-any-return]
+                "EVALSHA", _APPEND_SHA, len(keys), *keys, *args
+            )
 
     async def at(self, position: str) -> Envelope | None:
         """The event at one position of the global log, or None."""

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 
 from shared.events import catalogue as _catalogue  # noqa: F401  (fills the registry)
 from shared.events.envelope import Envelope, EventData
@@ -37,18 +38,66 @@ def register_upcaster(type_name: str, from_version: int) -> Callable[[Upcaster],
     return register
 
 
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+
+
 def _dumps(obj: Any) -> bytes:
-    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
+    return orjson.dumps(obj, option=_OPTIONS)
+
+
+class _NotPlain(TypeError):
+    """A value orjson cannot write as pydantic's JSON mode would: take the slow path."""
+
+
+_plain_classes: dict[type[BaseModel], bool] = {}
+
+
+def _is_plain(cls: type[BaseModel]) -> bool:
+    """A model whose JSON is exactly its fields' values: no serializers, aliases, exclusions."""
+    plain = _plain_classes.get(cls)
+    if plain is None:
+        decorators = cls.__pydantic_decorators__
+        plain = not (
+            decorators.field_serializers
+            or decorators.model_serializers
+            or cls.model_computed_fields
+            or cls.model_config.get("extra") == "allow"
+            or any(f.exclude or f.alias or f.serialization_alias for f in cls.model_fields.values())
+        )
+        _plain_classes[cls] = plain
+    return plain
+
+
+def _fields_of(value: Any) -> dict[str, Any]:
+    # orjson writes UUIDs, UTC times (with Z), enums (their value) and tuples as pydantic's
+    # JSON mode does; a model is written as its fields. Anything else (sets, bytes, Decimal,
+    # a model with its own serializer) makes orjson fail, and the caller takes the slow way.
+    if isinstance(value, BaseModel) and _is_plain(type(value)):
+        return value.__dict__
+    raise _NotPlain
+
+
+def _canonical(envelope: Envelope, exclude: str | None) -> bytes:
+    """orjson straight from the models: the bytes of `model_dump(mode="json")`, sooner."""
+    if _is_plain(type(envelope)):
+        fields = envelope.__dict__
+        if exclude is not None:
+            fields = {k: v for k, v in fields.items() if k != exclude}
+        try:
+            return orjson.dumps(fields, default=_fields_of, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            pass  # something orjson does not write as pydantic does: the certain way below
+    return _dumps(envelope.model_dump(mode="json", exclude={exclude} if exclude else None))
 
 
 def encode(envelope: Envelope) -> bytes:
     """The canonical bytes of a whole event, position included (what the audit chain hashes)."""
-    return _dumps(envelope.model_dump(mode="json"))
+    return _canonical(envelope, None)
 
 
 def encode_for_log(envelope: Envelope) -> bytes:
     """What a stream entry stores: the position is the entry's own id, so it is left out."""
-    return _dumps(envelope.model_dump(mode="json", exclude={"position"}))
+    return _canonical(envelope, "position")
 
 
 def _upcast(type_name: str, version: int, data: dict[str, Any], target: int) -> dict[str, Any]:

@@ -1,0 +1,228 @@
+"""Latency under a steady load, against the services run as real processes (uvicorn):
+`POST /dossiers` at 300 requests/s from an open-loop generator, and the time from an append
+until the event shows in the reporting projection, at 300 events/s. Everything on 127.0.0.1.
+
+Open loop: request n is due at start + n/rate whatever came back before, and its latency
+counts from when it was due, so a slow server cannot hide its queue (no coordinated
+omission)."""
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from redis.asyncio import Redis
+
+from bench.lifecycles import envelope, steps
+from services.cli.service_process import ServiceProcess
+from services.intake.domain import RegistryEntry
+from services.intake.registry import load_registry
+from shared.db import create_tables, make_engine
+from shared.http.auth import issue_token
+from shared.keys import Keys
+from shared.log import EventLog
+from shared.redis_server import free_port
+from shared.vocabulary import DocumentType, Role
+
+SECRET = "bench-secret-" + "x" * 32
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def service_env(redis_url: str, prefix: str, data_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "JASA_KEY_PREFIX": prefix,
+        "JASA_DATA_DIR": str(data_dir),
+        "JASA_SECRET": SECRET,
+        "JASA_LOG_LEVEL": "warning",
+        "UVICORN_ACCESS_LOG": "false",
+    }
+
+
+@contextmanager
+def service(name: str, env: dict[str, str], data_dir: Path) -> Iterator[str]:
+    process = ServiceProcess(name, "127.0.0.1", free_port(), data_dir / f"{name}.log")
+    process.start(env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.exit_code is not None:
+                raise RuntimeError(f"{name} exited: see {process.log_path}")
+            try:
+                if httpx.get(f"{process.url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not come up: see {process.log_path}")
+            time.sleep(0.1)
+        yield process.url
+    finally:
+        if process.process is not None:
+            process.process.terminate()
+            try:
+                process.process.wait(15)
+            except Exception:
+                process.process.kill()
+                process.process.wait()
+
+
+async def open_loop(
+    send: "AsyncSend", rate: float, count: int, warmup: int, limit_s: float, in_flight: int = 64
+) -> list[float]:
+    """Fire `count` calls at `rate`/s; the latencies (ms) after the first `warmup`."""
+    latencies: list[float | None] = [None] * count
+    start = time.perf_counter() + 0.05
+    tasks = []
+
+    # At most `in_flight` calls at once (httpx's pool slows down badly with thousands of
+    # waiting requests); one waiting for a slot still counts from when it was due.
+    slots = asyncio.Semaphore(in_flight)
+
+    async def one(n: int, due: float) -> None:
+        # A request that fails or gets no answer in time counts at the time it gave up.
+        try:
+            async with slots:
+                await asyncio.wait_for(send(n), timeout=limit_s)
+        except (TimeoutError, httpx.HTTPError):
+            failures.append(n)
+        latencies[n] = (time.perf_counter() - due) * 1000
+
+    failures: list[int] = []
+
+    for n in range(count):
+        due = start + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n, due)))
+    await asyncio.gather(*tasks)
+    if failures:
+        print(f"  {len(failures)} of {count} calls failed or timed out after {limit_s}s")
+    return [latency for latency in latencies[warmup:] if latency is not None]
+
+
+class AsyncSend:  # the shape of `send` above, for mypy
+    async def __call__(self, n: int) -> None: ...
+
+
+async def register_latency(
+    redis_url: str, scratch: Path, rate: float = 300, seconds: float = 10, warmup_s: float = 2
+) -> dict[str, float]:
+    data_dir = scratch / "intake"
+    warmup = int(rate * warmup_s)
+    count = warmup + int(rate * seconds)
+    entries = [
+        RegistryEntry(
+            DocumentType.KTP_EL,
+            f"KTP-B{n:07d}",
+            f"147101170890{n % 9999 + 1:04d}",
+            "Rina Marlina",
+            True,
+        )
+        for n in range(count)
+    ]
+    engine = make_engine(f"sqlite+aiosqlite:///{(data_dir / 'intake.db').resolve()}")
+    await create_tables(engine)
+    await load_registry(engine, entries)
+    await engine.dispose()
+    token = issue_token(SECRET, role=Role.FO, officer_id="198001012005011001",
+                        name="Siti Rahma", office="1471")  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}"}
+    env = service_env(redis_url, f"bench-intake-{os.getpid()}:", data_dir)
+    with service("intake", env, data_dir) as url:
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+            async def send(n: int) -> None:
+                entry = entries[n]
+                response = await client.post("/dossiers", headers=headers, json={
+                    "nik": entry.nik, "name": "Rina Marlina",
+                    "address": "Jl. Sudirman No. 12, Pekanbaru", "phone": "0812-3456-7890",
+                    "document_type": "KTP_EL", "document_number": entry.document_number,
+                })  # fmt: skip
+                if response.status_code != 201:
+                    raise RuntimeError(f"POST /dossiers answered {response.status_code}: "
+                                       f"{response.text[:300]}")  # fmt: skip
+
+            latencies = await open_loop(send, rate, count, warmup, limit_s=10)  # type: ignore[arg-type]
+    return {
+        "register_requests": float(len(latencies)),
+        "register_p50_ms": percentile(latencies, 50),
+        "register_p99_ms": percentile(latencies, 99),
+    }
+
+
+async def propagation_latency(
+    redis_url: str, scratch: Path, rate: float = 300, seconds: float = 10, warmup_s: float = 2
+) -> dict[str, float]:
+    """Append lifecycle events at `rate`/s; how long until each is in the reporting archive
+    (written in the same transaction as the control cards)."""
+    data_dir = scratch / "reporting"
+    prefix = f"bench-reporting-{os.getpid()}:"
+    env = service_env(redis_url, prefix, data_dir)
+    warmup = int(rate * warmup_s)
+    count = warmup + int(rate * seconds)
+    # Only first events of their streams: sent concurrently, none may wait for another.
+    events = [(0, envelope(s)) for s in steps(int(count / 2.2) + 10) if s.version == 1]
+    redis = Redis.from_url(redis_url)
+    log = EventLog(redis, Keys("1471", prefix))
+    appended_at: dict[str, float] = {}
+    seen_at: dict[str, float] = {}
+    with service("reporting", env, data_dir):
+        database = sqlite3.connect(data_dir / "reporting.db", check_same_thread=False)
+        stop = asyncio.Event()
+
+        def poll(after_seq: int) -> tuple[int, list[str]]:
+            rows = database.execute(
+                "SELECT seq, position FROM reporting_archive WHERE seq > ? ORDER BY seq",
+                (after_seq,),
+            ).fetchall()
+            return (rows[-1][0] if rows else after_seq), [row[1] for row in rows]
+
+        async def watch() -> None:
+            after = 0
+            deadline = time.monotonic() + seconds + warmup_s + 60
+            while (not stop.is_set() or len(seen_at) < len(appended_at)) and (
+                time.monotonic() < deadline
+            ):
+                after, positions = await asyncio.to_thread(poll, after)
+                now = time.perf_counter()
+                for position in positions:
+                    seen_at[position] = now
+                await asyncio.sleep(0.002)
+
+        watcher = asyncio.create_task(watch())
+
+        async def send(n: int) -> None:
+            expected, event = events[n]
+            started = time.perf_counter()
+            [stored] = await log.append(event.stream_id, [event], expected)
+            appended_at[stored.position or ""] = started
+
+        await asyncio.sleep(1)  # the consumer group is in place
+        try:
+            await open_loop(send, rate, count, 0, limit_s=10)  # type: ignore[arg-type]
+            stop.set()
+            await watcher
+        finally:
+            watcher.cancel()
+            database.close()
+            await redis.aclose()
+    order = sorted(appended_at, key=lambda p: appended_at[p])[warmup:]
+    never = max(seen_at.values(), default=0) + 60
+    latencies = [(seen_at.get(p, never) - appended_at[p]) * 1000 for p in order]
+    return {
+        "propagation_events": float(len(latencies)),
+        "propagation_p50_ms": percentile(latencies, 50),
+        "propagation_p99_ms": percentile(latencies, 99),
+    }

@@ -1,0 +1,53 @@
+"""The bench fills a log with bytes written straight by orjson: they must be the very bytes
+the log client writes for the same events, and the lifecycles must follow the SOP."""
+
+from collections import Counter
+
+from bench.card import ControlCards
+from bench.lifecycles import Ids, envelope, log_entry, steps
+from shared.events import decode, encode_for_log
+
+
+def test_the_bytes_the_bench_writes_are_the_canonical_bytes_of_valid_events() -> None:
+    new_id = Ids()
+    for step in steps(25):
+        event_id, body = log_entry(step, new_id)
+        event = decode(body)
+        assert encode_for_log(event) == body
+        assert str(event.event_id) == event_id
+        assert (event.type, event.stream_id, event.version) == (
+            step.type,
+            step.stream_id,
+            step.version,
+        )
+
+
+def test_a_lifecycle_is_registered_recapped_drafted_signed_handed_over_and_delivered() -> None:
+    kinds = Counter(step.type for step in steps(20))
+    assert kinds == {
+        "DocumentRegistered": 20,
+        "RecapCompiled": 2,
+        "LetterDrafted": 2,
+        "LetterSigned": 2,
+        "HandoverAccepted": 2,
+        "Delivered": 18,
+        "Returned": 2,
+    }
+
+
+def test_the_ids_are_distinct_uuids() -> None:
+    new_id = Ids()
+    ids = [new_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 36 and i[14] == "4" for i in ids)
+
+
+def test_the_control_cards_of_one_lifecycle_end_delivered_or_returned() -> None:
+    cards = ControlCards()
+    for step in steps(10):
+        event = envelope(step)
+        cards.apply(event.type, event.data, event.actor.role.value, event.actor.officer_id,
+                    event.occurred_at)  # fmt: skip
+    assert Counter(cards.status.values()) == {"DELIVERED": 9, "RETURNED": 1}
+    steps_of = Counter(tuple(line[0] for line in lines) for lines in cards.lines.values())
+    assert steps_of == {(1, 1, 2, 3, 4, 4): 9, (1, 1, 2, 3, 4, 5): 1}

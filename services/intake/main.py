@@ -7,18 +7,11 @@ from services.intake.http import dossiers, recaps
 from services.intake.projections import intake_projection
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
 from shared.events import (
-    Delivered,
+    CATALOGUE,
     DocumentFlagged,
     DocumentRegistered,
     FlagResolved,
-    HandoverAccepted,
-    LetterDrafted,
-    LetterRejected,
-    LetterSigned,
-    PersonalDataErased,
     RecapCompiled,
-    Returned,
-    ReturnReceived,
 )
 from shared.service import ServiceSpec, create_service_app
 
@@ -28,20 +21,7 @@ SPEC = ServiceSpec(
     description="Registry check, registration, flags and recap lists.",
     routers=[dossiers, recaps],
     publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, RecapCompiled],
-    consumes=[
-        DocumentRegistered,
-        DocumentFlagged,
-        FlagResolved,
-        RecapCompiled,
-        LetterDrafted,
-        LetterSigned,
-        LetterRejected,
-        HandoverAccepted,
-        Delivered,
-        Returned,
-        ReturnReceived,
-        PersonalDataErased,
-    ],
+    consumes=CATALOGUE,
     projection=intake_projection,
 )
 

@@ -7,7 +7,7 @@ from services.reporting.config import ReportingSettings
 from services.reporting.http import ROUTERS, sealer_of, settings_of
 from services.reporting.sealing import Sealer, load_or_create_signing_key
 from shared.consumer import Handler
-from shared.events import Envelope, EventData
+from shared.events import CATALOGUE, Envelope
 from shared.service import ServiceContext, ServiceSpec, create_service_app
 
 
@@ -47,7 +47,7 @@ SPEC = ServiceSpec(
     title="Jasa Dukcapil - reporting (control card, audit)",
     description="Control cards, reports, audit log, verification and replay.",
     routers=ROUTERS,
-    consumes=tuple(EventData.registry.values()),
+    consumes=CATALOGUE,
     projection=projection,
     on_shutdown=[seal_on_shutdown],
 )

@@ -1,6 +1,7 @@
 """The event contracts: one envelope, the catalogue of DESIGN.md, and their canonical codec."""
 
 from shared.events.catalogue import (
+    CATALOGUE,
     Delivered,
     DocumentFlagged,
     DocumentRegistered,
@@ -25,6 +26,7 @@ from shared.events.codec import (
 from shared.events.envelope import Actor, Envelope, EventData, new_event
 
 __all__ = [
+    "CATALOGUE",
     "Actor",
     "Delivered",
     "DocumentFlagged",

@@ -84,3 +84,19 @@ class PersonalDataErased(EventData):
     """The dossier's data key was destroyed: every copy of its personal data reads erased."""
 
     dossier_id: UUID
+
+
+CATALOGUE: tuple[type[EventData], ...] = (
+    DocumentRegistered,
+    DocumentFlagged,
+    FlagResolved,
+    RecapCompiled,
+    LetterDrafted,
+    LetterSigned,
+    LetterRejected,
+    HandoverAccepted,
+    Delivered,
+    Returned,
+    ReturnReceived,
+    PersonalDataErased,
+)

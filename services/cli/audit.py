@@ -48,10 +48,14 @@ class Connections:
 @contextlib.asynccontextmanager
 async def connected(database_url: str | None = None) -> AsyncIterator[Connections]:
     settings = ReportingSettings()
-    if not settings.redis_url:
-        console.print("REDIS_URL is not set: point it at the installation's Redis")
+    redis_url = settings.installation_redis_url()
+    if redis_url is None:
+        console.print(
+            "REDIS_URL is not set and no `jasa up` runs its own Redis on "
+            f"{settings.data_dir}: point REDIS_URL at the installation's Redis"
+        )
         raise typer.Exit(2)
-    redis = Redis.from_url(settings.redis_url)
+    redis = Redis.from_url(redis_url)
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
     try:

@@ -9,11 +9,13 @@ import csv
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from random import Random
+from typing import Any
 
 import pytest
 
@@ -185,20 +187,32 @@ def registration(person: Applicant) -> Json:
 
 
 def register_everyone(office: OfficeClient, people: list[Applicant], day: Day) -> None:
-    for number, person in enumerate(people):
-        desk = (FO, FO_2)[number % 2]
-        dossier = office.post(desk, "intake", "/dossiers", registration(person), expect=201)
-        day.people[dossier["dossier_id"]] = person
-        day.desks[dossier["dossier_id"]] = desk
-        if dossier["status"] == "FLAGGED":
-            assert dossier["flag_reason"] == "UNSIGNED_DOCUMENT"
-            day.unsigned.append(dossier["dossier_id"])
-        else:
-            assert dossier["status"] == "REGISTERED"
+    """Two FO desks at work at the same time, each with its half of the queue."""
+
+    def desk_at_work(desk: Officer, queue: list[Applicant]) -> None:
+        for person in queue:
+            dossier = office.post(desk, "intake", "/dossiers", registration(person), expect=201)
+            day.people[dossier["dossier_id"]] = person
+            day.desks[dossier["dossier_id"]] = desk
+            if dossier["status"] == "FLAGGED":
+                assert dossier["flag_reason"] == "UNSIGNED_DOCUMENT"
+                day.unsigned.append(dossier["dossier_id"])
+            else:
+                assert dossier["status"] == "REGISTERED"
+
+    at_once(desk_at_work, [(FO, people[0::2]), (FO_2, people[1::2])])
+
+
+def at_once(work: Callable[..., None], calls: list[tuple[Any, ...]]) -> None:
+    """Officers working at the same time (threads); the first failure is raised."""
+    with ThreadPoolExecutor(len(calls)) as pool:
+        for done in [pool.submit(work, *arguments) for arguments in calls]:
+            done.result()
 
 
 def resolve_one_flag(office: OfficeClient, day: Day) -> None:
-    day.resolved = day.unsigned[0]
+    """The unsigned KK is signed after all; the unsigned AKTA stays held back."""
+    (day.resolved,) = (d for d in day.unsigned if day.people[d].document_type is DocumentType.KK)
     resolved = office.post(
         FO,
         "intake",
@@ -286,7 +300,8 @@ def accept_handovers(office: OfficeClient, day: Day) -> list[Json]:
 
 
 def deliver_and_return(office: OfficeClient, manifests: list[Json], day: Day) -> None:
-    """Five documents come back, each for another reason; the rest reach their people."""
+    """Five documents come back, each for another reason; the rest reach their people, four
+    rounds on the road at once."""
     documents = [d["dossier_id"] for m in manifests for d in m["documents"]]
     kk = day.recaps[DocumentType.KK]["dossier_ids"]
     to_return = [kk[0], *[d for d in documents if d != kk[0]][:: len(documents) // 4]][:5]
@@ -299,9 +314,12 @@ def deliver_and_return(office: OfficeClient, manifests: list[Json], day: Day) ->
         )
         assert outcome["delivery_status"] == "RETURNED"
         day.returned[dossier_id] = reason
-    for number, dossier_id in enumerate(d for d in documents if d not in day.returned):
-        relationship = RELATIONSHIPS[number % len(RELATIONSHIPS)]
-        person = day.people[dossier_id]
+    delivered = [d for d in documents if d not in day.returned]
+    for number, dossier_id in enumerate(delivered):
+        day.delivered[dossier_id] = RELATIONSHIPS[number % len(RELATIONSHIPS)]
+
+    def visit(dossier_id: str) -> None:
+        relationship, person = day.delivered[dossier_id], day.people[dossier_id]
         recipient = {
             Relationship.SELF: person.name,
             Relationship.FAMILY: person.family_member,
@@ -314,7 +332,12 @@ def deliver_and_return(office: OfficeClient, manifests: list[Json], day: Day) ->
             {"recipient_name": recipient, "relationship": relationship, "note": "Diterima."},
         )
         assert outcome["delivery_status"] == "DELIVERED"
-        day.delivered[dossier_id] = relationship
+
+    def round_of(documents: list[str]) -> None:
+        for dossier_id in documents:
+            visit(dossier_id)
+
+    at_once(round_of, [(delivered[n::4],) for n in range(4)])  # four rounds at once
 
 
 def receive_returns(office: OfficeClient, day: Day) -> None:
@@ -496,7 +519,8 @@ def check_reporting(office: OfficeClient, day: Day) -> None:
 
 
 def check_audit_trail(office: OfficeClient, day: Day) -> None:
-    """The archive holds the whole log, unchanged; the log holds exactly what was done."""
+    """The archive holds the whole log, unchanged; the log holds exactly what was done; the
+    auditor's `jasa audit verify` and `jasa audit replay` agree."""
     counts = office.event_counts()
     assert counts == expected_events(day)
     total = sum(counts.values())
@@ -509,6 +533,13 @@ def check_audit_trail(office: OfficeClient, day: Day) -> None:
     assert report["ok"] is True, report
     assert report["first_bad_position"] is None
     assert report["not_yet_archived"] == 0
+    # The auditor's commands, in a second terminal beside the running system:
+    verified = office.system.run("audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"intact: {total} events" in verified.stdout
+    replayed = office.system.run("audit", "replay")
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert "the live projections equal the replay" in replayed.stdout
 
 
 # --- the test --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from tests import factories
 from tests.e2e.harness import JasaUp, clean_environment, free_port_base, wait_until
 from tests.e2e.office_client import (
     AUDITOR,
+    COURIER,
     FO,
     KASUBBAG,
     SEKRETARIS,
@@ -197,11 +198,22 @@ LETTER_NUMBER = re.compile(r"470/Dukcapil-PDIP/(\d{4})/(\d{4})")
 
 @dataclass
 class Kept:
-    """What the office sees of its day: the dossier list, every control card, the letters."""
+    """What the office sees of its day: the dossier list, every control card, the letters,
+    the courier's handovers and returns, the delivery report."""
 
     dossiers: list[Json]
     cards: dict[str, Json]
     letters: list[Json]
+    elsewhere: dict[str, Json | list[Json]]
+
+
+def other_views(office: OfficeClient) -> dict[str, Json | list[Json]]:
+    return {
+        "handovers": office.items(COURIER, "courier", "/handovers", status="ACCEPTED"),
+        "returns": office.items(KASUBBAG, "courier", "/returns"),
+        "recaps": office.items(KASUBBAG, "approval", "/recaps"),
+        "report": office.get(AUDITOR, "reporting", "/reports/deliveries"),
+    }
 
 
 def intake_dossiers(office: OfficeClient) -> list[Json]:
@@ -241,7 +253,7 @@ def caught_up(office: OfficeClient) -> Kept:
         "intake to show every dossier as its control card does",
     )
     eventually(lambda: len(letters(office)) == drafted, "approval to list every letter")
-    return Kept(intake_dossiers(office), cards, letters(office))
+    return Kept(intake_dossiers(office), cards, letters(office), other_views(office))
 
 
 def a_new_recap_after_the_restart(office: OfficeClient, system: JasaUp, tmp_path: Path) -> Json:
@@ -311,6 +323,7 @@ def test_an_office_day_is_all_there_after_a_restart_and_letter_numbers_go_on(
     assert settled(lambda: intake_dossiers(office), before.dossiers) == before.dossiers
     assert control_cards(office, list(before.cards)) == before.cards
     assert letters(office) == before.letters
+    assert other_views(office) == before.elsewhere
 
     letter = a_new_recap_after_the_restart(office, system, tmp_path)
     assert letter_sequence([letter]) == [len(numbered) + 1]

@@ -160,7 +160,7 @@ class Day:
 
 
 def write_registry(path: Path, people: list[Applicant], unsigned: set[str]) -> Path:
-    """The population registry: today's documents (two not yet signed) and one more."""
+    """The population registry of today's documents, two of them not yet signed."""
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(["document_number", "document_type", "nik", "name", "signed"])

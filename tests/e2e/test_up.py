@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from random import Random
+from typing import Any
 
 import psutil
 import pytest
@@ -194,6 +195,11 @@ def test_after_up_is_killed_its_services_stop_and_the_next_up_takes_over_its_red
 # --- an office day survives a restart ----------------------------------------------------
 
 LETTER_NUMBER = re.compile(r"470/Dukcapil-PDIP/(\d{4})/(\d{4})")
+LETTER_STATUS_AFTER = {
+    "LetterDrafted": "AWAITING_SIGNATURE",
+    "LetterSigned": "SIGNED",
+    "LetterRejected": "REJECTED",
+}
 
 
 @dataclass
@@ -236,23 +242,48 @@ def letter_sequence(listed: list[Json]) -> list[int]:
 
 
 def caught_up(office: OfficeClient) -> Kept:
-    """Once every service has applied the whole log: reporting has archived all of it, and
-    intake's and approval's views agree with the log and the control cards."""
+    """What the office sees, once every service has applied the whole log: reporting has
+    archived all of it, and intake's, approval's and the courier's views say what the log
+    and the control cards say."""
     events = office.events()
-    registered = [e.data.dossier_id for e in events if e.type == "DocumentRegistered"]  # type: ignore[attr-defined]
-    dossier_ids = [str(d) for d in registered]
-    drafted = sum(e.type == "LetterDrafted" for e in events)
+    dossier_ids: list[str] = []
+    letter_status: dict[str, str] = {}
+    received: dict[str, bool] = {}  # returned documents: received back yet?
+    accepted: set[str] = set()
+    for event in events:
+        data: Any = event.data
+        if event.type == "DocumentRegistered":
+            dossier_ids.append(str(data.dossier_id))
+        elif event.type in LETTER_STATUS_AFTER:
+            letter_status[str(data.letter_id)] = LETTER_STATUS_AFTER[event.type]
+        elif event.type in ("Returned", "ReturnReceived"):
+            received[str(data.dossier_id)] = event.type == "ReturnReceived"
+        elif event.type == "HandoverAccepted":
+            accepted.add(str(data.letter_id))
     eventually(
         lambda: office.get(AUDITOR, "reporting", "/audit/verify")["events_checked"] == len(events),
         "reporting to archive the whole log",
     )
     cards = control_cards(office, dossier_ids)
-    by_card = {d: card["status"] for d, card in cards.items()}
-    eventually(
-        lambda: {i["dossier_id"]: i["status"] for i in intake_dossiers(office)} == by_card,
-        "intake to show every dossier as its control card does",
-    )
-    eventually(lambda: len(letters(office)) == drafted, "approval to list every letter")
+    status = {d: card["status"] for d, card in cards.items()}
+
+    def courier_view() -> tuple[dict[str, str], dict[str, bool]]:
+        handovers = office.items(COURIER, "courier", "/handovers", status="ACCEPTED")
+        documents = {
+            d["dossier_id"]: d["delivery_status"] for h in handovers for d in h["documents"]
+        }
+        returns = office.items(KASUBBAG, "courier", "/returns")
+        return documents, {r["dossier_id"]: r["received"] for r in returns}
+
+    on_handovers = {d: s for d, s in status.items() if s not in ("FLAGGED", "REGISTERED")}
+    for view, expected, what in (
+        (lambda: {i["dossier_id"]: i["status"] for i in intake_dossiers(office)}, status, "intake"),
+        (lambda: {i["letter_id"]: i["status"] for i in letters(office)}, letter_status, "letters"),
+        (courier_view, (on_handovers, received), "the courier's handovers and returns"),
+    ):
+        assert settled(view, expected) == expected, what
+    handovers = office.items(COURIER, "courier", "/handovers", status="ACCEPTED")
+    assert {handover["letter_id"] for handover in handovers} == accepted
     return Kept(intake_dossiers(office), cards, letters(office), other_views(office))
 
 

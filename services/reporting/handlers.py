@@ -46,14 +46,22 @@ def period_view(period: Period) -> PeriodView:
 async def control_card_for(
     session: AsyncSession, dossier_id: str, standards: dict[int, int], reveal_nik: bool
 ) -> ControlCard:
-    dossier = await session.get(ReportingDossier, dossier_id)
-    if dossier is None:
-        raise NotFound(f"no dossier {dossier_id} on record")
+    # One statement, so one snapshot: read apart, the archivist could commit a step between
+    # the dossier and its steps, and the card would show a status its steps do not.
     query = (
-        select(ReportingStep)
-        .where(ReportingStep.dossier_id == dossier_id)
+        select(ReportingDossier, ReportingStep)
+        .join(
+            ReportingStep,
+            col(ReportingStep.dossier_id) == col(ReportingDossier.dossier_id),
+            isouter=True,
+        )
+        .where(ReportingDossier.dossier_id == dossier_id)
         .order_by(col(ReportingStep.seq))
     )
+    rows = (await session.exec(query)).all()
+    if not rows:
+        raise NotFound(f"no dossier {dossier_id} on record")
+    dossier = rows[0][0]
     steps = [
         CardStep(
             sop_step=step.sop_step,
@@ -66,7 +74,8 @@ async def control_card_for(
             standard_seconds=standards[step.sop_step],
             late=is_late(step.elapsed_seconds, standards[step.sop_step]),
         )
-        for step in (await session.exec(query)).all()
+        for _, step in rows
+        if step is not None
     ]
     return ControlCard(
         dossier_id=dossier.dossier_id,

@@ -74,6 +74,21 @@ class CommonSettings(BaseSettings):
     def previous_secret_list(self) -> list[str]:
         return [part.strip() for part in self.previous_secrets.split(",") if part.strip()]
 
+    @property
+    def private_redis_url_file(self) -> Path:
+        """Where a running `jasa up` that started its own Redis writes that Redis's URL."""
+        return Path(self.data_dir) / "redis" / "url"
+
+    def installation_redis_url(self) -> str | None:
+        """The Redis a command run beside the services talks to: REDIS_URL, else the private
+        Redis that `jasa up` runs for this data dir (None when neither is there)."""
+        if self.redis_url:
+            return self.redis_url
+        try:
+            return self.private_redis_url_file.read_text().strip() or None
+        except OSError:
+            return None
+
     def require_redis_url(self) -> str:
         if not self.redis_url:
             raise RuntimeError("REDIS_URL is not set: start the system with `jasa up`")

@@ -83,8 +83,12 @@ async def connected(
     reveals it as the live service does (replay must project what live projected)."""
     settings = ReportingSettings()
     office = served_office(settings, office)
-    if not settings.redis_url:
-        console.print("REDIS_URL is not set: point it at the installation's Redis")
+    redis_url = settings.installation_redis_url()
+    if redis_url is None:
+        console.print(
+            "REDIS_URL is not set and no `jasa up` runs its own Redis on "
+            f"{settings.data_dir}: point REDIS_URL at the installation's Redis"
+        )
         raise typer.Exit(2)
     master_key, problem = None, ""
     if personal_data:
@@ -92,7 +96,7 @@ async def connected(
             master_key = load_or_create_master_key(settings, create=False)
         except InsecureKey as error:
             problem = f"{error} (give JASA_PII_KEY or JASA_DATA_DIR)"
-    redis = Redis.from_url(settings.redis_url)
+    redis = Redis.from_url(redis_url)
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
     try:

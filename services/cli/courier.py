@@ -41,16 +41,21 @@ def provision_command(
     except InvalidName as error:
         raise typer.BadParameter(str(error), param_hint="NAME") from error
     settings = CommonSettings()
-    if not settings.redis_url:
-        typer.echo("REDIS_URL is not set: it must be the admin connection to Redis", err=True)
+    redis_url = settings.installation_redis_url()
+    if redis_url is None:
+        typer.echo(
+            "REDIS_URL is not set (and no `jasa up` runs its own Redis on this data dir): "
+            "it must be the admin connection to Redis",
+            err=True,
+        )
         raise typer.Exit(1)
     keys = Keys(served_office(settings, office), settings.key_prefix)
-    with Redis.from_url(settings.redis_url) as admin:
+    with Redis.from_url(redis_url) as admin:
         if revoke_access:
             gone = revoke(admin, name)
             typer.echo(f"user {name} deleted" if gone else f"there was no user {name}")
             return
-        access = provision(admin, keys, settings.redis_url, name, address)
+        access = provision(admin, keys, redis_url, name, address)
     verb = "password rotated for" if access.rotated else "created"
     typer.echo(f"{verb} user {access.name}; give the third party (and nobody else):")
     typer.echo(f"url:    {access.url}")

@@ -50,17 +50,23 @@ async def control_card_for(
     standards: dict[int, int],
     reveal_nik: bool,
 ) -> ControlCard:
+    # One statement, so one snapshot: read apart, the archivist could commit a step between
+    # the dossier and its steps, and the card would show a status its steps do not.
     query = (
-        select(ReportingStep)
-        .where(ReportingStep.office == office, ReportingStep.dossier_id == dossier_id)
+        select(ReportingDossier, ReportingStep)
+        .join(
+            ReportingStep,
+            (col(ReportingStep.office) == col(ReportingDossier.office))
+            & (col(ReportingStep.dossier_id) == col(ReportingDossier.dossier_id)),
+            isouter=True,
+        )
+        .where(ReportingDossier.office == office, ReportingDossier.dossier_id == dossier_id)
         .order_by(col(ReportingStep.seq))
     )
-    # Steps first: SQLite reads each SELECT on its own snapshot, so the head read after the
-    # steps is at least as new as they are, never a step behind them.
     rows = (await session.exec(query)).all()
-    dossier = await session.get(ReportingDossier, (office, dossier_id))
-    if dossier is None:
+    if not rows:
         raise NotFound(f"no dossier {dossier_id} on record")
+    dossier = rows[0][0]
     steps = [
         CardStep(
             sop_step=step.sop_step,
@@ -73,7 +79,8 @@ async def control_card_for(
             standard_seconds=standards[step.sop_step],
             late=is_late(step.elapsed_seconds, standards[step.sop_step]),
         )
-        for step in rows
+        for _, step in rows
+        if step is not None
     ]
     return ControlCard(
         dossier_id=dossier.dossier_id,

@@ -51,6 +51,7 @@ class JasaUp:
     data_dir: Path
     port_base: int
     output_dir: Path
+    settings: dict[str, str] = field(default_factory=dict)  # e.g. INTAKE_DATABASE_URL
     process: subprocess.Popen[bytes] | None = None
     children: list[psutil.Process] = field(default_factory=list)
     runs: int = 0
@@ -68,7 +69,7 @@ class JasaUp:
 
     def environment(self) -> dict[str, str]:
         return clean_environment(
-            JASA_DATA_DIR=str(self.data_dir), JASA_PORT_BASE=str(self.port_base)
+            JASA_DATA_DIR=str(self.data_dir), JASA_PORT_BASE=str(self.port_base), **self.settings
         )
 
     def start(self, timeout: float = 60.0) -> "JasaUp":

@@ -1,30 +1,47 @@
 """`jasa up` as a person runs it: it starts its own durable Redis and the four services,
 stops them all on SIGTERM leaving no process behind, and a second start on the same data
-dir finds everything the first one kept.
-
-Once the services have their endpoints, the restart test grows naturally: `system.run("demo",
-"--applicants", "40")` before the stop, and after the restart every dossier and control card
-of that day still answers (`system.urls`, tokens from `system.run("token", ...)`)."""
+dir finds everything the first one kept: after an office day played by `jasa demo`, every
+dossier and control card is still there, and the letter register goes on without a gap."""
 
 import asyncio
+import csv
 import os
+import re
 import signal
 import socket
 import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from random import Random
+from typing import Any
 
 import psutil
 import pytest
 from redis.asyncio import Redis
 
+from services.cli.demo.applicants import applicants
 from shared.http.auth import verify_token
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.vocabulary import DocumentType
+from shared.wib import WIB
 from tests import factories
 from tests.e2e.harness import JasaUp, clean_environment, free_port_base, wait_until
+from tests.e2e.office_client import (
+    AUDITOR,
+    COURIER,
+    FO,
+    KASUBBAG,
+    SEKRETARIS,
+    Json,
+    OfficeClient,
+    eventually,
+    settled,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -177,3 +194,183 @@ def test_after_up_is_killed_its_services_stop_and_the_next_up_takes_over_its_red
     assert streams_in_log(system.redis_url, written) == dict.fromkeys(written, 1)
     assert system.stop() == 0
     assert system.children_left() == []
+
+
+# --- an office day survives a restart ----------------------------------------------------
+
+LETTER_NUMBER = re.compile(r"470/Dukcapil-PDIP/(\d{4})/(\d{4})")
+LETTER_STATUS_AFTER = {
+    "LetterDrafted": "AWAITING_SIGNATURE",
+    "LetterSigned": "SIGNED",
+    "LetterRejected": "REJECTED",
+}
+
+
+@dataclass
+class Kept:
+    """What the office sees of its day: the dossier list, every control card, the letters,
+    the courier's handovers and returns, the delivery report."""
+
+    dossiers: list[Json]
+    cards: dict[str, Json]
+    letters: list[Json]
+    elsewhere: dict[str, Json | list[Json]]
+
+
+def other_views(office: OfficeClient) -> dict[str, Json | list[Json]]:
+    return {
+        "handovers": office.items(COURIER, "courier", "/handovers", status="ACCEPTED"),
+        "returns": office.items(KASUBBAG, "courier", "/returns"),
+        "recaps": office.items(KASUBBAG, "approval", "/recaps"),
+        "report": office.get(AUDITOR, "reporting", "/reports/deliveries"),
+    }
+
+
+def intake_dossiers(office: OfficeClient) -> list[Json]:
+    return office.items(FO, "intake", "/dossiers")
+
+
+def control_cards(office: OfficeClient, dossier_ids: list[str]) -> dict[str, Json]:
+    return {d: office.get(AUDITOR, "reporting", f"/control-cards/{d}") for d in dossier_ids}
+
+
+def letters(office: OfficeClient) -> list[Json]:
+    return office.items(KASUBBAG, "approval", "/letters")
+
+
+def letter_sequence(listed: list[Json]) -> list[int]:
+    """The letters' places in the year's register, as their numbers say."""
+    found = [LETTER_NUMBER.fullmatch(letter["letter_number"]) for letter in listed]
+    assert all(found), [letter["letter_number"] for letter in listed]
+    return sorted(int(match[1]) for match in found if match)
+
+
+def caught_up(office: OfficeClient) -> Kept:
+    """What the office sees, once every service has applied the whole log: reporting has
+    archived all of it, and intake's, approval's and the courier's views say what the log
+    and the control cards say."""
+    events = office.events()
+    dossier_ids: list[str] = []
+    letter_status: dict[str, str] = {}
+    received: dict[str, bool] = {}  # returned documents: received back yet?
+    accepted: set[str] = set()
+    for event in events:
+        data: Any = event.data
+        if event.type == "DocumentRegistered":
+            dossier_ids.append(str(data.dossier_id))
+        elif event.type in LETTER_STATUS_AFTER:
+            letter_status[str(data.letter_id)] = LETTER_STATUS_AFTER[event.type]
+        elif event.type in ("Returned", "ReturnReceived"):
+            received[str(data.dossier_id)] = event.type == "ReturnReceived"
+        elif event.type == "HandoverAccepted":
+            accepted.add(str(data.letter_id))
+    eventually(
+        lambda: office.get(AUDITOR, "reporting", "/audit/verify")["events_checked"] == len(events),
+        "reporting to archive the whole log",
+    )
+    cards = control_cards(office, dossier_ids)
+    status = {d: card["status"] for d, card in cards.items()}
+
+    def courier_view() -> tuple[dict[str, str], dict[str, bool]]:
+        handovers = office.items(COURIER, "courier", "/handovers", status="ACCEPTED")
+        documents = {
+            d["dossier_id"]: d["delivery_status"] for h in handovers for d in h["documents"]
+        }
+        returns = office.items(KASUBBAG, "courier", "/returns")
+        return documents, {r["dossier_id"]: r["received"] for r in returns}
+
+    on_handovers = {d: s for d, s in status.items() if s not in ("FLAGGED", "REGISTERED")}
+    for view, expected, what in (
+        (lambda: {i["dossier_id"]: i["status"] for i in intake_dossiers(office)}, status, "intake"),
+        (lambda: {i["letter_id"]: i["status"] for i in letters(office)}, letter_status, "letters"),
+        (courier_view, (on_handovers, received), "the courier's handovers and returns"),
+    ):
+        assert settled(view, expected) == expected, what
+    handovers = office.items(COURIER, "courier", "/handovers", status="ACCEPTED")
+    assert {handover["letter_id"] for handover in handovers} == accepted
+    return Kept(intake_dossiers(office), cards, letters(office), other_views(office))
+
+
+def a_new_recap_after_the_restart(office: OfficeClient, system: JasaUp, tmp_path: Path) -> Json:
+    """A new applicant (the registry loaded for her document), registered, recapped, and the
+    cover letter of that recap drafted and signed."""
+    newcomer = applicants(4, Random(8_000_001), datetime.now(WIB).date())[1]
+    assert newcomer.document_type is DocumentType.KK
+    registry = tmp_path / "newcomer.csv"
+    with registry.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["document_number", "document_type", "nik", "name", "signed"])
+        writer.writerow([newcomer.document_number, "KK", newcomer.nik, newcomer.name, "true"])
+    loaded = system.run("registry", "load", str(registry))
+    assert loaded.returncode == 0, loaded.stderr
+    body = {
+        "nik": newcomer.nik,
+        "name": newcomer.name,
+        "address": newcomer.address,
+        "phone": newcomer.phone,
+        "document_type": "KK",
+        "document_number": newcomer.document_number,
+    }
+    dossier_id = office.post(FO, "intake", "/dossiers", body, expect=201)["dossier_id"]
+
+    def waiting() -> bool:
+        listed = office.items(FO, "intake", "/dossiers", status="REGISTERED", document_type="KK")
+        return dossier_id in {item["dossier_id"] for item in listed}
+
+    eventually(waiting, "intake to list the new dossier")
+    recap = office.post(FO, "intake", "/recaps", {"document_type": "KK"}, expect=201)
+    assert recap["dossier_ids"] == [dossier_id]
+
+    def awaiting_letter() -> bool:
+        listed = office.items(KASUBBAG, "approval", "/recaps", status="AWAITING_LETTER")
+        return recap["recap_id"] in {item["recap_id"] for item in listed}
+
+    eventually(awaiting_letter, "approval to see the new recap")
+    body = {"recap_id": recap["recap_id"]}
+    letter = office.post(KASUBBAG, "approval", "/letters", body, expect=201)
+    signed = office.post(SEKRETARIS, "approval", f"/letters/{letter['letter_id']}/sign")
+    assert signed["status"] == "SIGNED"
+    return letter
+
+
+def test_an_office_day_is_all_there_after_a_restart_and_letter_numbers_go_on(
+    system: JasaUp, tmp_path: Path
+) -> None:
+    system.start()
+    day = system.run("demo", "--applicants", "60", "--seed", "1471")
+    assert day.returncode == 0, day.stdout + day.stderr
+    office = OfficeClient(system)
+    before = caught_up(office)
+    office.close()
+    assert len(before.dossiers) == 60
+    assert {card["status"] for card in before.cards.values()} >= {"DELIVERED", "RECEIVED_BACK"}
+    numbered = letter_sequence(before.letters)
+    assert numbered == list(range(1, len(numbered) + 1))
+    assert {letter["status"] for letter in before.letters} == {"SIGNED", "REJECTED"}
+    pids = [system.process.pid if system.process else 0, *(c.pid for c in system.children)]
+
+    assert system.stop() == 0
+    assert system.children_left() == []
+    assert [pid for pid in pids if _running(pid)] == []
+
+    system.start()
+    office = OfficeClient(system)
+    assert settled(lambda: intake_dossiers(office), before.dossiers) == before.dossiers
+    assert control_cards(office, list(before.cards)) == before.cards
+    assert letters(office) == before.letters
+    assert other_views(office) == before.elsewhere
+
+    letter = a_new_recap_after_the_restart(office, system, tmp_path)
+    assert letter_sequence([letter]) == [len(numbered) + 1]
+    eventually(lambda: len(letters(office)) == len(before.letters) + 1, "the new letter listed")
+    assert letter_sequence(letters(office)) == list(range(1, len(numbered) + 2))
+    office.close()
+    assert system.stop() == 0
+    assert system.children_left() == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

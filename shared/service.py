@@ -86,6 +86,7 @@ class ServiceContext:
 def build_context(settings: ServiceSettings) -> ServiceContext:
     """Clients and engines are lazy: building them opens no connection."""
     redis = Redis.from_url(settings.require_redis_url(), health_check_interval=10)
+    secret = load_or_create_secret(settings)  # first: its refusal is the one to read
     master_key = load_or_create_master_key(settings)
     logs = {}
     for office in settings.served_offices():
@@ -101,7 +102,7 @@ def build_context(settings: ServiceSettings) -> ServiceContext:
         log=log,
         engine=engine,
         sessions=session_factory(engine),
-        secret=load_or_create_secret(settings),
+        secret=secret,
         logs=logs,
     )
 

@@ -59,7 +59,9 @@ async def test_a_card_read_while_the_next_step_is_committed_shows_one_moment(
     sa_event.listen(reporting.engine.sync_engine, "after_cursor_execute", meanwhile)
     try:
         async with reporting.sessions() as session:
-            card = await control_card_for(session, "1471", str(dossier), STANDARDS, reveal_nik=False)
+            card = await control_card_for(
+                session, "1471", str(dossier), STANDARDS, reveal_nik=False
+            )
     finally:
         sa_event.remove(reporting.engine.sync_engine, "after_cursor_execute", meanwhile)
 

@@ -17,11 +17,13 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from faststream import AckPolicy
+from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisStreamMessage as IncomingMessage
 from faststream.redis.message import RedisStreamMessage
@@ -49,6 +51,18 @@ class ConsumerOptions:
     poll_ms: int = 100
     batch: int = 100
     recover_every_s: float = 1.0
+
+
+async def _without_body(
+    entry: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream's parser makes a JSON body of an entry's fields before any handler runs;
+    bytes that are not UTF-8 make it fail, and such an entry would be claimed and fail again
+    forever, never reaching `_apply` to be dead-lettered. The handler reads the raw fields
+    itself, so the message is built without a body (which also spares a JSON dump per event)."""
+    message = await parse({**entry, "data": {}})
+    message.raw_message = entry
+    return message
 
 
 class EventConsumer:
@@ -87,7 +101,8 @@ class EventConsumer:
             min_idle_time=options.claim_idle_ms,
         )
         self.subscribers = [
-            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL) for sub in (fresh, reclaim)
+            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL, parser=_without_body)
+            for sub in (fresh, reclaim)
         ]
         for subscriber in self.subscribers:
             subscriber(on_event)

@@ -1,9 +1,10 @@
 """Intake's read model: every dossier with its place in the lifecycle, and every recap.
 
 It consumes the WHOLE office log, so a dossier's status follows it through approval and
-the courier. Each event is applied once (`claim_position`, same transaction), and a
-dossier's status only moves to an event later in the log than the one that set it, so a
-redelivered or reordered event never sets an old status back."""
+the courier. Each event is applied once (`claim_position`, same transaction). Events may
+come out of order after a crash, so each part of a row (status, flag, recap, letter)
+remembers the position of the event that set it and only moves to a later one: applied in
+any order, the events leave the row as log order would."""
 
 import uuid
 from datetime import UTC, datetime
@@ -63,9 +64,12 @@ class IntakeDossier(SQLModel, table=True):
     status_position: str = Field(max_length=40)
     flag_reason: str | None = Field(default=None, max_length=32)
     flag_note: str | None = Field(default=None, max_length=500)
+    flag_position: str = Field(default="0-0", max_length=40)
     recap_id: uuid.UUID | None = Field(default=None, index=True)
+    recap_position: str = Field(default="0-0", max_length=40)
     letter_id: uuid.UUID | None = None
     letter_number: str | None = Field(default=None, max_length=80)
+    letter_position: str = Field(default="0-0", max_length=40)
     registered_at: datetime
     registered_by_id: str = Field(max_length=64)
     registered_by_name: str = Field(max_length=100)
@@ -100,14 +104,19 @@ async def _recap_dossiers(session: AsyncSession, recap_id: uuid.UUID) -> list[In
 
 
 def _move(row: IntakeDossier, event: Envelope, status: DossierStatus, **changes: Any) -> None:
-    """Set a dossier's status, unless a later event already set it."""
+    """Set a dossier's status, unless a later event already set it; `changes` to one part
+    of the row (flag_*, recap_*, letter_*) likewise, by that part's own position."""
     assert event.position is not None
-    if position_key(event.position) <= position_key(row.status_position):
-        return
-    row.status, row.status_position = status.value, event.position
-    row.updated_at = event.occurred_at
-    for name, value in changes.items():
-        setattr(row, name, value)
+    if position_key(event.position) > position_key(row.status_position):
+        row.status, row.status_position = status.value, event.position
+        row.updated_at = event.occurred_at
+    for part in {name.split("_")[0] for name in changes}:
+        marker = f"{part}_position"
+        if position_key(event.position) > position_key(getattr(row, marker)):
+            setattr(row, marker, event.position)
+            for name, value in changes.items():
+                if name.startswith(f"{part}_"):
+                    setattr(row, name, value)
 
 
 def _registered_row(event: Envelope, data: DocumentRegistered) -> IntakeDossier:

@@ -49,7 +49,9 @@ class ConsumerOptions:
     claim_idle_ms: int = 5000
     max_deliveries: int = 5
     poll_ms: int = 100
-    batch: int = 100
+    # Entries read at once wait in this process for their turn; a small batch keeps them
+    # from looking idle to the reclaimer (which would run them twice, out of order).
+    batch: int = 10
     recover_every_s: float = 1.0
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from sqlalchemy import inspect, text
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -196,6 +197,26 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
     for dossier_id in data.dossier_ids:
         row = await _dossier(session, dossier_id)
         _move(row, event, DossierStatus.RECAPPED, recap_id=data.recap_id)
+
+
+POSITION_COLUMNS = ("flag_position", "recap_position", "letter_position")
+
+
+async def add_position_columns(context: ServiceContext) -> None:
+    """A database made before these columns existed gets them (rows keep what they show;
+    later events move each part as usual). `create_tables` adds tables, never columns."""
+    async with context.engine.begin() as connection:
+        present = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("intake_dossier")}
+        )
+        for name in POSITION_COLUMNS:
+            if name not in present:
+                await connection.execute(
+                    text(
+                        f"ALTER TABLE intake_dossier ADD COLUMN {name} "
+                        "VARCHAR(40) NOT NULL DEFAULT '0-0'"
+                    )
+                )
 
 
 def intake_projection(context: ServiceContext) -> Handler:

@@ -71,3 +71,32 @@ async def test_events_in_any_order_give_the_read_model_of_log_order(
         shuffler.shuffle(shuffled)
         found = await read_model_after(shuffled, tmp_path / f"shuffled-{attempt}.db")
         assert found == in_order, [e.type for e in shuffled]
+
+
+async def test_a_database_made_before_the_position_columns_gets_them_at_start(
+    service_env: dict[str, str], data_dir: Path
+) -> None:
+    from sqlalchemy import inspect, text
+
+    from services.intake.main import create_app
+    from tests.conftest import running
+
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'intake.db'}")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "CREATE TABLE intake_dossier "
+                "(dossier_id CHAR(32) PRIMARY KEY, status_position VARCHAR(40))"
+            )
+        )
+        await connection.execute(text("INSERT INTO intake_dossier VALUES ('a', '1-0')"))
+    async with running(create_app()):
+        pass
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("intake_dossier")}
+        )
+        kept = (await connection.execute(text("SELECT letter_position FROM intake_dossier"))).all()
+    await engine.dispose()
+    assert {"flag_position", "recap_position", "letter_position"} <= columns
+    assert kept == [("0-0",)]

@@ -94,7 +94,7 @@ async def test_every_service_killed_mid_flow_comes_back_and_equals_a_fresh_repla
         await histories
         await installation.ready(*SERVICES)
         quiet.set()
-        await asyncio.wait_for(driving, 120)
+        await asyncio.wait_for(driving, 150)
 
         total = int(await redis.xlen(keys.log))
         assert total >= EVENTS, f"only {total} events flowed ({traffic.answers})"

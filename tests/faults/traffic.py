@@ -60,16 +60,19 @@ class Traffic:
     _next_person: int = 0
     _rounds: int = 0
 
-    async def run(self, until: asyncio.Event, per_round: int = 6) -> None:
-        """Rounds of office work until `until` is set, then rounds until nothing is left."""
+    async def run(self, until: asyncio.Event, per_round: int = 6, within: float = 90.0) -> None:
+        """Rounds of office work until `until` is set; then rounds until some document was
+        delivered and nothing is left to do (the views of a lagging service catch up)."""
         async with bounded_client() as client:
             while not until.is_set():
                 await self.round(client, per_round)
                 await asyncio.sleep(0.25)  # an office's pace; the consumers need the CPU too
-            for _ in range(40):
-                if not await self.round(client, per_round):
+            deadline = asyncio.get_running_loop().time() + within
+            while asyncio.get_running_loop().time() < deadline:
+                done = await self.round(client, per_round)
+                if not done and self.answers["courier: 200"] > 0:
                     return
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.25)
 
     async def round(self, client: httpx.AsyncClient, per_round: int) -> int:
         """One round of every desk; how many commands succeeded."""

@@ -18,11 +18,13 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from faststream import AckPolicy
+from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisStreamMessage as IncomingMessage
 from faststream.redis.message import RedisStreamMessage
@@ -60,8 +62,22 @@ class ConsumerOptions:
     claim_idle_ms: int = 5000
     max_deliveries: int = 5
     poll_ms: int = 100
-    batch: int = 100
+    # Entries read at once wait in this process for their turn; a small batch keeps them
+    # from looking idle to the reclaimer (which would run them twice, out of order).
+    batch: int = 10
     recover_every_s: float = 1.0
+
+
+async def _without_body(
+    entry: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream's parser makes a JSON body of an entry's fields before any handler runs;
+    bytes that are not UTF-8 make it fail, and such an entry would be claimed and fail again
+    forever, never reaching `_apply` to be dead-lettered. The handler reads the raw fields
+    itself, so the message is built without a body (which also spares a JSON dump per event)."""
+    message = await parse({**entry, "data": {}})
+    message.raw_message = entry
+    return message
 
 
 class EventConsumer:
@@ -102,7 +118,8 @@ class EventConsumer:
             min_idle_time=options.claim_idle_ms,
         )
         self.subscribers = [
-            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL) for sub in (fresh, reclaim)
+            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL, parser=_without_body)
+            for sub in (fresh, reclaim)
         ]
         for subscriber in self.subscribers:
             subscriber(on_event)

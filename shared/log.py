@@ -138,15 +138,16 @@ class EventLog:
         return [decode_entry(entry_id, fields) for entry_id, fields in entries]
 
     async def read_raw(
-        self, after: str = "0-0", limit: int = 1000
+        self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        """A page of the global log as stored, for auditing what is actually there."""
-        return await self._xrange(self.keys.log, f"({after}", limit)
+        """A page of the global log as stored (up to and including `until`, when given),
+        for auditing what is actually there."""
+        return await self._xrange(self.keys.log, f"({after}", limit, until or "+")
 
     async def _xrange(
-        self, key: str, start: str, count: int | None
+        self, key: str, start: str, count: int | None, end: str = "+"
     ) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        entries = await self.redis.xrange(key, min=start, count=count)
+        entries = await self.redis.xrange(key, min=start, max=end, count=count)
         return cast(list[tuple[bytes, dict[bytes, bytes]]], entries)
 
 

@@ -130,9 +130,10 @@ def build_consumer(context: ServiceContext, office: str, handle: Handler) -> Eve
     """The service's consumer group on one office's log."""
     settings = context.settings
     broker = RedisBroker(settings.require_redis_url(), log_level=logging.DEBUG)
+    group = settings.consumer_group or settings.service
     options = ConsumerOptions(
-        group=settings.service,
-        consumer=settings.consumer_name or default_consumer_name(settings.service),
+        group=group,
+        consumer=settings.consumer_name or default_consumer_name(group),
         claim_idle_ms=settings.claim_idle_ms,
         max_deliveries=settings.max_deliveries,
     )

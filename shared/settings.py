@@ -105,6 +105,12 @@ class ServiceSettings(CommonSettings):
         description="unset: an SQLite file under the data dir",
     )
     consumer_name: str | None = Field(default=None, validation_alias="JASA_CONSUMER_NAME")
+    consumer_group: str | None = Field(
+        default=None,
+        validation_alias="JASA_CONSUMER_GROUP",
+        description="unset: the service's name; another name reads the whole log afresh "
+        "(e.g. a second instance rebuilding its read model to compare)",
+    )
     claim_idle_ms: int = Field(default=5000, validation_alias="JASA_CLAIM_IDLE_MS")
     max_deliveries: int = Field(default=5, validation_alias="JASA_MAX_DELIVERIES")
 

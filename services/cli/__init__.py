@@ -3,7 +3,7 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import audit, courier, privacy, registry, tokens, up
+from services.cli import audit, courier, dead_letters, privacy, registry, tokens, up
 from services.cli.demo import command as demo
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ tokens.register(app)
 audit.register(app)
 courier.register(app)
 privacy.register(app)
+dead_letters.register(app)
 registry.register(app)
 up.register(app)
 demo.register(app)

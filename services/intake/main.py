@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from services.intake.config import IntakeSettings
 from services.intake.http import dossiers, recaps
-from services.intake.projections import intake_projection
+from services.intake.projections import add_position_columns, intake_projection
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
 from shared.events import (
     CATALOGUE,
@@ -23,6 +23,7 @@ SPEC = ServiceSpec(
     publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, RecapCompiled],
     consumes=CATALOGUE,
     projection=intake_projection,
+    on_startup=[add_position_columns],
 )
 
 

@@ -2,16 +2,17 @@
 
 It consumes the WHOLE office log (one consumer per office served; every row carries its
 office and every lookup names it), so a dossier's status follows it through approval and
-the courier. Each event is applied once (`claim_position`, same transaction), and a
-dossier's status only moves to an event later in the log than the one that set it, so a
-redelivered or reordered event never sets an old status back."""
+the courier. Each event is applied once (`claim_position`, same transaction). Events may
+come out of order after a crash, so each part of a row (status, flag, recap, letter)
+remembers the position of the event that set it and only moves to a later one: applied in
+any order, the events leave the row as log order would."""
 
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, inspect, text
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,9 +70,12 @@ class IntakeDossier(SQLModel, table=True):
     status_position: str = Field(max_length=40)
     flag_reason: str | None = Field(default=None, max_length=32)
     flag_note: str | None = Field(default=None, max_length=500)
+    flag_position: str = Field(default="0-0", max_length=40)
     recap_id: uuid.UUID | None = Field(default=None, index=True)
+    recap_position: str = Field(default="0-0", max_length=40)
     letter_id: uuid.UUID | None = None
     letter_number: str | None = Field(default=None, max_length=80)
+    letter_position: str = Field(default="0-0", max_length=40)
     registered_at: datetime
     registered_by_id: str = Field(max_length=64)
     registered_by_name: str = Field(max_length=100)
@@ -109,14 +113,19 @@ async def _recap_dossiers(
 
 
 def _move(row: IntakeDossier, event: Envelope, status: DossierStatus, **changes: Any) -> None:
-    """Set a dossier's status, unless a later event already set it."""
+    """Set a dossier's status, unless a later event already set it; `changes` to one part
+    of the row (flag_*, recap_*, letter_*) likewise, by that part's own position."""
     assert event.position is not None
-    if position_key(event.position) <= position_key(row.status_position):
-        return
-    row.status, row.status_position = status.value, event.position
-    row.updated_at = event.occurred_at
-    for name, value in changes.items():
-        setattr(row, name, value)
+    if position_key(event.position) > position_key(row.status_position):
+        row.status, row.status_position = status.value, event.position
+        row.updated_at = event.occurred_at
+    for part in {name.split("_")[0] for name in changes}:
+        marker = f"{part}_position"
+        if position_key(event.position) > position_key(getattr(row, marker)):
+            setattr(row, marker, event.position)
+            for name, value in changes.items():
+                if name.startswith(f"{part}_"):
+                    setattr(row, name, value)
 
 
 def _registered_row(event: Envelope, data: DocumentRegistered) -> IntakeDossier:
@@ -209,6 +218,26 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
     for dossier_id in data.dossier_ids:
         row = await _dossier(session, event.office, dossier_id)
         _move(row, event, DossierStatus.RECAPPED, recap_id=data.recap_id)
+
+
+POSITION_COLUMNS = ("flag_position", "recap_position", "letter_position")
+
+
+async def add_position_columns(context: ServiceContext) -> None:
+    """A database made before these columns existed gets them (rows keep what they show;
+    later events move each part as usual). `create_tables` adds tables, never columns."""
+    async with context.engine.begin() as connection:
+        present = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("intake_dossier")}
+        )
+        for name in POSITION_COLUMNS:
+            if name not in present:
+                await connection.execute(
+                    text(
+                        f"ALTER TABLE intake_dossier ADD COLUMN {name} "
+                        "VARCHAR(40) NOT NULL DEFAULT '0-0'"
+                    )
+                )
 
 
 def intake_projection(context: ServiceContext) -> Handler:

@@ -17,7 +17,7 @@ events of the log's own office are projected."""
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,7 +30,7 @@ from services.reporting.projections import project
 from services.reporting.sealing import Sealer, chain
 from shared.consumer import Reveal, as_stored
 from shared.db import position_key
-from shared.events import Envelope, encode
+from shared.events import Envelope, decode_entry, encode
 from shared.log import EventLog
 
 log = logging.getLogger("jasa.reporting.archive")
@@ -123,6 +123,25 @@ async def archive_events(
     return head
 
 
+def readable(page: Sequence[tuple[bytes, Mapping[bytes, bytes]]]) -> list[Envelope]:
+    """The events of a page of the log as stored. An entry no code can read (undecodable,
+    or of a type not in the catalogue) is not an event: the consumers dead-letter it, the
+    archive leaves it out, and `jasa audit verify` names its position."""
+    events = []
+    for entry_id, fields in page:
+        try:
+            events.append(decode_entry(entry_id, fields))
+        except ValueError as error:
+            log.error(
+                "log entry %s is not an event; not archived: %s", entry_position(entry_id), error
+            )
+    return events
+
+
+def entry_position(entry_id: bytes | str) -> str:
+    return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+
+
 def seal(sealer: Sealer, head: ChainHead) -> Checkpoint:
     return Checkpoint(
         office=sealer.office,
@@ -179,18 +198,20 @@ class Archivist:
                     head.position,
                 )
                 return
-            while position_key(head.position) < target:
-                page = await self.log.read(head.position, limit=self.page_size)
-                due = [e for e in page if e.position and position_key(e.position) <= target]
-                if not due:
+            after = head.position
+            while position_key(after) < target:
+                # Only up to the event itself: a consumer far behind reads no page twice.
+                page = await self.log.read_raw(after, self.page_size, until=event.position)
+                if not page:
                     break  # the event left the log since it was delivered; verify will say so
                 head = await archive_events(
                     session,
                     self.office,
-                    due,
+                    readable(page),
                     head,
                     self.sealer,
                     self.checkpoint_every,
                     self.log.reveal,
                 )
+                after = entry_position(page[-1][0])
             await session.commit()

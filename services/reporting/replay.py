@@ -17,9 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.archive import EMPTY, ArchivedEvent, ChainHead, archive_events, chain_head
+from services.reporting.archive import (
+    EMPTY,
+    ArchivedEvent,
+    ChainHead,
+    archive_events,
+    chain_head,
+    entry_position,
+    readable,
+)
 from services.reporting.projections import READ_MODELS
-from shared.db import position_key
 from shared.log import EventLog
 
 COMPARED: tuple[type[SQLModel], ...] = (ArchivedEvent, *READ_MODELS)
@@ -47,20 +54,17 @@ async def rebuild(
     database."""
     started = time.perf_counter()
     head, after = EMPTY, "0-0"
-    limit = position_key(until) if until else None
     while True:
-        page = await log.read(after, page_size)
-        if limit is not None:
-            page = [e for e in page if e.position and position_key(e.position) <= limit]
+        page = await log.read_raw(after, page_size, until=until)
         if not page:
             break
         async with sessions() as session:
-            head = await archive_events(session, log.keys.office, page, head, reveal=log.reveal)
+            head = await archive_events(
+                session, log.keys.office, readable(page), head, reveal=log.reveal
+            )
             await session.commit()
         progress(len(page))
-        after = page[-1].position or after
-        if limit is not None and position_key(after) >= limit:
-            break
+        after = entry_position(page[-1][0])
     return Rebuilt(head.count, time.perf_counter() - started, head)
 
 

@@ -5,13 +5,16 @@ the request so that the same key with another body is refused. While the first r
 runs, a retry gets a 409 instead of running the command twice."""
 
 import hashlib
+import logging
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.http.problems import problem_response
+from shared.http.problems import REDIS_DOWN, log_unreachable, problem_response
+
+log = logging.getLogger("jasa.idempotency")
 
 RECORD_TTL_S = 24 * 3600
 IN_FLIGHT_TTL_S = 60
@@ -45,18 +48,22 @@ class IdempotencyMiddleware:
         record_key = f"{self.key_prefix}idem:{caller}:{hashlib.sha256(key.encode()).hexdigest()}"
         fingerprint = hashlib.sha256(scope["path"].encode() + b"\0" + body).hexdigest()
 
-        stored = await self.redis.get(record_key)
-        if stored is None:
-            claimed = await self.redis.set(
+        try:
+            stored = await self.redis.get(record_key)
+            claimed = stored is None and await self.redis.set(
                 record_key,
                 orjson.dumps({"state": "running", "fingerprint": fingerprint}),
                 nx=True,
                 ex=IN_FLIGHT_TTL_S,
             )
-            if claimed:
-                await self._run_and_record(scope, body, send, record_key, fingerprint)
-                return
-            stored = await self.redis.get(record_key)
+            if stored is None and not claimed:
+                stored = await self.redis.get(record_key)
+        except REDIS_DOWN:  # outside the app, so its problem handlers cannot answer this
+            await log_unreachable()(scope, _replay_body(body), send)
+            return
+        if claimed:
+            await self._run_and_record(scope, body, send, record_key, fingerprint)
+            return
         record: dict[str, Any] = orjson.loads(stored) if stored else {"state": "running"}
         if record.get("fingerprint") not in (None, fingerprint):
             response = problem_response(
@@ -91,11 +98,11 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, _replay_body(body), capture)
         except BaseException:
-            await self.redis.delete(record_key)
+            await self._forget(record_key)
             raise
         status = captured.get("status", 500)
         if status >= 500 or status == 401:
-            await self.redis.delete(record_key)  # not an answer worth repeating
+            await self._forget(record_key)  # not an answer worth repeating
             return
         record = {
             "state": "done",
@@ -104,7 +111,18 @@ class IdempotencyMiddleware:
             "headers": captured["headers"],
             "body": captured["body"].decode("utf-8", "replace"),
         }
-        await self.redis.set(record_key, orjson.dumps(record), ex=RECORD_TTL_S)
+        try:
+            await self.redis.set(record_key, orjson.dumps(record), ex=RECORD_TTL_S)
+        except REDIS_DOWN:
+            # The answer is sent already; a retry with this key finds the request "running"
+            # (409) until IN_FLIGHT_TTL_S passes, then runs again against what the log holds.
+            log.warning("Redis unreachable: the answer to %s was not recorded", scope["path"])
+
+    async def _forget(self, record_key: str) -> None:
+        try:
+            await self.redis.delete(record_key)
+        except REDIS_DOWN:
+            log.warning("Redis unreachable: an in-flight Idempotency-Key record was left")
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -88,8 +88,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
     async def _redis_down(_: Request, error: Exception) -> JSONResponse:
-        return problem_response(
-            503,
-            "the event log cannot be reached right now; nothing was written, try again",
-            headers={"Retry-After": "2"},
-        )
+        return log_unreachable()
+
+
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+
+
+def log_unreachable() -> JSONResponse:
+    """503: Redis cannot be reached (down, restarting, loading its AOF)."""
+    return problem_response(
+        503,
+        "the event log cannot be reached right now; nothing was written, try again",
+        headers={"Retry-After": "2"},
+    )

@@ -104,6 +104,23 @@ async def test_an_event_no_code_can_read_is_dead_lettered_at_once(
     await wait_until(lambda: _equals(projection.count(), 2))
 
 
+async def test_an_entry_whose_bytes_are_not_text_is_dead_lettered_at_once_too(
+    event_log: EventLog, projection: SampleProjection, start_consumer, redis: Redis, keys: Keys
+) -> None:  # type: ignore[no-untyped-def]
+    # FastStream made a JSON body of every entry before the handler ran; bytes that are not
+    # UTF-8 made that fail, and the entry was claimed and failed again forever, never
+    # dead-lettered.
+    garbled = await redis.xadd(keys.log, {"type": "DocumentFlagged", "event": b"\xff\xfe{"})
+    await append_notes(event_log, "after")
+    await start_consumer(projection.handle, max_deliveries=3)
+    await wait_until(lambda: _equals(redis.xlen(keys.dead_letters("sample")), 1))
+    [(_, entry)] = await redis.xrange(keys.dead_letters("sample"))
+    assert entry[b"position"] == garbled
+    assert entry[b"event"] == b"\xff\xfe{"
+    await wait_until(lambda: _equals(projection.count(), 1))
+    await wait_until(lambda: _pending_is(redis, keys, 0))
+
+
 async def test_the_consumer_group_deleted_under_a_running_consumer_is_recovered(
     event_log: EventLog, projection: SampleProjection, start_consumer, redis: Redis, keys: Keys
 ) -> None:  # type: ignore[no-untyped-def]

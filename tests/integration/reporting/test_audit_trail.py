@@ -66,6 +66,27 @@ async def test_every_event_is_archived_in_log_order_under_a_sha256_chain(
         assert row.chain_hash == previous.hex()
 
 
+async def test_entries_that_are_not_events_are_left_out_and_do_not_stop_the_archive(
+    reporting: Reporting, office: Office, redis: Redis, keys: Keys
+) -> None:
+    # The consumer dead-letters such entries; the archivist, reading the log from its head
+    # up to the next event, used to fail on them for ever after.
+    before = await office.register()
+    garbled = await redis.xadd(keys.log, {"type": "DocumentRegistered", "event": b"\xff{"})
+    unknown = await redis.xadd(keys.log, {"type": "Teleported", "event": b'{"type": "Teleported"}'})
+    await office.flag(before)
+    await reporting.handle_all(office)
+    rows = await archived(reporting)
+    assert [row.position for row in rows] == [event.position for event in office.appended]
+    assert {garbled.decode(), unknown.decode()}.isdisjoint(row.position for row in rows)
+    verdict = await run_jasa("audit", "verify")
+    assert verdict.exit_code == 1
+    assert f"NOT INTACT at position {garbled.decode()}" in verdict.output
+    replayed = await run_jasa("audit", "replay")
+    assert replayed.exit_code == 0, replayed.output
+    assert "the live projections equal the replay" in replayed.output
+
+
 async def test_events_delivered_late_out_of_order_and_twice_are_archived_once_in_order(
     reporting: Reporting, office: Office
 ) -> None:

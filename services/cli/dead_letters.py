@@ -1,0 +1,117 @@
+"""`jasa dead-letters`: the events each consumer group gave up on. A consumer dead-letters an
+entry of the log it cannot decode (not an event, or a type not in the catalogue) at once,
+and an event whose handler failed `JASA_MAX_DELIVERIES` times; it then goes on with the next.
+This command lists them per group, with the position in the log, the type, the error and
+how often it was tried. It reads Redis directly, so it works whether or not the services run.
+
+Exit 0: no dead letters; 1: there are some (so a monitor can alert); 2: Redis unreachable."""
+
+import asyncio
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any, cast
+
+import orjson
+import typer
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+from rich.console import Console
+
+from shared.keys import Keys
+from shared.settings import CommonSettings
+
+errors = Console(stderr=True, highlight=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    position: str  # of the entry in the office log
+    type: str
+    error: str
+    deliveries: int
+    failed_at: str
+
+
+async def consumer_groups(redis: Redis, keys: Keys) -> list[str]:
+    """The consumer groups reading the office log (none when the log does not exist yet)."""
+    try:
+        groups = await redis.xinfo_groups(keys.log)
+    except ResponseError as error:
+        if "no such key" in str(error).lower():
+            return []
+        raise
+    return sorted(_text(group["name"]) for group in groups)
+
+
+async def dead_letters_of(redis: Redis, keys: Keys, group: str, limit: int) -> list[DeadLetter]:
+    entries = cast(
+        list[tuple[bytes, dict[bytes, bytes]]],
+        await redis.xrange(keys.dead_letters(group), count=limit),
+    )
+    return [_dead_letter(fields) for _, fields in entries]
+
+
+def _dead_letter(fields: dict[bytes, bytes]) -> DeadLetter:
+    return DeadLetter(
+        position=_text(fields.get(b"position", b"?")),
+        type=_text(fields.get(b"type", b"")) or "?",
+        error=_text(fields.get(b"error", b"")),
+        deliveries=int(fields.get(b"deliveries", b"0") or 0),
+        failed_at=_text(fields.get(b"failed_at", b"")),
+    )
+
+
+def _text(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+async def _collect(settings: CommonSettings, limit: int) -> dict[str, tuple[int, list[DeadLetter]]]:
+    redis = Redis.from_url(settings.require_redis_url(), socket_connect_timeout=5)
+    keys = Keys(settings.office, settings.key_prefix)
+    try:
+        found = {}
+        for group in await consumer_groups(redis, keys):
+            total = int(await redis.xlen(keys.dead_letters(group)))
+            found[group] = (total, await dead_letters_of(redis, keys, group, limit))
+        return found
+    finally:
+        await redis.aclose()
+
+
+def dead_letters(
+    as_json: Annotated[bool, typer.Option("--json", help="print them as JSON")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="at most this many per group")] = 100,
+) -> None:
+    """List each consumer group's dead letters: position in the log, type, error (exit 1 if any)."""
+    settings = CommonSettings()
+    if not settings.redis_url:
+        errors.print("REDIS_URL is not set: point it at the installation's Redis")
+        raise typer.Exit(2)
+    try:
+        found = asyncio.run(_collect(settings, limit))
+    except (RedisError, OSError) as error:
+        errors.print(f"cannot reach Redis: {error}")
+        raise typer.Exit(2) from None
+    total = sum(count for count, _ in found.values())
+    if as_json:
+        body = {
+            group: {"count": count, "dead_letters": [asdict(letter) for letter in letters]}
+            for group, (count, letters) in found.items()
+        }
+        typer.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+    elif not found:
+        typer.echo("no consumer group reads the log yet")
+    else:
+        for group, (count, letters) in found.items():
+            typer.echo(f"{group}: {count} dead letter{'' if count == 1 else 's'}")
+            for letter in letters:
+                typer.echo(
+                    f"  position {letter.position}  type {letter.type}  "
+                    f"tried {letter.deliveries}x  at {letter.failed_at}\n    {letter.error}"
+                )
+            if count > len(letters):
+                typer.echo(f"  ... and {count - len(letters)} more")
+    raise typer.Exit(1 if total else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dead-letters")(dead_letters)

@@ -46,7 +46,7 @@ async def load_people_into_registry(installation: Installation, people: list[App
     engine = make_engine(installation.database_url("intake"))
     try:
         await create_tables(engine)
-        await load_registry(engine, parse_registry_csv(path.read_text()))
+        await load_registry(engine, parse_registry_csv(path.read_text()), office="1471")
     finally:
         await engine.dispose()
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.reporting.domain import SOP_STEP_OF_EVENT, STATUS_AFTER_EVENT
+from services.reporting.domain import SOP_STEP_OF_EVENT
+from shared.vocabulary import STATUS_AFTER_EVENT
 
 
 @dataclass

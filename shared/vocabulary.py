@@ -50,3 +50,19 @@ class DossierStatus(StrEnum):
     DELIVERED = "DELIVERED"
     RETURNED = "RETURNED"
     RECEIVED_BACK = "RECEIVED_BACK"
+
+
+# The lifecycle: where each event of the catalogue leaves the dossiers it concerns.
+STATUS_AFTER_EVENT: dict[str, DossierStatus] = {
+    "DocumentRegistered": DossierStatus.REGISTERED,
+    "DocumentFlagged": DossierStatus.FLAGGED,
+    "FlagResolved": DossierStatus.REGISTERED,
+    "RecapCompiled": DossierStatus.RECAPPED,
+    "LetterDrafted": DossierStatus.LETTER_DRAFTED,
+    "LetterSigned": DossierStatus.LETTER_SIGNED,
+    "LetterRejected": DossierStatus.RECAPPED,  # back to the Kasubbag Umum for a new letter
+    "HandoverAccepted": DossierStatus.WITH_COURIER,
+    "Delivered": DossierStatus.DELIVERED,
+    "Returned": DossierStatus.RETURNED,
+    "ReturnReceived": DossierStatus.RECEIVED_BACK,
+}

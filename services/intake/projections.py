@@ -35,7 +35,7 @@ from shared.events import (
 )
 from shared.privacy import ERASED
 from shared.service import ServiceContext
-from shared.vocabulary import DossierStatus
+from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
 
 PROJECTION = "intake"
 
@@ -149,6 +149,10 @@ def _registered_row(event: Envelope, data: DocumentRegistered) -> IntakeDossier:
     )
 
 
+def _after(event: Envelope) -> DossierStatus:
+    return STATUS_AFTER_EVENT[event.type]
+
+
 async def apply_event(session: AsyncSession, event: Envelope) -> None:
     """The change one event makes to the read model (the caller commits)."""
     data: Any = event.data
@@ -160,36 +164,27 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
         _move(
             await _dossier(session, office, data.dossier_id),
             event,
-            DossierStatus.FLAGGED,
+            _after(event),
             flag_reason=data.reason.value,
             flag_note=data.note,
         )
     elif isinstance(data, FlagResolved):
         row = await _dossier(session, office, data.dossier_id)
-        _move(row, event, DossierStatus.REGISTERED, flag_reason=None, flag_note=None)
+        _move(row, event, _after(event), flag_reason=None, flag_note=None)
     elif isinstance(data, RecapCompiled):
         await _apply_recap(session, event, data)
     elif isinstance(data, LetterDrafted | LetterSigned):
-        status = (
-            DossierStatus.LETTER_DRAFTED
-            if isinstance(data, LetterDrafted)
-            else DossierStatus.LETTER_SIGNED
-        )
+        status = _after(event)
         for row in await _recap_dossiers(session, office, data.recap_id):
             _move(row, event, status, letter_id=data.letter_id, letter_number=data.letter_number)
     elif isinstance(data, LetterRejected):
         for row in await _recap_dossiers(session, office, data.recap_id):
-            _move(row, event, DossierStatus.RECAPPED, letter_id=None, letter_number=None)
+            _move(row, event, _after(event), letter_id=None, letter_number=None)
     elif isinstance(data, HandoverAccepted):
         for dossier_id in data.dossier_ids:
-            _move(await _dossier(session, office, dossier_id), event, DossierStatus.WITH_COURIER)
+            _move(await _dossier(session, office, dossier_id), event, _after(event))
     elif isinstance(data, Delivered | Returned | ReturnReceived):
-        status = {
-            Delivered: DossierStatus.DELIVERED,
-            Returned: DossierStatus.RETURNED,
-            ReturnReceived: DossierStatus.RECEIVED_BACK,
-        }[type(data)]
-        _move(await _dossier(session, office, data.dossier_id), event, status)
+        _move(await _dossier(session, office, data.dossier_id), event, _after(event))
     elif isinstance(data, PersonalDataErased):
         await _erase_personal_data(session, office, data.dossier_id)
 

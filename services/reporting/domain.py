@@ -25,20 +25,6 @@ SOP_STEP_OF_EVENT = {
     "ReturnReceived": 5,
 }
 
-STATUS_AFTER_EVENT = {
-    "DocumentRegistered": DossierStatus.REGISTERED,
-    "DocumentFlagged": DossierStatus.FLAGGED,
-    "FlagResolved": DossierStatus.REGISTERED,
-    "RecapCompiled": DossierStatus.RECAPPED,
-    "LetterDrafted": DossierStatus.LETTER_DRAFTED,
-    "LetterSigned": DossierStatus.LETTER_SIGNED,
-    "LetterRejected": DossierStatus.RECAPPED,  # back to the Kasubbag Umum for a new letter
-    "HandoverAccepted": DossierStatus.WITH_COURIER,
-    "Delivered": DossierStatus.DELIVERED,
-    "Returned": DossierStatus.RETURNED,
-    "ReturnReceived": DossierStatus.RECEIVED_BACK,
-}
-
 FINISHED = {DossierStatus.DELIVERED, DossierStatus.RETURNED, DossierStatus.RECEIVED_BACK}
 
 DOCUMENT_NAMES = {

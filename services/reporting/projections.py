@@ -10,7 +10,7 @@ import orjson
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.domain import SOP_STEP_OF_EVENT, STATUS_AFTER_EVENT, elapsed_seconds
+from services.reporting.domain import SOP_STEP_OF_EVENT, elapsed_seconds
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -27,7 +27,7 @@ from shared.events import (
     ReturnReceived,
 )
 from shared.privacy import ERASED
-from shared.vocabulary import DossierStatus
+from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
 
 
 class ReportingDossier(SQLModel, table=True):

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from services.approval.projections import ApprovalDossier, ApprovalLetter, ApprovalRecap
 from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
 from services.intake.projections import IntakeDossier, IntakeRecap
-from shared.db import AppliedEvent, make_engine
+from shared.db import AppliedEvent, make_engine, projection_of
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.vocabulary import DocumentType
@@ -114,7 +114,10 @@ async def test_every_service_killed_mid_flow_comes_back_and_equals_a_fresh_repla
         live_intake = make_engine(installation.database_url("intake"))
         try:
             async with live_intake.connect() as connection:
-                query = AppliedEvent.__table__.select().where(AppliedEvent.projection == "intake")  # type: ignore[attr-defined]
+                intake_of_office = projection_of("intake", "1471")
+                query = AppliedEvent.__table__.select().where(  # type: ignore[attr-defined]
+                    AppliedEvent.projection == intake_of_office
+                )
                 applied = (await connection.execute(query)).all()
         finally:
             await live_intake.dispose()

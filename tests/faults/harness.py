@@ -7,6 +7,7 @@ Unlike `jasa up` (which stops everything when one service dies), nothing here wa
 services: the test decides who dies and when."""
 
 import asyncio
+import base64
 import os
 import signal
 import time
@@ -24,6 +25,8 @@ from services.cli.service_process import ServiceProcess
 from shared.db import AppliedEvent, ProjectionCheckpoint
 from tests.conftest import SECRET, token_for
 from tests.e2e.harness import clean_environment, free_port_base
+
+PII_KEY = base64.b64encode(b"fault-tests-pii-key-32-bytes-ok!").decode()
 
 SERVICES = ("intake", "approval", "courier", "reporting")
 BOOKKEEPING = {"updated_at"}  # when a row was written, not what it says
@@ -56,6 +59,8 @@ class Installation:
             "JASA_KEY_PREFIX": self.key_prefix,
             "JASA_DATA_DIR": str(self.data_dir),
             "JASA_SECRET": SECRET,
+            # One installation: every instance, fresh ones too, unwraps the same data keys.
+            "JASA_PII_KEY": PII_KEY,
             "JASA_OFFICE": "1471",
             "JASA_PORT_BASE": str(self.port_base),
             "JASA_CLAIM_IDLE_MS": str(self.claim_idle_ms),

@@ -83,17 +83,6 @@ def write_registry(path: Path, people: list[Applicant], unsigned: set[str]) -> P
     return path
 
 
-def registration(person: Applicant) -> Json:
-    return {
-        "nik": person.nik,
-        "name": person.name,
-        "address": person.address,
-        "phone": person.phone,
-        "document_type": person.document_type.value,
-        "document_number": person.document_number,
-    }
-
-
 # --- the procedure, step by step of the SOP ----------------------------------------------
 
 
@@ -102,7 +91,7 @@ def register_everyone(office: OfficeClient, people: list[Applicant], day: Day) -
 
     def desk_at_work(desk: Officer, queue: list[Applicant]) -> None:
         for person in queue:
-            dossier = office.post(desk, "intake", "/dossiers", registration(person), expect=201)
+            dossier = office.post(desk, "intake", "/dossiers", person.registration(), expect=201)
             day.people[dossier["dossier_id"]] = person
             day.desks[dossier["dossier_id"]] = desk
             if dossier["status"] == "FLAGGED":
@@ -263,5 +252,5 @@ def turn_away_what_the_registry_refuses(
     office: OfficeClient, people: list[Applicant], walk_in: Applicant
 ) -> None:
     """A document not in the registry, and one already in flight: refused, nothing written."""
-    office.post(FO, "intake", "/dossiers", registration(walk_in), expect=422)
-    office.post(FO_2, "intake", "/dossiers", registration(people[0]), expect=409)
+    office.post(FO, "intake", "/dossiers", walk_in.registration(), expect=422)
+    office.post(FO_2, "intake", "/dossiers", people[0].registration(), expect=409)

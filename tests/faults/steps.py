@@ -17,17 +17,6 @@ from tests.polling import wait_until
 Json = dict[str, Any]
 
 
-def registration(person: Applicant) -> Json:
-    return {
-        "nik": person.nik,
-        "name": person.name,
-        "address": person.address,
-        "phone": person.phone,
-        "document_type": person.document_type.value,
-        "document_number": person.document_number,
-    }
-
-
 async def eventually(probe: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
     await wait_until(probe, within)
 
@@ -46,7 +35,7 @@ async def register_all(
     ids = []
     for person in people:
         answer = await client.post(
-            f"{office.url('intake')}/dossiers", json=registration(person), headers=FO
+            f"{office.url('intake')}/dossiers", json=person.registration(), headers=FO
         )
         assert answer.status_code == 201, answer.text
         ids.append(answer.json()["dossier_id"])

@@ -14,7 +14,7 @@ from services.cli.demo.applicants import Applicant
 from shared.keys import Keys
 from shared.redis_server import RedisServer
 from tests.faults.harness import SERVICES, Installation, bounded_client, caught_up
-from tests.faults.steps import events_of, registration
+from tests.faults.steps import events_of
 from tests.faults.traffic import AUDITOR, FO, load_people_into_registry, people_of_the_day
 from tests.polling import wait_until
 
@@ -34,7 +34,7 @@ async def register(
 ) -> httpx.Response:
     extra = {"Idempotency-Key": key} if key else {}
     return await client.post(
-        f"{office.url('intake')}/dossiers", json=registration(person), headers={**FO, **extra}
+        f"{office.url('intake')}/dossiers", json=person.registration(), headers={**FO, **extra}
     )
 
 

@@ -43,6 +43,17 @@ class Applicant:
     document_number: str
     family_member: str
 
+    def registration(self) -> dict[str, str]:
+        """The body of `POST /dossiers` an FO officer sends for this applicant."""
+        return {
+            "nik": self.nik,
+            "name": self.name,
+            "address": self.address,
+            "phone": self.phone,
+            "document_type": self.document_type.value,
+            "document_number": self.document_number,
+        }
+
     @property
     def is_child(self) -> bool:
         return self.document_type in (DocumentType.KIA, DocumentType.AKTA)

@@ -83,7 +83,7 @@ class OfficeDay:
 
         async def register(number: int, person: Applicant) -> None:
             dossier = await self.api.post(
-                FO_DESK[number % 2], "intake", "/dossiers", _dossier_body(person)
+                FO_DESK[number % 2], "intake", "/dossiers", person.registration()
             )
             dossier_id = str(dossier["dossier_id"])
             self.result.applicants[dossier_id] = person
@@ -96,7 +96,7 @@ class OfficeDay:
             FO_DESK[0],
             "intake",
             "/dossiers",
-            _dossier_body(self.walk_in),
+            self.walk_in.registration(),
             expect=(422,),
             wait_for=(),
         )
@@ -309,14 +309,3 @@ class OfficeDay:
                 await call
 
         await asyncio.gather(*(one(call) for call in calls))
-
-
-def _dossier_body(person: Applicant) -> Json:
-    return {
-        "nik": person.nik,
-        "name": person.name,
-        "address": person.address,
-        "phone": person.phone,
-        "document_type": person.document_type.value,
-        "document_number": person.document_number,
-    }

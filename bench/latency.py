@@ -133,7 +133,7 @@ async def register_latency(
     ]
     engine = make_engine(f"sqlite+aiosqlite:///{(data_dir / 'intake.db').resolve()}")
     await create_tables(engine)
-    await load_registry(engine, entries)
+    await load_registry(engine, entries, office="1471")
     await engine.dispose()
     token = issue_token(SECRET, role=Role.FO, officer_id="198001012005011001",
                         name="Siti Rahma", office="1471")  # fmt: skip

@@ -43,12 +43,12 @@ async def test_a_redis_crash_mid_run_loses_no_answered_command_and_the_services_
 ) -> None:
     server = RedisServer(tmp_path / "redis", durable=True).start()
     office = Installation(tmp_path, server.url, key_prefix="")
-    await load_people_into_registry(office, PEOPLE)
-    office.start_all()
     redis = Redis.from_url(server.url)
     keys = Keys("1471")
     answered: set[str] = set()
-    try:
+    try:  # whatever fails, the Redis and the services started here are stopped
+        await load_people_into_registry(office, PEOPLE)
+        office.start_all()
         await office.ready()
         async with bounded_client() as client:
             for person in PEOPLE[:5]:

@@ -3,12 +3,16 @@ DATABASE_URL says so) and the bookkeeping that makes projections apply each even
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+T = TypeVar("T")
 
 
 def async_url(url: str) -> str:
@@ -104,3 +108,14 @@ async def claim_position(session: AsyncSession, projection: str, position: str) 
 async def last_position(session: AsyncSession, projection: str) -> str | None:
     checkpoint = await session.get(ProjectionCheckpoint, projection)
     return checkpoint.position if checkpoint else None
+
+
+async def keyset_page(
+    session: AsyncSession, query: SelectOfScalar[T], key: Any, after: Any, limit: int
+) -> tuple[list[T], bool]:
+    """One page of `query` in the order of `key`, after the key value `after` (None: from
+    the start): the rows, and whether more follow. Callers make their cursor of the last row."""
+    if after is not None:
+        query = query.where(key > after)
+    rows = list((await session.exec(query.order_by(key).limit(limit + 1))).all())
+    return rows[:limit], len(rows) > limit

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.approval.domain import LetterStatus
 from services.approval.projections import ApprovalDossier, ApprovalLetter, ApprovalRecap
+from shared.db import keyset_page
 
 
 class RecapStatus(StrEnum):
@@ -35,19 +36,10 @@ async def recaps_page(
     session: AsyncSession, office: str, status: RecapStatus | None, after: str | None, limit: int
 ) -> tuple[list[RecapView], str | None]:
     """Recaps in the order they were compiled, oldest first, one page after `after`."""
-    query = (
-        select(ApprovalRecap)
-        .where(ApprovalRecap.office == office)
-        .order_by(col(ApprovalRecap.sort_key))
-        .limit(limit + 1)
-    )
-    if after is not None:
-        query = query.where(col(ApprovalRecap.sort_key) > after)
+    query = select(ApprovalRecap).where(ApprovalRecap.office == office)
     if status is not None:
         query = query.where(_having_status(office, status))
-    recaps = list((await session.exec(query)).all())
-    more = len(recaps) > limit
-    recaps = recaps[:limit]
+    recaps, more = await keyset_page(session, query, col(ApprovalRecap.sort_key), after, limit)
     views = await _views(session, office, recaps)
     return views, recaps[-1].sort_key if more else None
 
@@ -122,17 +114,8 @@ async def letters_page(
     session: AsyncSession, office: str, status: LetterStatus | None, after: str | None, limit: int
 ) -> tuple[list[ApprovalLetter], str | None]:
     """Letters in the order they were drafted, oldest first, one page after `after`."""
-    query = (
-        select(ApprovalLetter)
-        .where(ApprovalLetter.office == office)
-        .order_by(col(ApprovalLetter.sort_key))
-        .limit(limit + 1)
-    )
-    if after is not None:
-        query = query.where(col(ApprovalLetter.sort_key) > after)
+    query = select(ApprovalLetter).where(ApprovalLetter.office == office)
     if status is not None:
         query = query.where(col(ApprovalLetter.status) == status.value)
-    letters = list((await session.exec(query)).all())
-    more = len(letters) > limit
-    letters = letters[:limit]
+    letters, more = await keyset_page(session, query, col(ApprovalLetter.sort_key), after, limit)
     return letters, letters[-1].sort_key if more else None

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.courier.domain import Outcome
 from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
+from shared.db import keyset_page
 from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
 from shared.vocabulary import DocumentType, DossierStatus, ReturnReason
@@ -155,17 +156,13 @@ async def handovers(
     )
     if status is not None:
         query = query.where(CourierLetter.accepted == (status is HandoverStatus.ACCEPTED))
-    after = _after(cursor)
-    if after is not None:
-        query = query.where(col(CourierLetter.ready_order) > after)
-    rows = list(
-        (await session.exec(query.order_by(col(CourierLetter.ready_order)).limit(limit + 1))).all()
+    page, more = await keyset_page(
+        session, query, col(CourierLetter.ready_order), _after(cursor), limit
     )
-    page = rows[:limit]
     dossiers = await recap_dossiers(session, office, [letter.recap_id for letter in page])
     return Page(
         items=[handover_view(letter, dossiers[letter.recap_id]) for letter in page],
-        next=encode_cursor(str(page[-1].ready_order)) if len(rows) > limit else None,
+        next=encode_cursor(str(page[-1].ready_order)) if more else None,
     )
 
 
@@ -183,15 +180,12 @@ async def returns(
         col(CourierDossier.outcome).in_([o.value for o in outcomes]),
         col(CourierDossier.returned_order).is_not(None),
     )
-    after = _after(cursor)
-    if after is not None:
-        query = query.where(col(CourierDossier.returned_order) > after)
-    query = query.order_by(col(CourierDossier.returned_order)).limit(limit + 1)
-    rows = list((await session.exec(query)).all())
-    page = rows[:limit]
+    page, more = await keyset_page(
+        session, query, col(CourierDossier.returned_order), _after(cursor), limit
+    )
     return Page(
         items=[view for view in map(_return_view, page) if view is not None],
-        next=encode_cursor(str(page[-1].returned_order)) if len(rows) > limit else None,
+        next=encode_cursor(str(page[-1].returned_order)) if more else None,
     )
 
 

@@ -30,6 +30,7 @@ from services.reporting.views import (
     PeriodView,
     UndeliveredDocument,
 )
+from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.masking import mask_nik
 from shared.vocabulary import DocumentType, DossierStatus
@@ -135,14 +136,8 @@ async def undelivered_documents(
                 [DossierStatus.RETURNED.value, DossierStatus.RECEIVED_BACK.value]
             )
         )
-        .order_by(col(ReportingDossier.returned_seq))
-        .limit(limit + 1)
     )
-    if after is not None:
-        query = query.where(col(ReportingDossier.returned_seq) > after)
-    rows = list((await session.exec(query)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = await keyset_page(session, query, col(ReportingDossier.returned_seq), after, limit)
     items = [
         UndeliveredDocument(
             dossier_id=row.dossier_id,
@@ -215,12 +210,7 @@ async def archived_events(
     session: AsyncSession, office: str, after: str | None, limit: int
 ) -> tuple[list[ArchivedEventView], str | None]:
     """A page of one office's archive in log order, after the event at position `after`."""
-    query = (
-        select(ArchivedEvent)
-        .where(ArchivedEvent.office == office)
-        .order_by(col(ArchivedEvent.seq))
-        .limit(limit + 1)
-    )
+    anchor = None
     if after is not None:
         at_position = select(ArchivedEvent.seq).where(
             ArchivedEvent.office == office, ArchivedEvent.position == after
@@ -228,10 +218,8 @@ async def archived_events(
         anchor = (await session.exec(at_position)).first()
         if anchor is None:
             raise NotFound(f"no archived event at position {after}")
-        query = query.where(col(ArchivedEvent.seq) > anchor)
-    rows = list((await session.exec(query)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    query = select(ArchivedEvent).where(ArchivedEvent.office == office)
+    rows, more = await keyset_page(session, query, col(ArchivedEvent.seq), anchor, limit)
     items = [
         ArchivedEventView(
             seq=row.seq,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError, create_model
 
 from shared.events import catalogue as _catalogue  # noqa: F401  (fills the registry)
 from shared.events.envelope import Envelope, EventData
@@ -134,4 +134,45 @@ def decode_entry(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Envelo
     raw = fields.get(EVENT_FIELD)
     if raw is None:
         raise ValueError(f"log entry {position} holds no event")
-    return decode(raw, position=position)
+    kind = fields.get(TYPE_FIELD)
+    fast = _decode_typed(raw, kind.decode("utf-8", "replace"), position) if kind else None
+    return fast if fast is not None else decode(raw, position=position)
+
+
+# One envelope model per event type, its `data` typed: pydantic then validates the stored
+# JSON bytes in one pass (about twice as fast as parsing, then validating a dict and the
+# data apart). Only for an event of its type's current schema version; anything else (an
+# unknown type, an old version to upcast, bytes that do not validate) takes `decode`, which
+# raises the errors it always raised.
+_typed: dict[type[EventData], type[Envelope]] = {}
+
+
+def _typed_envelope(data_class: type[EventData]) -> type[Envelope]:
+    model = _typed.get(data_class)
+    if model is None:
+        model = create_model(  # type: ignore[call-overload]
+            f"{data_class.__name__}Envelope", __base__=Envelope, data=(data_class, ...)
+        )
+        _typed[data_class] = model
+    return model  # type: ignore[no-any-return]
+
+
+def _decode_typed(raw: bytes, type_name: str, position: str) -> Envelope | None:
+    data_class = EventData.registry.get(type_name)
+    if data_class is None:
+        return None
+    try:
+        typed = _typed_envelope(data_class).model_validate_json(raw)
+    except ValidationError:
+        return None
+    if typed.type != type_name or typed.schema_version != data_class.SCHEMA_VERSION:
+        return None
+    # The fields as validated, on the Envelope class every caller knows (and compares
+    # equal with): set as pydantic's own model_copy sets them, without model_construct's
+    # walk over the defaults.
+    event = Envelope.__new__(Envelope)
+    object.__setattr__(event, "__dict__", {**typed.__dict__, "position": position})
+    object.__setattr__(event, "__pydantic_fields_set__", {*typed.model_fields_set, "position"})
+    object.__setattr__(event, "__pydantic_extra__", None)
+    object.__setattr__(event, "__pydantic_private__", None)
+    return event

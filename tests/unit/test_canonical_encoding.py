@@ -5,12 +5,25 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import field_serializer
 
-from shared.events import CATALOGUE, Actor, EventData, encode, encode_for_log, new_event
+from shared.events import (
+    CATALOGUE,
+    Actor,
+    Envelope,
+    EventData,
+    UnknownEventType,
+    decode,
+    decode_entry,
+    encode,
+    encode_for_log,
+    new_event,
+)
 from shared.vocabulary import Role
+from tests.factories import registered
 
 any_text = st.text(max_size=30)  # any unicode, control characters and all
 zones = st.sampled_from([UTC, timezone(timedelta(hours=7)), timezone(-timedelta(hours=3.5))])
@@ -51,6 +64,29 @@ def events(draw: st.DrawFn):  # type: ignore[no-untyped-def]
 def test_every_event_of_the_catalogue_encodes_to_the_bytes_of_pydantic_json_mode(event):  # type: ignore[no-untyped-def]
     assert encode(event) == pydantic_json(event)
     assert encode_for_log(event) == pydantic_json(event, exclude={"position"})
+
+
+@settings(max_examples=300)
+@given(events())
+def test_a_stream_entry_decodes_to_the_same_envelope_as_its_json_alone(event):  # type: ignore[no-untyped-def]
+    # decode_entry takes the typed one-pass way; decode the general one: same event, same class
+    entry = {b"type": event.type.encode(), b"event": encode_for_log(event)}
+    fast = decode_entry(b"1700000000000-7", entry)
+    slow = decode(encode_for_log(event), position="1700000000000-7")
+    assert type(fast) is Envelope
+    assert fast == slow
+    assert encode(fast) == encode(slow)
+    assert fast.model_fields_set == slow.model_fields_set
+
+
+def test_an_entry_whose_type_field_disagrees_with_its_json_decodes_by_the_json() -> None:
+    event = registered()
+    for kind in (b"Delivered", b"NoSuchEvent"):
+        lying = {b"type": kind, b"event": encode_for_log(event)}
+        assert decode_entry(b"1-1", lying).data == event.data
+    unknown = orjson.loads(encode_for_log(event)) | {"type": "NoSuchEvent"}
+    with pytest.raises(UnknownEventType):
+        decode_entry(b"1-1", {b"type": event.type.encode(), b"event": orjson.dumps(unknown)})
 
 
 def test_the_catalogue_holds_every_event_of_the_design_and_the_erasure() -> None:

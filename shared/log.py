@@ -21,7 +21,7 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
-from shared.events import Envelope, decode_entry, encode_for_log
+from shared.events import Envelope, decode_entry, encode_for_log, with_fields
 from shared.keys import Keys
 
 _APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
@@ -95,7 +95,7 @@ class EventLog:
         if outcome == "dup":  # appended before: answer with what the log holds (revealed)
             return [e for e in [await self.at(position) for position in rest] if e is not None]
         flat = [event for events in stamped for event in events]
-        return [e.model_copy(update={"position": p}) for e, p in zip(flat, rest, strict=True)]
+        return [with_fields(e, position=p) for e, p in zip(flat, rest, strict=True)]
 
     async def _run_append(self, keys: list[str], args: list[str | bytes | int]) -> list[bytes]:
         # EVALSHA straight away (no Script object in between); a server that does not know
@@ -156,9 +156,7 @@ def _stamp(write: Write) -> list[Envelope]:
     if len(set(ids)) != len(ids):
         raise ValueError("one command holds the same event id twice")
     return [
-        event.model_copy(
-            update={"version": write.expected_version + n, "stream_id": write.stream_id}
-        )
+        with_fields(event, version=write.expected_version + n, stream_id=write.stream_id)
         for n, event in enumerate(write.events, start=1)
     ]
 

@@ -23,7 +23,7 @@ from shared.events.codec import (
     encode_for_log,
     register_upcaster,
 )
-from shared.events.envelope import Actor, Envelope, EventData, new_event
+from shared.events.envelope import Actor, Envelope, EventData, new_event, with_fields
 
 __all__ = [
     "CATALOGUE",
@@ -49,4 +49,5 @@ __all__ = [
     "encode_for_log",
     "new_event",
     "register_upcaster",
+    "with_fields",
 ]

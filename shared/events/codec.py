@@ -11,7 +11,7 @@ import orjson
 from pydantic import BaseModel, ValidationError, create_model
 
 from shared.events import catalogue as _catalogue  # noqa: F401  (fills the registry)
-from shared.events.envelope import Envelope, EventData
+from shared.events.envelope import Envelope, EventData, with_fields
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _upcasters: dict[tuple[str, int], Upcaster] = {}
@@ -167,12 +167,4 @@ def _decode_typed(raw: bytes, type_name: str, position: str) -> Envelope | None:
         return None
     if typed.type != type_name or typed.schema_version != data_class.SCHEMA_VERSION:
         return None
-    # The fields as validated, on the Envelope class every caller knows (and compares
-    # equal with): set as pydantic's own model_copy sets them, without model_construct's
-    # walk over the defaults.
-    event = Envelope.__new__(Envelope)
-    object.__setattr__(event, "__dict__", {**typed.__dict__, "position": position})
-    object.__setattr__(event, "__pydantic_fields_set__", {*typed.model_fields_set, "position"})
-    object.__setattr__(event, "__pydantic_extra__", None)
-    object.__setattr__(event, "__pydantic_private__", None)
-    return event
+    return with_fields(typed, position=position)  # on the class every caller knows

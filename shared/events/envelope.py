@@ -61,6 +61,18 @@ class Envelope(FrozenModel):
     data: SerializeAsAny[EventData]
 
 
+def with_fields(envelope: Envelope, **changes: Any) -> Envelope:
+    """The envelope with some fields changed, as `model_copy(update=...)` makes it (not
+    validated again) at a quarter of its cost: the log stamps every event it appends and
+    reads. Always an `Envelope`, whatever subclass `envelope` is of."""
+    copy = Envelope.__new__(Envelope)
+    object.__setattr__(copy, "__dict__", {**envelope.__dict__, **changes})
+    object.__setattr__(copy, "__pydantic_fields_set__", envelope.model_fields_set | changes.keys())
+    object.__setattr__(copy, "__pydantic_extra__", None)
+    object.__setattr__(copy, "__pydantic_private__", None)
+    return copy
+
+
 def new_event(
     data: EventData,
     *,

@@ -43,16 +43,17 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, load {load}"
 
 
-async def run(url: str, scratch: Path, sizes: list[int]) -> dict[str, float]:
+async def run(url: str, durable_url: str, scratch: Path, sizes: list[int]) -> dict[str, float]:
     figures: dict[str, float] = {}
-    redis = Redis.from_url(url)
+    redis, durable = Redis.from_url(url), Redis.from_url(durable_url)
     try:
         print("append vs XADD ...", flush=True)
         figures |= await append.measure(redis)
         print("append and replay vs eventsourcing ...", flush=True)
-        figures |= await versus_eventsourcing.measure(redis)
+        figures |= await versus_eventsourcing.measure(durable, redis, scratch)
     finally:
         await redis.aclose()
+        await durable.aclose()
     for size in sizes:
         print(f"jasa audit replay over {size:,} events ...", flush=True)
         figures |= await replay.replay_at(url, scratch, size)
@@ -71,10 +72,13 @@ def main() -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="jasa-bench-") as scratch:
         server = RedisServer(Path(scratch) / "redis", durable=False).start()
+        # As deploy/redis.conf: AOF, fsync always (for the comparison with SQLite on disk).
+        durable = RedisServer(Path(scratch) / "redis-aof", durable=True).start()
         try:
-            figures = asyncio.run(run(server.url, Path(scratch), sizes))
+            figures = asyncio.run(run(server.url, durable.url, Path(scratch), sizes))
         finally:
             server.stop()
+            durable.stop()
     table = Table(title=f"Jasa Dukcapil benchmarks\n{machine()}")
     table.add_column("figure")
     table.add_column("value", justify="right")

@@ -7,7 +7,7 @@ for filling a log of a million events quickly; a test proves they are the same b
 
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -98,6 +98,16 @@ def steps(dossiers: int, per_recap: int = 10, start: datetime = START) -> Iterat
                     "dossier_id": dossier, "letter_id": letter,
                     "recipient_name": "Rina Marlina", "relationship": "SELF", "note": "",
                 }, COURIER, clock)  # fmt: skip
+
+
+def recaps(lifecycle: Sequence[Step]) -> list[list[Step]]:
+    """The lifecycle cut into its recaps' runs: registrations to the last delivery."""
+    runs: list[list[Step]] = []
+    for step in lifecycle:
+        if not runs or (step.type == "DocumentRegistered" and runs[-1][-1].type != step.type):
+            runs.append([])
+        runs[-1].append(step)
+    return runs
 
 
 def envelope(step: Step) -> Envelope:

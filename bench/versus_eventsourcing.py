@@ -1,18 +1,28 @@
 """The same dossier lifecycles appended, then replayed into the same control cards, through
 this project's log (Redis) and through the `eventsourcing` library (SQLite persistence).
 
-Both in memory, so that the engines are compared and not the disk: the bench's private Redis
-runs without AOF, and eventsourcing's SQLite database is `:memory:`. (With fsync on every
-write both are bound by the disk: about 100 appends/s each on this machine.)"""
+The headline figures compare the two as each is deployed, with the same promise: an
+append answered is on disk. Ours runs on a private Redis configured as deploy/redis.conf
+(AOF, `appendfsync always`); eventsourcing on an SQLite file in its own default set-up
+(WAL journal, `synchronous=FULL`: every commit fsynced), in the same scratch directory.
 
+Each command is appended as a service appends it: its own call, waiting for its answer.
+A service serves many officers at once, so ours runs `IN_FLIGHT` recaps' lifecycles side
+by side, each in its own order (what a dossier's card shows does not depend on the others);
+eventsourcing's Application is synchronous and runs them one after another. The figures of
+ours one command at a time (`..._sequential`) and of both in memory (Redis without AOF,
+SQLite `:memory:`) are printed beside them."""
+
+import asyncio
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
 
 from bench.card import ControlCards
-from bench.lifecycles import Step, envelope, steps
+from bench.lifecycles import Step, envelope, recaps, steps
 from shared.keys import Keys
 from shared.log import EventLog
 
@@ -73,12 +83,25 @@ class _Data:
         self.__dict__.update(fields)
 
 
-async def ours(redis: Redis, lifecycle: list[Step]) -> tuple[float, float, ControlCards]:
-    """Append each step as a service does (its own command), then replay the log into cards."""
+IN_FLIGHT = 16
+
+
+async def ours(
+    redis: Redis, lifecycle: list[Step], in_flight: int = 1
+) -> tuple[float, float, ControlCards]:
+    """Append each step as a service does (its own command), `in_flight` recaps at once; then
+    replay the log into cards."""
     log = EventLog(redis, Keys("1471", f"bench-es-{os.getpid()}-{time.monotonic_ns()}:"))
+    runs = iter(recaps(lifecycle))
+
+    async def worker() -> None:
+        for run in runs:  # one shared iterator: each worker takes the next recap's run
+            for step in run:
+                expected = step.version - 1
+                await log.append(step.stream_id, [envelope(step)], expected_version=expected)
+
     started = time.perf_counter()
-    for step in lifecycle:
-        await log.append(step.stream_id, [envelope(step)], expected_version=step.version - 1)
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
     appended = len(lifecycle) / (time.perf_counter() - started)
     cards = ControlCards()
     started = time.perf_counter()
@@ -90,14 +113,14 @@ async def ours(redis: Redis, lifecycle: list[Step]) -> tuple[float, float, Contr
                         event.occurred_at)  # fmt: skip
         after = page[-1].position or after
     replayed = len(lifecycle) / (time.perf_counter() - started)
+    await redis.delete(log.keys.log)
     return appended, replayed, cards
 
 
-def theirs(lifecycle: list[Step]) -> tuple[float, float, ControlCards]:
+def theirs(lifecycle: list[Step], database: str) -> tuple[float, float, ControlCards]:
     from datetime import datetime
 
-    app = Office(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                      "SQLITE_DBNAME": ":memory:"})  # fmt: skip
+    app = Office(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": database})
     streams: dict[str, Stream] = {}
     started = time.perf_counter()
     for step in lifecycle:
@@ -124,17 +147,36 @@ def theirs(lifecycle: list[Step]) -> tuple[float, float, ControlCards]:
     return appended, replayed, cards
 
 
-async def measure(redis: Redis, dossiers: int = 1500) -> dict[str, float]:
+async def measure(
+    durable: Redis, in_memory: Redis, scratch: Path, dossiers: int = 1500
+) -> dict[str, float]:
+    """`durable`: a Redis with AOF fsync always, its data in `scratch` as SQLite's file is;
+    `in_memory`: one without AOF."""
     lifecycle = list(steps(dossiers))
-    our_append, our_replay, our_cards = await ours(redis, lifecycle)
-    their_append, their_replay, their_cards = theirs(lifecycle)
-    assert our_cards == their_cards, "both replays must build the same control cards"
-    return {
-        "lifecycle_events": float(len(lifecycle)),
-        "ours_append_per_s": our_append,
-        "eventsourcing_append_per_s": their_append,
-        "append_vs_eventsourcing": our_append / their_append,
-        "ours_replay_per_s": our_replay,
-        "eventsourcing_replay_per_s": their_replay,
-        "replay_vs_eventsourcing": our_replay / their_replay,
+    figures: dict[str, float] = {"lifecycle_events": float(len(lifecycle))}
+    runs = {
+        "": (durable, IN_FLIGHT, str(scratch / "eventsourcing.db")),
+        "_sequential": (durable, 1, None),
+        "_in_memory": (in_memory, IN_FLIGHT, ":memory:"),
     }
+    for suffix, (redis, in_flight, database) in runs.items():
+        our_append, our_replay, our_cards = await ours(redis, lifecycle, in_flight)
+        figures[f"ours_append{suffix}_per_s"] = our_append
+        figures[f"ours_replay{suffix}_per_s"] = our_replay
+        if database is not None:
+            their_append, their_replay, their_cards = await asyncio.to_thread(
+                theirs, lifecycle, database
+            )
+            assert our_cards == their_cards, "both replays must build the same control cards"
+            figures[f"eventsourcing_append{suffix}_per_s"] = their_append
+            figures[f"eventsourcing_replay{suffix}_per_s"] = their_replay
+    for suffix in ("", "_in_memory"):
+        for what in ("append", "replay"):
+            figures[f"{what}_vs_eventsourcing{suffix}"] = (
+                figures[f"ours_{what}{suffix}_per_s"]
+                / figures[f"eventsourcing_{what}{suffix}_per_s"]
+            )
+    figures["append_vs_eventsourcing_sequential"] = (
+        figures["ours_append_sequential_per_s"] / figures["eventsourcing_append_per_s"]
+    )
+    return figures

@@ -4,7 +4,7 @@ the log client writes for the same events, and the lifecycles must follow the SO
 from collections import Counter
 
 from bench.card import ControlCards
-from bench.lifecycles import Ids, envelope, log_entry, steps
+from bench.lifecycles import Ids, envelope, log_entry, recaps, steps
 from shared.events import decode, encode_for_log
 
 
@@ -51,3 +51,16 @@ def test_the_control_cards_of_one_lifecycle_end_delivered_or_returned() -> None:
     assert Counter(cards.status.values()) == {"DELIVERED": 9, "RETURNED": 1}
     steps_of = Counter(tuple(line[0] for line in lines) for lines in cards.lines.values())
     assert steps_of == {(1, 1, 2, 3, 4, 4): 9, (1, 1, 2, 3, 4, 5): 1}
+
+
+def test_the_lifecycle_cuts_into_recap_runs_that_run_side_by_side_without_waiting() -> None:
+    lifecycle = list(steps(25))
+    runs = recaps(lifecycle)
+    assert [step for run in runs for step in run] == lifecycle
+    assert [sum(s.type == "DocumentRegistered" for s in run) for run in runs] == [10, 10, 5]
+    for run in runs:
+        # every stream a run writes is its own: no run waits for another's version
+        others = {s.stream_id for other in runs if other is not run for s in other}
+        assert not others & {s.stream_id for s in run}
+        assert run[0].type == "DocumentRegistered"
+        assert run[-1].type in ("Delivered", "Returned")

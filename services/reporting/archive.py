@@ -247,6 +247,8 @@ class Archivist:
                 continue
             self._head, self._read_up_to = head, entry_position(page[-1][0])
             self._archived.add_all(event.position for event in events if event.position)
+            if len(page) < self.page_size:
+                return  # the end of the log as it was read; what came since is delivered next
 
 
 class RecentPositions:

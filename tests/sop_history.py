@@ -17,6 +17,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    PersonalDataErased,
     RecapCompiled,
     Returned,
     ReturnReceived,
@@ -155,3 +156,8 @@ class Office:
     ) -> None:
         data = ReturnReceived(dossier_id=dossier_id, letter_id=letter_id)
         await self._append(f"delivery-{dossier_id}", data, KASUBBAG, at)
+
+    async def erase(self, dossier_id: uuid.UUID, at: datetime | None = None) -> None:
+        """What `jasa privacy erase` appends once the dossier's data key is destroyed."""
+        data = PersonalDataErased(dossier_id=dossier_id)
+        await self._append(f"dossier-{dossier_id}", data, KASUBBAG, at)

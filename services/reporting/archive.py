@@ -3,9 +3,9 @@ signed checkpoints, written in the same transaction as the read models it feeds.
 
 The consumer delivers at least once and, after a crash, possibly out of order; the
 archive must not be. So the handler, given the event at position P, archives nothing
-itself: if P is archived it returns; otherwise it reads the log from the archive's head up
-to and including P and archives and projects each event in turn, all in one transaction.
-Replay (`jasa audit replay`) feeds pages of the log to the same `archive_events`.
+itself: if P is archived it returns; otherwise it reads the log from the archive's head to
+its end and archives and projects each page of events in one transaction. Replay
+(`jasa audit replay`) feeds pages of the log to the same `archive_events`.
 
 The chain hashes each event as the log stores it, personal data sealed: erasing a
 person's data (destroying their key) changes no hash. The read models are fed the event
@@ -17,16 +17,18 @@ events of the log's own office are projected."""
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.projections import project
+from services.reporting.projections import project_all
 from services.reporting.sealing import Sealer, chain
 from shared.consumer import Reveal, as_stored
 from shared.db import position_key
@@ -100,26 +102,27 @@ async def archive_events(
     reveal: Reveal = as_stored,
 ) -> ChainHead:
     """Archive `events` as stored (the next ones of the office's log after `head`, in
-    order) and project them revealed."""
+    order) and project them revealed, in the session's transaction."""
+    rows: list[dict[str, object]] = []
+    own: list[tuple[Envelope, int]] = []
     for event in events:
         assert event.position is not None, "only appended events are archived"
         body = encode(event)
         head = ChainHead(head.count + 1, event.position, chain(head.chain_hash, body))
-        session.add(
-            ArchivedEvent(
-                office=office,
-                seq=head.count,
-                position=head.position,
-                event_id=str(event.event_id),
-                type=event.type,
-                chain_hash=head.chain_hash,
-                body=body.decode(),
-            )
-        )
+        rows.append({
+            "office": office, "seq": head.count, "position": head.position,
+            "event_id": str(event.event_id), "type": event.type,
+            "chain_hash": head.chain_hash, "body": body.decode(),
+        })  # fmt: skip
         if event.office == office:  # another office's event here is for `verify`, not the cards
-            await project(session, await reveal(event), head.count)
+            own.append((await reveal(event), head.count))
         if sealer is not None and head.count % checkpoint_every == 0:
             session.add(seal(sealer, head))
+    if rows:
+        # First: another process that archived these events already makes this fail at once.
+        connection = await session.connection()
+        await connection.execute(insert(ArchivedEvent.__table__), rows)  # type: ignore[attr-defined]
+    await project_all(session, office, own)
     return head
 
 
@@ -166,7 +169,14 @@ async def seal_head(session: AsyncSession, sealer: Sealer) -> Checkpoint | None:
 
 class Archivist:
     """The projection handler of the reporting service for the office of its log (see the
-    module's docstring)."""
+    module's docstring).
+
+    It keeps the chain's head in memory once loaded. An event handed over after the head
+    was archived already (by this process: nothing to read); any other catches the archive
+    up to the end of the log, a page per transaction, so that the deliveries that follow
+    find their events archived. If another process archived the same page first, the
+    transaction fails on the archive's unique keys: the head is read again and the catch-up
+    goes on from there."""
 
     def __init__(
         self,
@@ -175,43 +185,86 @@ class Archivist:
         sealer: Sealer | None,
         checkpoint_every: int = 1000,
         page_size: int = 500,
+        remembered: int = 100_000,
     ) -> None:
         self.log, self.sessions, self.sealer = log, sessions, sealer
         self.office = log.keys.office
         self.checkpoint_every, self.page_size = checkpoint_every, page_size
         # The consumer's two subscribers may call at once; one catch-up at a time per process.
-        # Between processes the archive's unique seq and position make the loser retry.
         self._lock = asyncio.Lock()
+        self._head: ChainHead | None = None
+        self._read_up_to = "0-0"  # the last log entry read (some may not be events)
+        self._archived = RecentPositions(remembered)
 
     async def __call__(self, event: Envelope) -> None:
         assert event.position is not None, "the consumer hands over appended events"
-        target = position_key(event.position)
-        async with self._lock, self.sessions() as session:
-            if await is_archived(session, self.office, event.position):
+        async with self._lock:
+            if event.position in self._archived:
                 return
-            head = await chain_head(session, self.office)
-            if target <= position_key(head.position):
-                log.warning(
-                    "event %s is not archived but lies before the archive's head %s: it was "
-                    "put into the log afterwards; `jasa audit verify` will name it",
-                    event.position,
-                    head.position,
-                )
+            head = await self._known_head()
+            if position_key(event.position) <= position_key(head.position):
+                await self._refuse_if_not_archived(event.position, head)
                 return
-            after = head.position
-            while position_key(after) < target:
-                # Only up to the event itself: a consumer far behind reads no page twice.
-                page = await self.log.read_raw(after, self.page_size, until=event.position)
-                if not page:
-                    break  # the event left the log since it was delivered; verify will say so
-                head = await archive_events(
-                    session,
-                    self.office,
-                    readable(page),
-                    head,
-                    self.sealer,
-                    self.checkpoint_every,
-                    self.log.reveal,
-                )
-                after = entry_position(page[-1][0])
-            await session.commit()
+            await self._catch_up()
+
+    async def _known_head(self) -> ChainHead:
+        if self._head is None:
+            async with self.sessions() as session:
+                self._head = await chain_head(session, self.office)
+            self._read_up_to = self._head.position
+        return self._head
+
+    async def _refuse_if_not_archived(self, position: str, head: ChainHead) -> None:
+        async with self.sessions() as session:
+            if await is_archived(session, self.office, position):
+                return
+        log.warning(
+            "event %s is not archived but lies before the archive's head %s: it was put into "
+            "the log afterwards; `jasa audit verify` will name it",
+            position,
+            head.position,
+        )
+
+    async def _catch_up(self) -> None:
+        """Archive every event of the log after the head, page by page."""
+        while True:
+            before = await self._known_head()
+            page = await self.log.read_raw(self._read_up_to, self.page_size)
+            if not page:
+                return
+            events = readable(page)
+            try:
+                async with self.sessions() as session:
+                    head = await archive_events(
+                        session, self.office, events, before,
+                        self.sealer, self.checkpoint_every, self.log.reveal,
+                    )  # fmt: skip
+                    await session.commit()
+            except DBAPIError:
+                self._head = None  # read again: another process may have archived these
+                if (await self._known_head()).count <= before.count:
+                    raise  # it did not: the failure is this page's own
+                continue
+            self._head, self._read_up_to = head, entry_position(page[-1][0])
+            self._archived.add_all(event.position for event in events if event.position)
+            if len(page) < self.page_size:
+                return  # the end of the log as it was read; what came since is delivered next
+
+
+class RecentPositions:
+    """The positions archived most recently by this process, at most `capacity` of them."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._order: deque[str] = deque()
+        self._set: set[str] = set()
+
+    def __contains__(self, position: object) -> bool:
+        return position in self._set
+
+    def add_all(self, positions: Iterable[str]) -> None:
+        for position in positions:
+            self._order.append(position)
+            self._set.add(position)
+        while len(self._order) > self.capacity:
+            self._set.discard(self._order.popleft())

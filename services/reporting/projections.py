@@ -1,33 +1,25 @@
-"""The read models of the reporting service and the one function that folds an event
-into them. Live consumption and `jasa audit replay` both call `project`, so what replay
-rebuilds is what live built, by construction. Every row carries its office (the event's),
-the first part of its key: each office's cards and reports stand apart."""
+"""The read models of the reporting service and the one function that writes a page of
+events into them. Live consumption and `jasa audit replay` both call `project_all`, so what
+replay rebuilds is what live built, by construction. Every row carries its office (the
+event's), the first part of its key: each office's cards and reports stand apart.
 
-from datetime import UTC, datetime
-from uuid import UUID
+A page costs a few statements whatever its length: one query per table for the rows its
+events refer to, the fold in memory (`services.reporting.folding`), then one bulk INSERT per
+table for the rows it made and one bulk UPDATE per table for the rows it changed."""
 
-import orjson
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import Column, Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.domain import SOP_STEP_OF_EVENT, elapsed_seconds
-from shared.events import (
-    Delivered,
-    DocumentFlagged,
-    DocumentRegistered,
-    Envelope,
-    FlagResolved,
-    HandoverAccepted,
-    LetterDrafted,
-    LetterRejected,
-    LetterSigned,
-    PersonalDataErased,
-    RecapCompiled,
-    Returned,
-    ReturnReceived,
-)
-from shared.privacy import ERASED
-from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
+from services.reporting.folding import Cards, Row, Rows, dossiers_of_letters, referenced
+from shared.events import Envelope
+
+# Ids per `IN (...)`: well under SQLite's and asyncpg's limits on bound parameters.
+IDS_PER_QUERY = 500
 
 
 class ReportingDossier(SQLModel, table=True):
@@ -87,8 +79,6 @@ class ReportingLetter(SQLModel, table=True):
     status: str = Field(max_length=20)
 
 
-LETTER_STATUS = {"LetterDrafted": "DRAFTED", "LetterSigned": "SIGNED", "LetterRejected": "REJECTED"}
-
 READ_MODELS: tuple[type[SQLModel], ...] = (
     ReportingDossier,
     ReportingStep,
@@ -97,124 +87,74 @@ READ_MODELS: tuple[type[SQLModel], ...] = (
 )
 
 
-def as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-async def project(session: AsyncSession, event: Envelope, seq: int) -> None:
-    """Fold one event (number `seq` of the archive) into the read models."""
-    data = event.data
-    at = as_utc(event.occurred_at)
-    if isinstance(data, DocumentRegistered):
-        _initial(session, await _register(session, event.office, data, at), event, seq, at)
-        return
-    if isinstance(data, RecapCompiled):
-        session.add(
-            ReportingRecap(
-                office=event.office,
-                recap_id=str(data.recap_id),
-                document_type=data.document_type.value,
-                dossier_ids=orjson.dumps([str(d) for d in data.dossier_ids]).decode(),
-            )
-        )
-    elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
-        await _record_letter(session, event.office, data)
-    elif isinstance(data, PersonalDataErased):
-        # Not an SOP step: the card stays as it was, its personal fields read erased.
-        erased = await session.get(ReportingDossier, (event.office, str(data.dossier_id)))
-        if erased is not None:
-            erased.nik = erased.name = ERASED
-        return
-    for dossier in await _dossiers_named(session, event):
-        _initial(session, dossier, event, seq, at)
-
-
-async def _register(
-    session: AsyncSession, office: str, data: DocumentRegistered, at: datetime
-) -> ReportingDossier:
-    dossier = await session.get(ReportingDossier, (office, str(data.dossier_id)))
-    if dossier is None:
-        dossier = ReportingDossier(
-            office=office,
-            dossier_id=str(data.dossier_id),
-            status=DossierStatus.REGISTERED.value,
-            registered_at=at,
-            last_step_at=at,
-            document_type="",
-            document_number="",
-            nik="",
-            name="",
-        )
-        session.add(dossier)
-    dossier.document_type = data.document_type.value
-    dossier.document_number = data.document_number
-    dossier.nik, dossier.name = data.nik, data.name
-    return dossier
-
-
-async def _record_letter(
-    session: AsyncSession, office: str, data: LetterDrafted | LetterSigned | LetterRejected
+async def project_all(
+    session: AsyncSession, office: str, events: Sequence[tuple[Envelope, int]]
 ) -> None:
-    letter = await session.get(ReportingLetter, (office, str(data.letter_id)))
-    if letter is None:
-        letter = ReportingLetter(
-            office=office, letter_id=str(data.letter_id), recap_id=str(data.recap_id), status=""
-        )
-        session.add(letter)
-    if isinstance(data, LetterDrafted | LetterSigned):
-        letter.letter_number = data.letter_number
-    letter.status = LETTER_STATUS[data.type_name()]
+    """Fold the events of `office` (each with its number in the archive), in order, into the
+    read models, inside the session's transaction."""
+    if not events:
+        return
+    connection = await session.connection()
+    cards = Cards(office)
+    dossier_ids, recap_ids, letter_ids = referenced(event for event, _ in events)
+    await _load(connection, _table(ReportingRecap), office, recap_ids, cards.recaps)
+    await _load(connection, _table(ReportingLetter), office, letter_ids, cards.letters)
+    dossier_ids |= dossiers_of_letters((event for event, _ in events), cards.recaps)
+    await _load(connection, _table(ReportingDossier), office, dossier_ids, cards.dossiers)
+    for event, seq in events:
+        cards.fold(event, seq)
+    for model, rows in (
+        (ReportingDossier, cards.dossiers),
+        (ReportingRecap, cards.recaps),
+        (ReportingLetter, cards.letters),
+    ):
+        await _insert(connection, _table(model), rows.new_rows())
+        await _update(connection, _table(model), rows.changed_rows())
+    await _insert(connection, _table(ReportingStep), cards.steps)
 
 
-async def _dossiers_named(session: AsyncSession, event: Envelope) -> list[ReportingDossier]:
-    """Every dossier an event applies to: its own, its recap's, or the handover's list."""
-    data = event.data
-    ids: list[UUID] | list[str]
-    if isinstance(data, RecapCompiled | HandoverAccepted):
-        ids = list(data.dossier_ids)
-    elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
-        recap = await session.get(ReportingRecap, (event.office, str(data.recap_id)))
-        ids = orjson.loads(recap.dossier_ids) if recap else []
-    elif isinstance(data, DocumentFlagged | FlagResolved | Delivered | Returned | ReturnReceived):
-        ids = [data.dossier_id]
-    else:
-        return []
-    found = [await session.get(ReportingDossier, (event.office, str(d))) for d in ids]
-    # An event naming a dossier this office never registered has no card to go on.
-    return [dossier for dossier in found if dossier is not None]
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-def _initial(
-    session: AsyncSession, dossier: ReportingDossier, event: Envelope, seq: int, at: datetime
+def _id_column(table: Table) -> Column[str]:
+    """The column after `office` in the table's key: the row's own id."""
+    [column] = [c for c in table.primary_key.columns if c.name != "office"]
+    return column
+
+
+async def _load(
+    connection: AsyncConnection, table: Table, office: str, ids: Collection[str], into: Rows
 ) -> None:
-    """Put the officer's initials for this event on the dossier's card and move it on."""
-    first = event.type == "DocumentRegistered"
-    session.add(
-        ReportingStep(
-            office=dossier.office,
-            dossier_id=dossier.dossier_id,
-            seq=seq,
-            sop_step=SOP_STEP_OF_EVENT[event.type],
-            event=event.type,
-            role=event.actor.role.value,
-            officer_id=event.actor.officer_id,
-            officer_name=event.actor.name,
-            at=at,
-            elapsed_seconds=None if first else elapsed_seconds(dossier.last_step_at, at),
-        )
+    key = _id_column(table)
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), IDS_PER_QUERY):
+        chunk = wanted[start : start + IDS_PER_QUERY]
+        query = select(table).where(table.c.office == office, key.in_(chunk))
+        for row in await connection.execute(query):
+            into.load(row._mapping[key.name], dict(row._mapping))
+
+
+async def _insert(connection: AsyncConnection, table: Table, rows: list[Row]) -> None:
+    if rows:
+        await connection.execute(insert(table), rows)
+
+
+async def _update(connection: AsyncConnection, table: Table, rows: list[Row]) -> None:
+    """Each row written back whole, found by its key (one executemany UPDATE)."""
+    if not rows:
+        return
+    keys = [column.name for column in table.primary_key.columns]
+    values = [name for name in rows[0] if name not in keys]
+    statement = (
+        update(table)
+        .where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
+        .values({name: bindparam(f"new_{name}") for name in values})
     )
-    dossier.status = STATUS_AFTER_EVENT[event.type].value
-    dossier.last_step_at = at
-    data = event.data
-    if isinstance(data, RecapCompiled):
-        dossier.recap_id = str(data.recap_id)
-    elif isinstance(data, LetterDrafted | LetterSigned):
-        dossier.letter_id, dossier.letter_number = str(data.letter_id), data.letter_number
-    elif isinstance(data, Delivered):
-        dossier.delivered_at = at
-    elif isinstance(data, Returned):
-        dossier.returned_seq, dossier.returned_at = seq, at
-        dossier.returned_reason, dossier.returned_note = data.reason.value, data.note
-        dossier.received_back_at = None
-    elif isinstance(data, ReturnReceived):
-        dossier.received_back_at = at
+    await connection.execute(
+        statement,
+        [
+            {**{f"key_{n}": row[n] for n in keys}, **{f"new_{n}": row[n] for n in values}}
+            for row in rows
+        ],
+    )

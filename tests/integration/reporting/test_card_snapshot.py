@@ -44,10 +44,9 @@ async def test_a_card_read_while_the_next_step_is_committed_shows_one_moment(
 ) -> None:
     dossier = await office.register()
     letter = await office.draft(await office.recap([dossier]))
+    await reporting.handle_all(office)  # the archive catches up to the end of the log
     await office.reject(letter)
-    *earlier, rejection = office.appended
-    for event in earlier:
-        await reporting.archivist(event)
+    rejection = office.appended[-1]
     interrupted: list[str] = []
 
     def meanwhile(*_: Any) -> None:

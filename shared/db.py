@@ -13,6 +13,8 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from shared.events import Envelope
+
 T = TypeVar("T")
 
 
@@ -121,6 +123,19 @@ async def claim_positions(
     elif position_key(latest) > position_key(checkpoint.position):
         checkpoint.position, checkpoint.updated_at = latest, now
     return set(fresh)
+
+
+async def claim_page(
+    session: AsyncSession, name: str, events: Sequence[Envelope]
+) -> list[Envelope]:
+    """The events of a page that projection `name` has not applied before, in page order,
+    now claimed inside the caller's transaction (each under its office's bookkeeping)."""
+    fresh: set[tuple[str, str]] = set()
+    for office in dict.fromkeys(event.office for event in events):
+        positions = [event.position or "" for event in events if event.office == office]
+        claimed = await claim_positions(session, projection_of(name, office), positions)
+        fresh.update((office, position) for position in claimed)
+    return [event for event in events if (event.office, event.position or "") in fresh]
 
 
 def chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:

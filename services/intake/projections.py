@@ -2,7 +2,7 @@
 
 It consumes the WHOLE office log (one consumer per office served; every row carries its
 office and every lookup names it), so a dossier's status follows it through approval and
-the courier. Each event is applied once (`claim_positions`, same transaction), a page of
+the courier. Each event is applied once (`claim_page`, same transaction), a page of
 events at a time. Events may come out of order after a crash, so each part of a row
 (status, flag, recap, letter) remembers the position of the event that set it and only
 moves to a later one: applied in any order, the events leave the row as log order would."""
@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consumer import PageHandler
-from shared.db import chunks, claim_positions, position_key, projection_of
+from shared.db import chunks, claim_page, position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -257,14 +257,7 @@ def intake_projection(context: ServiceContext) -> PageHandler:
 
     async def apply_page(events: Sequence[Envelope]) -> None:
         async with context.sessions() as session, session.begin():
-            for office in dict.fromkeys(event.office for event in events):
-                of_office = [event for event in events if event.office == office]
-                fresh = await claim_positions(
-                    session,
-                    projection_of(PROJECTION, office),
-                    [event.position or "" for event in of_office],
-                )
-                await apply_events(session, [e for e in of_office if e.position in fresh])
+            await apply_events(session, await claim_page(session, PROJECTION, events))
 
     return PageHandler(apply_page)
 

@@ -4,8 +4,11 @@ Two subscribers share the group: one reads new events (XREADGROUP `>`), the othe
 events another consumer left pending for longer than `claim_idle_ms` (XAUTOCLAIM), since
 FastStream's `min_idle_time` subscriber reads only the pending list. An event is
 acknowledged only after the handler returned, i.e. after its effect was committed. A
-failing event stays pending and is tried again; after `max_deliveries` it goes to the
-group's dead-letter stream with its error, and the consumer goes on. An event that cannot
+handler that can apply a page of events at once (`PageHandler`: one transaction, a few
+queries) is given each page read; if the page fails, its events are handled one by one,
+so that only the failing one stays behind. A failing event stays pending and is tried
+again; after `max_deliveries` it goes to the group's dead-letter stream with its error,
+and the consumer goes on. An event that cannot
 be decoded at all, or that names another office than the log's (projections key their rows
 by the event's office), is dead-lettered at once. When the group or the stream disappears
 (`NOGROUP`, e.g. Redis restarted empty), FastStream stops the subscriber; a watchdog
@@ -18,7 +21,7 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +30,6 @@ from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisStreamMessage as IncomingMessage
-from faststream.redis.message import RedisStreamMessage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
@@ -38,6 +40,17 @@ log = logging.getLogger("jasa.consumer")
 
 Handler = Callable[[Envelope], Awaitable[None]]
 Reveal = Callable[[Envelope], Awaitable[Envelope]]
+
+
+@dataclass(frozen=True, slots=True)
+class PageHandler:
+    """A handler that applies a page of events at once, all or nothing (e.g. in one
+    transaction); called with one event, it applies a page of one."""
+
+    apply_page: Callable[[Sequence[Envelope]], Awaitable[None]]
+
+    async def __call__(self, event: Envelope) -> None:
+        await self.apply_page([event])
 
 
 async def as_stored(event: Envelope) -> Envelope:
@@ -65,6 +78,8 @@ class ConsumerOptions:
     # Entries read at once wait in this process for their turn; a small batch keeps them
     # from looking idle to the reclaimer (which would run them twice, out of order).
     batch: int = 10
+    # A `PageHandler` applies what was read in one go, so it may read more at once.
+    page: int = 200
     recover_every_s: float = 1.0
 
 
@@ -75,7 +90,7 @@ async def _without_body(
     bytes that are not UTF-8 make it fail, and such an entry would be claimed and fail again
     forever, never reaching `_apply` to be dead-lettered. The handler reads the raw fields
     itself, so the message is built without a body (which also spares a JSON dump per event)."""
-    message = await parse({**entry, "data": {}})
+    message = await parse({**entry, "data": [] if entry.get("type") == "bstream" else {}})
     message.raw_message = entry
     return message
 
@@ -100,15 +115,17 @@ class EventConsumer:
         self._in_flight: set[bytes] = set()
         self.recoveries = 0
 
-        async def on_event(message: IncomingMessage) -> None:
-            await self._process(message)
+        async def on_entries(message: IncomingMessage) -> None:
+            await self._process(message.raw_message)
 
+        pages = isinstance(handle, PageHandler)
         fresh = StreamSub(
             keys.log,
             group=options.group,
             consumer=options.consumer,
             polling_interval=options.poll_ms,
-            max_records=options.batch,
+            max_records=options.page if pages else options.batch,
+            batch=True,
         )
         reclaim = StreamSub(
             keys.log,
@@ -122,7 +139,7 @@ class EventConsumer:
             for sub in (fresh, reclaim)
         ]
         for subscriber in self.subscribers:
-            subscriber(on_event)
+            subscriber(on_entries)
 
     async def ensure_group(self) -> None:
         """Create the group at the start of the log (and the log, if it is not there)."""
@@ -166,32 +183,61 @@ class EventConsumer:
             except (RedisError, OSError) as error:
                 log.warning("consumer group %s not yet recovered: %s", self.options.group, error)
 
-    async def _process(self, message: RedisStreamMessage) -> None:
-        entry_id: bytes = message.raw_message["message_ids"][0]
-        if entry_id in self._in_flight:
-            # A slow event of our own looked idle to the reclaimer: the first run acks it.
-            return
-        self._in_flight.add(entry_id)
+    async def _process(self, raw: Mapping[str, Any]) -> None:
+        """The entries of one read (a page of fresh ones, or one reclaimed), in log order."""
+        ids: list[bytes] = raw["message_ids"]
+        data = raw["data"]
+        fields_of: list[dict[bytes, bytes]] = data if isinstance(data, list) else [data]
+        # An entry of ours that runs still looked idle to the reclaimer: the first run acks it.
+        entries = [(i, f) for i, f in zip(ids, fields_of, strict=True) if i not in self._in_flight]
+        taken = [entry_id for entry_id, _ in entries]
+        self._in_flight.update(taken)
         try:
-            await self._apply(message, entry_id)
+            readable = [
+                (entry_id, fields, envelope)
+                for entry_id, fields in entries
+                if (envelope := await self._decode(entry_id, fields)) is not None
+            ]
+            if len(readable) > 1 and isinstance(self.handle, PageHandler):
+                if await self._apply_page(self.handle, readable):
+                    return
+            for entry_id, fields, envelope in readable:
+                await self._apply(entry_id, fields, envelope)
         finally:
-            self._in_flight.discard(entry_id)
+            self._in_flight.difference_update(taken)
 
-    async def _apply(self, message: RedisStreamMessage, entry_id: bytes) -> None:
-        fields: dict[bytes, bytes] = message.raw_message["data"]
+    async def _decode(self, entry_id: bytes, fields: dict[bytes, bytes]) -> Envelope | None:
+        """The entry's event; None when no code can read it (dead-lettered at once, since
+        trying again will not help)."""
         try:
             envelope = decode_entry(entry_id, fields)
             if envelope.office != self.keys.office:
                 raise WrongOffice(envelope.office, self.keys.office)
-        except Exception as error:  # an event no code can read: trying again will not help
-            await self._dead_letter(message, entry_id, fields, error, deliveries=1)
-            return
+        except Exception as error:
+            await self._dead_letter(entry_id, fields, error, deliveries=1)
+            return None
+        return envelope
+
+    async def _apply_page(
+        self, handle: PageHandler, readable: list[tuple[bytes, dict[bytes, bytes], Envelope]]
+    ) -> bool:
+        """The whole page in one go, acknowledged together; False if it failed (nothing of
+        it was applied), and the caller goes through its events one by one."""
+        try:
+            await handle.apply_page([await self.reveal(envelope) for *_, envelope in readable])
+        except Exception as error:
+            log.info("a page of %d events failed (%r); one by one now", len(readable), error)
+            return False
+        await self.redis.xack(self.keys.log, self.options.group, *(i for i, *_ in readable))
+        return True
+
+    async def _apply(self, entry_id: bytes, fields: dict[bytes, bytes], envelope: Envelope) -> None:
         try:
             await self.handle(await self.reveal(envelope))
         except Exception as error:
-            deliveries = await message.get_delivery_count()
+            deliveries = await self._deliveries(entry_id)
             if deliveries >= self.options.max_deliveries:
-                await self._dead_letter(message, entry_id, fields, error, deliveries)
+                await self._dead_letter(entry_id, fields, error, deliveries)
             else:
                 log.warning(
                     "event %s (%s) failed on delivery %d: %r; it stays pending",
@@ -201,15 +247,17 @@ class EventConsumer:
                     error,
                 )
             return
-        await message.ack()
+        await self.redis.xack(self.keys.log, self.options.group, entry_id)
+
+    async def _deliveries(self, entry_id: bytes) -> int:
+        """How often the group has handed this entry over (1 once it is not pending)."""
+        pending = await self.redis.xpending_range(
+            self.keys.log, self.options.group, min=entry_id, max=entry_id, count=1
+        )
+        return int(pending[0]["times_delivered"]) if pending else 1
 
     async def _dead_letter(
-        self,
-        message: RedisStreamMessage,
-        entry_id: bytes,
-        fields: dict[bytes, bytes],
-        error: BaseException,
-        deliveries: int,
+        self, entry_id: bytes, fields: dict[bytes, bytes], error: BaseException, deliveries: int
     ) -> None:
         log.error(
             "event %s dead-lettered by %s after %d deliveries: %r",
@@ -234,4 +282,3 @@ class EventConsumer:
             )
             pipe.xack(self.keys.log, self.options.group, entry_id)
             await pipe.execute()
-        await message.ack()  # already acknowledged above; this tells FastStream so

@@ -1,6 +1,7 @@
 """Storage of one service: an async engine (SQLite file by default, PostgreSQL when
 DATABASE_URL says so) and the bookkeeping that makes projections apply each event once."""
 
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -8,9 +9,11 @@ from typing import Any, TypeVar
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
+
+from shared.events import Envelope
 
 T = TypeVar("T")
 
@@ -93,16 +96,52 @@ async def claim_position(session: AsyncSession, projection: str, position: str) 
 
     False when it was applied before: the caller skips it, so a redelivered event never
     doubles a row. A concurrent duplicate fails on the primary key at commit instead."""
-    if await session.get(AppliedEvent, (projection, position)) is not None:
-        return False
-    session.add(AppliedEvent(projection=projection, position=position))
+    return bool(await claim_positions(session, projection, [position]))
+
+
+async def claim_positions(
+    session: AsyncSession, projection: str, positions: Sequence[str]
+) -> set[str]:
+    """`claim_position` for a page of events at once, in a few queries: the positions not
+    applied before, now marked applied inside the caller's transaction."""
+    wanted = list(dict.fromkeys(positions))
+    applied: set[str] = set()
+    for chunk in chunks(wanted):
+        query = select(AppliedEvent.position).where(
+            AppliedEvent.projection == projection, col(AppliedEvent.position).in_(chunk)
+        )
+        applied.update((await session.exec(query)).all())
+    fresh = [position for position in wanted if position not in applied]
+    if not fresh:
+        return set()
+    session.add_all(AppliedEvent(projection=projection, position=p) for p in fresh)
+    latest = max(fresh, key=position_key)
     checkpoint = await session.get(ProjectionCheckpoint, projection)
     now = datetime.now(UTC)
     if checkpoint is None:
-        session.add(ProjectionCheckpoint(projection=projection, position=position, updated_at=now))
-    elif position_key(position) > position_key(checkpoint.position):
-        checkpoint.position, checkpoint.updated_at = position, now
-    return True
+        session.add(ProjectionCheckpoint(projection=projection, position=latest, updated_at=now))
+    elif position_key(latest) > position_key(checkpoint.position):
+        checkpoint.position, checkpoint.updated_at = latest, now
+    return set(fresh)
+
+
+async def claim_page(
+    session: AsyncSession, name: str, events: Sequence[Envelope]
+) -> list[Envelope]:
+    """The events of a page that projection `name` has not applied before, in page order,
+    now claimed inside the caller's transaction (each under its office's bookkeeping)."""
+    fresh: set[tuple[str, str]] = set()
+    for office in dict.fromkeys(event.office for event in events):
+        positions = [event.position or "" for event in events if event.office == office]
+        claimed = await claim_positions(session, projection_of(name, office), positions)
+        fresh.update((office, position) for position in claimed)
+    return [event for event in events if (event.office, event.position or "") in fresh]
+
+
+def chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """`values` in slices small enough for one `IN (...)` (SQLite binds at most 999 values)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 async def last_position(session: AsyncSession, projection: str) -> str | None:

@@ -127,15 +127,18 @@ class Privacy:
     async def _data_key(self, dossier_id: UUID, create: bool) -> bytes | None:
         """The dossier's data key; None once erased (or, when not `create`, never made)."""
         field = str(dossier_id)
-        wrapped = await self.redis.hget(self.store, field)
-        if wrapped is None and create:
+        if create:
+            # One round trip: offer a fresh key, read whichever is there (ours, an older one,
+            # or the tombstone). Sealing mostly comes with a new dossier, which has none yet.
             fresh = secrets.token_bytes(32)
             nonce = secrets.token_bytes(12)
             candidate = nonce + self._master.encrypt(nonce, fresh, field.encode())
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.hsetnx(self.store, field, base64.b64encode(candidate))
-                pipe.hget(self.store, field)  # whoever won the race
+                pipe.hget(self.store, field)
                 _, wrapped = await pipe.execute()
+        else:
+            wrapped = await self.redis.hget(self.store, field)
         if wrapped is None or wrapped == TOMBSTONE:
             return None
         raw = base64.b64decode(wrapped)

@@ -1,11 +1,13 @@
 """Approval's read model of the office log: the recaps intake compiled (with the details of
 their documents, for the printed list; no NIK is kept) and the letters this service wrote.
 
-Each event is applied once (`claim_position` in the same transaction). Delivery may come
-out of order after a crash, so every row is an upsert that only fills in what its event
-knows, and a recap's status is computed from its letters when it is read. Every row carries
-its office (the event's), part of its key: offices never see each other's rows."""
+Each event is applied once (`claim_page` in the same transaction), a page at a time.
+Delivery may come out of order after a crash, so every row is an upsert that only fills in
+what its event knows, and a recap's status is computed from its letters when it is read.
+Every row carries its office (the event's), part of its key: offices never see each
+other's rows."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -14,8 +16,8 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.approval.domain import LetterStatus
-from shared.consumer import Handler
-from shared.db import claim_position, projection_of
+from shared.consumer import PageHandler
+from shared.db import claim_page
 from shared.events import (
     DocumentRegistered,
     Envelope,
@@ -100,19 +102,18 @@ class ApprovalLetter(SQLModel, table=True):
     sort_key: str = Field(index=True, max_length=32)
 
 
-def projection(context: ServiceContext) -> Handler:
-    """The consumer's handler: apply each event in its own transaction, once."""
+def projection(context: ServiceContext) -> PageHandler:
+    """The consumer's handler: apply each page of events in one transaction, each once."""
 
-    async def handle(event: Envelope) -> None:
-        if not isinstance(event.data, CONSUMED) or event.position is None:
+    async def apply_page(events: Sequence[Envelope]) -> None:
+        wanted = [e for e in events if isinstance(e.data, CONSUMED) and e.position is not None]
+        if not wanted:
             return
         async with context.sessions() as session, session.begin():
-            if await claim_position(
-                session, projection_of(PROJECTION, event.office), event.position
-            ):
+            for event in await claim_page(session, PROJECTION, wanted):
                 await apply(session, event)
 
-    return handle
+    return PageHandler(apply_page)
 
 
 async def apply(session: AsyncSession, event: Envelope) -> None:

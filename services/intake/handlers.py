@@ -74,16 +74,18 @@ async def register_document(
 ) -> list[Envelope]:
     """Check the registry, make sure the document is not in flight, register (and flag)."""
     office, log = officer.office, context.log_for(officer.office)
-    async with context.sessions() as session:
-        entries = await registry_entries_for(session, office, registration.document_number)
-        entry = check_against_registry(registration, entries)
-        n, previous_id = await _last_dossier_of(
-            log, registration.document_type, registration.document_number
-        )
-        previous = None
-        if previous_id is not None:
+    # The registry (database) and the document's slots (Redis) are asked at once, and no
+    # database connection is held while Redis answers.
+    entries, (n, previous_id) = await asyncio.gather(
+        registry_entries_for(context.engine, office, registration.document_number),
+        _last_dossier_of(log, registration.document_type, registration.document_number),
+    )
+    entry = check_against_registry(registration, entries)
+    previous = None
+    if previous_id is not None:
+        async with context.sessions() as session:
             row = await dossier_row(session, office, previous_id)
-            previous = (previous_id, DossierStatus(row.status) if row else None)
+        previous = (previous_id, DossierStatus(row.status) if row else None)
     dossier_id = dossier_slot(office, registration.document_type, registration.document_number, n)
     events = decide_registration(dossier_id, registration, entry, previous)
     stream = dossier_stream(dossier_id)

@@ -2,22 +2,23 @@
 
 It consumes the WHOLE office log (one consumer per office served; every row carries its
 office and every lookup names it), so a dossier's status follows it through approval and
-the courier. Each event is applied once (`claim_position`, same transaction). Events may
-come out of order after a crash, so each part of a row (status, flag, recap, letter)
-remembers the position of the event that set it and only moves to a later one: applied in
-any order, the events leave the row as log order would."""
+the courier. Each event is applied once (`claim_page`, same transaction), a page of
+events at a time. Events may come out of order after a crash, so each part of a row
+(status, flag, recap, letter) remembers the position of the event that set it and only
+moves to a later one: applied in any order, the events leave the row as log order would."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import UniqueConstraint, inspect, text
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.consumer import Handler
-from shared.db import claim_position, position_key, projection_of
+from shared.consumer import PageHandler
+from shared.db import chunks, claim_page, position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -96,8 +97,21 @@ class IntakeRecap(SQLModel, table=True):
         return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
 
 
+# In `session.info`: the dossier rows a page of events names, looked up in one query before
+# the page is applied (None for a dossier not in the read model), so that applying the page
+# asks the database nothing more.
+PAGE_ROWS = "intake_page_rows"
+DossierKey = tuple[str, uuid.UUID]
+
+
+async def _find(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> IntakeDossier | None:
+    known: dict[DossierKey, IntakeDossier | None] = session.info.get(PAGE_ROWS, {})
+    key = (office, dossier_id)
+    return known[key] if key in known else await session.get(IntakeDossier, key)
+
+
 async def _dossier(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> IntakeDossier:
-    row = await session.get(IntakeDossier, (office, dossier_id))
+    row = await _find(session, office, dossier_id)
     if row is None:
         raise NotYetKnown(f"dossier {dossier_id} is not registered in the read model yet")
     return row
@@ -158,8 +172,11 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
     data: Any = event.data
     office = event.office
     if isinstance(data, DocumentRegistered):
-        if await session.get(IntakeDossier, (office, data.dossier_id)) is None:
-            session.add(_registered_row(event, data))
+        if await _find(session, office, data.dossier_id) is None:
+            row = _registered_row(event, data)
+            session.add(row)
+            if PAGE_ROWS in session.info:
+                session.info[PAGE_ROWS][(office, data.dossier_id)] = row
     elif isinstance(data, DocumentFlagged):
         _move(
             await _dossier(session, office, data.dossier_id),
@@ -192,7 +209,7 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
 async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> None:
     # No row yet (out of order after a crash): its DocumentRegistered, revealed after the
     # key was destroyed, will read erased by itself.
-    row = await session.get(IntakeDossier, (office, dossier_id))
+    row = await _find(session, office, dossier_id)
     if row is not None:
         row.nik = row.name = row.address = row.phone = ERASED
 
@@ -235,18 +252,51 @@ async def add_position_columns(context: ServiceContext) -> None:
                 )
 
 
-def intake_projection(context: ServiceContext) -> Handler:
-    """The consumer's handler: apply each event once, in its own transaction."""
+def intake_projection(context: ServiceContext) -> PageHandler:
+    """The consumer's handler: apply each page of events once, in one transaction."""
 
-    async def handle(event: Envelope) -> None:
-        assert event.position is not None
+    async def apply_page(events: Sequence[Envelope]) -> None:
         async with context.sessions() as session, session.begin():
-            if await claim_position(
-                session, projection_of(PROJECTION, event.office), event.position
-            ):
-                await apply_event(session, event)
+            await apply_events(session, await claim_page(session, PROJECTION, events))
 
-    return handle
+    return PageHandler(apply_page)
+
+
+async def apply_events(session: AsyncSession, events: Sequence[Envelope]) -> None:
+    """`apply_event` for a page of events, the rows they name read in a few queries first."""
+    session.info[PAGE_ROWS] = await _rows_named(session, events)
+    try:
+        for event in events:
+            await apply_event(session, event)
+    finally:
+        del session.info[PAGE_ROWS]
+
+
+async def _rows_named(
+    session: AsyncSession, events: Sequence[Envelope]
+) -> dict[DossierKey, IntakeDossier | None]:
+    """Every dossier row the events name (directly, or through the recap a letter is for)."""
+    named: set[DossierKey] = set()
+    recaps: set[tuple[str, uuid.UUID]] = set()
+    for event in events:
+        data: Any = event.data
+        if isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
+            recaps.add((event.office, data.recap_id))
+        ids = getattr(data, "dossier_ids", None) or [getattr(data, "dossier_id", None)]
+        named.update((event.office, d) for d in ids if d is not None)
+    for office, recap_id in recaps:
+        recap = await session.get(IntakeRecap, (office, recap_id))
+        if recap is not None:
+            named.update((office, d) for d in recap.dossier_id_list())
+    found: dict[DossierKey, IntakeDossier | None] = dict.fromkeys(named)
+    for office in {office for office, _ in named}:
+        wanted = [d for o, d in named if o == office]
+        for chunk in chunks(wanted):
+            query = select(IntakeDossier).where(
+                IntakeDossier.office == office, col(IntakeDossier.dossier_id).in_(chunk)
+            )
+            found.update(((row.office, row.dossier_id), row) for row in await session.exec(query))
+    return found
 
 
 # --- queries -----------------------------------------------------------------------------

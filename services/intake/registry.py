@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import Field, SQLModel, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Field, SQLModel, col
 
 from services.intake.domain import RegistryEntry
 from shared.db import session_factory
@@ -163,16 +163,21 @@ async def load_registry(
 
 
 async def registry_entries_for(
-    session: AsyncSession, office: str, document_number: str
+    engine: AsyncEngine, office: str, document_number: str
 ) -> list[RegistryEntry]:
-    """What one office's registry holds under one document number (of any type)."""
-    rows = await session.exec(
-        select(IntakeRegistryEntry).where(
-            IntakeRegistryEntry.office == office,
-            IntakeRegistryEntry.document_number == document_number,
-        )
-    )
+    """What one office's registry holds under one document number (of any type): one
+    query on a connection of its own, no ORM session (it is asked on every registration)."""
+    entry = IntakeRegistryEntry
+    query = select(
+        col(entry.document_type),
+        col(entry.document_number),
+        col(entry.nik),
+        col(entry.name),
+        col(entry.signed),
+    ).where(col(entry.office) == office, col(entry.document_number) == document_number)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(query)).all()
     return [
-        RegistryEntry(DocumentType(r.document_type), r.document_number, r.nik, r.name, r.signed)
-        for r in rows
+        RegistryEntry(DocumentType(kind), number, nik, name, signed)
+        for kind, number, nik, name, signed in rows
     ]

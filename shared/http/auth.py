@@ -6,8 +6,10 @@ Rotation: every token names its key by `kid` (a digest of the secret, never the 
 A new secret is introduced as JASA_SECRET with the old one in JASA_PREVIOUS_SECRETS, so
 tokens signed with the old one stay valid until they expire; then the old one is dropped."""
 
+import functools
 import hashlib
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -91,8 +93,21 @@ def issue_token(
 
 
 def verify_token(token: str, secret: str | Sequence[str]) -> Officer:
-    """The officer a token names; `secret` may list the current and previous secrets."""
-    accepted = [secret] if isinstance(secret, str) else list(secret)
+    """The officer a token names; `secret` may list the current and previous secrets.
+
+    A desk sends the same token with every request: a token verified once is remembered
+    (by its whole text, signature included, and the secrets that verified it) until it
+    expires, so only its expiry is checked again."""
+    accepted = (secret,) if isinstance(secret, str) else tuple(secret)
+    officer, expires = _verified(token, accepted)
+    if time.time() >= expires:
+        raise Unauthorized("the token has expired; ask for a new one")
+    return officer
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, accepted: tuple[str, ...]) -> tuple[Officer, float]:
+    """The officer and the expiry (epoch seconds) of a valid token; a refusal is not kept."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as error:
@@ -118,4 +133,5 @@ def verify_token(token: str, secret: str | Sequence[str]) -> Officer:
         role = Role(claims["role"])
     except ValueError as error:
         raise Unauthorized(f"the token names an unknown role {claims['role']!r}") from error
-    return Officer(str(claims["sub"]), str(claims["name"]), role, str(claims["office"]))
+    officer = Officer(str(claims["sub"]), str(claims["name"]), role, str(claims["office"]))
+    return officer, float(claims["exp"])

@@ -2,12 +2,19 @@
 each event it sees becomes one row, applied once, in the same transaction as its position."""
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Field, SQLModel, select
 
-from shared.db import claim_position, create_tables, make_engine, session_factory
+from shared.db import (
+    claim_position,
+    claim_positions,
+    create_tables,
+    make_engine,
+    session_factory,
+)
 from shared.events import Envelope
 
 
@@ -31,6 +38,7 @@ class SampleProjection:
         self.sessions = session_factory(self.engine)
         self.hang_on_note, self.fail_on_note = hang_on_note, fail_on_note
         self.reading_marker = reading_marker
+        self.pages: list[int] = []  # the size of each page `apply_page` was given
 
     async def setup(self) -> None:
         await create_tables(self.engine)
@@ -47,6 +55,20 @@ class SampleProjection:
                 if self.reading_marker is not None:
                     self.reading_marker.write_text(event.position or "")
                 await asyncio.Event().wait()  # read, not committed, never acknowledged
+
+    async def apply_page(self, events: Sequence[Envelope]) -> None:
+        """The page in one transaction; a poison note anywhere fails all of it."""
+        self.pages.append(len(events))
+        async with self.sessions() as session, session.begin():
+            fresh = await claim_positions(session, "sample", [e.position or "" for e in events])
+            for event in events:
+                note = str(getattr(event.data, "note", ""))
+                if note == self.fail_on_note:
+                    raise RuntimeError(f"cannot apply the event noted {note!r}")
+                if event.position in fresh:
+                    session.add(
+                        SeenEvent(position=event.position or "", event_type=event.type, note=note)
+                    )
 
     async def rows(self) -> list[SeenEvent]:
         async with self.sessions() as session:

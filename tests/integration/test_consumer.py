@@ -11,7 +11,7 @@ import pytest
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
-from shared.consumer import ConsumerOptions, EventConsumer
+from shared.consumer import ConsumerOptions, EventConsumer, PageHandler
 from shared.keys import Keys
 from shared.log import EventLog
 from tests.factories import flagged
@@ -88,6 +88,32 @@ async def test_a_handler_that_always_fails_sends_its_event_to_the_dead_letters_a
     await wait_until(lambda: _equals(projection.count(), 4))
     assert sorted(row.note for row in await projection.rows()) == ["a", "b", "c", "d"]
     await wait_until(lambda: _pending_is(redis, keys, 0))
+
+
+async def test_a_page_handler_gets_what_was_read_at_once_and_each_event_is_applied_once(
+    event_log: EventLog, projection: SampleProjection, start_consumer, redis: Redis, keys: Keys
+) -> None:  # type: ignore[no-untyped-def]
+    await append_notes(event_log, *[f"n{i}" for i in range(30)])
+    await start_consumer(PageHandler(projection.apply_page))
+    await wait_until(lambda: _equals(projection.count(), 30))
+    await wait_until(lambda: _pending_is(redis, keys, 0))
+    assert max(projection.pages) > 1  # the 30 events were there before the consumer read
+    assert sum(projection.pages) == 30
+
+
+async def test_a_page_that_fails_is_applied_one_by_one_and_only_its_poison_is_dead_lettered(
+    event_log: EventLog, projection: SampleProjection, start_consumer, redis: Redis, keys: Keys
+) -> None:  # type: ignore[no-untyped-def]
+    await append_notes(event_log, "a", "b", "poison-pill", "c", "d")
+    poisoned = (await event_log.read())[2].position
+    await start_consumer(PageHandler(projection.apply_page), max_deliveries=3)
+    dead_letters = keys.dead_letters("sample")
+    await wait_until(lambda: _equals(redis.xlen(dead_letters), 1))
+    [(_, entry)] = await redis.xrange(dead_letters)
+    assert entry[b"position"].decode() == poisoned
+    assert int(entry[b"deliveries"]) == 3
+    await wait_until(lambda: _pending_is(redis, keys, 0))
+    assert sorted(row.note for row in await projection.rows()) == ["a", "b", "c", "d"]
 
 
 async def test_an_event_no_code_can_read_is_dead_lettered_at_once(

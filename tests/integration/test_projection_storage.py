@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Field, SQLModel, select
 
-from shared.db import claim_position, create_tables, last_position, make_engine, session_factory
+from shared.db import (
+    claim_position,
+    claim_positions,
+    create_tables,
+    last_position,
+    make_engine,
+    session_factory,
+)
 
 
 class Tally(SQLModel, table=True):
@@ -58,4 +65,23 @@ async def test_a_change_that_fails_leaves_its_position_unclaimed(database_url: s
             await claim_position(session, "tally", position)
             raise RuntimeError("the projection failed half way")
     assert await apply(sessions, position)
+    await engine.dispose()
+
+
+async def test_a_page_claims_only_what_was_not_applied_and_keeps_its_latest_position(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    await create_tables(engine)
+    sessions = session_factory(engine)
+    name = f"page-{uuid.uuid4().hex[:8]}"
+    async with sessions() as session, session.begin():
+        assert await claim_positions(session, name, ["1700000000001-0"]) == {"1700000000001-0"}
+    page = [f"1700000000{n:03d}-0" for n in range(1, 700)]  # more than one IN (...) holds
+    async with sessions() as session, session.begin():
+        claimed = await claim_positions(session, name, page)
+    assert claimed == set(page[1:])
+    async with sessions() as session, session.begin():
+        assert await claim_positions(session, name, page) == set()
+        assert await last_position(session, name) == "1700000000699-0"
     await engine.dispose()

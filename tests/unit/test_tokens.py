@@ -1,11 +1,13 @@
 import base64
 import json
+import time
 from datetime import timedelta
 
 import jwt
 import pytest
 
 from shared.errors import Unauthorized
+from shared.http import auth
 from shared.http.auth import (
     InsecureSecret,
     issue_token,
@@ -40,6 +42,24 @@ def test_a_valid_token_names_its_officer_and_the_key_it_was_signed_with() -> Non
 def test_an_expired_token_is_refused() -> None:
     with pytest.raises(Unauthorized, match="expired"):
         verify_token(a_token(ttl=timedelta(seconds=-5)), NEW)
+
+
+def test_a_token_verified_before_is_refused_once_it_has_expired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = a_token(ttl=timedelta(minutes=5))
+    assert verify_token(token, NEW).officer_id == "19800101"  # verified, and remembered
+    later = time.time() + 5 * 60 + 1
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    with pytest.raises(Unauthorized, match="expired"):
+        verify_token(token, NEW)
+
+
+def test_a_token_verified_with_one_secret_is_not_taken_on_trust_under_others() -> None:
+    token = a_token(secret=OLD)
+    assert verify_token(token, [NEW, OLD]).officer_id == "19800101"
+    with pytest.raises(Unauthorized, match="does not accept"):
+        verify_token(token, NEW)  # OLD dropped after the rotation
 
 
 def test_a_token_signed_with_another_key_is_refused() -> None:

@@ -12,7 +12,7 @@ from services.intake.projections import (
     apply_event,
     intake_projection,
 )
-from shared.db import claim_position, projection_of
+from shared.db import claim_position, claim_positions, projection_of
 from shared.events import (
     Delivered,
     EventData,
@@ -165,3 +165,22 @@ async def test_an_event_arriving_before_its_dossier_is_left_for_a_retry(desk: De
     await handle(registered(dossier_id).model_copy(update={"position": "0-1"}))
     await handle(early)
     assert (await desk.seen(str(dossier_id)))["status"] == "FLAGGED"
+
+
+async def test_a_page_with_a_registration_and_its_flag_is_applied_once_in_one_go(
+    desk: Desk,
+) -> None:
+    dossier_id = uuid.uuid4()
+    page = [
+        registered(dossier_id).model_copy(update={"position": "2-0"}),
+        flagged(dossier_id).model_copy(update={"position": "2-1"}),
+    ]
+    context = desk.app.state.context
+    handle = intake_projection(context)
+    await handle.apply_page(page)
+    await handle.apply_page(page)  # the same page delivered again
+    assert (await desk.seen(str(dossier_id)))["status"] == "FLAGGED"
+    async with context.sessions() as session:
+        claimed = await claim_positions(session, projection_of(PROJECTION, "1471"), ["2-0", "2-1"])
+        assert claimed == set()  # both applied before
+        await session.rollback()

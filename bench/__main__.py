@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import uvloop
 from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
@@ -76,6 +77,8 @@ def main() -> None:
         # As deploy/redis.conf: AOF, fsync always (for the comparison with SQLite on disk).
         durable = RedisServer(Path(scratch) / "redis-aof", durable=True).start()
         try:
+            # The services run on uvloop; the load generator and the clients do too.
+            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
             figures = asyncio.run(run(server.url, durable.url, Path(scratch), sizes))
         finally:
             server.stop()

@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import orjson
 from redis.asyncio import Redis
 
+from bench.http_load import Client, HttpError
 from bench.lifecycles import envelope, steps
 from services.cli.service_process import ServiceProcess
 from services.intake.domain import RegistryEntry
@@ -84,8 +86,8 @@ async def open_loop(
     start = time.perf_counter() + 0.05
     tasks = []
 
-    # At most `in_flight` calls at once (httpx's pool slows down badly with thousands of
-    # waiting requests); one waiting for a slot still counts from when it was due.
+    # At most `in_flight` calls at once; one waiting for a slot still counts from when it
+    # was due.
     slots = asyncio.Semaphore(in_flight)
 
     async def one(n: int, due: float) -> None:
@@ -93,7 +95,7 @@ async def open_loop(
         try:
             async with slots:
                 await asyncio.wait_for(send(n), timeout=limit_s)
-        except (TimeoutError, httpx.HTTPError):
+        except (TimeoutError, HttpError):
             failures.append(n)
         latencies[n] = (time.perf_counter() - due) * 1000
 
@@ -113,6 +115,17 @@ async def open_loop(
 
 class AsyncSend:  # the shape of `send` above, for mypy
     async def __call__(self, n: int) -> None: ...
+
+
+def registration(entry: RegistryEntry) -> dict[str, str]:
+    return {
+        "nik": entry.nik,
+        "name": "Rina Marlina",
+        "address": "Jl. Sudirman No. 12, Pekanbaru",
+        "phone": "0812-3456-7890",
+        "document_type": "KTP_EL",
+        "document_number": entry.document_number,
+    }
 
 
 async def register_latency(
@@ -137,24 +150,24 @@ async def register_latency(
     await engine.dispose()
     token = issue_token(SECRET, role=Role.FO, officer_id="198001012005011001",
                         name="Siti Rahma", office="1471")  # fmt: skip
-    headers = {"Authorization": f"Bearer {token}"}
     env = service_env(redis_url, f"bench-intake-{os.getpid()}:", data_dir)
     with service("intake", env, data_dir) as url:
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        client = Client(url, connections=64)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        requests = [
+            client.request("POST", "/dossiers", orjson.dumps(registration(entry)), headers)
+            for entry in entries
+        ]
 
-            async def send(n: int) -> None:
-                entry = entries[n]
-                response = await client.post("/dossiers", headers=headers, json={
-                    "nik": entry.nik, "name": "Rina Marlina",
-                    "address": "Jl. Sudirman No. 12, Pekanbaru", "phone": "0812-3456-7890",
-                    "document_type": "KTP_EL", "document_number": entry.document_number,
-                })  # fmt: skip
-                if response.status_code != 201:
-                    raise RuntimeError(f"POST /dossiers answered {response.status_code}: "
-                                       f"{response.text[:300]}")  # fmt: skip
+        async def send(n: int) -> None:
+            status, body = await client.send(requests[n])
+            if status != 201:
+                raise RuntimeError(f"POST /dossiers answered {status}: {body[:300]!r}")
 
+        try:
             latencies = await open_loop(send, rate, count, warmup, limit_s=10)  # type: ignore[arg-type]
+        finally:
+            await client.aclose()
     return {
         "register_requests": float(len(latencies)),
         "register_p50_ms": percentile(latencies, 50),

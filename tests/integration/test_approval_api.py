@@ -1,19 +1,18 @@
 """The approval desk through HTTP: a real Redis log, a real SQLite read model, intake's
 events appended the way intake appends them."""
 
-import io
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from pypdf import PdfReader
 
 from services.approval.main import create_app
 from shared.log import EventLog
 from tests.approval_support import KASUBBAG, SEKRETARIS, compile_recap, eventually
 from tests.conftest import running, token_for
+from tests.pdf import pdf_text as text_of_pdf
 
 KASUBBAG_TOKEN = token_for(**KASUBBAG)
 SEKRETARIS_TOKEN = token_for(**SEKRETARIS)
@@ -50,7 +49,7 @@ def pdf_text(response: httpx.Response) -> str:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    return text_of_pdf(response.content)
 
 
 async def drafted_events(log: EventLog) -> list[Any]:

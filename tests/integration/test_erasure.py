@@ -3,7 +3,6 @@ services in process on one Redis, `jasa privacy erase`, then what every reader s
 
 import asyncio
 import contextlib
-import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import Result
-from pypdf import PdfReader
 from redis.asyncio import Redis
 from typer.testing import CliRunner
 
@@ -28,6 +26,7 @@ from shared.privacy import ERASED
 from shared.vocabulary import DocumentType
 from tests.conftest import running, token_for
 from tests.integration.courier_support import eventually
+from tests.pdf import pdf_text
 
 FO = token_for("FO", officer_id="198001012005011001", name="Siti Rahma")
 KASUBBAG = token_for("KASUBBAG_UMUM", officer_id="197503102000031002", name="Budi Santoso")
@@ -157,9 +156,9 @@ async def through_the_whole_procedure(office: Office) -> tuple[str, str, str, st
     return sri, joko, recap_id, letter_id
 
 
-def pdf_text(response: httpx.Response) -> str:
+def text_of(response: httpx.Response) -> str:
     assert response.status_code == 200, response.text
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    return pdf_text(response.content)
 
 
 def documents_of(listing: dict[str, Any], dossier_id: str) -> dict[str, Any]:
@@ -218,8 +217,8 @@ async def test_an_erased_person_reads_as_erased_everywhere_and_the_audit_still_h
     assert card.json()["nik"] == ERASED
     assert card.json()["steps"] == card_before["steps"]  # erasure is no SOP step
 
-    letter_pdf = pdf_text(await office.approval.get(f"/letters/{letter_id}/pdf", headers=KASUBBAG))
-    recap_pdf = pdf_text(await office.intake.get(f"/recaps/{recap_id}/pdf", headers=FO))
+    letter_pdf = text_of(await office.approval.get(f"/letters/{letter_id}/pdf", headers=KASUBBAG))
+    recap_pdf = text_of(await office.intake.get(f"/recaps/{recap_id}/pdf", headers=FO))
     readable = "\n".join(
         [
             letter_pdf,

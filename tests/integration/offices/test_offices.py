@@ -7,7 +7,6 @@ import asyncio
 import csv
 import io
 import re
-import subprocess
 import uuid
 from collections.abc import AsyncIterator
 
@@ -32,6 +31,7 @@ from tests.integration.offices.world import (
     play_the_day,
     registration,
 )
+from tests.pdf import pdf_text
 
 
 @pytest.fixture
@@ -62,8 +62,7 @@ async def attempt(world: Installation, attempt: Attempt, office: str) -> httpx.R
 def seen_text(response: httpx.Response) -> str:
     """What the reader sees: the body, or a PDF's text."""
     if response.headers.get("content-type", "").startswith("application/pdf"):
-        command = ["pdftotext", "-layout", "-", "-"]
-        return subprocess.run(command, input=response.content, capture_output=True).stdout.decode()
+        return pdf_text(response.content)
     return response.text
 
 

@@ -4,7 +4,6 @@ the audit pages, who may read what, and the NIK shown only to the auditor."""
 import asyncio
 import csv
 import io
-import subprocess
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from services.reporting.main import create_app
 from shared.db import make_engine, session_factory
 from shared.vocabulary import DocumentType
 from tests.conftest import running, token_for
+from tests.pdf import pdf_text
 from tests.sop_history import NIK, Office
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 08:00 WIB
@@ -52,12 +52,6 @@ async def a_delivered_and_a_returned_file(office: Office) -> tuple[uuid.UUID, uu
     await office.receive_back(returned, letter, at=at + timedelta(seconds=1000))
     await office.register(at=at + timedelta(days=3))  # another KTP-el, three days later
     return delivered, returned
-
-
-def pdf_text(pdf: bytes) -> str:
-    """What a reader of the PDF sees (poppler's pdftotext)."""
-    command = ["pdftotext", "-layout", "-", "-"]
-    return subprocess.run(command, input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 @pytest.fixture

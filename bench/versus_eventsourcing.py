@@ -15,6 +15,7 @@ SQLite `:memory:`) are printed beside them."""
 
 import asyncio
 import os
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -148,12 +149,23 @@ def theirs(lifecycle: list[Step], database: str) -> tuple[float, float, ControlC
 
 
 async def measure(
-    durable: Redis, in_memory: Redis, scratch: Path, dossiers: int = 1500
+    durable: Redis, in_memory: Redis, scratch: Path, dossiers: int = 1500, repeats: int = 3
 ) -> dict[str, float]:
     """`durable`: a Redis with AOF fsync always, its data in `scratch` as SQLite's file is;
-    `in_memory`: one without AOF."""
+    `in_memory`: one without AOF. Each figure is the median of `repeats` rounds, each ratio
+    the median of the rounds' ratios (both sides of a ratio measured in the same round)."""
     lifecycle = list(steps(dossiers))
-    figures: dict[str, float] = {"lifecycle_events": float(len(lifecycle))}
+    rounds = [await _round(durable, in_memory, scratch / f"round-{n}", lifecycle)
+              for n in range(repeats)]  # fmt: skip
+    figures = {"lifecycle_events": float(len(lifecycle))}
+    return figures | {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
+
+
+async def _round(
+    durable: Redis, in_memory: Redis, scratch: Path, lifecycle: list[Step]
+) -> dict[str, float]:
+    await asyncio.to_thread(scratch.mkdir, parents=True, exist_ok=True)
+    figures: dict[str, float] = {}
     runs = {
         "": (durable, IN_FLIGHT, str(scratch / "eventsourcing.db")),
         "_sequential": (durable, 1, None),

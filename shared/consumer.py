@@ -85,7 +85,7 @@ class ConsumerOptions:
     # one event that just arrived, and every event would pay for a transaction, an ack and
     # FastStream's per-message machinery of its own. Events wait this long at most; they
     # are not read (not pending) meanwhile.
-    gather_ms: int = 20
+    gather_ms: int = 50
     recover_every_s: float = 1.0
 
 

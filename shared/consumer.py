@@ -80,6 +80,12 @@ class ConsumerOptions:
     batch: int = 10
     # A `PageHandler` applies what was read in one go, so it may read more at once.
     page: int = 200
+    # After a page shorter than a full one, a `PageHandler`'s consumer waits this long
+    # before it reads again: under a steady trickle, each read would otherwise return the
+    # one event that just arrived, and every event would pay for a transaction, an ack and
+    # FastStream's per-message machinery of its own. Events wait this long at most; they
+    # are not read (not pending) meanwhile.
+    gather_ms: int = 50
     recover_every_s: float = 1.0
 
 
@@ -115,10 +121,17 @@ class EventConsumer:
         self._in_flight: set[bytes] = set()
         self.recoveries = 0
 
-        async def on_entries(message: IncomingMessage) -> None:
+        pages = isinstance(handle, PageHandler)
+        gather_s = options.gather_ms / 1000 if pages else 0
+
+        async def on_fresh(message: IncomingMessage) -> None:
+            await self._process(message.raw_message)
+            if gather_s and len(message.raw_message["message_ids"]) < options.page:
+                await asyncio.sleep(gather_s)
+
+        async def on_reclaimed(message: IncomingMessage) -> None:
             await self._process(message.raw_message)
 
-        pages = isinstance(handle, PageHandler)
         fresh = StreamSub(
             keys.log,
             group=options.group,
@@ -138,7 +151,7 @@ class EventConsumer:
             broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL, parser=_without_body)
             for sub in (fresh, reclaim)
         ]
-        for subscriber in self.subscribers:
+        for subscriber, on_entries in zip(self.subscribers, (on_fresh, on_reclaimed), strict=True):
             subscriber(on_entries)
 
     async def ensure_group(self) -> None:

@@ -26,6 +26,7 @@ from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.http.requests import RequestModel
+from shared.http.responses import json_response
 from shared.masking import mask_nik
 from shared.validation import Address, DocumentNumber, IndonesianMobile, Nik, Note, PersonName
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason, Role
@@ -175,11 +176,11 @@ def _recap_public(row: IntakeRecap) -> RecapPublic:
 @dossiers.post("", status_code=201, response_model=DossierPublic)
 async def register(
     body: RegistrationRequest, officer: FrontOffice, context: ContextDep
-) -> DossierPublic:
+) -> Response:
     """Register a citizen's document for home delivery (checked against the registry)."""
     registration = Registration(**body.model_dump())
     events = await handlers.register_document(context, officer, registration)
-    return _dossier_from_events(events)
+    return json_response(_dossier_from_events(events), status_code=201)
 
 
 @dossiers.get("", response_model=Page[DossierPublic])

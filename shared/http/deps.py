@@ -1,6 +1,6 @@
 """FastAPI dependency aliases every service's routes use."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,7 +16,11 @@ from shared.vocabulary import Role
 _bearer = HTTPBearer(auto_error=False, description="a token from `jasa token ROLE ...`")
 
 
-def get_context(request: Request) -> ServiceContext:
+# Dependencies are `async def` although they never await: FastAPI runs a plain `def`
+# dependency in a worker thread, a thread hop per request for a dictionary lookup.
+
+
+async def get_context(request: Request) -> ServiceContext:
     context: ServiceContext = request.app.state.context
     return context
 
@@ -48,7 +52,7 @@ async def current_officer(
 CurrentOfficer = Annotated[Officer, Depends(current_officer)]
 
 
-def get_log(context: ContextDep, officer: CurrentOfficer) -> EventLog:
+async def get_log(context: ContextDep, officer: CurrentOfficer) -> EventLog:
     """The log of the caller's office: never another office's."""
     return context.log_for(officer.office)
 
@@ -56,11 +60,11 @@ def get_log(context: ContextDep, officer: CurrentOfficer) -> EventLog:
 LogDep = Annotated[EventLog, Depends(get_log)]
 
 
-def requires(*roles: Role) -> Callable[[Officer], Officer]:
+def requires(*roles: Role) -> Callable[[Officer], Awaitable[Officer]]:
     """A dependency that lets only these roles through (403 for the others)."""
     allowed = ", ".join(role.value for role in roles)
 
-    def check(officer: CurrentOfficer) -> Officer:
+    async def check(officer: CurrentOfficer) -> Officer:
         if officer.role not in roles:
             raise Forbidden(f"this step is for {allowed}; your role is {officer.role.value}")
         return officer

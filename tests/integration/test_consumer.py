@@ -101,6 +101,18 @@ async def test_a_page_handler_gets_what_was_read_at_once_and_each_event_is_appli
     assert sum(projection.pages) == 30
 
 
+async def test_a_page_handler_fed_a_trickle_gets_what_arrived_while_it_gathered_as_one_page(
+    event_log: EventLog, projection: SampleProjection, start_consumer, redis: Redis, keys: Keys
+) -> None:  # type: ignore[no-untyped-def]
+    await start_consumer(PageHandler(projection.apply_page), gather_ms=2000)
+    await append_notes(event_log, "first")
+    await wait_until(lambda: _equals(projection.count(), 1))
+    await append_notes(event_log, "a", "b", "c", "d")  # while the consumer gathers
+    await wait_until(lambda: _equals(projection.count(), 5))
+    await wait_until(lambda: _pending_is(redis, keys, 0))
+    assert projection.pages == [1, 4]
+
+
 async def test_a_page_that_fails_is_applied_one_by_one_and_only_its_poison_is_dead_lettered(
     event_log: EventLog, projection: SampleProjection, start_consumer, redis: Redis, keys: Keys
 ) -> None:  # type: ignore[no-untyped-def]

@@ -9,8 +9,10 @@ import asyncio
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import uvloop
@@ -63,10 +65,22 @@ async def run(url: str, durable_url: str, scratch: Path, sizes: list[int]) -> di
     figures["replay_events_per_s"] = figures[f"replay_{largest}_events_per_s"]
     figures["replay_peak_rss_mb"] = figures[f"replay_{largest}_peak_rss_mb"]
     print("POST /dossiers at 300/s ...", flush=True)
-    figures |= await latency.register_latency(url, scratch)
+    figures |= await median_of(ROUNDS, lambda n: latency.register_latency(url, scratch / f"r{n}"))
     print("append -> reporting projection at 300/s ...", flush=True)
-    figures |= await latency.propagation_latency(url, scratch)
+    figures |= await median_of(
+        ROUNDS, lambda n: latency.propagation_latency(url, scratch / f"p{n}")
+    )
     return figures
+
+
+ROUNDS = 3  # the latency stages: each figure the median of three runs (the machine is noisy)
+
+
+async def median_of(
+    rounds: int, measure: Callable[[int], Awaitable[dict[str, float]]]
+) -> dict[str, float]:
+    runs = [await measure(n) for n in range(rounds)]
+    return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
 
 
 def main() -> None:

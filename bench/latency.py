@@ -28,6 +28,7 @@ from shared.http.auth import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_server import free_port
+from shared.service import freeze_heap
 from shared.vocabulary import DocumentType, Role
 
 SECRET = "bench-secret-" + "x" * 32
@@ -83,6 +84,7 @@ async def open_loop(
 ) -> list[float]:
     """Fire `count` calls at `rate`/s; the latencies (ms) after the first `warmup`."""
     latencies: list[float | None] = [None] * count
+    freeze_heap()  # no pause of the generator's own to blame on the server
     start = time.perf_counter() + 0.05
     tasks = []
 
@@ -151,6 +153,7 @@ async def register_latency(
     token = issue_token(SECRET, role=Role.FO, officer_id="198001012005011001",
                         name="Siti Rahma", office="1471")  # fmt: skip
     env = service_env(redis_url, f"bench-intake-{os.getpid()}:", data_dir)
+    env["WEB_CONCURRENCY"] = os.environ.get("BENCH_INTAKE_WORKERS", "1")
     with service("intake", env, data_dir) as url:
         client = Client(url, connections=64)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

@@ -6,6 +6,7 @@ with its own routers and its projection handler; nothing is built at import time
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -141,6 +142,14 @@ def build_consumer(context: ServiceContext, office: str, handle: Handler) -> Eve
     return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal)
 
 
+def freeze_heap() -> None:
+    """Leave what exists once a process has started (modules, models, the app: some 150,000
+    objects) out of every later garbage collection. A full collection over them takes about
+    75 ms here, a pause that every request in flight would wait out."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     try:
         context = build_context(settings)
@@ -161,6 +170,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await hook(context)
         for consumer in context.consumers.values():
             await consumer.start()
+        freeze_heap()
         try:
             yield
         finally:

@@ -41,6 +41,7 @@ from shared.privacy import (
     holds_sealed_data,
     load_or_create_master_key,
 )
+from shared.service import freeze_heap
 
 audit = typer.Typer(help="Verify the log against the archive; rebuild and compare the reports.")
 console = Console(stderr=True)
@@ -204,6 +205,7 @@ async def _replay(url: str, page_size: int, show: int, office: str | None) -> in
         fresh = make_engine(url)
         try:
             await create_tables(fresh)
+            freeze_heap()  # what is loaded by now is not looked at by every collection
             with Progress(
                 TextColumn("replaying the log"),
                 BarColumn(),

@@ -1,5 +1,6 @@
 """Every service answers /health, /ready and /asyncapi.json, and refuses calls without a token."""
 
+import gc
 import importlib
 
 import pytest
@@ -24,3 +25,5 @@ async def test_every_service_is_alive_ready_and_documents_its_events(
         assert f"{service_env['JASA_KEY_PREFIX']}jasa:{{1471}}:log" in document["channels"]
         openapi = (await client.get("/openapi.json")).json()
         assert openapi["info"]["title"].startswith("Jasa Dukcapil")
+        # what the service loaded at start is left out of later collections (no long pauses)
+        assert gc.get_freeze_count() > 10_000

@@ -10,6 +10,7 @@ import asyncio
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -152,7 +153,7 @@ async def register_latency(
     await engine.dispose()
     token = issue_token(SECRET, role=Role.FO, officer_id="198001012005011001",
                         name="Siti Rahma", office="1471")  # fmt: skip
-    env = service_env(redis_url, f"bench-intake-{os.getpid()}:", data_dir)
+    env = service_env(redis_url, f"bench-intake-{uuid.uuid4().hex[:8]}:", data_dir)
     env["WEB_CONCURRENCY"] = os.environ.get("BENCH_INTAKE_WORKERS", "1")
     with service("intake", env, data_dir) as url:
         client = Client(url, connections=64)
@@ -184,7 +185,7 @@ async def propagation_latency(
     """Append lifecycle events at `rate`/s; how long until each is in the reporting archive
     (written in the same transaction as the control cards)."""
     data_dir = scratch / "reporting"
-    prefix = f"bench-reporting-{os.getpid()}:"
+    prefix = f"bench-reporting-{uuid.uuid4().hex[:8]}:"
     env = service_env(redis_url, prefix, data_dir)
     warmup = int(rate * warmup_s)
     count = warmup + int(rate * seconds)

@@ -132,8 +132,15 @@ def registration(entry: RegistryEntry) -> dict[str, str]:
 
 
 async def register_latency(
-    redis_url: str, scratch: Path, rate: float = 300, seconds: float = 10, warmup_s: float = 2
+    redis_url: str,
+    scratch: Path,
+    workers: int = 1,
+    rate: float = 300,
+    seconds: float = 10,
+    warmup_s: float = 2,
 ) -> dict[str, float]:
+    """POST /dossiers at `rate`/s against intake run by `workers` uvicorn processes
+    (`jasa serve --workers`, WEB_CONCURRENCY)."""
     data_dir = scratch / "intake"
     warmup = int(rate * warmup_s)
     count = warmup + int(rate * seconds)
@@ -154,7 +161,7 @@ async def register_latency(
     token = issue_token(SECRET, role=Role.FO, officer_id="198001012005011001",
                         name="Siti Rahma", office="1471")  # fmt: skip
     env = service_env(redis_url, f"bench-intake-{uuid.uuid4().hex[:8]}:", data_dir)
-    env["WEB_CONCURRENCY"] = os.environ.get("BENCH_INTAKE_WORKERS", "1")
+    env["WEB_CONCURRENCY"] = str(workers)
     with service("intake", env, data_dir) as url:
         client = Client(url, connections=64)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

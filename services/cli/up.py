@@ -118,6 +118,14 @@ def serve(
         int | None, typer.Option(help="default: JASA_PORT_BASE + the service's number")
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="WEB_CONCURRENCY",
+            help="processes serving it (one per core; they share its consumer group)",
+        ),
+    ] = 1,
 ) -> None:
     """Run one service alone in the foreground against the Redis that REDIS_URL names."""
     import uvicorn
@@ -154,6 +162,7 @@ def serve(
         log_level=log_level,
         proxy_headers=True,
         timeout_graceful_shutdown=5,
+        workers=workers,
     )
 
 

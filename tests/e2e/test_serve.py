@@ -22,8 +22,12 @@ def answers(url: str) -> bool:
         return False
 
 
+JASA = [sys.executable, "-m", "services.cli"]
+
+
+@pytest.mark.parametrize(("service", "workers"), [("reporting", "1"), ("intake", "2")])
 def test_serve_runs_one_service_in_the_foreground_until_sigterm(
-    redis_url: str, key_prefix: str, tmp_path: Path
+    service: str, workers: str, redis_url: str, key_prefix: str, tmp_path: Path
 ) -> None:
     port = free_port()
     env = clean_environment(
@@ -32,20 +36,22 @@ def test_serve_runs_one_service_in_the_foreground_until_sigterm(
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "serve", "reporting", "--port", str(port)],
+            [*JASA, "serve", service, "--port", str(port), "--workers", workers],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_until(lambda: answers(f"http://127.0.0.1:{port}/ready"), 30, "reporting ready")
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/ready"), 30, f"{service} ready")
         health = httpx.get(f"http://127.0.0.1:{port}/health").json()
-        assert health == {"status": "ok", "service": "reporting"}
+        assert health == {"status": "ok", "service": service}
+        started = "Application startup complete"
+        wait_until(lambda: log.read_text().count(started) == int(workers), 30, "every worker")
     finally:
         server.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then ends by the signal it caught (exit 143 in a container)
         assert server.wait(30) in (0, -signal.SIGTERM)
-    assert "Application shutdown complete" in log.read_text()
+    assert log.read_text().count("Application shutdown complete") == int(workers)
 
 
 @pytest.mark.parametrize(

@@ -82,8 +82,9 @@ def service(name: str, env: dict[str, str], data_dir: Path) -> Iterator[str]:
 
 async def open_loop(
     send: "AsyncSend", rate: float, count: int, warmup: int, limit_s: float, in_flight: int = 64
-) -> list[float]:
-    """Fire `count` calls at `rate`/s; the latencies (ms) after the first `warmup`."""
+) -> tuple[list[float], int]:
+    """Fire `count` calls at `rate`/s; the latencies (ms) after the first `warmup`, and how
+    many calls failed or timed out."""
     latencies: list[float | None] = [None] * count
     freeze_heap()  # no pause of the generator's own to blame on the server
     start = time.perf_counter() + 0.05
@@ -92,6 +93,8 @@ async def open_loop(
     # At most `in_flight` calls at once; one waiting for a slot still counts from when it
     # was due.
     slots = asyncio.Semaphore(in_flight)
+
+    failures: list[int] = []
 
     async def one(n: int, due: float) -> None:
         # A request that fails or gets no answer in time counts at the time it gave up.
@@ -102,8 +105,6 @@ async def open_loop(
             failures.append(n)
         latencies[n] = (time.perf_counter() - due) * 1000
 
-    failures: list[int] = []
-
     for n in range(count):
         due = start + n / rate
         delay = due - time.perf_counter()
@@ -113,7 +114,8 @@ async def open_loop(
     await asyncio.gather(*tasks)
     if failures:
         print(f"  {len(failures)} of {count} calls failed or timed out after {limit_s}s")
-    return [latency for latency in latencies[warmup:] if latency is not None]
+    # A failed call counts too, at the time it gave up: failures only ever raise the figures.
+    return [latency for latency in latencies[warmup:] if latency is not None], len(failures)
 
 
 class AsyncSend:  # the shape of `send` above, for mypy
@@ -176,11 +178,12 @@ async def register_latency(
                 raise RuntimeError(f"POST /dossiers answered {status}: {body[:300]!r}")
 
         try:
-            latencies = await open_loop(send, rate, count, warmup, limit_s=10)  # type: ignore[arg-type]
+            latencies, failed = await open_loop(send, rate, count, warmup, limit_s=10)  # type: ignore[arg-type]
         finally:
             await client.aclose()
     return {
         "register_requests": float(len(latencies)),
+        "register_failed_calls": float(failed),
         "register_p50_ms": percentile(latencies, 50),
         "register_p99_ms": percentile(latencies, 99),
     }

@@ -196,16 +196,14 @@ async def list_dossiers(
     after = decode_cursor(cursor)
     if after is not None and not SORT_KEY.fullmatch(after):
         raise Unprocessable.field("cursor", "not a cursor this service gave out")
-    rows = await dossiers_page(
+    rows, more = await dossiers_page(
         session,
         office=officer.office,
         status=status,
         document_type=document_type.value if document_type else None,
         after=after,
-        limit=limit + 1,
+        limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
     return Page(
         items=[_dossier_from_row(row) for row in rows],
         next=encode_cursor(rows[-1].sort_key) if more else None,

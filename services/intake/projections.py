@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consumer import PageHandler
-from shared.db import chunks, claim_page, position_key
+from shared.db import chunks, claim_page, keyset_page, position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -310,16 +310,14 @@ async def dossiers_page(
     document_type: str | None,
     after: str | None,
     limit: int,
-) -> list[IntakeDossier]:
+) -> tuple[list[IntakeDossier], bool]:
+    """A page of one office's dossiers in registration order, and whether more follow."""
     query = select(IntakeDossier).where(IntakeDossier.office == office)
     if status is not None:
         query = query.where(IntakeDossier.status == status.value)
     if document_type is not None:
         query = query.where(IntakeDossier.document_type == document_type)
-    if after is not None:
-        query = query.where(IntakeDossier.sort_key > after)
-    query = query.order_by(IntakeDossier.sort_key).limit(limit)  # type: ignore[arg-type]
-    return list(await session.exec(query))
+    return await keyset_page(session, query, col(IntakeDossier.sort_key), after, limit)
 
 
 async def waiting_dossier_ids(

@@ -14,7 +14,7 @@ to its dossier and field name, so a ciphertext cannot be moved to another record
 import base64
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -108,6 +108,9 @@ def is_sealed(value: str) -> bool:
     return value.startswith(SEALED_PREFIX)
 
 
+Crypt = Callable[[AESGCM, UUID, str, str], str]  # (cipher, dossier, field, value) -> value
+
+
 def _sealed_fields(data: EventData) -> tuple[str, ...]:
     return SEALED_FIELDS.get(type(data), ())
 
@@ -158,18 +161,7 @@ class Privacy:
             data = event.data
             fields = _sealed_fields(data)
             if fields and not is_sealed(getattr(data, fields[0])):
-                dossier_id: UUID = getattr(data, "dossier_id")  # noqa: B009
-                key = await self._data_key(dossier_id, create=True)
-                update: dict[str, Any]
-                if key is None:
-                    update = dict.fromkeys(fields, ERASED)
-                else:
-                    cipher = AESGCM(key)
-                    update = {
-                        name: _seal(cipher, dossier_id, name, getattr(data, name))
-                        for name in fields
-                    }
-                event = event.model_copy(update={"data": data.model_copy(update=update)})
+                event = await self._transformed(event, fields, _seal, create=True)
             sealed.append(event)
         return sealed
 
@@ -177,16 +169,22 @@ class Privacy:
         """The event with its personal fields readable, or `[dihapus]` once erased."""
         if not holds_sealed_data(event):
             return event
+        return await self._transformed(event, _sealed_fields(event.data), _open, create=False)
+
+    async def _transformed(
+        self, event: Envelope, fields: tuple[str, ...], crypt: Crypt, create: bool
+    ) -> Envelope:
+        """The event with each personal field passed through `crypt` (seal or open) under the
+        dossier's key, or `[dihapus]` once the key is gone."""
         data = event.data
-        fields = _sealed_fields(data)
         dossier_id: UUID = getattr(data, "dossier_id")  # noqa: B009
-        key = await self._data_key(dossier_id, create=False)
+        key = await self._data_key(dossier_id, create=create)
         update: dict[str, Any]
         if key is None:
             update = dict.fromkeys(fields, ERASED)
         else:
             cipher = AESGCM(key)
-            update = {name: _open(cipher, dossier_id, name, getattr(data, name)) for name in fields}
+            update = {name: crypt(cipher, dossier_id, name, getattr(data, name)) for name in fields}
         return event.model_copy(update={"data": data.model_copy(update=update)})
 
     async def erase(self, dossier_id: UUID) -> bool:

@@ -4,15 +4,8 @@ from fastapi import FastAPI
 
 from services.approval.config import ApprovalSettings
 from services.approval.http import router
-from services.approval.projections import projection
-from shared.events import (
-    DocumentRegistered,
-    LetterDrafted,
-    LetterRejected,
-    LetterSigned,
-    PersonalDataErased,
-    RecapCompiled,
-)
+from services.approval.projections import CONSUMED, projection
+from shared.events import LetterDrafted, LetterRejected, LetterSigned
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -21,14 +14,7 @@ SPEC = ServiceSpec(
     description="Kasubbag Umum drafts cover letters, Sekretaris signs or rejects them.",
     routers=[router],
     publishes=[LetterDrafted, LetterSigned, LetterRejected],
-    consumes=[
-        DocumentRegistered,
-        RecapCompiled,
-        LetterDrafted,
-        LetterSigned,
-        LetterRejected,
-        PersonalDataErased,
-    ],
+    consumes=CONSUMED,
     projection=projection,
 )
 

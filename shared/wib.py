@@ -1,7 +1,7 @@
 """Times are stored in UTC and shown in WIB (Waktu Indonesia Barat, UTC+7), the way an
 officer in Pekanbaru reads a clock, with Indonesian month names on printed papers."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 WIB = timezone(timedelta(hours=7), "WIB")
 MONTHS = (
@@ -18,6 +18,11 @@ MONTHS = (
     "November",
     "Desember",
 )
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment in UTC (SQLite hands them back without their zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def to_wib(moment: datetime) -> datetime:

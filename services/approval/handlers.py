@@ -21,13 +21,14 @@ from services.approval.domain import (
     reject_letter,
     sign_letter,
 )
-from services.approval.projections import ApprovalRecap, utc
+from services.approval.projections import ApprovalRecap
 from shared.aggregate import load_aggregate
 from shared.errors import Conflict, NotFound
 from shared.events import EventData, LetterDrafted, new_event
 from shared.http.auth import Officer
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.service import ServiceContext
+from shared.wib import as_utc
 
 # Drafts of different recaps meet on the year's register; the loser reads it again and
 # takes the next number. Enough attempts for a whole office drafting at one moment.
@@ -61,7 +62,7 @@ async def draft_letter_for_recap(
         now = datetime.now(UTC)
         year = register_year(now)
         # A recap's letters sit in the registers from the year it was compiled to this one.
-        years = range(min(register_year(utc(recap.compiled_at)), year), year + 1)
+        years = range(min(register_year(as_utc(recap.compiled_at)), year), year + 1)
         registers = [
             await load_aggregate(log, register_stream(y), evolve_register, Register(y))
             for y in years

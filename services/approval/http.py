@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from services.approval import handlers, queries
 from services.approval.domain import Letter, LetterStatus
 from services.approval.paper import surat_pengantar
-from services.approval.projections import ApprovalLetter, utc
+from services.approval.projections import ApprovalLetter
 from services.approval.queries import RecapStatus, RecapView
 from shared.errors import Unprocessable
 from shared.events import Actor
@@ -24,7 +24,7 @@ from shared.http.requests import RequestModel
 from shared.masking import mask_phone
 from shared.validation import Reason
 from shared.vocabulary import Role
-from shared.wib import wib_iso
+from shared.wib import as_utc, wib_iso
 
 Reader = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM, Role.SEKRETARIS, Role.AUDITOR))]
 Kasubbag = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM))]
@@ -126,7 +126,7 @@ class RecapOut(BaseModel):
             recap_id=view.recap.recap_id,
             document_type=view.recap.document_type,
             status=view.status,
-            compiled_at=wib_iso(utc(view.recap.compiled_at)),
+            compiled_at=wib_iso(as_utc(view.recap.compiled_at)),
             compiled_by=view.recap.compiled_by,
             letter_id=view.letter.letter_id if view.letter else None,
             letter_number=view.letter.letter_number if view.letter else None,
@@ -157,7 +157,7 @@ def _officer(actor: Actor | None) -> OfficerOut | None:
 
 
 def _at(moment: datetime | None) -> str | None:
-    return wib_iso(utc(moment)) if moment else None
+    return wib_iso(as_utc(moment)) if moment else None
 
 
 @router.get("/recaps")

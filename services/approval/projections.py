@@ -8,7 +8,7 @@ Every row carries its office (the event's), part of its key: offices never see e
 other's rows."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import JSON, Column, DateTime
@@ -49,11 +49,6 @@ def sort_key(position: str) -> str:
 
 def _moment(nullable: bool = False) -> Column:  # type: ignore[type-arg]
     return Column(DateTime(timezone=True), nullable=nullable)
-
-
-def utc(moment: datetime) -> datetime:
-    """A stored moment in UTC (SQLite hands them back without their zone)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class ApprovalDossier(SQLModel, table=True):

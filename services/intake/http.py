@@ -14,7 +14,6 @@ from services.intake.domain import Registration
 from services.intake.projections import (
     IntakeDossier,
     IntakeRecap,
-    aware_utc,
     dossier_row,
     dossiers_page,
     recap_row,
@@ -30,7 +29,7 @@ from shared.http.responses import json_response
 from shared.masking import mask_nik
 from shared.validation import Address, DocumentNumber, IndonesianMobile, Nik, Note, PersonName
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason, Role
-from shared.wib import to_wib
+from shared.wib import as_utc, to_wib
 
 SORT_KEY = re.compile(r"\d{15}-\d{8}")
 FrontOffice = Annotated[Officer, Depends(requires(Role.FO))]
@@ -120,9 +119,9 @@ def _dossier_from_row(row: IntakeDossier) -> DossierPublic:
         recap_id=row.recap_id,
         letter_id=row.letter_id,
         letter_number=row.letter_number,
-        registered_at=to_wib(aware_utc(row.registered_at)),
+        registered_at=to_wib(as_utc(row.registered_at)),
         registered_by=OfficerPublic(officer_id=row.registered_by_id, name=row.registered_by_name),
-        updated_at=to_wib(aware_utc(row.updated_at)),
+        updated_at=to_wib(as_utc(row.updated_at)),
     )
 
 
@@ -165,7 +164,7 @@ def _recap_public(row: IntakeRecap) -> RecapPublic:
         recap_id=row.recap_id,
         document_type=DocumentType(row.document_type),
         dossier_ids=row.dossier_id_list(),
-        compiled_at=to_wib(aware_utc(row.compiled_at)),
+        compiled_at=to_wib(as_utc(row.compiled_at)),
         compiled_by=OfficerPublic(officer_id=row.compiled_by_id, name=row.compiled_by_name),
     )
 

@@ -9,7 +9,7 @@ moves to a later one: applied in any order, the events leave the row as log orde
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -49,10 +49,6 @@ def sort_key(position: str) -> str:
     """A log position that sorts as text: the order of registration for paging."""
     milliseconds, sequence = position_key(position)
     return f"{milliseconds:015d}-{sequence:08d}"
-
-
-def aware_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class IntakeDossier(SQLModel, table=True):

@@ -1,9 +1,9 @@
 """The printable Daftar Rekapan: the list of documents of one type that go to the third
 party, as the FO hands it to the Kasubbag Umum. No NIK is printed."""
 
-from services.intake.projections import IntakeDossier, IntakeRecap, aware_utc
+from services.intake.projections import IntakeDossier, IntakeRecap
 from shared.pdf import Column, OfficePaper
-from shared.wib import tanggal, tanggal_jam
+from shared.wib import as_utc, tanggal, tanggal_jam
 
 COLUMNS = [
     Column("No", 9, "C"),
@@ -21,7 +21,7 @@ def national_phone(e164: str) -> str:
 
 
 def recap_pdf(office: str, recap: IntakeRecap, dossiers: list[IntakeDossier]) -> bytes:
-    compiled_at = aware_utc(recap.compiled_at)
+    compiled_at = as_utc(recap.compiled_at)
     paper = OfficePaper(office, f"DAFTAR REKAPAN PENGIRIMAN DOKUMEN {recap.document_type}")
     paper.heading(f"DAFTAR REKAPAN PENGIRIMAN DOKUMEN {recap.document_type}")
     paper.ln(2)

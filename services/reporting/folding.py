@@ -8,7 +8,7 @@ before it, in the page or earlier, as if they were folded one by one. No I/O her
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -31,16 +31,13 @@ from shared.events import (
 )
 from shared.privacy import ERASED
 from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
+from shared.wib import as_utc
 
 Row = dict[str, Any]  # column name -> value, as the table holds it
 
 LETTER_STATUS = {"LetterDrafted": "DRAFTED", "LetterSigned": "SIGNED", "LetterRejected": "REJECTED"}
 LETTER_EVENTS = LetterDrafted | LetterSigned | LetterRejected
 ONE_DOSSIER = DocumentFlagged | FlagResolved | Delivered | Returned | ReturnReceived
-
-
-def as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from services.intake.domain import (
     evolve_recap_book,
     recap_book_stream,
 )
-from services.intake.projections import dossier_row, waiting_dossier_ids
+from services.intake.read_model import dossier_row, waiting_dossier_ids
 from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate
 from shared.errors import Conflict, NotFound

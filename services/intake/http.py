@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.intake import handlers
 from services.intake.domain import Registration
-from services.intake.projections import (
+from services.intake.read_model import (
     IntakeDossier,
     IntakeRecap,
     dossier_row,

@@ -4,7 +4,8 @@ from fastapi import FastAPI
 
 from services.intake.config import IntakeSettings
 from services.intake.http import dossiers, recaps
-from services.intake.projections import add_position_columns, intake_projection
+from services.intake.projections import intake_projection
+from services.intake.read_model import add_position_columns
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
 from shared.events import (
     CATALOGUE,

@@ -16,10 +16,8 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.folding import Cards, Row, Rows, dossiers_of_letters, referenced
+from shared.db import chunks
 from shared.events import Envelope
-
-# Ids per `IN (...)`: well under SQLite's and asyncpg's limits on bound parameters.
-IDS_PER_QUERY = 500
 
 
 class ReportingDossier(SQLModel, table=True):
@@ -128,8 +126,7 @@ async def _load(
 ) -> None:
     key = _id_column(table)
     wanted = sorted(ids)
-    for start in range(0, len(wanted), IDS_PER_QUERY):
-        chunk = wanted[start : start + IDS_PER_QUERY]
+    for chunk in chunks(wanted):
         query = select(table).where(table.c.office == office, key.in_(chunk))
         for row in await connection.execute(query):
             into.load(row._mapping[key.name], dict(row._mapping))

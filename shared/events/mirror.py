@@ -1,0 +1,222 @@
+"""Each event type's envelope mirrored as a msgspec Struct, to read stored events fast.
+
+Reading the log is what replay and every consumer do most: pydantic validates an envelope
+from JSON in about 5 µs, msgspec checks the same schema in about 1 µs. The pydantic models
+stay the one definition of an event; a Struct is derived from them here, field by field, and
+only from what it can mirror exactly: text, whole numbers (with their bounds), UUIDs, times
+with their zone, enums, tuples, optional values and nested models, no unknown fields. A
+model with anything else (its own validators, other constraints, other types) has no mirror
+and is always read by pydantic.
+
+msgspec is stricter than pydantic's lax mode (a number written as text, say), never looser:
+what it rejects is read again by pydantic, which accepts it or raises as it always did. What
+it accepts becomes the pydantic models without validating twice (`build`)."""
+
+import re
+import types
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated, Any, Union, get_args, get_origin
+from uuid import UUID
+
+import annotated_types
+import msgspec
+from msgspec import UNSET, UnsetType
+from pydantic import AfterValidator, BaseModel
+from pydantic.fields import FieldInfo
+
+from shared.events.envelope import Actor, Envelope, EventData, _as_utc
+
+Decoder = msgspec.json.Decoder[Any]
+
+
+class _NoMirror(TypeError):
+    """A field msgspec cannot check exactly as pydantic does."""
+
+
+_SCALARS = (str, UUID)
+# Whole numbers msgspec checks (64 bits, signed): a larger one, it would read where orjson
+# (`decode`) may not; it is left to `decode`.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+# A time as this log writes it: RFC 3339 with its zone, at most microseconds. Pydantic and
+# msgspec read finer fractions (and other forms) differently; these they read alike.
+_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _time(text: str) -> datetime:
+    """A time of the form above (ValueError otherwise, and for a day that does not exist)."""
+    if _TIME.fullmatch(text) is None:
+        raise ValueError(f"not a time as the log writes it: {text!r}")
+    return datetime.fromisoformat(text)
+
+
+_structs: dict[type[BaseModel], type[msgspec.Struct]] = {}
+
+
+def _field_type(info: FieldInfo) -> Any:
+    lowest, utc = _INT_MIN, False
+    for rule in info.metadata:
+        if isinstance(rule, annotated_types.Ge) and info.annotation is int:
+            lowest = max(lowest, int(rule.ge))  # type: ignore[call-overload]
+        elif isinstance(rule, AfterValidator) and rule.func is _as_utc:
+            utc = True
+        else:
+            raise _NoMirror(rule)
+    if lowest != _INT_MIN:
+        return Annotated[int, msgspec.Meta(ge=lowest, le=_INT_MAX)]
+    return _type(info.annotation, utc)
+
+
+def _type(annotation: Any, utc: bool = False) -> Any:
+    origin, args = get_origin(annotation), get_args(annotation)
+    if annotation is datetime and utc:
+        return str  # read by `build` (`_time`), in UTC
+    if annotation is int:
+        return Annotated[int, msgspec.Meta(ge=_INT_MIN, le=_INT_MAX)]
+    if annotation in _SCALARS or (isinstance(annotation, type) and issubclass(annotation, Enum)):
+        return annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return struct_of(annotation)
+    if origin in (Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        (inner,) = (a for a in args if a is not type(None))
+        return _type(inner, utc) | None
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return tuple[_type(args[0], utc), ...]  # type: ignore[misc]
+    raise _NoMirror(annotation)
+
+
+def _inner(annotation: Any) -> Any:
+    """The type an optional field holds when it holds one."""
+    args = get_args(annotation)
+    if get_origin(annotation) in (Union, types.UnionType) and type(None) in args:
+        return next(a for a in args if a is not type(None))
+    return annotation
+
+
+def struct_of(model: type[BaseModel], **replaced: type[BaseModel]) -> type[msgspec.Struct]:
+    """The Struct of a model (`replaced` fields of another model); `_NoMirror` if it has none."""
+    known = _structs.get(model) if not replaced else None
+    if known is not None:
+        return known
+    decorators = model.__pydantic_decorators__
+    if (
+        decorators.validators
+        or decorators.field_validators
+        or decorators.root_validators
+        or decorators.model_validators
+        or model.model_config.get("extra") != "forbid"
+    ):
+        raise _NoMirror(model)
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    nested, shared, utc, defaults = [], [], [], []
+    for name, info in model.model_fields.items():
+        if info.alias or info.validation_alias or info.default_factory is not None:
+            raise _NoMirror(name)
+        kind = struct_of(replaced[name]) if name in replaced else _field_type(info)
+        if info.is_required():
+            fields.append((name, kind))
+        else:  # left out, it is UNSET: `build` knows which fields the JSON gave
+            fields.append((name, kind | UnsetType, UNSET))
+            defaults.append((name, info.default))
+        inner = _inner(info.annotation)
+        if inner in SHARED and info.is_required():
+            shared.append(name)
+        elif name in replaced or (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            nested.append(name)
+        elif inner is datetime:
+            utc.append(name)
+    struct = msgspec.defstruct(
+        f"{model.__name__}Mirror", fields, kw_only=True, frozen=True, forbid_unknown_fields=True
+    )
+    _plans[struct] = _Plan(
+        model,
+        tuple(nested),
+        tuple(shared),
+        tuple(utc),
+        tuple(defaults),
+        frozenset(model.model_fields),
+    )
+    if not replaced:
+        _structs[model] = struct
+    return struct
+
+
+_envelope_decoders: dict[type[EventData], Decoder | None] = {}
+
+
+def envelope_decoder(data_class: type[EventData]) -> Decoder | None:
+    """A decoder of envelopes whose data is `data_class`, or None if it has no mirror."""
+    if data_class not in _envelope_decoders:
+        try:
+            decoder: Decoder | None = msgspec.json.Decoder(struct_of(Envelope, data=data_class))
+        except _NoMirror:
+            decoder = None
+        _envelope_decoders[data_class] = decoder
+    return _envelope_decoders[data_class]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How a checked Struct becomes its model: the fields to build, to put in UTC, to default."""
+
+    model: type[BaseModel]
+    nested: tuple[str, ...]
+    shared: tuple[str, ...]  # nested models of SHARED classes
+    utc: tuple[str, ...]
+    defaults: tuple[tuple[str, Any], ...]
+    names: frozenset[str]
+
+
+_plans: dict[type[msgspec.Struct], _Plan] = {}
+_new = object.__new__
+asdict = msgspec.structs.asdict
+_set = object.__setattr__
+
+
+# Models that recur from event to event (a handful of officers act in thousands of events):
+# one frozen instance serves every event that holds the same values.
+SHARED: frozenset[type[BaseModel]] = frozenset({Actor})
+_SHARED_AT_MOST = 4096
+_built: dict[msgspec.Struct, Any] = {}
+
+
+def _shared(struct: msgspec.Struct) -> Any:
+    made = _built.get(struct)
+    if made is None:
+        if len(_built) >= _SHARED_AT_MOST:
+            _built.clear()
+        made = _built[struct] = build(struct)
+    return made
+
+
+def build(struct: msgspec.Struct, **extra: Any) -> Any:
+    """The pydantic model of a checked Struct, as validating its JSON would have made it:
+    nested models built too, times in UTC, a field left out at its default and not "set";
+    `extra` fields set on top, as `with_fields` would."""
+    plan = _plans[type(struct)]
+    values = asdict(struct)
+    for name in plan.nested:
+        if (value := values[name]) is not None:
+            values[name] = build(value)
+    for name in plan.shared:
+        values[name] = _shared(values[name])
+    for name in plan.utc:  # ValueError for a date that does not exist (2026-02-30)
+        if (value := values[name]) is not None:
+            values[name] = _time(value).astimezone(UTC)
+    given = set(plan.names)
+    for name, default in plan.defaults:
+        if values[name] is UNSET:
+            values[name] = default
+            given.discard(name)
+    if extra:
+        values.update(extra)
+        given.update(extra)
+    made = _new(plan.model)
+    _set(made, "__dict__", values)
+    _set(made, "__pydantic_fields_set__", given)
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made

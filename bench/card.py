@@ -1,6 +1,9 @@
 """The control-card projection both logs are replayed into: each dossier's status and its
 initialled lines (SOP step, role, officer, time), kept in memory so that the comparison
-measures the logs, not a database."""
+measures the logs, not a database.
+
+Ids are kept as each log hands them over (UUIDs from ours, text from eventsourcing's plain
+dicts); `as_text` puts both in one form to compare them."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,24 +12,34 @@ from typing import Any
 from services.reporting.domain import SOP_STEP_OF_EVENT
 from shared.vocabulary import STATUS_AFTER_EVENT
 
+Line = tuple[int, str, str, datetime]
+
 
 @dataclass
 class ControlCards:
-    status: dict[str, str] = field(default_factory=dict)
-    lines: dict[str, list[tuple[int, str, str, datetime]]] = field(default_factory=dict)
-    recaps: dict[str, list[str]] = field(default_factory=dict)
+    status: dict[Any, str] = field(default_factory=dict)
+    lines: dict[Any, list[Line]] = field(default_factory=dict)
+    recaps: dict[Any, Any] = field(default_factory=dict)
 
     def apply(self, kind: str, data: Any, role: str, officer_id: str, at: datetime) -> None:
         """Fold one event (its type, data with attributes, actor and time) into the cards."""
+        fields = vars(data)  # a pydantic model's fields, or a plain object's attributes
         if kind == "RecapCompiled":
-            self.recaps[str(data.recap_id)] = [str(d) for d in data.dossier_ids]
-        if hasattr(data, "dossier_id"):
-            dossiers = [str(data.dossier_id)]
-        elif hasattr(data, "dossier_ids"):
-            dossiers = [str(d) for d in data.dossier_ids]
+            self.recaps[fields["recap_id"]] = fields["dossier_ids"]
+        if (dossier := fields.get("dossier_id")) is not None:
+            dossiers = (dossier,)
         else:
-            dossiers = self.recaps.get(str(data.recap_id), [])
+            dossiers = fields.get("dossier_ids") or self.recaps.get(fields["recap_id"], ())
+        status = STATUS_AFTER_EVENT[kind].value
+        line = (SOP_STEP_OF_EVENT[kind], role, officer_id, at)
         for dossier in dossiers:
-            self.status[dossier] = STATUS_AFTER_EVENT[kind].value
-            line = (SOP_STEP_OF_EVENT[kind], role, officer_id, at)
+            self.status[dossier] = status
             self.lines.setdefault(dossier, []).append(line)
+
+    def as_text(self) -> "ControlCards":
+        """The same cards, every id as text."""
+        return ControlCards(
+            {str(k): v for k, v in self.status.items()},
+            {str(k): v for k, v in self.lines.items()},
+            {str(k): [str(d) for d in v] for k, v in self.recaps.items()},
+        )

@@ -2,6 +2,7 @@
 the log client writes for the same events, and the lifecycles must follow the SOP."""
 
 from collections import Counter
+from types import SimpleNamespace
 
 from bench.card import ControlCards
 from bench.lifecycles import Ids, envelope, log_entry, recaps, steps
@@ -64,3 +65,16 @@ def test_the_lifecycle_cuts_into_recap_runs_that_run_side_by_side_without_waitin
         assert not others & {s.stream_id for s in run}
         assert run[0].type == "DocumentRegistered"
         assert run[-1].type in ("Delivered", "Returned")
+
+
+def test_the_cards_are_the_same_whether_ids_come_as_uuids_or_as_text() -> None:
+    typed, plain = ControlCards(), ControlCards()
+    for step in steps(25):
+        event = envelope(step)
+        typed.apply(event.type, event.data, event.actor.role.value, event.actor.officer_id,
+                    event.occurred_at)  # fmt: skip
+        plain.apply(step.type, SimpleNamespace(**step.data), step.actor["role"],
+                    step.actor["officer_id"], step.at)  # fmt: skip
+    assert typed != plain  # UUID keys on one side, text on the other
+    assert typed.as_text() == plain.as_text()
+    assert len(plain.status) == 25

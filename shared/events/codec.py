@@ -145,7 +145,8 @@ def decode_entry(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Envelo
 
 
 # Each event type's envelope has a msgspec mirror (shared.events.mirror) that checks the
-# stored JSON bytes in one pass, five times faster than pydantic. Only for an event of its
+# stored JSON bytes in one pass, in a fifth of pydantic's time; with the models built, an
+# entry of a replayed log reads in three quarters of the time. Only for an event of its
 # type's current schema version; anything else (an unknown type, an old version to upcast,
 # bytes the mirror refuses) takes `decode`, which accepts or raises as it always did.
 def _decode_typed(raw: bytes, type_name: str, position: str) -> Envelope | None:

@@ -46,12 +46,22 @@ class Client:
             status, length = _status_and_length(head)
             body = await reader.readexactly(length)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
-            if connection is not None:
-                connection[1].close()
-            self._free.put_nowait(None)  # a fresh one next time
-            raise HttpError(str(error)) from error
+            self._discard(connection)
+            raise HttpError(f"{type(error).__name__}: {error}") from error
+        except asyncio.CancelledError:
+            # Given up on (a timeout): the answer may still come on this connection and would
+            # be read as the next request's, so it is closed, and its slot freed for a fresh one.
+            self._discard(connection)
+            raise
         self._free.put_nowait(connection)
         return status, body
+
+    def _discard(
+        self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None
+    ) -> None:
+        if connection is not None:
+            connection[1].close()
+        self._free.put_nowait(None)  # a fresh one next time
 
     async def aclose(self) -> None:
         for writer in self._open:

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,15 +95,17 @@ async def open_loop(
     # was due.
     slots = asyncio.Semaphore(in_flight)
 
-    failures: list[int] = []
+    failures: Counter[str] = Counter()  # why calls failed: a timeout, or the broken connection
 
     async def one(n: int, due: float) -> None:
         # A request that fails or gets no answer in time counts at the time it gave up.
         try:
             async with slots:
                 await asyncio.wait_for(send(n), timeout=limit_s)
-        except (TimeoutError, HttpError):
-            failures.append(n)
+        except TimeoutError:
+            failures[f"no answer within {limit_s} s"] += 1
+        except (HttpError, RuntimeError) as error:  # RuntimeError: an answer not expected
+            failures[str(error)] += 1
         latencies[n] = (time.perf_counter() - due) * 1000
 
     for n in range(count):
@@ -112,10 +115,13 @@ async def open_loop(
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(n, due)))
     await asyncio.gather(*tasks)
-    if failures:
-        print(f"  {len(failures)} of {count} calls failed or timed out after {limit_s}s")
+    failed = sum(failures.values())
+    if failed:
+        print(f"  {failed} of {count} calls failed:", flush=True)
+        for reason, times in failures.most_common(5):
+            print(f"    {times} x {reason}", flush=True)
     # A failed call counts too, at the time it gave up: failures only ever raise the figures.
-    return [latency for latency in latencies[warmup:] if latency is not None], len(failures)
+    return [latency for latency in latencies[warmup:] if latency is not None], failed
 
 
 class AsyncSend:  # the shape of `send` above, for mypy
@@ -175,7 +181,7 @@ async def register_latency(
         async def send(n: int) -> None:
             status, body = await client.send(requests[n])
             if status != 201:
-                raise RuntimeError(f"POST /dossiers answered {status}: {body[:300]!r}")
+                raise RuntimeError(f"POST /dossiers answered {status}: {body[:120]!r}")
 
         try:
             latencies, failed = await open_loop(send, rate, count, warmup, limit_s=10)  # type: ignore[arg-type]

@@ -47,3 +47,36 @@ async def test_requests_go_over_kept_alive_connections_and_a_broken_one_is_repla
         await client.aclose()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_call_given_up_on_frees_its_connection_for_a_fresh_one() -> None:
+    # Before, a timed-out call kept its connection out of the pool for good: after as many
+    # timeouts as connections, every later call waited for one and timed out too.
+    accepted: list[int] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        if await reader.readexactly(length) == b"slow":
+            await asyncio.sleep(5)  # answers too late, if ever
+        writer.write(b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\nok")
+        await writer.drain()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = Client(f"http://127.0.0.1:{port}", connections=1)
+    try:
+        headers = {"Content-Type": "text/plain"}
+        for _ in range(3):
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(
+                    client.send(client.request("POST", "/", b"slow", headers)), 0.1
+                )
+        answer = await asyncio.wait_for(client.send(client.request("POST", "/", b"go", headers)), 2)
+        assert answer == (201, b"ok")
+        assert len(accepted) == 4  # each given-up call's connection closed, a fresh one opened
+    finally:
+        await client.aclose()
+        server.close()
+        await server.wait_closed()

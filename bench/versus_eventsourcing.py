@@ -107,13 +107,11 @@ async def ours(
     appended = len(lifecycle) / (time.perf_counter() - started)
     cards = ControlCards()
     started = time.perf_counter()
-    after = "0-0"
-    while page := await log.read(after, 1000):
+    async for page in log.pages(limit=1000):
         for event in page:
             actor = event.actor
             cards.apply(event.type, event.data, actor.role.value, actor.officer_id,
                         event.occurred_at)  # fmt: skip
-        after = page[-1].position or after
     replayed = len(lifecycle) / (time.perf_counter() - started)
     await redis.delete(log.keys.log)
     return appended, replayed, cards

@@ -8,10 +8,12 @@ an aggregate never scans the log.
 
 Given a `privacy` (shared.privacy.Privacy), the log seals personal data before it is
 written, whichever use case appends, and reveals it to use cases that load an aggregate or
-an event (`load`, `at`, `find`). `read` and `read_raw` give the log as stored, sealed: the
-audit archive hashes that form, which erasing personal data never changes."""
+an event (`load`, `at`, `find`). `read` and `read_raw` (and `pages`, `raw_pages` to go
+through it all) give the log as stored, sealed: the audit archive hashes that form, which
+erasing personal data never changes."""
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from hashlib import sha1
 from importlib.resources import files
@@ -143,6 +145,27 @@ class EventLog:
         """A page of the global log as stored (up to and including `until`, when given),
         for auditing what is actually there."""
         return await self._xrange(self.keys.log, f"({after}", limit, until or "+")
+
+    async def pages(self, after: str = "0-0", limit: int = 1000) -> AsyncIterator[list[Envelope]]:
+        """The global log as stored (sealed), page after page, as `read` gives each page."""
+        async for page in self.raw_pages(after, limit):
+            yield [decode_entry(entry_id, fields) for entry_id, fields in page]
+
+    async def raw_pages(
+        self, after: str = "0-0", limit: int = 1000, until: str | None = None
+    ) -> AsyncIterator[list[tuple[bytes, dict[bytes, bytes]]]]:
+        """The global log as stored, page after page (up to and including `until`, when
+        given), as `read_raw` gives each page. The next page is asked for as soon as a page
+        arrives, so Redis prepares it while the caller works on this one."""
+        upcoming = asyncio.ensure_future(self.read_raw(after, limit, until))
+        try:
+            while page := await upcoming:
+                upcoming = asyncio.ensure_future(
+                    self.read_raw(_entry_id(page[-1][0]), limit, until)
+                )
+                yield page
+        finally:
+            upcoming.cancel()
 
     async def _xrange(
         self, key: str, start: str, count: int | None, end: str = "+"

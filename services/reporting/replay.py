@@ -23,7 +23,6 @@ from services.reporting.archive import (
     ChainHead,
     archive_events,
     chain_head,
-    entry_position,
     readable,
 )
 from services.reporting.projections import READ_MODELS
@@ -53,18 +52,14 @@ async def rebuild(
     """Archive and project one office's log (up to and including `until`) into an empty
     database."""
     started = time.perf_counter()
-    head, after = EMPTY, "0-0"
-    while True:
-        page = await log.read_raw(after, page_size, until=until)
-        if not page:
-            break
+    head = EMPTY
+    async for page in log.raw_pages(limit=page_size, until=until):
         async with sessions() as session:
             head = await archive_events(
                 session, log.keys.office, readable(page), head, reveal=log.reveal
             )
             await session.commit()
         progress(len(page))
-        after = entry_position(page[-1][0])
     return Rebuilt(head.count, time.perf_counter() - started, head)
 
 

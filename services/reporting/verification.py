@@ -242,11 +242,7 @@ class _Walk:
             after = rows[-1].seq
 
     async def _live(self) -> AsyncIterator[LiveEntry]:
-        after = "0-0"
-        while True:
-            page = await self.log.read_raw(after, self.page_size)
-            if not page:
-                return
+        async for page in self.log.raw_pages(limit=self.page_size):
             for entry_id, fields in page:
                 position = entry_id.decode()
                 try:
@@ -255,4 +251,3 @@ class _Walk:
                     yield LiveEntry(position, None, None)
                     continue
                 yield LiveEntry(position, encode(event), str(event.event_id))
-            after = page[-1][0].decode()

@@ -123,6 +123,37 @@ async def test_the_global_log_is_read_in_pages_from_a_position(event_log: EventL
     assert positions == sorted(positions, key=lambda p: tuple(map(int, p.split("-"))))  # type: ignore[union-attr]
 
 
+async def test_going_through_the_log_gives_every_page_once_in_order(event_log: EventLog) -> None:
+    appended = []
+    for _ in range(25):
+        event = registered()
+        appended += await event_log.append(event.stream_id, [event], expected_version=0)
+    pages = [page async for page in event_log.pages(limit=10)]
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert [e.event_id for p in pages for e in p] == [e.event_id for e in appended]
+    assert [e.position for p in pages for e in p] == [e.position for e in appended]
+    # up to and including a position; and from one
+    upto = appended[12].position
+    raw = [page async for page in event_log.raw_pages(limit=10, until=upto)]
+    assert [len(p) for p in raw] == [10, 3]
+    assert raw[-1][-1][0].decode() == upto
+    rest = [e async for p in event_log.pages(after=upto or "0-0", limit=100) for e in p]
+    assert [e.position for e in rest] == [e.position for e in appended[13:]]
+
+
+async def test_leaving_the_pages_early_leaves_no_read_running(event_log: EventLog) -> None:
+    for _ in range(5):
+        event = registered()
+        await event_log.append(event.stream_id, [event], expected_version=0)
+    pages = event_log.raw_pages(limit=2)
+    first = await anext(pages)
+    await pages.aclose()  # the next page was already asked for: that read is cancelled
+    assert len(first) == 2
+    running = [t for t in asyncio.all_tasks() if "read_raw" in repr(t.get_coro())]
+    await asyncio.sleep(0)
+    assert all(t.done() for t in running)
+
+
 async def test_loading_an_aggregate_reads_only_its_own_stream(
     event_log: EventLog, redis: Redis, keys: Keys
 ) -> None:

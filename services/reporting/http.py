@@ -82,7 +82,12 @@ async def control_card(
     )
 
 
-@reports.get("/deliveries", response_model=DeliveryReport, response_model_by_alias=True)
+@reports.get(
+    "/deliveries",
+    response_model=DeliveryReport,
+    response_model_by_alias=True,
+    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
+)
 async def deliveries(
     officer: Reader,
     session: SessionDep,

@@ -27,6 +27,7 @@ from shared.events import EventData
 from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.http.guards import GuardMiddleware
 from shared.http.idempotency import IdempotencyMiddleware
+from shared.http.openapi import declare_problems
 from shared.http.problems import install_problem_handlers
 from shared.keys import Keys
 from shared.log import EventLog
@@ -193,6 +194,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     _add_operational_routes(app, spec, context)
+    declare_problems(app)
     return app
 
 
@@ -204,7 +206,11 @@ def _add_operational_routes(app: FastAPI, spec: ServiceSpec, context: ServiceCon
         """Liveness: the process answers."""
         return {"status": "ok", "service": spec.name}
 
-    @app.get("/ready", tags=["operations"])
+    not_ready: dict[int | str, dict[str, Any]] = {
+        503: {"description": "Not ready: names what is missing (Redis, the database, a consumer)."}
+    }
+
+    @app.get("/ready", tags=["operations"], responses=not_ready)
     async def ready() -> dict[str, Any]:
         """Readiness: Redis and the database reachable, each office's consumer running."""
         checks = {"redis": False, "database": False, "consumer": True}

@@ -19,6 +19,7 @@ from shared.errors import Unprocessable
 from shared.events import Actor
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
+from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.http.requests import RequestModel
 from shared.masking import mask_phone
@@ -173,7 +174,7 @@ async def list_recaps(
     return Page(items=[RecapOut.of(v) for v in views], next=encode_cursor(after) if after else None)
 
 
-@router.post("/letters", status_code=201)
+@router.post("/letters", status_code=201, responses=also_answers(404))
 async def draft_letter(body: DraftLetter, officer: Kasubbag, context: ContextDep) -> LetterOut:
     """Draft the cover letter of a recap; it gets the next number of the year's register."""
     return LetterOut.of(await handlers.draft_letter_for_recap(context, officer, body.recap_id))
@@ -194,7 +195,7 @@ async def list_letters(
     )
 
 
-@router.get("/letters/{letter_id}")
+@router.get("/letters/{letter_id}", responses=also_answers(503))
 async def get_letter(letter_id: UUID, officer: Reader, context: ContextDep) -> LetterOut:
     """One letter, read from the log (current the moment it is written)."""
     letter, _version = await handlers.load_letter(context.log_for(officer.office), letter_id)
@@ -204,7 +205,7 @@ async def get_letter(letter_id: UUID, officer: Reader, context: ContextDep) -> L
 @router.get(
     "/letters/{letter_id}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **also_answers(503)},
 )
 async def letter_pdf(
     letter_id: UUID, officer: Reader, context: ContextDep, session: SessionDep

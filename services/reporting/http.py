@@ -25,6 +25,7 @@ from services.reporting.views import (
 from shared.errors import Unprocessable
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
+from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.service import ServiceContext
 from shared.vocabulary import Role
@@ -81,7 +82,12 @@ async def control_card(
     )
 
 
-@reports.get("/deliveries", response_model=DeliveryReport, response_model_by_alias=True)
+@reports.get(
+    "/deliveries",
+    response_model=DeliveryReport,
+    response_model_by_alias=True,
+    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
+)
 async def deliveries(
     officer: Reader,
     session: SessionDep,
@@ -144,7 +150,7 @@ async def delays(
     )
 
 
-@audit.get("/events", response_model=Page[ArchivedEventView])
+@audit.get("/events", response_model=Page[ArchivedEventView], responses=also_answers(404))
 async def audit_events(
     officer: Auditor, session: SessionDep, after: str | None = None, limit: Limit = DEFAULT_LIMIT
 ) -> Page[ArchivedEventView]:
@@ -155,7 +161,7 @@ async def audit_events(
     return Page(items=items, next=last)
 
 
-@audit.get("/verify", response_model=VerificationView)
+@audit.get("/verify", response_model=VerificationView, responses=also_answers(503))
 async def audit_verify(officer: Auditor, context: ContextDep) -> VerificationView:
     """Check the live log against the archive and its signed checkpoints."""
     return await verify(

@@ -1,5 +1,6 @@
 """A command sent while Redis cannot be reached gets a clear 503 problem, with or without an
-`Idempotency-Key` (whose records live in Redis too), never a 500."""
+`Idempotency-Key` (whose records live in Redis too), never a 500, and the OpenAPI document
+declares it."""
 
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from shared.redis_server import free_port
 from shared.service import ServiceSpec, create_service_app
 from shared.settings import ServiceSettings
 from tests.conftest import running
+from tests.openapi_support import assert_answers_as_declared
 
 router = APIRouter()
 
@@ -34,7 +36,8 @@ async def test_a_command_while_redis_is_down_is_a_503_problem(
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
     async with running(create_service_app(SPEC, settings)) as client:
         answer = await client.post("/things", json={}, headers=headers)
+        document = (await client.get("/openapi.json")).json()
     assert answer.status_code == 503
-    assert answer.headers["content-type"] == "application/problem+json"
     assert answer.headers["retry-after"] == "2"
     assert "nothing was written, try again" in answer.json()["detail"]
+    assert_answers_as_declared(document, "post", "/things", answer)

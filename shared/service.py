@@ -24,7 +24,7 @@ from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_con
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ServiceUnavailable
 from shared.events import EventData
-from shared.http.auth import InsecureSecret, load_or_create_secret
+from shared.http.auth import InsecureSecret, Officer, load_or_create_secret, verify_token
 from shared.http.guards import GuardMiddleware
 from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.openapi import declare_problems
@@ -83,6 +83,15 @@ class ServiceContext:
     def token_secrets(self) -> list[str]:
         """The current secret first, then older ones still accepted during a rotation."""
         return [self.secret, *self.settings.previous_secret_list()]
+
+    def officer(self, token: str) -> Officer:
+        """The officer a token names: Unauthorized if it is not valid here, Forbidden if
+        its office is not one this installation serves."""
+        officer = verify_token(token, self.token_secrets)
+        if not self.serves(officer.office):
+            served = ", ".join(self.offices)
+            raise Forbidden(f"this installation serves office {served}, not {officer.office}")
+        return officer
 
 
 def build_context(settings: ServiceSettings) -> ServiceContext:
@@ -185,11 +194,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
     app.state.context = context
     install_problem_handlers(app)
-    app.add_middleware(
-        IdempotencyMiddleware,
-        redis=context.redis,
-        key_prefix=context.keys.scoped(f"{spec.name}:"),
-    )
+    app.add_middleware(IdempotencyMiddleware, context=context, service=spec.name)
     app.add_middleware(GuardMiddleware)
     for router in spec.routers:
         app.include_router(router)

@@ -14,6 +14,7 @@ import typer
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from services.cli.offices import served_office
 from services.intake.domain import dossier_stream
 from shared.events import (
     Actor,
@@ -102,7 +103,9 @@ async def _rewrite_aof(redis: Redis) -> str:
 
 
 async def _forget_answers_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> int:
-    """Idempotency records (kept 24 h) that repeat the dossier's personal data: deleted."""
+    """Idempotency records (kept 24 h) that repeat the dossier's personal data: deleted.
+    Each service keeps a request's record under the office its token names, so the
+    dossier's answers are all among its office's keys (one shard, in a Redis Cluster)."""
     needle, forgotten = str(dossier_id).encode(), 0
     async for key in redis.scan_iter(match=keys.scoped("*:idem:*"), count=1000):
         record = await redis.get(key)
@@ -113,7 +116,9 @@ async def _forget_answers_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> 
 
 def erase(
     dossier_id: Annotated[UUID, typer.Argument(help="the dossier whose person's data goes")],
-    office: Annotated[str | None, typer.Option(help="office code; default JASA_OFFICE")] = None,
+    office: Annotated[
+        str | None, typer.Option(help="the dossier's office; default the installation's")
+    ] = None,
     officer_id: Annotated[
         str | None, typer.Option("--officer-id", help="the AUDITOR who orders it (NIP)")
     ] = None,
@@ -122,8 +127,7 @@ def erase(
 ) -> None:
     """Erase the personal data (NIK, name, address, phone) of one dossier, for good."""
     settings = CommonSettings()
-    if office:
-        settings = settings.model_copy(update={"office": office})
+    office = served_office(settings, office)
     actor = _actor(officer_id, name)
     if not settings.redis_url:
         typer.echo("REDIS_URL is not set: point it at the installation's Redis", err=True)
@@ -139,7 +143,7 @@ def erase(
             abort=True,
         )
     try:
-        erasure = asyncio.run(_erase(settings, master_key, dossier_id, actor))
+        erasure = asyncio.run(_erase(settings, office, master_key, dossier_id, actor))
     except NoSuchDossier as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
@@ -160,11 +164,11 @@ def _actor(officer_id: str | None, name: str | None) -> Actor:
 
 
 async def _erase(
-    settings: CommonSettings, master_key: bytes, dossier_id: UUID, actor: Actor
+    settings: CommonSettings, office: str, master_key: bytes, dossier_id: UUID, actor: Actor
 ) -> Erasure:
     redis = Redis.from_url(settings.require_redis_url())
     try:
-        keys = Keys(settings.office, settings.key_prefix)
+        keys = Keys(office, settings.key_prefix)
         return await erase_personal_data(redis, keys, master_key, dossier_id, actor)
     finally:
         await redis.aclose()

@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.errors import Forbidden, Unauthorized
-from shared.http.auth import Officer, verify_token
+from shared.http.auth import Officer
 from shared.log import EventLog
 from shared.service import ServiceContext
 from shared.vocabulary import Role
@@ -42,11 +42,7 @@ async def current_officer(
 ) -> Officer:
     if credentials is None:
         raise Unauthorized("no token: send `Authorization: Bearer <token>`")
-    officer = verify_token(credentials.credentials, context.token_secrets)
-    if not context.serves(officer.office):
-        served = ", ".join(context.offices)
-        raise Forbidden(f"this installation serves office {served}, not {officer.office}")
-    return officer
+    return context.officer(credentials.credentials)
 
 
 CurrentOfficer = Annotated[Officer, Depends(current_officer)]

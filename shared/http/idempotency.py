@@ -1,18 +1,24 @@
 """`Idempotency-Key` on every POST: a retry returns the first answer and appends nothing.
 
-Records live in Redis beside the log (key per service, caller and key), with a hash of
-the request so that the same key with another body is refused. While the first request
-runs, a retry gets a 409 instead of running the command twice."""
+Records live in Redis beside the log of the office the request is for, the one its token
+names (key per office, service, caller and key; the office's hash tag, so they sit on its
+shard), with a hash of the request so that the same key with another body is refused.
+While the first request runs, a retry gets a 409 instead of running the command twice."""
 
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from redis.asyncio import Redis
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import Forbidden, Unauthorized
 from shared.http.problems import REDIS_DOWN, log_unreachable, problem_response
+from shared.keys import Keys
+
+if TYPE_CHECKING:
+    from shared.service import ServiceContext  # which installs this middleware
 
 log = logging.getLogger("jasa.idempotency")
 
@@ -22,8 +28,9 @@ MAX_KEY_LENGTH = 200
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, redis: Redis, key_prefix: str) -> None:
-        self.app, self.redis, self.key_prefix = app, redis, key_prefix
+    def __init__(self, app: ASGIApp, *, context: "ServiceContext", service: str) -> None:
+        self.app, self.context, self.service = app, context, service
+        self.redis = context.redis
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -43,9 +50,17 @@ class IdempotencyMiddleware:
             await response(scope, receive, send)
             return
 
+        authorization = headers.get("authorization", "")
+        try:
+            office_keys = self._keys_of_office_named(authorization)
+        except Forbidden as error:  # the routes' own refusal; nothing is kept of it
+            await problem_response(error.status, error.detail)(scope, receive, send)
+            return
+
         body = await _read_body(receive)
-        caller = hashlib.sha256(headers.get("authorization", "").encode()).hexdigest()[:32]
-        record_key = f"{self.key_prefix}idem:{caller}:{hashlib.sha256(key.encode()).hexdigest()}"
+        caller = hashlib.sha256(authorization.encode()).hexdigest()[:32]
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        record_key = office_keys.scoped(f"{self.service}:idem:{caller}:{digest}")
         fingerprint = hashlib.sha256(scope["path"].encode() + b"\0" + body).hexdigest()
 
         try:
@@ -79,6 +94,18 @@ class IdempotencyMiddleware:
             await _replay(record, send)
             return
         await response(scope, _replay_body(body), send)
+
+    def _keys_of_office_named(self, authorization: str) -> Keys:
+        """The keys of the office the request's token names (Forbidden if it is not served).
+        Without a valid token, the default office's: the route refuses it (401, which is
+        never kept) unless it is one that needs no token."""
+        scheme, token = get_authorization_scheme_param(authorization)
+        if scheme.lower() != "bearer" or not token:
+            return self.context.keys
+        try:
+            return self.context.keys_for(self.context.officer(token).office)
+        except Unauthorized:
+            return self.context.keys
 
     async def _run_and_record(
         self, scope: Scope, body: bytes, send: Send, record_key: str, fingerprint: str

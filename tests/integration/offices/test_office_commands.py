@@ -51,6 +51,7 @@ def test_a_command_for_an_office_not_served_is_refused(two_offices: None, tmp_pa
         ["registry", "load", str(path), "--office", "3171"],
         ["token", "FO", "--officer-id", "1", "--name", "Siti", "--office", "3171"],
         ["audit", "replay", "--office", "3171"],
+        ["privacy", "erase", str(uuid.uuid4()), "--office", "3171", "--yes"],
     ):
         result = CliRunner().invoke(jasa, command)
         assert result.exit_code == 2, command

@@ -153,12 +153,14 @@ def freeze_heap() -> None:
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     try:
         context = build_context(settings)
+        # One handler; each event names its office. Built here, as it may load a key of its
+        # own (reporting's signing key) whose refusal reads like the secret's.
+        handle = spec.projection(context) if spec.projection is not None else None
     except (InsecureSecret, InsecureKey) as error:
         # A sentence and exit code 1 (uvicorn would print a traceback around it).
         raise SystemExit(f"jasa {spec.name}: refusing to start: {error}") from None
     install_log_redaction(context.token_secrets)
-    if spec.projection is not None:
-        handle = spec.projection(context)  # one handler; each event names its office
+    if handle is not None:
         context.consumers = {
             office: build_consumer(context, office, handle) for office in context.offices
         }

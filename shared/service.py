@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from faststream.redis import RedisBroker
+from pydantic import BaseModel
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -122,6 +123,7 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     publishes: Sequence[type[EventData]] = ()
     consumes: Sequence[type[EventData]] = ()
+    feed: type[BaseModel] | None = None  # the entries it adds to each office's courier feed
     projection: HandlerFactory | None = None
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
@@ -199,7 +201,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
 
 def _add_operational_routes(app: FastAPI, spec: ServiceSpec, context: ServiceContext) -> None:
-    document = asyncapi_document(spec.title, context.keys, spec.publishes, spec.consumes)
+    offices = [context.keys_for(office) for office in context.offices]
+    document = asyncapi_document(spec.title, offices, spec.publishes, spec.consumes, spec.feed)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:

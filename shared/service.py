@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from faststream.redis import RedisBroker
+from pydantic import BaseModel
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -132,6 +133,7 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     publishes: Sequence[type[EventData]] = ()
     consumes: Sequence[type[EventData]] = ()
+    feed: type[BaseModel] | None = None  # the entries it adds to each office's courier feed
     projection: HandlerFactory | None = None
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
@@ -163,12 +165,14 @@ def freeze_heap() -> None:
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     try:
         context = build_context(settings)
+        # One handler; each event names its office. Built here, as it may load a key of its
+        # own (reporting's signing key) whose refusal reads like the secret's.
+        handle = spec.projection(context) if spec.projection is not None else None
     except (InsecureSecret, InsecureKey) as error:
         # A sentence and exit code 1 (uvicorn would print a traceback around it).
         raise SystemExit(f"jasa {spec.name}: refusing to start: {error}") from None
     install_log_redaction(context.token_secrets)
-    if spec.projection is not None:
-        handle = spec.projection(context)  # one handler; each event names its office
+    if handle is not None:
         context.consumers = {
             office: build_consumer(context, office, handle) for office in context.offices
         }
@@ -204,7 +208,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
 
 def _add_operational_routes(app: FastAPI, spec: ServiceSpec, context: ServiceContext) -> None:
-    document = asyncapi_document(spec.title, context.keys, spec.publishes, spec.consumes)
+    offices = [context.keys_for(office) for office in context.offices]
+    document = asyncapi_document(spec.title, offices, spec.publishes, spec.consumes, spec.feed)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:

@@ -24,7 +24,7 @@ from services.cli.offices import served_office
 from services.reporting.config import ReportingSettings
 from services.reporting.replay import Difference, differences, live_head, rebuild
 from services.reporting.sealing import (
-    KEY_FILE,
+    InsecureSigningKey,
     load_or_create_signing_key,
     parse_public_key,
     public_key_text,
@@ -114,12 +114,9 @@ async def connected(
         await engine.dispose()
 
 
-def _signing_key_text(settings: ReportingSettings) -> str | None:
-    return settings.audit_signing_key.get_secret_value() if settings.audit_signing_key else None
-
-
 def _public_key(given: str | None, settings: ReportingSettings) -> Ed25519PublicKey:
-    """The key given (text or a file holding it), else the installation's own."""
+    """The key given (text or a file holding it), else the installation's own (never a new
+    one: a key made now signed nothing)."""
     if given:
         path = Path(given)
         text = path.read_text() if len(given) < 4096 and path.is_file() else given
@@ -127,10 +124,10 @@ def _public_key(given: str | None, settings: ReportingSettings) -> Ed25519Public
             return parse_public_key(text)
         except ValueError as error:
             raise typer.BadParameter(f"not an Ed25519 public key: {error}") from error
-    configured = _signing_key_text(settings)
-    if not configured and not (settings.data_dir / KEY_FILE).exists():
-        raise typer.BadParameter("no signing key here: give the auditor's --public-key")
-    return load_or_create_signing_key(configured, settings.data_dir).public_key()
+    try:
+        return load_or_create_signing_key(settings, create=False).public_key()
+    except InsecureSigningKey as error:
+        raise typer.BadParameter(f"{error}; give the auditor's --public-key") from None
 
 
 def _reporting_failures(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
@@ -255,8 +252,12 @@ def pubkey(
     pem: Annotated[bool, typer.Option("--pem", help="PEM instead of base64")] = False,
 ) -> None:
     """Print the public key of the checkpoint signatures: the auditor keeps it."""
-    settings = ReportingSettings()
-    key = load_or_create_signing_key(_signing_key_text(settings), settings.data_dir)
+    try:
+        key = load_or_create_signing_key(ReportingSettings())
+    except InsecureSigningKey as error:
+        # in production only the given key is the installation's
+        console.print(str(error), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     typer.echo(public_key_text(key.public_key(), pem=pem).rstrip("\n"))
 
 

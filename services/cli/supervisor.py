@@ -23,6 +23,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from services.cli.service_process import ServiceProcess, answers, port_is_free
+from services.reporting.config import ReportingSettings
+from services.reporting.sealing import load_or_create_signing_key
 from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.privacy import InsecureKey, load_or_create_master_key
 from shared.redis_server import RedisServer
@@ -108,11 +110,14 @@ class Installation:
     def prepare_secret(self) -> None:
         """Created once, here, so the four services (started at once) share one secret and
         one master key of the personal data. In production a generated or example secret,
-        or a missing key, is refused before anything starts."""
+        or a missing key (reporting's signing key too), is refused before anything starts."""
         settings = self.settings.model_copy(update={"data_dir": self.data_dir})
         try:
             load_or_create_secret(settings)
             load_or_create_master_key(settings)
+            if settings.env == "production":
+                reporting = ReportingSettings(data_dir=self.data_dir, env=settings.env)
+                load_or_create_signing_key(reporting)  # in production: given, or refused
         except (InsecureSecret, InsecureKey) as error:
             raise UpError(f"refusing to start: {error}") from None
 

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from services.cli.supervisor import Installation, Interrupted, UpError, stop_on_signals
+from services.reporting.config import ReportingSettings
+from services.reporting.sealing import InsecureSigningKey, load_or_create_signing_key
 from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.settings import SERVICE_PORTS, CommonSettings
 
@@ -154,6 +156,16 @@ def serve(
             "every service of an installation reads personal data with the same key."
         )
         raise typer.Exit(1)
+    if settings.env == "production" and name == "reporting":
+        try:
+            load_or_create_signing_key(ReportingSettings())
+        except InsecureSigningKey as error:
+            errors.print(
+                f"[bold red]jasa serve:[/bold red] refusing to start: {error}. The auditors "
+                "check the checkpoints with its public key (`jasa audit pubkey`).",
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
     uvicorn.run(
         f"services.{name}.main:create_app",
         factory=True,

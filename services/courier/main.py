@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.courier.config import CourierSettings
 from services.courier.http import ROUTERS
 from services.courier.projections import projection
+from services.courier.views import HandoverView
 from shared.events import (
     Delivered,
     DocumentRegistered,
@@ -43,6 +44,7 @@ SPEC = ServiceSpec(
         ReturnReceived,
         PersonalDataErased,
     ),
+    feed=HandoverView,
     projection=projection,
 )
 

@@ -24,8 +24,8 @@ class ReportingSettings(ServiceSettings):
     audit_signing_key: SecretStr | None = Field(
         default=None,
         validation_alias="JASA_AUDIT_SIGNING_KEY",
-        description="Ed25519 private key (base64 or PEM); unset: reporting-signing.key "
-        "generated under the data dir on first run",
+        description="Ed25519 private key (base64 of its 32 bytes, or PEM); required in "
+        "production; unset elsewhere: reporting-signing.key generated under the data dir",
     )
     step_standard_seconds: dict[int, int] = Field(
         default_factory=dict,

@@ -14,10 +14,7 @@ from shared.service import ServiceContext, ServiceSpec, create_service_app
 def projection(context: ServiceContext) -> Handler:
     """One archivist per office served, each on its office's log with its office's seal."""
     settings = settings_of(context)
-    secret = settings.audit_signing_key
-    key = load_or_create_signing_key(
-        secret.get_secret_value() if secret else None, settings.data_dir
-    )
+    key = load_or_create_signing_key(settings)  # refused in production unless it is given
     context.extras["sealers"] = {office: Sealer(key, office) for office in context.offices}
     archivists = {
         office: Archivist(

@@ -13,12 +13,20 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from services.reporting.config import ReportingSettings
+from shared.privacy import InsecureKey
+
 GENESIS = bytes(32)
 KEY_FILE = "reporting-signing.key"
+
+
+class InsecureSigningKey(InsecureKey):
+    """The checkpoint-signing key is missing where it must be given, or is no Ed25519 key.
+    One of the key refusals a service reports in a sentence instead of starting."""
 
 
 def chain(previous_hex: str | None, canonical: bytes) -> str:
@@ -102,13 +110,22 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def load_or_create_signing_key(configured: str | None, data_dir: Path) -> Ed25519PrivateKey:
-    """The key from the setting, else the one under the data dir, made there on first run."""
-    if configured:
-        return parse_private_key(configured)
-    path = Path(data_dir) / KEY_FILE
+def load_or_create_signing_key(
+    settings: ReportingSettings, create: bool = True
+) -> Ed25519PrivateKey:
+    """The key that signs checkpoints: JASA_AUDIT_SIGNING_KEY, else the one under the data
+    dir, made there on first run if `create`. Production takes only the setting: a key made
+    on one machine's disk is not the installation's, whose public key the auditors keep."""
+    given = settings.audit_signing_key.get_secret_value() if settings.audit_signing_key else ""
+    if given.strip():
+        return _private_key(given, "JASA_AUDIT_SIGNING_KEY")
+    if settings.env == "production":
+        raise InsecureSigningKey("JASA_ENV=production needs JASA_AUDIT_SIGNING_KEY; none was given")
+    path = Path(settings.data_dir) / KEY_FILE
     if path.exists():
-        return parse_private_key(path.read_text())
+        return _private_key(path.read_text(), str(path))
+    if not create:
+        raise InsecureSigningKey(f"no JASA_AUDIT_SIGNING_KEY and no {path}")
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -121,3 +138,12 @@ def load_or_create_signing_key(configured: str | None, data_dir: Path) -> Ed2551
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
     return key
+
+
+def _private_key(text: str, origin: str) -> Ed25519PrivateKey:
+    """The key `text` holds, or a refusal naming where it came from (never the text itself)."""
+    try:
+        return parse_private_key(text)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        shapes = "base64 of its 32 bytes, or unencrypted PEM"
+        raise InsecureSigningKey(f"{origin} is not an Ed25519 private key ({shapes})") from None

@@ -1,7 +1,9 @@
 """In production (JASA_ENV=production) tokens are signed only with a secret given in the
 settings: every service, `jasa serve` and `jasa up` refuse to start with none, a generated
-one or an example one, and say so in a sentence (no traceback), before anything runs."""
+one or an example one, and say so in a sentence (no traceback), before anything runs. The
+same holds for the reporting service's checkpoint-signing key (JASA_AUDIT_SIGNING_KEY)."""
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +87,55 @@ def test_jasa_up_in_production_refuses_a_generated_secret_before_starting_anythi
     assert "Traceback" not in result.stderr + result.stdout
     assert not (system.data_dir / "redis").exists(), "no Redis was started"
     assert not (system.data_dir / "secret").exists(), "no secret was generated"
+
+
+# --- the reporting service's checkpoint-signing key --------------------------------------
+
+WITH_SECRETS = {
+    "JASA_SECRET": "a-long-production-secret-0123456789abcdef",
+    "JASA_PII_KEY": base64.b64encode(bytes(range(32))).decode(),
+}
+NO_SIGNING_KEY = "JASA_ENV=production needs JASA_AUDIT_SIGNING_KEY; none was given"
+NOT_A_SIGNING_KEY = "JASA_AUDIT_SIGNING_KEY is not an Ed25519 private key"
+
+
+@pytest.mark.parametrize(
+    ("given", "refusal"),
+    [({}, NO_SIGNING_KEY), ({"JASA_AUDIT_SIGNING_KEY": "CHANGE-ME"}, NOT_A_SIGNING_KEY)],
+    ids=["none", "not a key"],
+)
+def test_reporting_refuses_to_start_without_its_signing_key_in_a_sentence(
+    tmp_path: Path, given: dict[str, str], refusal: str
+) -> None:
+    environment = production(tmp_path, **WITH_SECRETS, **given)
+    service = "services.reporting.main:create_app"
+    for command in (
+        [sys.executable, "-m", "uvicorn", "--factory", service, "--port", "1"],
+        [sys.executable, "-m", "services.cli", "serve", "reporting"],
+    ):
+        result = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 1, result.stderr
+        assert f"refusing to start: {refusal}" in result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "var" / "reporting-signing.key").exists(), "none was generated"
+
+
+def test_jasa_up_in_production_refuses_a_missing_signing_key_before_starting_anything(
+    tmp_path: Path,
+) -> None:
+    system = JasaUp(data_dir=tmp_path / "var", port_base=free_port_base(), output_dir=tmp_path)
+    environment = {**system.environment(), "JASA_ENV": "production", **WITH_SECRETS}
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "up"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"jasa up: refusing to start: {NO_SIGNING_KEY}" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (system.data_dir / "redis").exists(), "no Redis was started"
+    assert not (system.data_dir / "reporting-signing.key").exists(), "no key was generated"

@@ -103,6 +103,8 @@ def test_compose_sets_only_settings_the_services_read(compose: dict[str, Any]) -
             environment
         )
         assert environment["JASA_ENV"] == "production"
+        if name == "reporting":  # production refuses to start it without its signing key
+            assert "JASA_AUDIT_SIGNING_KEY" in environment
         databases = [key for key in environment if key.endswith("DATABASE_URL")]
         assert databases == [f"{name.upper()}_DATABASE_URL"]
         assert "@postgres:5432/" in environment[databases[0]]
@@ -179,6 +181,8 @@ def test_kubernetes_sets_only_settings_the_services_read(
         names = {variable["name"] for variable in container["env"]} | set(config)
         assert names <= KNOWN[name], names - KNOWN[name]
         assert {"REDIS_URL", "JASA_SECRET", "JASA_PII_KEY", f"{name.upper()}_DATABASE_URL"} <= names
+        if name == "reporting":
+            assert "JASA_AUDIT_SIGNING_KEY" in names
         for variable in container["env"]:
             assert variable["valueFrom"]["secretKeyRef"]["key"] in secret
     used_by_redis = {"REDIS_PASSWORD"}

@@ -1,9 +1,8 @@
 """The pure rules of the reporting service: lateness, the figures of the reports, periods,
-the chain and its signing key."""
+the chain and its signatures."""
 
 import base64
 import hashlib
-import stat
 from datetime import UTC, datetime
 
 import pytest
@@ -21,12 +20,9 @@ from services.reporting.domain import (
     percentile,
 )
 from services.reporting.sealing import (
-    KEY_FILE,
     Sealer,
     chain,
-    load_or_create_signing_key,
     parse_private_key,
-    public_key_text,
     signature_holds,
 )
 from shared.vocabulary import DossierStatus
@@ -87,13 +83,6 @@ def test_the_chain_starts_from_zeros_and_hashes_previous_then_bytes() -> None:
     first = chain(None, b"a")
     assert first == hashlib.sha256(bytes(32) + b"a").hexdigest()
     assert chain(first, b"b") == hashlib.sha256(bytes.fromhex(first) + b"b").hexdigest()
-
-
-def test_the_signing_key_is_made_once_readable_by_its_owner_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    key = load_or_create_signing_key(None, tmp_path)
-    again = load_or_create_signing_key(None, tmp_path)
-    assert public_key_text(key.public_key()) == public_key_text(again.public_key())
-    assert stat.S_IMODE((tmp_path / KEY_FILE).stat().st_mode) == 0o600
 
 
 def test_a_configured_key_may_be_base64_or_pem_and_signatures_check_out() -> None:

@@ -4,7 +4,6 @@
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -45,7 +44,7 @@ async def reporting(
     engine = make_engine(settings.resolved_database_url())
     await create_tables(engine)
     sessions = session_factory(engine)
-    sealer = Sealer(load_or_create_signing_key(None, Path(settings.data_dir)), "1471")
+    sealer = Sealer(load_or_create_signing_key(settings), "1471")
     archivist = Archivist(event_log, sessions, sealer, CHECKPOINT_EVERY, page_size=3)
     yield Reporting(engine, sessions, archivist, sealer)
     await engine.dispose()

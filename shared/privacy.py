@@ -12,7 +12,6 @@ A field is sealed as `pii:v1:<base64(nonce || ciphertext)>`, bound by its associ
 to its dossier and field name, so a ciphertext cannot be moved to another record."""
 
 import base64
-import os
 import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,6 +24,7 @@ from redis.asyncio import Redis
 
 from shared.events import Delivered, DocumentRegistered, Envelope, EventData
 from shared.keys import Keys
+from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
 
 PERSONAL_FIELDS = ("nik", "name", "address", "phone")
@@ -77,31 +77,13 @@ def load_or_create_master_key(settings: CommonSettings, create: bool = True) -> 
     if settings.env == "production":
         raise InsecureKey("JASA_ENV=production needs JASA_PII_KEY; none was given")
     path = Path(settings.data_dir) / KEY_FILE
-    if not path.exists():
-        if not create:
-            raise InsecureKey(
-                f"no JASA_PII_KEY and no {path}: the installation's key is needed to read "
-                "the personal data in the log"
-            )
-        _create_key_file(path)
-    return _decoded(path.read_text(), str(path))
-
-
-def _create_key_file(path: Path) -> None:
-    """Write a fresh key beside the final name, then link it into place: of two processes
-    starting at once, exactly one key wins and both read that one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w") as file:
-            file.write(base64.b64encode(secrets.token_bytes(32)).decode())
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-    finally:
-        draft.unlink()
+    if not create and not path.exists():
+        raise InsecureKey(
+            f"no JASA_PII_KEY and no {path}: the installation's key is needed to read "
+            "the personal data in the log"
+        )
+    text = read_or_create(path, lambda: base64.b64encode(secrets.token_bytes(32))).decode()
+    return _decoded(text, str(path))
 
 
 def is_sealed(value: str) -> bool:

@@ -9,7 +9,6 @@ the seals without trusting the database they sit in."""
 import base64
 import binascii
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from services.reporting.config import ReportingSettings
 from shared.privacy import InsecureKey
+from shared.secret_files import read_or_create
 
 GENESIS = bytes(32)
 KEY_FILE = "reporting-signing.key"
@@ -122,22 +122,15 @@ def load_or_create_signing_key(
     if settings.env == "production":
         raise InsecureSigningKey("JASA_ENV=production needs JASA_AUDIT_SIGNING_KEY; none was given")
     path = Path(settings.data_dir) / KEY_FILE
-    if path.exists():
-        return _private_key(path.read_text(), str(path))
-    if not create:
+    if not create and not path.exists():
         raise InsecureSigningKey(f"no JASA_AUDIT_SIGNING_KEY and no {path}")
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+    return _private_key(read_or_create(path, _new_key_pem).decode(), str(path))
+
+
+def _new_key_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Created 0600 from the first byte, never readable by others even for a moment.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(pem)
-    return key
 
 
 def _private_key(text: str, origin: str) -> Ed25519PrivateKey:

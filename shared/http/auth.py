@@ -19,6 +19,7 @@ import jwt
 
 from shared.errors import Unauthorized
 from shared.events import Actor
+from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
 from shared.vocabulary import Role
 
@@ -62,13 +63,7 @@ def load_or_create_secret(settings: CommonSettings) -> str:
     if settings.secret is not None:
         return settings.secret.get_secret_value()
     path = Path(settings.data_dir) / "secret"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(value)
-    return value
+    return read_or_create(path, lambda: secrets.token_urlsafe(48).encode()).decode().strip()
 
 
 def issue_token(

@@ -1,6 +1,7 @@
 """Storage of one service: an async engine (SQLite file by default, PostgreSQL when
 DATABASE_URL says so) and the bookkeeping that makes projections apply each event once."""
 
+import traceback
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,6 +9,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -51,6 +54,58 @@ def make_engine(url: str) -> AsyncEngine:
     # hide_parameters: an error names the statement, never the personal data bound into it.
     return create_async_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
+
+
+# What says the database cannot be reached right now, as opposed to a statement that is wrong
+# (a bug stays a bug). PostgreSQL SQLSTATEs: 08 connection exceptions, 28 refused
+# credentials, 3D000 no such database (dropped, renamed), 53300 too many connections, 57P
+# shut down, restarting, not yet accepting connections. SQLite: a file that cannot be
+# opened, one locked beyond busy_timeout, an I/O error (the volume gone).
+UNREACHABLE_SQLSTATES = ("08", "28", "3D000", "53300", "57P")
+UNREACHABLE_SQLITE = ("SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_IOERR")
+DRIVER_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.", "sqlite3.")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached right now: down, refusing
+    connections, gone, its connection dropped, no connection free in the pool in time."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError) and not _raised_by_a_driver(error):
+        return False  # an OSError of anything else (a file, a socket) is no database's
+    for cause in causes_of(error):
+        if isinstance(cause, OSError):  # refused, no route, a connect timeout
+            return True
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNREACHABLE_SQLSTATES):
+            return True
+        name = getattr(cause, "sqlite_errorname", None)
+        if isinstance(name, str) and name.startswith(UNREACHABLE_SQLITE):
+            return True
+    return False
+
+
+def causes_of(error: BaseException) -> list[BaseException]:
+    """`error` and what it wraps, outermost first (the driver's own error last). Only what
+    was wrapped on purpose (`orig`, `raise ... from`), not whatever was being handled."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        orig = getattr(cause, "orig", None)
+        cause = orig if isinstance(orig, BaseException) else cause.__cause__
+    return chain
+
+
+def _raised_by_a_driver(error: BaseException) -> bool:
+    """A bare OSError (asyncpg's refused connection is not wrapped) raised inside the pool or
+    a driver, by where its traceback went."""
+    return any(
+        frame.f_globals.get("__name__", "").startswith(DRIVER_MODULES)
+        for frame, _ in traceback.walk_tb(error.__traceback__)
     )
 
 

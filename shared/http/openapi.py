@@ -4,14 +4,17 @@ default 422 `HTTPValidationError`, which no service ever sends. Clients are gene
 this document (the courier's system, auditors' tools).
 
 Most statuses follow from an operation's shape, so routes declare nothing:
-- a token is required: 401 (none, expired, forged) and 403 (role, or an office not served);
+- a token is required: 401 (none, expired, forged) and 403 (role, or an office not served),
+  and 503 (with `Retry-After`): every such operation reads or writes the service's database
+  or its event log, and either may be out of reach;
 - an id in the path: 404 (unknown here, or another office's);
 - parameters or a body: 422 (the field named in `errors`); a body: 400 (not UTF-8 text);
 - a POST (a command, with its `Idempotency-Key` record in Redis): 409 (a conflict, a step out
   of order, or a retry still running), 413 (body bound), 422 (a bad key) and 503 (the event
-  log cannot be reached).
-A route adds, with `responses=also_answers(...)`, what its shape does not tell: a 404 for an
-id in the body or query, a 503 for a read of the event log."""
+  log cannot be reached, whether or not the POST needs a token).
+The open operations (`/health`, `/asyncapi.json`) touch neither store; `/ready` declares
+its own 503. A route adds, with `responses=also_answers(...)`, what its shape does not tell:
+a 404 for an id in the body or query."""
 
 from collections.abc import Callable
 from typing import Any
@@ -76,14 +79,15 @@ DESCRIPTIONS = {
     "`Idempotency-Key` is still being processed.",
     413: f"The request body is larger than {MAX_BODY_BYTES} bytes.",
     422: "Invalid input: `errors` names each field and what is wrong with it. Nothing was written.",
-    503: "The event log cannot be reached right now. Nothing was written; try again after "
-    "`Retry-After` seconds.",
+    503: "The event log or the database cannot be reached right now (`detail` says which). "
+    "Nothing was written; try again after `Retry-After` seconds.",
 }
 HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
     503: {
         "Retry-After": {
-            "description": "seconds to wait before trying again (when the log is unreachable)",
+            "description": "seconds to wait before trying again (when the event log or the "
+            "database is out of reach)",
             "schema": {"type": "integer", "minimum": 0},
         }
     },
@@ -100,7 +104,7 @@ def statuses_of(method: str, operation: dict[str, Any]) -> set[int]:
     parameters = operation.get("parameters", [])
     statuses = set()
     if operation.get("security"):
-        statuses |= {401, 403}
+        statuses |= {401, 403, 503}
     if any(parameter.get("in") == "path" for parameter in parameters):
         statuses.add(404)
     if parameters or "requestBody" in operation:

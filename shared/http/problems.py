@@ -1,6 +1,11 @@
 """Errors as `application/problem+json` (RFC 9457): type, title, status, detail, and the
-field `errors` on 422. Domain code raises `Problem`s; nothing else reaches the client."""
+field `errors` on 422. Domain code raises `Problem`s; nothing else reaches the client.
 
+Redis or the database out of reach is a 503 with `Retry-After` (nothing was written); any
+other unexpected error is a 500 problem that tells nothing of its cause, which the server
+logs with its traceback."""
+
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -8,8 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.db import causes_of, database_unreachable
 from shared.errors import (  # noqa: F401  (re-exported for the routes)
     Conflict,
     Forbidden,
@@ -20,6 +28,8 @@ from shared.errors import (  # noqa: F401  (re-exported for the routes)
     Unprocessable,
 )
 from shared.log import ConcurrencyConflict
+
+log = logging.getLogger("jasa.problems")
 
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
@@ -32,6 +42,7 @@ _TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    500: "Internal server error",
     503: "Service unavailable",
 }
 
@@ -90,8 +101,31 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _redis_down(_: Request, error: Exception) -> JSONResponse:
         return log_unreachable()
 
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OSError)  # asyncpg's refused connection comes unwrapped
+    async def _database_down(request: Request, error: Exception) -> JSONResponse:
+        if not database_unreachable(error):
+            raise error  # a bug, not an outage: the 500 below
+        log.error(
+            "the database cannot be reached (%s): %s %s answered 503",
+            _root_cause(error),
+            request.method,
+            request.url.path,
+        )
+        return database_unreachable_response()
+
+    # Starlette answers this one outermost and then re-raises, so the server logs the
+    # traceback (its log lines are redacted); the client learns nothing of the cause.
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        return problem_response(
+            500, "an unexpected error on our side; it has been logged for the operators"
+        )
+
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_S = 2
 
 
 def log_unreachable() -> JSONResponse:
@@ -99,5 +133,21 @@ def log_unreachable() -> JSONResponse:
     return problem_response(
         503,
         "the event log cannot be reached right now; nothing was written, try again",
-        headers={"Retry-After": "2"},
+        headers={"Retry-After": str(RETRY_AFTER_S)},
     )
+
+
+def database_unreachable_response() -> JSONResponse:
+    """503: the service's database cannot be reached (see `shared.db.database_unreachable`)."""
+    return problem_response(
+        503,
+        "the database cannot be reached right now; nothing was written, try again",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def _root_cause(error: BaseException) -> str:
+    """The driver's own words (`database "x" does not exist`, `Connect call failed`): never
+    SQLAlchemy's message, which quotes the statement."""
+    cause = causes_of(error)[-1]
+    return f"{type(cause).__name__}: {cause}"[:300]

@@ -195,7 +195,7 @@ async def list_letters(
     )
 
 
-@router.get("/letters/{letter_id}", responses=also_answers(503))
+@router.get("/letters/{letter_id}")
 async def get_letter(letter_id: UUID, officer: Reader, context: ContextDep) -> LetterOut:
     """One letter, read from the log (current the moment it is written)."""
     letter, _version = await handlers.load_letter(context.log_for(officer.office), letter_id)
@@ -205,7 +205,7 @@ async def get_letter(letter_id: UUID, officer: Reader, context: ContextDep) -> L
 @router.get(
     "/letters/{letter_id}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **also_answers(503)},
+    responses={200: {"content": {"application/pdf": {}}}},
 )
 async def letter_pdf(
     letter_id: UUID, officer: Reader, context: ContextDep, session: SessionDep

@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from shared.http.guards import MAX_BODY_BYTES
+from shared.http.idempotency import MAX_KEY_LENGTH, RECORD_TTL_S
 from shared.http.problems import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -136,14 +137,31 @@ def _problem(status: int, declared: dict[str, Any] | None) -> dict[str, Any]:
     return response
 
 
+# Every POST takes one (shared.http.idempotency); the middleware reads it, so no route
+# names it and FastAPI would not tell.
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    "description": "Any text of your own per command (a UUID will do). A retry with the same "
+    f"key within {RECORD_TTL_S // 3600} h gets the first answer again (marked "
+    "`Idempotent-Replay: true`) and changes nothing; the same key with another body is a "
+    "422, and while the first request still runs, a retry is a 409.",
+}
+
+
 def with_problems(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with the Problem schema and every operation's problems declared."""
+    """`document` with the Problem schema and every operation's problems declared, and every
+    POST's `Idempotency-Key`."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name in FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
     schemas.update(Problem=PROBLEM_SCHEMA, ProblemField=PROBLEM_FIELD_SCHEMA)
     for path_item in document.get("paths", {}).values():
         for method, operation in path_item.items():
+            if method == "post":
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             responses = operation.setdefault("responses", {})
             declared = {int(status) for status in responses if status.isdigit()}
             for status in statuses_of(method, operation) | {s for s in declared if s >= 400}:

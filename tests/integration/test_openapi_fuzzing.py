@@ -33,6 +33,7 @@ from services.courier.main import create_app as courier_app
 from services.intake.main import create_app as intake_app
 from services.reporting.main import create_app as reporting_app
 from shared.http.guards import MAX_BODY_BYTES
+from shared.http.openapi import IDEMPOTENCY_KEY
 from tests.conftest import running, token_for
 from tests.openapi_support import PROBLEM_JSON, assert_answers_as_declared
 
@@ -172,6 +173,12 @@ async def test_every_operation_declares_its_problems_and_no_fastapi_validation_e
             assert "WWW-Authenticate" in responses["401"]["headers"], label
         if method == "post" or operation.get("security"):
             assert "Retry-After" in responses["503"]["headers"], label
+        keys = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
+        if method == "post":
+            assert keys == [IDEMPOTENCY_KEY], label
+            assert keys[0]["in"] == "header" and not keys[0]["required"], label
+        else:
+            assert not keys, label
 
 
 async def test_real_problem_answers_match_what_their_operation_declares(

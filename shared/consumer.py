@@ -8,23 +8,33 @@ handler that can apply a page of events at once (`PageHandler`: one transaction,
 queries) is given each page read; if the page fails, its events are handled one by one,
 so that only the failing one stays behind. A failing event stays pending and is tried
 again; after `max_deliveries` it goes to the group's dead-letter stream with its error,
-and the consumer goes on. An event that cannot
-be decoded at all, or that names another office than the log's (projections key their rows
-by the event's office), is dead-lettered at once. When the group or the stream disappears
-(`NOGROUP`, e.g. Redis restarted empty), FastStream stops the subscriber; a watchdog
-recreates the group from the start of the log and starts it again: projections skip what
-they already applied."""
+and the consumer goes on. An event that cannot be decoded at all, or that names another
+office than the log's (projections key their rows by the event's office), is dead-lettered
+at once. When the group or the stream disappears (`NOGROUP`, e.g. Redis restarted empty),
+FastStream stops the subscriber; a watchdog recreates the group from the start of the log
+and starts it again: projections skip what they already applied.
+
+A failure because the service's database cannot be reached (`shared.db.database_unreachable`:
+down, restarting, its connections cut) says nothing about the event: an outage delays, it
+loses nothing. The event (the page, and what was read with it but not tried yet) stays
+pending and the delivery is given back: its delivery count goes back to what it was, so
+that only failures that reached the database count toward dead-lettering, however long the
+outage lasts. The subscriber pauses `outage_pause_ms` before it takes the next event, and
+the outage is logged once when it starts and once when the database answers again. A
+delivery claimed while this process still runs the event (slower than `claim_idle_ms`, as
+a connection attempt into a cut network is) is given back as well."""
 
 import asyncio
 import contextlib
 import logging
 import os
 import socket
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from faststream import AckPolicy
 from faststream.message import StreamMessage
@@ -33,6 +43,7 @@ from faststream.redis.annotations import RedisStreamMessage as IncomingMessage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from shared.db import database_unreachable, root_cause
 from shared.events import Envelope, decode_entry
 from shared.keys import Keys
 
@@ -40,6 +51,22 @@ log = logging.getLogger("jasa.consumer")
 
 Handler = Callable[[Envelope], Awaitable[None]]
 Reveal = Callable[[Envelope], Awaitable[Envelope]]
+Outcome = Literal["applied", "failed", "out of reach"]
+
+# Gives deliveries back (KEYS[1] the log; ARGV: group, consumer, entry ids): each entry's
+# delivery count goes back by one (RETRYCOUNT; JUSTID itself counts nothing) and its idle
+# time starts again, so it is claimed again after `claim_idle_ms`. Only an entry this
+# consumer still holds: one another consumer claimed meanwhile is theirs to count.
+GIVE_BACK = """
+for i = 3, #ARGV do
+  local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)[1]
+  if held and held[2] == ARGV[2] then
+    local count = math.max(tonumber(held[4]) - 1, 0)
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'RETRYCOUNT', count, 'JUSTID')
+  end
+end
+return 0
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +114,9 @@ class ConsumerOptions:
     # are not read (not pending) meanwhile.
     gather_ms: int = 50
     recover_every_s: float = 1.0
+    # After a delivery that met the database out of reach, the subscriber waits this long
+    # before it takes the next event, rather than failing through the pending ones at once.
+    outage_pause_ms: int = 1000
 
 
 async def _without_body(
@@ -119,18 +149,23 @@ class EventConsumer:
         self.dead_letter_stream = keys.dead_letters(options.group)
         self._watchdog: asyncio.Task[None] | None = None
         self._in_flight: set[bytes] = set()
+        self._give_back_script = redis.register_script(GIVE_BACK)
+        self._out_of_reach_since: float | None = None  # monotonic time the outage was met
         self.recoveries = 0
 
         pages = isinstance(handle, PageHandler)
         gather_s = options.gather_ms / 1000 if pages else 0
+        pause_s = options.outage_pause_ms / 1000
 
         async def on_fresh(message: IncomingMessage) -> None:
-            await self._process(message.raw_message)
-            if gather_s and len(message.raw_message["message_ids"]) < options.page:
+            if await self._process(message.raw_message):
+                await asyncio.sleep(pause_s)
+            elif gather_s and len(message.raw_message["message_ids"]) < options.page:
                 await asyncio.sleep(gather_s)
 
         async def on_reclaimed(message: IncomingMessage) -> None:
-            await self._process(message.raw_message)
+            if await self._process(message.raw_message):
+                await asyncio.sleep(pause_s)
 
         fresh = StreamSub(
             keys.log,
@@ -196,13 +231,16 @@ class EventConsumer:
             except (RedisError, OSError) as error:
                 log.warning("consumer group %s not yet recovered: %s", self.options.group, error)
 
-    async def _process(self, raw: Mapping[str, Any]) -> None:
-        """The entries of one read (a page of fresh ones, or one reclaimed), in log order."""
+    async def _process(self, raw: Mapping[str, Any]) -> bool:
+        """The entries of one read (a page of fresh ones, or one reclaimed), in log order;
+        True when the database was out of reach (what was not applied is given back)."""
         ids: list[bytes] = raw["message_ids"]
         data = raw["data"]
         fields_of: list[dict[bytes, bytes]] = data if isinstance(data, list) else [data]
         # An entry of ours that runs still looked idle to the reclaimer: the first run acks it.
         entries = [(i, f) for i, f in zip(ids, fields_of, strict=True) if i not in self._in_flight]
+        if len(entries) < len(ids):
+            await self._give_back([i for i in ids if i in self._in_flight])
         taken = [entry_id for entry_id, _ in entries]
         self._in_flight.update(taken)
         try:
@@ -212,10 +250,17 @@ class EventConsumer:
                 if (envelope := await self._decode(entry_id, fields)) is not None
             ]
             if len(readable) > 1 and isinstance(self.handle, PageHandler):
-                if await self._apply_page(self.handle, readable):
-                    return
-            for entry_id, fields, envelope in readable:
-                await self._apply(entry_id, fields, envelope)
+                outcome = await self._apply_page(self.handle, readable)
+                if outcome == "out of reach":
+                    await self._give_back([entry_id for entry_id, *_ in readable])
+                if outcome != "failed":
+                    return outcome == "out of reach"
+            for index, (entry_id, fields, envelope) in enumerate(readable):
+                if await self._apply(entry_id, fields, envelope) == "out of reach":
+                    # The events after it would meet the outage too: left for later, untried.
+                    await self._give_back([entry_id for entry_id, *_ in readable[index:]])
+                    return True
+            return False
         finally:
             self._in_flight.difference_update(taken)
 
@@ -233,21 +278,32 @@ class EventConsumer:
 
     async def _apply_page(
         self, handle: PageHandler, readable: list[tuple[bytes, dict[bytes, bytes], Envelope]]
-    ) -> bool:
-        """The whole page in one go, acknowledged together; False if it failed (nothing of
-        it was applied), and the caller goes through its events one by one."""
+    ) -> Outcome:
+        """The whole page in one go, acknowledged together. If it failed, nothing of it was
+        applied: out of reach, the caller gives it back; else it goes through its events
+        one by one."""
         try:
             await handle.apply_page([await self.reveal(envelope) for *_, envelope in readable])
         except Exception as error:
+            if database_unreachable(error):
+                self._met_outage(error)
+                return "out of reach"
             log.info("a page of %d events failed (%r); one by one now", len(readable), error)
-            return False
+            return "failed"
+        self._met_database()
         await self.redis.xack(self.keys.log, self.options.group, *(i for i, *_ in readable))
-        return True
+        return "applied"
 
-    async def _apply(self, entry_id: bytes, fields: dict[bytes, bytes], envelope: Envelope) -> None:
+    async def _apply(
+        self, entry_id: bytes, fields: dict[bytes, bytes], envelope: Envelope
+    ) -> Outcome:
+        """One event; out of reach, the caller gives its delivery back."""
         try:
             await self.handle(await self.reveal(envelope))
         except Exception as error:
+            if database_unreachable(error):
+                self._met_outage(error)
+                return "out of reach"
             deliveries = await self._deliveries(entry_id)
             if deliveries >= self.options.max_deliveries:
                 await self._dead_letter(entry_id, fields, error, deliveries)
@@ -259,8 +315,38 @@ class EventConsumer:
                     deliveries,
                     error,
                 )
-            return
+            return "failed"
+        self._met_database()
         await self.redis.xack(self.keys.log, self.options.group, entry_id)
+        return "applied"
+
+    def _met_outage(self, error: BaseException) -> None:
+        """Logged once an outage, not once an event: thousands may wait it out."""
+        if self._out_of_reach_since is None:
+            self._out_of_reach_since = time.monotonic()
+            log.warning(
+                "consumer group %s: the database cannot be reached (%s); events stay pending "
+                "and are tried again until it answers",
+                self.options.group,
+                root_cause(error),
+            )
+
+    def _met_database(self) -> None:
+        if self._out_of_reach_since is not None:
+            log.warning(
+                "consumer group %s: the database answers again after %.0f s; the events that "
+                "waited are applied now",
+                self.options.group,
+                time.monotonic() - self._out_of_reach_since,
+            )
+            self._out_of_reach_since = None
+
+    async def _give_back(self, entry_ids: Sequence[bytes]) -> None:
+        """These deliveries count for nothing: the entries stay pending, as if not handed
+        over this time (see `GIVE_BACK`)."""
+        await self._give_back_script(
+            keys=[self.keys.log], args=[self.options.group, self.options.consumer, *entry_ids]
+        )
 
     async def _deliveries(self, entry_id: bytes) -> int:
         """How often the group has handed this entry over (1 once it is not pending)."""

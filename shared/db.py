@@ -100,6 +100,13 @@ def causes_of(error: BaseException) -> list[BaseException]:
     return chain
 
 
+def root_cause(error: BaseException) -> str:
+    """The driver's own words (`database "x" does not exist`, `Connect call failed`): never
+    SQLAlchemy's message, which quotes the statement."""
+    cause = causes_of(error)[-1]
+    return f"{type(cause).__name__}: {cause}"[:300]
+
+
 def _raised_by_a_driver(error: BaseException) -> bool:
     """A bare OSError (asyncpg's refused connection is not wrapped) raised inside the pool or
     a driver, by where its traceback went."""

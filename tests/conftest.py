@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 import redis as sync_redis
 from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
 
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_server import RedisServer
+from tests.postgres_relay import Relay
 
 
 def _docker_answers() -> bool:
@@ -173,3 +175,14 @@ async def postgres_url(postgres_available: bool) -> AsyncIterator[str]:
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
+
+
+@pytest.fixture
+async def relay() -> AsyncIterator[Relay]:
+    """A relay in front of the PostgreSQL server (tests/postgres_relay.py), open."""
+    admin = make_url(POSTGRES_ADMIN_URL)
+    relay = Relay(admin.host or "127.0.0.1", admin.port or 5432)
+    await relay.open()
+    yield relay
+    if relay.server is not None and relay.server.is_serving():
+        await relay.close()

@@ -31,7 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.reporting.projections import project_all
 from services.reporting.sealing import Sealer, chain
 from shared.consumer import Reveal, as_stored
-from shared.db import position_key
+from shared.db import database_unreachable, position_key
 from shared.events import Envelope, decode_entry, encode
 from shared.log import EventLog
 
@@ -176,7 +176,9 @@ class Archivist:
     up to the end of the log, a page per transaction, so that the deliveries that follow
     find their events archived. If another process archived the same page first, the
     transaction fails on the archive's unique keys: the head is read again and the catch-up
-    goes on from there."""
+    goes on from there. If the database cannot be reached, the failure goes to the consumer
+    as it is (the event stays pending, see `shared.consumer`), and the head is read again
+    when next called: a commit cut off may have happened or not."""
 
     def __init__(
         self,
@@ -240,8 +242,13 @@ class Archivist:
                         self.sealer, self.checkpoint_every, self.log.reveal,
                     )  # fmt: skip
                     await session.commit()
-            except DBAPIError:
-                self._head = None  # read again: another process may have archived these
+            except Exception as error:
+                # Read again: another process may have archived these, or a commit whose
+                # connection was cut may have happened. Out of reach, not now: the consumer
+                # keeps the event pending and hands it over again.
+                self._head = None
+                if not isinstance(error, DBAPIError) or database_unreachable(error):
+                    raise
                 if (await self._known_head()).count <= before.count:
                     raise  # it did not: the failure is this page's own
                 continue

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.db import causes_of, database_unreachable
+from shared.db import database_unreachable, root_cause
 from shared.errors import (  # noqa: F401  (re-exported for the routes)
     Conflict,
     Forbidden,
@@ -109,7 +109,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             raise error  # a bug, not an outage: the 500 below
         log.error(
             "the database cannot be reached (%s): %s %s answered 503",
-            _root_cause(error),
+            root_cause(error),
             request.method,
             request.url.path,
         )
@@ -144,10 +144,3 @@ def database_unreachable_response() -> JSONResponse:
         "the database cannot be reached right now; nothing was written, try again",
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
-
-
-def _root_cause(error: BaseException) -> str:
-    """The driver's own words (`database "x" does not exist`, `Connect call failed`): never
-    SQLAlchemy's message, which quotes the statement."""
-    cause = causes_of(error)[-1]
-    return f"{type(cause).__name__}: {cause}"[:300]

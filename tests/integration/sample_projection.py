@@ -1,5 +1,6 @@
-"""A small real projection (SQLite) for proving the consumer runtime's guarantees:
-each event it sees becomes one row, applied once, in the same transaction as its position."""
+"""A small real projection (a SQLite file, or any database by its URL) for proving the
+consumer runtime's guarantees: each event it sees becomes one row, applied once, in the
+same transaction as its position."""
 
 import asyncio
 from collections.abc import Sequence
@@ -28,13 +29,14 @@ class SeenEvent(SQLModel, table=True):
 class SampleProjection:
     def __init__(
         self,
-        database: Path,
+        database: Path | str,
         *,
         hang_on_note: str | None = None,
         fail_on_note: str | None = None,
         reading_marker: Path | None = None,
     ) -> None:
-        self.engine = make_engine(f"sqlite:///{database}")
+        url = f"sqlite:///{database}" if isinstance(database, Path) else database
+        self.engine = make_engine(url)
         self.sessions = session_factory(self.engine)
         self.hang_on_note, self.fail_on_note = hang_on_note, fail_on_note
         self.reading_marker = reading_marker

@@ -272,3 +272,23 @@ async def test_an_event_slower_than_the_claim_idle_time_is_applied_by_one_run_on
     await start_consumer(slow)
     await wait_until(lambda: _pending_is(redis, keys, 0), within=20)
     assert len(runs) == 1
+
+
+async def test_an_event_that_fails_slower_than_the_claim_idle_time_gets_all_its_deliveries(
+    event_log: EventLog, start_consumer, redis: Redis, keys: Keys
+) -> None:  # type: ignore[no-untyped-def]
+    # Claimed again while it still ran (as a connection attempt into a cut network runs):
+    # those deliveries never reached the handler and count for nothing.
+    runs: list[str] = []
+
+    async def slow_and_failing(event) -> None:  # type: ignore[no-untyped-def]
+        runs.append(event.position)
+        await asyncio.sleep(0.8)  # four times the claim idle time of 200 ms
+        raise RuntimeError("a bug, found slowly")
+
+    await append_notes(event_log, "slow")
+    await start_consumer(slow_and_failing, max_deliveries=2)
+    await wait_until(lambda: _equals(redis.xlen(keys.dead_letters("sample")), 1), within=20)
+    [(_, entry)] = await redis.xrange(keys.dead_letters("sample"))
+    assert int(entry[b"deliveries"]) == 2
+    assert len(runs) == 2

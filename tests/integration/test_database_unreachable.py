@@ -4,11 +4,10 @@ clear 503 problem with `Retry-After`, as when Redis is down: nothing is appended
 the outage is logged once as an error, without personal data or SQL, and once the database
 is back the same requests succeed. A database error that is a bug stays a 500 problem."""
 
-import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -29,6 +28,7 @@ from shared.settings import ServiceSettings
 from shared.vocabulary import DocumentType
 from tests.conftest import POSTGRES_ADMIN_URL, running, token_for
 from tests.openapi_support import assert_answers_as_declared
+from tests.postgres_relay import Relay
 
 FO = token_for("FO", officer_id="198001012005011001", name="Siti Rahma")
 NIK = "1471014506900003"
@@ -96,52 +96,6 @@ async def out_of_reach_then_back(
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
-class Relay:
-    """A TCP relay in front of the PostgreSQL server: closing it is the server going away
-    (open connections cut, new ones refused); opening it again on its port brings it back."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.port = 0
-        self.server: asyncio.Server | None = None
-        self.links: set[asyncio.StreamWriter] = set()
-
-    async def open(self) -> None:
-        self.server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def close(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        for writer in self.links:
-            writer.transport.abort()
-        self.links.clear()
-        await self.server.wait_closed()
-
-    async def _link(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        server_r, server_w = await asyncio.open_connection(*self.target)
-        self.links |= {client_w, server_w}
-        await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(OSError):
-        while chunk := await reader.read(65536):
-            writer.write(chunk)
-            await writer.drain()
-    writer.close()
-
-
-@pytest.fixture
-async def relay() -> AsyncIterator[Relay]:
-    admin = make_url(POSTGRES_ADMIN_URL)
-    relay = Relay(admin.host or "127.0.0.1", admin.port or 5432)
-    await relay.open()
-    yield relay
-    if relay.server is not None and relay.server.is_serving():
-        await relay.close()
-
-
 async def test_while_postgresql_refuses_connections_reads_and_commands_are_a_503_problem(
     service_env: dict[str, str],
     postgres_url: str,
@@ -149,8 +103,7 @@ async def test_while_postgresql_refuses_connections_reads_and_commands_are_a_503
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    url = make_url(postgres_url).set(host="127.0.0.1", port=relay.port)
-    monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DATABASE_URL", relay.url_for(postgres_url))
     app = intake_app()
     async with running(app) as client:
         await out_of_reach_then_back(app, client, caplog, relay.close, relay.open)

@@ -53,6 +53,13 @@ def service_env(redis_url: str, prefix: str, data_dir: Path) -> dict[str, str]:
     }
 
 
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join("    " + line for line in path.read_text().splitlines()[-lines:])
+    except OSError as error:
+        return f"    (no log: {error})"
+
+
 @contextmanager
 def service(name: str, env: dict[str, str], data_dir: Path) -> Iterator[str]:
     process = ServiceProcess(name, "127.0.0.1", free_port(), data_dir / f"{name}.log")
@@ -72,6 +79,9 @@ def service(name: str, env: dict[str, str], data_dir: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield process.url
     finally:
+        if (code := process.exit_code) is not None:  # it should still be serving
+            print(f"  {name} exited during the run (code {code}); its log ends:", flush=True)
+            print(_tail(process.log_path), flush=True)
         if process.process is not None:
             process.process.terminate()
             try:
@@ -187,6 +197,8 @@ async def register_latency(
             latencies, failed = await open_loop(send, rate, count, warmup, limit_s=10)  # type: ignore[arg-type]
         finally:
             await client.aclose()
+        if failed:  # what the service said meanwhile, before its log goes with the scratch
+            print(f"  intake's log ends:\n{_tail(data_dir / 'intake.log')}", flush=True)
     return {
         "register_requests": float(len(latencies)),
         "register_failed_calls": float(failed),

@@ -1,6 +1,7 @@
 """Storage of one service: an async engine (SQLite file by default, PostgreSQL when
 DATABASE_URL says so) and the bookkeeping that makes projections apply each event once."""
 
+import asyncio
 import traceback
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -120,9 +121,25 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-async def create_tables(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
+# How a CREATE that lost a race fails: SQLite "table x already exists", PostgreSQL the same
+# or a duplicate key of its catalogue (pg_type) when both create one table at once.
+_CREATED_MEANWHILE = ("already exists", "duplicate key value")
+
+
+async def create_tables(engine: AsyncEngine, attempts: int = 5) -> None:
+    """Create the tables and indexes that do not exist yet. Processes starting at once on
+    one database (`jasa serve --workers`, a fresh data dir) race to create them: the one that
+    loses sees its CREATE fail, its transaction undone, and looks again; by then they exist.
+    (uvicorn stops every worker when one fails its start-up: a lost race took the server down.)"""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(SQLModel.metadata.create_all)
+            return
+        except DBAPIError as error:
+            if attempt == attempts or not any(s in str(error.orig) for s in _CREATED_MEANWHILE):
+                raise
+            await asyncio.sleep(0.05 * attempt)
 
 
 class AppliedEvent(SQLModel, table=True):

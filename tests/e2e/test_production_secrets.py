@@ -70,11 +70,12 @@ def test_jasa_serve_refuses_an_example_secret(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_jasa_up_in_production_refuses_a_generated_secret_before_starting_anything(
-    tmp_path: Path,
-) -> None:
+def jasa_up_in_production(
+    tmp_path: Path, settings: dict[str, str] | None = None
+) -> tuple[JasaUp, subprocess.CompletedProcess[str]]:
+    """`jasa up` with JASA_ENV=production (and `settings`), run to its end."""
     system = JasaUp(data_dir=tmp_path / "var", port_base=free_port_base(), output_dir=tmp_path)
-    environment = {**system.environment(), "JASA_ENV": "production"}
+    environment = {**system.environment(), "JASA_ENV": "production", **(settings or {})}
     result = subprocess.run(
         [sys.executable, "-m", "services.cli", "up"],
         env=environment,
@@ -82,6 +83,13 @@ def test_jasa_up_in_production_refuses_a_generated_secret_before_starting_anythi
         text=True,
         timeout=60,
     )
+    return system, result
+
+
+def test_jasa_up_in_production_refuses_a_generated_secret_before_starting_anything(
+    tmp_path: Path,
+) -> None:
+    system, result = jasa_up_in_production(tmp_path)
     assert result.returncode == 1
     assert "jasa up: refusing to start: JASA_ENV=production needs JASA_SECRET" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -125,15 +133,7 @@ def test_reporting_refuses_to_start_without_its_signing_key_in_a_sentence(
 def test_jasa_up_in_production_refuses_a_missing_signing_key_before_starting_anything(
     tmp_path: Path,
 ) -> None:
-    system = JasaUp(data_dir=tmp_path / "var", port_base=free_port_base(), output_dir=tmp_path)
-    environment = {**system.environment(), "JASA_ENV": "production", **WITH_SECRETS}
-    result = subprocess.run(
-        [sys.executable, "-m", "services.cli", "up"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    system, result = jasa_up_in_production(tmp_path, WITH_SECRETS)
     assert result.returncode == 1
     assert f"jasa up: refusing to start: {NO_SIGNING_KEY}" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

@@ -137,7 +137,7 @@ async def create_tables(engine: AsyncEngine, attempts: int = 5) -> None:
                 await connection.run_sync(SQLModel.metadata.create_all)
             return
         except DBAPIError as error:
-            if attempt == attempts or not any(s in str(error.orig) for s in _CREATED_MEANWHILE):
+            if attempt == attempts or not any(s in root_cause(error) for s in _CREATED_MEANWHILE):
                 raise
             await asyncio.sleep(0.05 * attempt)
 

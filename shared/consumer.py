@@ -2,38 +2,32 @@
 
 Two subscribers share the group: one reads new events (XREADGROUP `>`), the other claims
 events another consumer left pending for longer than `claim_idle_ms` (XAUTOCLAIM), since
-FastStream's `min_idle_time` subscriber reads only the pending list. An event is
-acknowledged only after the handler returned, i.e. after its effect was committed. A
-handler that can apply a page of events at once (`PageHandler`: one transaction, a few
-queries) is given each page read; if the page fails, its events are handled one by one,
-so that only the failing one stays behind. A failing event stays pending and is tried
-again; after `max_deliveries` it goes to the group's dead-letter stream with its error,
-and the consumer goes on. An event that cannot be decoded at all, or that names another
-office than the log's (projections key their rows by the event's office), is dead-lettered
-at once. When the group or the stream disappears (`NOGROUP`, e.g. Redis restarted empty),
-FastStream stops the subscriber; a watchdog recreates the group from the start of the log
-and starts it again: projections skip what they already applied.
+FastStream's `min_idle_time` subscriber reads only the pending list. An event is acked
+only after the handler returned (its effect committed). A handler that can apply a page of
+events at once (`PageHandler`: one transaction) is given each page read; if the page
+fails, its events are handled one by one, so that only the failing one stays behind. A
+failing event stays pending and is tried again; after `max_deliveries` it goes to the
+group's dead-letter stream with its error, and the consumer goes on. An event that cannot
+be decoded at all, or that names another office than the log's (projections key their
+rows by the event's office), is dead-lettered at once. When the group or the stream
+disappears (`NOGROUP`, e.g. Redis restarted empty), FastStream stops the subscriber; a
+watchdog recreates the group from the start of the log and starts it again: projections
+skip what they already applied.
 
-A failure because the service's database cannot be reached (`shared.db.database_unreachable`:
-down, restarting, its connections cut) says nothing about the event: an outage delays, it
-loses nothing. The event (the page, and what was read with it but not tried yet) stays
-pending and the delivery is given back: its delivery count goes back to what it was, so
-that only failures that reached the database count toward dead-lettering, however long the
-outage lasts. The subscriber pauses `outage_pause_ms` before it takes the next event, and
-the outage is logged once when it starts and once when the database answers again. A
-delivery claimed while this process still runs the event (slower than `claim_idle_ms`, as
-a connection attempt into a cut network is) is given back as well."""
+A failure because the service's database cannot be reached (`database_unreachable`: down,
+its connections cut) says nothing about the event: an outage delays, it loses nothing. The
+event (the page, and what was read with it but not tried yet) stays pending and the
+delivery is given back (`shared.deliveries`): only failures that reached the database
+count toward dead-lettering, however long the outage (`outage_pause_ms` between tries). A
+delivery claimed while this process still runs the event is given back too."""
 
 import asyncio
 import contextlib
 import logging
 import os
 import socket
-import time
-import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from faststream import AckPolicy
@@ -43,7 +37,8 @@ from faststream.redis.annotations import RedisStreamMessage as IncomingMessage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from shared.db import database_unreachable, root_cause
+from shared.db import database_unreachable
+from shared.deliveries import Deliveries, Outage
 from shared.events import Envelope, decode_entry
 from shared.keys import Keys
 
@@ -52,21 +47,6 @@ log = logging.getLogger("jasa.consumer")
 Handler = Callable[[Envelope], Awaitable[None]]
 Reveal = Callable[[Envelope], Awaitable[Envelope]]
 Outcome = Literal["applied", "failed", "out of reach"]
-
-# Gives deliveries back (KEYS[1] the log; ARGV: group, consumer, entry ids): each entry's
-# delivery count goes back by one (RETRYCOUNT; JUSTID itself counts nothing) and its idle
-# time starts again, so it is claimed again after `claim_idle_ms`. Only an entry this
-# consumer still holds: one another consumer claimed meanwhile is theirs to count.
-GIVE_BACK = """
-for i = 3, #ARGV do
-  local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)[1]
-  if held and held[2] == ARGV[2] then
-    local count = math.max(tonumber(held[4]) - 1, 0)
-    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'RETRYCOUNT', count, 'JUSTID')
-  end
-end
-return 0
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +126,10 @@ class EventConsumer:
         self.broker, self.redis, self.keys, self.options = broker, redis, keys, options
         self.handle = handle
         self.reveal = reveal  # the handler sees personal data readable (or erased)
-        self.dead_letter_stream = keys.dead_letters(options.group)
         self._watchdog: asyncio.Task[None] | None = None
         self._in_flight: set[bytes] = set()
-        self._give_back_script = redis.register_script(GIVE_BACK)
-        self._out_of_reach_since: float | None = None  # monotonic time the outage was met
+        self.deliveries = Deliveries(redis, keys, options.group, options.consumer)
+        self._outage = Outage(options.group)
         self.recoveries = 0
 
         pages = isinstance(handle, PageHandler)
@@ -240,7 +219,7 @@ class EventConsumer:
         # An entry of ours that runs still looked idle to the reclaimer: the first run acks it.
         entries = [(i, f) for i, f in zip(ids, fields_of, strict=True) if i not in self._in_flight]
         if len(entries) < len(ids):
-            await self._give_back([i for i in ids if i in self._in_flight])
+            await self.deliveries.give_back([i for i in ids if i in self._in_flight])
         taken = [entry_id for entry_id, _ in entries]
         self._in_flight.update(taken)
         try:
@@ -252,13 +231,13 @@ class EventConsumer:
             if len(readable) > 1 and isinstance(self.handle, PageHandler):
                 outcome = await self._apply_page(self.handle, readable)
                 if outcome == "out of reach":
-                    await self._give_back([entry_id for entry_id, *_ in readable])
+                    await self.deliveries.give_back([entry_id for entry_id, *_ in readable])
                 if outcome != "failed":
                     return outcome == "out of reach"
             for index, (entry_id, fields, envelope) in enumerate(readable):
                 if await self._apply(entry_id, fields, envelope) == "out of reach":
                     # The events after it would meet the outage too: left for later, untried.
-                    await self._give_back([entry_id for entry_id, *_ in readable[index:]])
+                    await self.deliveries.give_back([entry_id for entry_id, *_ in readable[index:]])
                     return True
             return False
         finally:
@@ -272,7 +251,7 @@ class EventConsumer:
             if envelope.office != self.keys.office:
                 raise WrongOffice(envelope.office, self.keys.office)
         except Exception as error:
-            await self._dead_letter(entry_id, fields, error, deliveries=1)
+            await self.deliveries.dead_letter(entry_id, fields, error, deliveries=1)
             return None
         return envelope
 
@@ -286,11 +265,11 @@ class EventConsumer:
             await handle.apply_page([await self.reveal(envelope) for *_, envelope in readable])
         except Exception as error:
             if database_unreachable(error):
-                self._met_outage(error)
+                self._outage.met(error)
                 return "out of reach"
             log.info("a page of %d events failed (%r); one by one now", len(readable), error)
             return "failed"
-        self._met_database()
+        self._outage.over()
         await self.redis.xack(self.keys.log, self.options.group, *(i for i, *_ in readable))
         return "applied"
 
@@ -302,11 +281,11 @@ class EventConsumer:
             await self.handle(await self.reveal(envelope))
         except Exception as error:
             if database_unreachable(error):
-                self._met_outage(error)
+                self._outage.met(error)
                 return "out of reach"
-            deliveries = await self._deliveries(entry_id)
+            deliveries = await self.deliveries.count(entry_id)
             if deliveries >= self.options.max_deliveries:
-                await self._dead_letter(entry_id, fields, error, deliveries)
+                await self.deliveries.dead_letter(entry_id, fields, error, deliveries)
             else:
                 log.warning(
                     "event %s (%s) failed on delivery %d: %r; it stays pending",
@@ -316,68 +295,6 @@ class EventConsumer:
                     error,
                 )
             return "failed"
-        self._met_database()
+        self._outage.over()
         await self.redis.xack(self.keys.log, self.options.group, entry_id)
         return "applied"
-
-    def _met_outage(self, error: BaseException) -> None:
-        """Logged once an outage, not once an event: thousands may wait it out."""
-        if self._out_of_reach_since is None:
-            self._out_of_reach_since = time.monotonic()
-            log.warning(
-                "consumer group %s: the database cannot be reached (%s); events stay pending "
-                "and are tried again until it answers",
-                self.options.group,
-                root_cause(error),
-            )
-
-    def _met_database(self) -> None:
-        if self._out_of_reach_since is not None:
-            log.warning(
-                "consumer group %s: the database answers again after %.0f s; the events that "
-                "waited are applied now",
-                self.options.group,
-                time.monotonic() - self._out_of_reach_since,
-            )
-            self._out_of_reach_since = None
-
-    async def _give_back(self, entry_ids: Sequence[bytes]) -> None:
-        """These deliveries count for nothing: the entries stay pending, as if not handed
-        over this time (see `GIVE_BACK`)."""
-        await self._give_back_script(
-            keys=[self.keys.log], args=[self.options.group, self.options.consumer, *entry_ids]
-        )
-
-    async def _deliveries(self, entry_id: bytes) -> int:
-        """How often the group has handed this entry over (1 once it is not pending)."""
-        pending = await self.redis.xpending_range(
-            self.keys.log, self.options.group, min=entry_id, max=entry_id, count=1
-        )
-        return int(pending[0]["times_delivered"]) if pending else 1
-
-    async def _dead_letter(
-        self, entry_id: bytes, fields: dict[bytes, bytes], error: BaseException, deliveries: int
-    ) -> None:
-        log.error(
-            "event %s dead-lettered by %s after %d deliveries: %r",
-            entry_id.decode(),
-            self.options.group,
-            deliveries,
-            error,
-        )
-        reason = "".join(traceback.format_exception_only(type(error), error)).strip()
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(
-                self.dead_letter_stream,
-                {
-                    b"position": entry_id,
-                    b"event": fields.get(b"event", b""),
-                    b"type": fields.get(b"type", b""),
-                    b"group": self.options.group.encode(),
-                    b"error": reason.encode()[:4000],
-                    b"deliveries": str(deliveries).encode(),
-                    b"failed_at": datetime.now(UTC).isoformat().encode(),
-                },
-            )
-            pipe.xack(self.keys.log, self.options.group, entry_id)
-            await pipe.execute()

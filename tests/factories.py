@@ -2,6 +2,7 @@
 
 import uuid
 
+from services.intake.domain import RegistryEntry
 from shared.events import Actor, DocumentFlagged, DocumentRegistered, Envelope, new_event
 from shared.vocabulary import DocumentType, FlagReason, Role
 
@@ -35,3 +36,15 @@ def flagged(dossier_id: uuid.UUID, note: str = "nama tidak sesuai") -> Envelope:
         actor=FO,
         office="1471",
     )
+
+
+def registration(entry: RegistryEntry) -> dict[str, str]:
+    """The body of a POST /dossiers for a person and document of the registry."""
+    return {
+        "nik": entry.nik,
+        "name": entry.name,
+        "address": "Jl. Sudirman No. 12, Pekanbaru",
+        "phone": "0812-3456-7890",
+        "document_type": entry.document_type.value,
+        "document_number": entry.document_number,
+    }

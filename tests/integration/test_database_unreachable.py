@@ -27,6 +27,7 @@ from shared.service import ServiceSpec, create_service_app
 from shared.settings import ServiceSettings
 from shared.vocabulary import DocumentType
 from tests.conftest import POSTGRES_ADMIN_URL, running, token_for
+from tests.factories import registration
 from tests.openapi_support import assert_answers_as_declared
 from tests.postgres_relay import Relay
 
@@ -35,17 +36,6 @@ NIK = "1471014506900003"
 OUT_OF_REACH = "the database cannot be reached right now; nothing was written, try again"
 
 Step = Callable[[], Awaitable[None]]
-
-
-def application(entry: RegistryEntry) -> dict[str, str]:
-    return {
-        "nik": entry.nik,
-        "name": entry.name,
-        "address": "Jl. Sudirman No. 12, Pekanbaru",
-        "phone": "0812-3456-7890",
-        "document_type": entry.document_type.value,
-        "document_number": entry.document_number,
-    }
 
 
 async def out_of_reach_then_back(
@@ -71,8 +61,8 @@ async def out_of_reach_then_back(
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         read = await client.get("/dossiers", headers=FO)
-        command = await client.post("/dossiers", json=application(entry), headers=FO)
-        first_try = await client.post("/dossiers", json=application(entry), headers=retry)
+        command = await client.post("/dossiers", json=registration(entry), headers=FO)
+        first_try = await client.post("/dossiers", json=registration(entry), headers=retry)
     for method, answer in (("get", read), ("post", command), ("post", first_try)):
         assert answer.status_code == 503, answer.text
         assert answer.headers["retry-after"] == "2"
@@ -87,7 +77,7 @@ async def out_of_reach_then_back(
 
     await mend()
     assert (await client.get("/dossiers", headers=FO)).status_code == 200
-    registered = await client.post("/dossiers", json=application(entry), headers=retry)
+    registered = await client.post("/dossiers", json=registration(entry), headers=retry)
     assert registered.status_code == 201, registered.text
     assert "idempotent-replay" not in registered.headers  # the 503 was not kept as the answer
     assert await context.redis.xlen(context.keys.log) == logged + 1

@@ -25,6 +25,7 @@ from services.reporting.main import create_app as reporting_app
 from shared.service import ServiceContext
 from shared.vocabulary import DocumentType
 from tests.conftest import running, token_for
+from tests.factories import registration
 
 SERVED = ("1471", "1401")
 NOT_SERVED = "3171"
@@ -143,17 +144,6 @@ async def in_registry(
     entry = RegistryEntry(document_type, number, a_nik(), CITIZEN[office], True)
     await load_registry(world.context("intake").engine, [entry], office=office)
     return entry
-
-
-def registration(entry: RegistryEntry) -> dict[str, str]:
-    return {
-        "nik": entry.nik,
-        "name": entry.name,
-        "address": "Jl. Sudirman No. 12, Pekanbaru",
-        "phone": "0812-3456-7890",
-        "document_type": entry.document_type.value,
-        "document_number": entry.document_number,
-    }
 
 
 async def play_the_day(world: Installation, office: str, extra_waiting: int = 0) -> Story:

@@ -10,12 +10,13 @@ table for the rows it made and one bulk UPDATE per table for the rows it changed
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, Table, bindparam, insert, select, update
+from sqlalchemy import Column, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.folding import Cards, Row, Rows, dossiers_of_letters, referenced
+from services.reporting.folding import Cards, Rows, dossiers_of_letters, referenced
+from shared.bulk import insert_rows, update_rows
 from shared.db import chunks
 from shared.events import Envelope
 
@@ -106,9 +107,9 @@ async def project_all(
         (ReportingRecap, cards.recaps),
         (ReportingLetter, cards.letters),
     ):
-        await _insert(connection, _table(model), rows.new_rows())
-        await _update(connection, _table(model), rows.changed_rows())
-    await _insert(connection, _table(ReportingStep), cards.steps)
+        await insert_rows(connection, _table(model), rows.new_rows())
+        await update_rows(connection, _table(model), rows.changed_rows())
+    await insert_rows(connection, _table(ReportingStep), cards.steps)
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -130,28 +131,3 @@ async def _load(
         query = select(table).where(table.c.office == office, key.in_(chunk))
         for row in await connection.execute(query):
             into.load(row._mapping[key.name], dict(row._mapping))
-
-
-async def _insert(connection: AsyncConnection, table: Table, rows: list[Row]) -> None:
-    if rows:
-        await connection.execute(insert(table), rows)
-
-
-async def _update(connection: AsyncConnection, table: Table, rows: list[Row]) -> None:
-    """Each row written back whole, found by its key (one executemany UPDATE)."""
-    if not rows:
-        return
-    keys = [column.name for column in table.primary_key.columns]
-    values = [name for name in rows[0] if name not in keys]
-    statement = (
-        update(table)
-        .where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
-        .values({name: bindparam(f"new_{name}") for name in values})
-    )
-    await connection.execute(
-        statement,
-        [
-            {**{f"key_{n}": row[n] for n in keys}, **{f"new_{n}": row[n] for n in values}}
-            for row in rows
-        ],
-    )

@@ -13,7 +13,7 @@ through it all) give the log as stored, sealed: the audit archive hashes that fo
 erasing personal data never changes."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from hashlib import sha1
 from importlib.resources import files
@@ -153,7 +153,7 @@ class EventLog:
 
     async def raw_pages(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
-    ) -> AsyncIterator[list[tuple[bytes, dict[bytes, bytes]]]]:
+    ) -> AsyncGenerator[list[tuple[bytes, dict[bytes, bytes]]], None]:
         """The global log as stored, page after page (up to and including `until`, when
         given), as `read_raw` gives each page. The next page is asked for as soon as a page
         arrives, so Redis prepares it while the caller works on this one."""

@@ -2,7 +2,8 @@
 
 from fastapi import FastAPI
 
-from services.reporting.archive import Archivist, seal_head
+from services.reporting.archive import seal_head
+from services.reporting.archivist import Archivist
 from services.reporting.config import ReportingSettings
 from services.reporting.http import ROUTERS, sealer_of, settings_of
 from services.reporting.sealing import Sealer, load_or_create_signing_key

@@ -1,5 +1,5 @@
 """`jasa audit replay`: rebuild every reporting projection from the log into a fresh
-database with the very code the live service runs (`archive_events`), then compare the two
+database with the very code the live service runs (`seal_page`, `write_page`), then compare the two
 databases table by table, row by row.
 
 The log is read in pages and each page is written in one transaction with a fresh session,
@@ -7,10 +7,12 @@ so memory stays flat however long the log grows. Rows are compared as two stream
 by primary key (byte order on both sides), never loaded whole. One office at a time: its
 log is replayed, and only its rows of the live database are compared."""
 
+import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -21,12 +23,16 @@ from services.reporting.archive import (
     EMPTY,
     ArchivedEvent,
     ChainHead,
-    archive_events,
+    SealedPage,
     chain_head,
     readable,
+    seal_page,
+    write_page,
 )
 from services.reporting.projections import READ_MODELS
 from shared.log import EventLog
+
+T = TypeVar("T")
 
 COMPARED: tuple[type[SQLModel], ...] = (ArchivedEvent, *READ_MODELS)
 
@@ -50,17 +56,61 @@ async def rebuild(
     progress: Callable[[int], None] = lambda _: None,
 ) -> Rebuilt:
     """Archive and project one office's log (up to and including `until`) into an empty
-    database."""
+    database. The next page is read, decoded and sealed while this one is written."""
     started = time.perf_counter()
     head = EMPTY
-    async for page in log.raw_pages(limit=page_size, until=until):
-        async with sessions() as session:
-            head = await archive_events(
-                session, log.keys.office, readable(page), head, reveal=log.reveal
-            )
-            await session.commit()
-        progress(len(page))
+    async with contextlib.aclosing(ahead(_sealed_pages(log, until, page_size))) as pages:
+        async for page, entries in pages:
+            async with sessions() as session:
+                head = await write_page(session, log.keys.office, page)
+                await session.commit()
+            progress(entries)
     return Rebuilt(head.count, time.perf_counter() - started, head)
+
+
+async def _sealed_pages(
+    log: EventLog, until: str | None, page_size: int
+) -> AsyncGenerator[tuple[SealedPage, int], None]:
+    """Each page of the log sealed (with the number of entries it was read from)."""
+    head = EMPTY
+    async with contextlib.aclosing(log.raw_pages(limit=page_size, until=until)) as pages:
+        async for entries in pages:
+            page = await seal_page(log.keys.office, readable(entries), head, reveal=log.reveal)
+            head = page.head
+            yield page, len(entries)
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    error: Exception | None = None
+
+
+async def ahead(source: AsyncGenerator[T, None], depth: int = 2) -> AsyncGenerator[T, None]:
+    """The items of `source`, made by a task of their own up to `depth` items ahead of the
+    caller: while the caller awaits (the database), the next items are being made. An
+    error of the source reaches the caller after the items made before it."""
+    queue: asyncio.Queue[T | _End] = asyncio.Queue(depth)
+
+    async def fill() -> None:
+        try:
+            async with contextlib.aclosing(source) as items:
+                async for item in items:
+                    await queue.put(item)
+        except Exception as error:
+            await queue.put(_End(error))
+        else:
+            await queue.put(_End())
+
+    filling = asyncio.create_task(fill())
+    try:
+        while not isinstance(item := await queue.get(), _End):
+            yield item
+        if item.error is not None:
+            raise item.error
+    finally:
+        filling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await filling
 
 
 async def live_head(sessions: async_sessionmaker[AsyncSession], office: str) -> ChainHead:

@@ -17,7 +17,8 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.archive import ArchivedEvent, Archivist
+from services.reporting.archive import ArchivedEvent
+from services.reporting.archivist import Archivist
 from shared.consumer import ConsumerOptions, EventConsumer, Handler, PageHandler
 from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope

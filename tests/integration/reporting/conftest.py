@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 from services.cli import app as jasa
-from services.reporting.archive import Archivist
+from services.reporting.archivist import Archivist
 from services.reporting.config import ReportingSettings
 from services.reporting.sealing import Sealer, load_or_create_signing_key
 from shared.db import create_tables, make_engine, session_factory

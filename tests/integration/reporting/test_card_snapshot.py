@@ -8,7 +8,7 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy import event as sa_event
 
-from services.reporting.archive import Archivist
+from services.reporting.archivist import Archivist
 from services.reporting.config import ReportingSettings
 from services.reporting.handlers import control_card_for
 from shared.db import make_engine, session_factory

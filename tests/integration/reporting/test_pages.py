@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.lifecycles import envelope, steps
-from services.reporting.archive import Archivist
+from services.reporting.archivist import Archivist
 from services.reporting.projections import (
     ReportingDossier,
     ReportingLetter,

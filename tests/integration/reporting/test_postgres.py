@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from services.reporting.archive import Archivist
+from services.reporting.archivist import Archivist
 from services.reporting.replay import differences, rebuild
 from shared.db import create_tables, make_engine, session_factory
 from shared.log import EventLog

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.archive import ArchivedEvent, Archivist
+from services.reporting.archive import ArchivedEvent
+from services.reporting.archivist import Archivist
 from services.reporting.projections import ReportingStep
 from services.reporting.replay import differences, rebuild
 from shared.db import create_tables, make_engine, session_factory

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import handlers
-from services.reporting.archive import Archivist
+from services.reporting.archivist import Archivist
 from services.reporting.domain import Period
 from services.reporting.replay import differences, rebuild
 from shared.db import create_tables, make_engine, session_factory

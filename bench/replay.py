@@ -37,12 +37,12 @@ async def replay_at(redis_url: str, scratch: Path, events: int) -> dict[str, flo
 
 
 def _replay(redis_url: str, prefix: str, data_dir: Path, events: int) -> dict[str, float]:
-    command = [sys.executable, "-m", "services.cli", "audit", "replay", "--show", "0",
-               "--database-url", f"sqlite+aiosqlite:///{data_dir / 'rebuilt.db'}"]  # fmt: skip
+    # Rebuilt where the auditor's own run rebuilds: a temporary SQLite file (here in data_dir).
+    command = [sys.executable, "-m", "services.cli", "audit", "replay", "--show", "0"]
     started = time.perf_counter()
     child = subprocess.Popen(
-        command, env=service_env(redis_url, prefix, data_dir), stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        command, env=service_env(redis_url, prefix, data_dir) | {"TMPDIR": str(data_dir)},
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     output = child.stdout.read().decode() if child.stdout else ""
     _, status, usage = os.wait4(child.pid, 0)

@@ -34,21 +34,27 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-def make_engine(url: str) -> AsyncEngine:
+# WAL lets the HTTP side read while the consumer writes.
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000")
+
+
+def make_engine(url: str, scratch: bool = False) -> AsyncEngine:
+    """The engine of a database URL. `scratch`: an SQLite file only this process uses and
+    throws away when done (`jasa audit replay`'s own): no journal and no waiting for the
+    disk, as a crash loses nothing worth keeping; a PostgreSQL database is left as it is."""
     url = async_url(url)
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        pragmas = ("journal_mode=OFF", "synchronous=OFF") if scratch else SQLITE_PRAGMAS
 
         @sa_event.listens_for(engine.sync_engine, "connect")
         def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
-            # WAL lets the HTTP side read while the consumer writes.
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            for pragma in pragmas:
+                cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
         return engine

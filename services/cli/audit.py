@@ -191,15 +191,16 @@ def replay(
     compare them with the live ones."""
     with tempfile.TemporaryDirectory(prefix="jasa-replay-") as scratch:
         url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
-        raise typer.Exit(_reporting_failures(lambda: _replay(url, page_size, show, office)))
+        own = database_url is None
+        raise typer.Exit(_reporting_failures(lambda: _replay(url, own, page_size, show, office)))
 
 
-async def _replay(url: str, page_size: int, show: int, office: str | None) -> int:
+async def _replay(url: str, own: bool, page_size: int, show: int, office: str | None) -> int:
     async with connected(office=office, personal_data=True) as live:
         office = live.log.keys.office
         head = await live_head(live.sessions, office)
         total = head.count or int(await live.redis.xlen(live.log.keys.log))
-        fresh = make_engine(url)
+        fresh = make_engine(url, scratch=own)
         try:
             await create_tables(fresh)
             freeze_heap()  # what is loaded by now is not looked at by every collection

@@ -43,6 +43,11 @@ def build(struct: msgspec.Struct, **extra: Any) -> Any:
     return _builders[type(struct)](struct, extra)
 
 
+def builder_of(struct: type[msgspec.Struct]) -> Builder:
+    """What `build` calls for a Struct of this type: `builder(struct, extra or None)`."""
+    return _builders[struct]
+
+
 # A time as the log writes it (the mirror reads it as text): RFC 3339 with its zone, at
 # most microseconds. Pydantic and msgspec read finer fractions (and other forms)
 # differently; these they read alike.

@@ -25,10 +25,10 @@ from msgspec import UNSET, UnsetType
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
-from shared.events.builders import REQUIRED, Field, How, build, register
+from shared.events.builders import REQUIRED, Builder, Field, How, build, builder_of, register
 from shared.events.envelope import Actor, Envelope, EventData, _as_utc
 
-__all__ = ["build", "envelope_decoder", "struct_of"]
+__all__ = ["build", "envelope_decoder", "envelope_reader", "struct_of"]
 
 Decoder = msgspec.json.Decoder[Any]
 
@@ -150,3 +150,12 @@ def envelope_decoder(data_class: type[EventData]) -> Decoder | None:
             decoder = None
         _envelope_decoders[data_class] = decoder
     return _envelope_decoders[data_class]
+
+
+def envelope_reader(data_class: type[EventData]) -> tuple[Decoder, Builder] | None:
+    """The decoder of envelopes whose data is `data_class` and the builder of what it
+    decodes, or None if it has no mirror."""
+    decoder = envelope_decoder(data_class)
+    if decoder is None:
+        return None
+    return decoder, builder_of(decoder.type)

@@ -13,7 +13,8 @@ through it all) give the log as stored, sealed: the audit archive hashes that fo
 erasing personal data never changes."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from hashlib import sha1
 from importlib.resources import files
@@ -152,18 +153,23 @@ class EventLog:
 
     async def pages(self, after: str = "0-0", limit: int = 1000) -> AsyncIterator[list[Envelope]]:
         """The global log as stored (sealed), page after page, as `read` gives each page."""
-        async for reply in self._replies(after, limit, None):
-            yield _events(reply)
+        async with aclosing(self._replies(after, limit, None)) as replies:
+            async for reply in replies:
+                yield _events(reply)
 
     async def raw_pages(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> AsyncIterator[list[tuple[bytes, dict[bytes, bytes]]]]:
         """The global log as stored, page after page (up to and including `until`, when
         given), as `read_raw` gives each page."""
-        async for reply in self._replies(after, limit, until):
-            yield _entries(reply)
+        # Closed with this generator, so that the read it has asked for ahead stops too.
+        async with aclosing(self._replies(after, limit, until)) as replies:
+            async for reply in replies:
+                yield _entries(reply)
 
-    async def _replies(self, after: str, limit: int, until: str | None) -> AsyncIterator[Reply]:
+    async def _replies(
+        self, after: str, limit: int, until: str | None
+    ) -> AsyncGenerator[Reply, None]:
         # The next page is asked for as soon as a page arrives, so Redis prepares it while
         # the caller works on this one.
         key = self.keys.log

@@ -109,8 +109,8 @@ async def ours(
     started = time.perf_counter()
     async for page in log.pages(limit=1000):
         for event in page:
-            actor = event.actor
-            cards.apply(event.type, event.data, actor.role.value, actor.officer_id,
+            actor = event.actor  # its role as the log hands it over: text (a StrEnum)
+            cards.apply(event.type, event.data, actor.role, actor.officer_id,
                         event.occurred_at)  # fmt: skip
     replayed = len(lifecycle) / (time.perf_counter() - started)
     await redis.delete(log.keys.log)

@@ -14,20 +14,25 @@ erasing personal data never changes."""
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from hashlib import sha1
 from importlib.resources import files
-from typing import Protocol, cast
+from typing import Any, Protocol
 from uuid import UUID
 
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
 from shared.events import Envelope, decode_entry, encode_for_log, with_fields
+from shared.events.codec import EVENT_FIELD, TYPE_FIELD, decode_stored
 from shared.keys import Keys
 
 _APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
 _APPEND_SHA = sha1(_APPEND_SCRIPT.encode()).hexdigest()
+
+# An XRANGE reply: each entry its id and its fields and values in turn.
+Reply = list[list[Any]]
 
 
 class ConcurrencyConflict(Exception):
@@ -64,6 +69,7 @@ class EventLog:
         self.redis = redis
         self.keys = keys
         self.privacy = privacy
+        self._as_sent: Redis | None = None
 
     async def reveal(self, event: Envelope) -> Envelope:
         """An event as stored, with its personal data readable (or erased)."""
@@ -136,42 +142,91 @@ class EventLog:
 
     async def read(self, after: str = "0-0", limit: int = 1000) -> list[Envelope]:
         """A page of the global log as stored (sealed): up to `limit` events after `after`."""
-        entries = await self._xrange(self.keys.log, f"({after}", limit)
-        return [decode_entry(entry_id, fields) for entry_id, fields in entries]
+        return _events(await self._xrange_as_sent(self.keys.log, f"({after}", limit))
 
     async def read_raw(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> list[tuple[bytes, dict[bytes, bytes]]]:
         """A page of the global log as stored (up to and including `until`, when given),
         for auditing what is actually there."""
-        return await self._xrange(self.keys.log, f"({after}", limit, until or "+")
+        return _entries(await self._xrange_as_sent(self.keys.log, f"({after}", limit, until))
 
     async def pages(self, after: str = "0-0", limit: int = 1000) -> AsyncIterator[list[Envelope]]:
         """The global log as stored (sealed), page after page, as `read` gives each page."""
-        async for page in self.raw_pages(after, limit):
-            yield [decode_entry(entry_id, fields) for entry_id, fields in page]
+        async with aclosing(self._replies(after, limit, None)) as replies:
+            async for reply in replies:
+                yield _events(reply)
 
     async def raw_pages(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> AsyncGenerator[list[tuple[bytes, dict[bytes, bytes]]], None]:
         """The global log as stored, page after page (up to and including `until`, when
-        given), as `read_raw` gives each page. The next page is asked for as soon as a page
-        arrives, so Redis prepares it while the caller works on this one."""
-        upcoming = asyncio.ensure_future(self.read_raw(after, limit, until))
+        given), as `read_raw` gives each page."""
+        # Closed with this generator, so that the read it has asked for ahead stops too.
+        async with aclosing(self._replies(after, limit, until)) as replies:
+            async for reply in replies:
+                yield _entries(reply)
+
+    async def _replies(
+        self, after: str, limit: int, until: str | None
+    ) -> AsyncGenerator[Reply, None]:
+        # The next page is asked for as soon as a page arrives, so Redis prepares it while
+        # the caller works on this one.
+        key = self.keys.log
+        upcoming = asyncio.ensure_future(self._xrange_as_sent(key, f"({after}", limit, until))
         try:
-            while page := await upcoming:
+            while reply := await upcoming:
+                last = _entry_id(reply[-1][0])
                 upcoming = asyncio.ensure_future(
-                    self.read_raw(_entry_id(page[-1][0]), limit, until)
+                    self._xrange_as_sent(key, f"({last}", limit, until)
                 )
-                yield page
+                yield reply
         finally:
             upcoming.cancel()
 
     async def _xrange(
-        self, key: str, start: str, count: int | None, end: str = "+"
+        self, key: str, start: str, count: int | None
     ) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        entries = await self.redis.xrange(key, min=start, max=end, count=count)
-        return cast(list[tuple[bytes, dict[bytes, bytes]]], entries)
+        return _entries(await self._xrange_as_sent(key, start, count))
+
+    async def _xrange_as_sent(
+        self, key: str, start: str, count: int | None, end: str | None = None
+    ) -> Reply:
+        """XRANGE's reply as Redis sends it: redis-py's own reading of it makes a dict of
+        every entry's fields, which costs more than anything else of reading a page."""
+        if self._as_sent is None:  # a client of the same connections, XRANGE left as sent
+            self._as_sent = Redis(connection_pool=self.redis.connection_pool)
+            self._as_sent.set_response_callback("XRANGE", _as_sent)
+        command = ["XRANGE", key, start, end or "+"]
+        if count is not None:
+            command += ["COUNT", str(count)]
+        return await self._as_sent.execute_command(*command)  # type: ignore[no-any-return]
+
+
+def _as_sent(response: Any, **options: Any) -> Any:
+    return response
+
+
+def _entries(reply: Reply) -> list[tuple[bytes, dict[bytes, bytes]]]:
+    """The entries as redis-py gives them: (id, {field: value})."""
+    return [(entry_id, _fields(pairs)) for entry_id, pairs in reply]
+
+
+def _fields(pairs: list[bytes]) -> dict[bytes, bytes]:
+    if len(pairs) == 4:  # the log's entries: type and event
+        return {pairs[0]: pairs[1], pairs[2]: pairs[3]}
+    return dict(zip(pairs[::2], pairs[1::2], strict=True))
+
+
+def _events(reply: Reply) -> list[Envelope]:
+    """The events of the entries, read straight from the reply when they hold the type and
+    the event, in the order the log writes them."""
+    return [
+        decode_stored(entry_id, pairs[1], pairs[3])
+        if len(pairs) == 4 and pairs[0] == TYPE_FIELD and pairs[2] == EVENT_FIELD
+        else decode_entry(entry_id, _fields(pairs))
+        for entry_id, pairs in reply
+    ]
 
 
 def _stamp(write: Write) -> list[Envelope]:

@@ -12,10 +12,9 @@ msgspec is stricter than pydantic's lax mode (a number written as text, say), ne
 what it rejects is read again by pydantic, which accepts it or raises as it always did. What
 it accepts becomes the pydantic models without validating twice (`build`)."""
 
-import re
+import keyword
 import types
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, Union, get_args, get_origin
 from uuid import UUID
@@ -26,7 +25,10 @@ from msgspec import UNSET, UnsetType
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
+from shared.events.builders import REQUIRED, Builder, Field, How, build, builder_of, register
 from shared.events.envelope import Actor, Envelope, EventData, _as_utc
+
+__all__ = ["build", "envelope_decoder", "envelope_reader", "struct_of"]
 
 Decoder = msgspec.json.Decoder[Any]
 
@@ -39,19 +41,9 @@ _SCALARS = (str, UUID)
 # Whole numbers msgspec checks (64 bits, signed): a larger one, it would read where orjson
 # (`decode`) may not; it is left to `decode`.
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-# A time as this log writes it: RFC 3339 with its zone, at most microseconds. Pydantic and
-# msgspec read finer fractions (and other forms) differently; these they read alike.
-_TIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
-)
-
-
-def _time(text: str) -> datetime:
-    """A time of the form above (ValueError otherwise, and for a day that does not exist)."""
-    if _TIME.fullmatch(text) is None:
-        raise ValueError(f"not a time as the log writes it: {text!r}")
-    return datetime.fromisoformat(text)
-
+# Models that recur from event to event (a handful of officers act in thousands of events):
+# one frozen instance serves every event that holds the same values.
+SHARED: frozenset[type[BaseModel]] = frozenset({Actor})
 
 _structs: dict[type[BaseModel], type[msgspec.Struct]] = {}
 
@@ -73,7 +65,7 @@ def _field_type(info: FieldInfo) -> Any:
 def _type(annotation: Any, utc: bool = False) -> Any:
     origin, args = get_origin(annotation), get_args(annotation)
     if annotation is datetime and utc:
-        return str  # read by `build` (`_time`), in UTC
+        return str  # read by `build` (`_utc`)
     if annotation is int:
         return Annotated[int, msgspec.Meta(ge=_INT_MIN, le=_INT_MAX)]
     if annotation in _SCALARS or (isinstance(annotation, type) and issubclass(annotation, Enum)):
@@ -83,8 +75,11 @@ def _type(annotation: Any, utc: bool = False) -> Any:
     if origin in (Union, types.UnionType) and len(args) == 2 and type(None) in args:
         (inner,) = (a for a in args if a is not type(None))
         return _type(inner, utc) | None
-    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        return tuple[_type(args[0], utc), ...]  # type: ignore[misc]
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] is not datetime:
+        item = _type(args[0])
+        if isinstance(item, type) and issubclass(item, msgspec.Struct):
+            raise _NoMirror(annotation)  # `build` makes models of fields, not of their items
+        return tuple[item, ...]  # type: ignore[valid-type]
     raise _NoMirror(annotation)
 
 
@@ -111,34 +106,33 @@ def struct_of(model: type[BaseModel], **replaced: type[BaseModel]) -> type[msgsp
     ):
         raise _NoMirror(model)
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
-    nested, shared, utc, defaults = [], [], [], []
+    plan = []
     for name, info in model.model_fields.items():
         if info.alias or info.validation_alias or info.default_factory is not None:
             raise _NoMirror(name)
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise _NoMirror(name)  # `build` is written out with its fields' names
         kind = struct_of(replaced[name]) if name in replaced else _field_type(info)
         if info.is_required():
             fields.append((name, kind))
         else:  # left out, it is UNSET: `build` knows which fields the JSON gave
             fields.append((name, kind | UnsetType, UNSET))
-            defaults.append((name, info.default))
         inner = _inner(info.annotation)
-        if inner in SHARED and info.is_required():
-            shared.append(name)
+        how: How = "as is"
+        if inner in SHARED:
+            how = "shared"
         elif name in replaced or (isinstance(inner, type) and issubclass(inner, BaseModel)):
-            nested.append(name)
+            how = "model"
         elif inner is datetime:
-            utc.append(name)
-    struct = msgspec.defstruct(
-        f"{model.__name__}Mirror", fields, kw_only=True, frozen=True, forbid_unknown_fields=True
-    )
-    _plans[struct] = _Plan(
-        model,
-        tuple(nested),
-        tuple(shared),
-        tuple(utc),
-        tuple(defaults),
-        frozenset(model.model_fields),
-    )
+            how = "time"
+        default = REQUIRED if info.is_required() else info.default
+        nested = struct_of(replaced.get(name, inner)) if how == "model" else None
+        plan.append(Field(name, how, inner is not info.annotation, default, nested))
+    # Not tracked by the garbage collector: a Struct lives only until its model is built,
+    # and JSON makes no cycles. (Every object it tracks brings the next collection nearer.)
+    struct = msgspec.defstruct(f"{model.__name__}Mirror", fields, kw_only=True, frozen=True,
+                               forbid_unknown_fields=True, gc=False)  # fmt: skip
+    register(struct, model, plan)
     if not replaced:
         _structs[model] = struct
     return struct
@@ -158,65 +152,10 @@ def envelope_decoder(data_class: type[EventData]) -> Decoder | None:
     return _envelope_decoders[data_class]
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """How a checked Struct becomes its model: the fields to build, to put in UTC, to default."""
-
-    model: type[BaseModel]
-    nested: tuple[str, ...]
-    shared: tuple[str, ...]  # nested models of SHARED classes
-    utc: tuple[str, ...]
-    defaults: tuple[tuple[str, Any], ...]
-    names: frozenset[str]
-
-
-_plans: dict[type[msgspec.Struct], _Plan] = {}
-_new = object.__new__
-asdict = msgspec.structs.asdict
-_set = object.__setattr__
-
-
-# Models that recur from event to event (a handful of officers act in thousands of events):
-# one frozen instance serves every event that holds the same values.
-SHARED: frozenset[type[BaseModel]] = frozenset({Actor})
-_SHARED_AT_MOST = 4096
-_built: dict[msgspec.Struct, Any] = {}
-
-
-def _shared(struct: msgspec.Struct) -> Any:
-    made = _built.get(struct)
-    if made is None:
-        if len(_built) >= _SHARED_AT_MOST:
-            _built.clear()
-        made = _built[struct] = build(struct)
-    return made
-
-
-def build(struct: msgspec.Struct, **extra: Any) -> Any:
-    """The pydantic model of a checked Struct, as validating its JSON would have made it:
-    nested models built too, times in UTC, a field left out at its default and not "set";
-    `extra` fields set on top, as `with_fields` would."""
-    plan = _plans[type(struct)]
-    values = asdict(struct)
-    for name in plan.nested:
-        if (value := values[name]) is not None:
-            values[name] = build(value)
-    for name in plan.shared:
-        values[name] = _shared(values[name])
-    for name in plan.utc:  # ValueError for a date that does not exist (2026-02-30)
-        if (value := values[name]) is not None:
-            values[name] = _time(value).astimezone(UTC)
-    given = set(plan.names)
-    for name, default in plan.defaults:
-        if values[name] is UNSET:
-            values[name] = default
-            given.discard(name)
-    if extra:
-        values.update(extra)
-        given.update(extra)
-    made = _new(plan.model)
-    _set(made, "__dict__", values)
-    _set(made, "__pydantic_fields_set__", given)
-    _set(made, "__pydantic_extra__", None)
-    _set(made, "__pydantic_private__", None)
-    return made
+def envelope_reader(data_class: type[EventData]) -> tuple[Decoder, Builder] | None:
+    """The decoder of envelopes whose data is `data_class` and the builder of what it
+    decodes, or None if it has no mirror."""
+    decoder = envelope_decoder(data_class)
+    if decoder is None:
+        return None
+    return decoder, builder_of(decoder.type)

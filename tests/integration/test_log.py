@@ -1,10 +1,12 @@
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from redis.crc import key_slot
 
+from shared.events import decode_entry, encode_for_log, with_fields
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog, IdempotencyMismatch, Write
 from tests.factories import flagged, registered
@@ -145,13 +147,32 @@ async def test_leaving_the_pages_early_leaves_no_read_running(event_log: EventLo
     for _ in range(5):
         event = registered()
         await event_log.append(event.stream_id, [event], expected_version=0)
-    pages = event_log.raw_pages(limit=2)
-    first = await anext(pages)
-    await pages.aclose()  # the next page was already asked for: that read is cancelled
-    assert len(first) == 2
-    running = [t for t in asyncio.all_tasks() if "read_raw" in repr(t.get_coro())]
-    await asyncio.sleep(0)
-    assert all(t.done() for t in running)
+    for pages in (event_log.raw_pages(limit=2), event_log.pages(limit=2)):
+        first: Any = await anext(pages)  # type: ignore[call-overload]
+        await pages.aclose()  # type: ignore[union-attr]  # the read asked for ahead is cancelled
+        assert len(first) == 2
+        running = [t for t in asyncio.all_tasks() if "_xrange_as_sent" in repr(t.get_coro())]
+        assert running
+        await asyncio.sleep(0)
+        assert all(t.done() for t in running)
+
+
+async def test_an_entry_written_in_another_order_reads_as_the_log_writes_it(
+    event_log: EventLog,
+) -> None:
+    first, second = registered(), registered()
+    [stored] = await event_log.append(first.stream_id, [first], expected_version=0)
+    body = encode_for_log(second)
+    await event_log.redis.xadd(event_log.keys.log, {"event": body, "type": second.type})
+    await event_log.redis.xadd(event_log.keys.log, {"event": body, "type": second.type, "by": "x"})
+    raw = await event_log.read_raw()
+    assert [sorted(fields) for _, fields in raw] == [[b"event", b"type"]] * 2 + [
+        [b"by", b"event", b"type"]
+    ]
+    [page] = [page async for page in event_log.pages()]
+    assert page == [decode_entry(entry_id, fields) for entry_id, fields in raw]
+    assert page[0] == stored
+    assert page[1] == with_fields(second, position=raw[1][0].decode())
 
 
 async def test_loading_an_aggregate_reads_only_its_own_stream(

@@ -130,7 +130,7 @@ async def test_going_through_the_log_gives_every_page_once_in_order(event_log: E
     for _ in range(25):
         event = registered()
         appended += await event_log.append(event.stream_id, [event], expected_version=0)
-    pages = [page async for page in event_log.pages(limit=10)]
+    pages = [list(page) async for page in event_log.pages(limit=10)]
     assert [len(p) for p in pages] == [10, 10, 5]
     assert [e.event_id for p in pages for e in p] == [e.event_id for e in appended]
     assert [e.position for p in pages for e in p] == [e.position for e in appended]
@@ -148,7 +148,7 @@ async def test_leaving_the_pages_early_leaves_no_read_running(event_log: EventLo
         event = registered()
         await event_log.append(event.stream_id, [event], expected_version=0)
     for pages in (event_log.raw_pages(limit=2), event_log.pages(limit=2)):
-        first: Any = await anext(pages)  # type: ignore[call-overload]
+        first: Any = list(await anext(pages))  # type: ignore[call-overload]
         await pages.aclose()  # type: ignore[union-attr]  # the read asked for ahead is cancelled
         assert len(first) == 2
         running = [t for t in asyncio.all_tasks() if "_xrange_as_sent" in repr(t.get_coro())]
@@ -169,7 +169,7 @@ async def test_an_entry_written_in_another_order_reads_as_the_log_writes_it(
     assert [sorted(fields) for _, fields in raw] == [[b"event", b"type"]] * 2 + [
         [b"by", b"event", b"type"]
     ]
-    [page] = [page async for page in event_log.pages()]
+    [page] = [list(page) async for page in event_log.pages()]
     assert page == [decode_entry(entry_id, fields) for entry_id, fields in raw]
     assert page[0] == stored
     assert page[1] == with_fields(second, position=raw[1][0].decode())
@@ -196,3 +196,15 @@ async def test_every_key_of_an_office_carries_its_hash_tag(
     assert len(written) == 3
     assert all("{1471}" in key for key in written)
     assert len({key_slot(key.encode()) for key in written}) == 1
+
+
+async def test_a_page_decodes_each_event_only_when_the_reader_reaches_it(
+    event_log: EventLog,
+) -> None:
+    first = registered()
+    await event_log.append(first.stream_id, [first], expected_version=0)
+    await event_log.redis.xadd(event_log.keys.log, {"event": b"{not json", "type": first.type})
+    [page] = [page async for page in event_log.pages()]
+    assert next(page).event_id == first.event_id  # read although the next entry is broken
+    with pytest.raises(ValueError):
+        next(page)

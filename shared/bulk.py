@@ -9,8 +9,10 @@ their type's own bind processor, the same one SQLAlchemy would call. So what is 
 what `connection.execute(insert(table), rows)` would store, on SQLite and PostgreSQL alike,
 and read back through the ORM as before."""
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from operator import itemgetter
 from typing import Any, cast
 
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import DateTime, TypeEngine
 
 Row = dict[str, Any]
 
@@ -33,30 +36,37 @@ class _Compiled:
         values_of, processed = self.values_of, self.processed
         if not processed:
             return [values_of(row) for row in rows]
-        # The same moment recurs (an event's time is on its card and on each of its lines):
-        # each column's processor runs once per distinct value.
-        done: list[dict[Any, Any]] = [{} for _ in processed]
         made = []
         for row in rows:
             values = list(values_of(row))
-            for (at, process), seen in zip(processed, done, strict=True):
+            for at, process in processed:
                 if (value := values[at]) is not None:
-                    values[at] = _processed(process, seen, value)
+                    values[at] = process(value)
             made.append(tuple(values))
         return made
 
 
-def _processed(process: Callable[[Any], Any], seen: dict[Any, Any], value: Any) -> Any:
-    try:
-        result = seen.get(value, _MISSING)
-    except TypeError:  # unhashable (a JSON column's dict): nothing to remember it by
-        return process(value)
-    if result is _MISSING:
-        result = seen[value] = process(value)
-    return result
+def _sqlite_utc_text(moment: datetime) -> str:
+    """An aware time as SQLite's DATETIME stores it: in UTC, without zone, microseconds."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-_MISSING = object()
+_SAMPLES = (
+    datetime(2026, 11, 24, 3, 4, 5, 678901, tzinfo=UTC),
+    datetime(999, 1, 2, tzinfo=timezone(timedelta(hours=7))),
+)
+
+
+def _processor(bind_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The type's bind processor; for times on SQLite, a quicker one (three C calls instead
+    of SQLAlchemy's chain, the costliest part of writing a page), used only where it writes
+    exactly what SQLAlchemy's would."""
+    process = bind_type._cached_bind_processor(dialect)
+    if process is not None and dialect.name == "sqlite" and bind_type._type_affinity is DateTime:
+        with contextlib.suppress(Exception):
+            if all(_sqlite_utc_text(m) == process(m) for m in _SAMPLES):
+                return _sqlite_utc_text
+    return process
 
 
 _compiled: dict[tuple[str, str, tuple[str, ...], str], _Compiled] = {}
@@ -71,7 +81,7 @@ def _compile(
     if found is None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         order = tuple(compiled.positiontup or ())
-        processors = [compiled.binds[name].type._cached_bind_processor(dialect) for name in order]
+        processors = [_processor(compiled.binds[name].type, dialect) for name in order]
         getter = itemgetter(*order)
         values_of = getter if len(order) > 1 else (lambda row: (getter(row),))
         processed = tuple((at, p) for at, p in enumerate(processors) if p is not None)

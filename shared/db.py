@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.schema import CreateTable
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -132,20 +133,28 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 _CREATED_MEANWHILE = ("already exists", "duplicate key value")
 
 
-async def create_tables(engine: AsyncEngine, attempts: int = 5) -> None:
+async def create_tables(engine: AsyncEngine, attempts: int = 5, indexes: bool = True) -> None:
     """Create the tables and indexes that do not exist yet. Processes starting at once on
     one database (`jasa serve --workers`, a fresh data dir) race to create them: the one that
     loses sees its CREATE fail, its transaction undone, and looks again; by then they exist.
-    (uvicorn stops every worker when one fails its start-up: a lost race took the server down.)"""
+    (uvicorn stops every worker when one fails its start-up: a lost race took the server down.)
+    `indexes=False`: the tables with their keys and unique constraints only, for a database
+    that is written and then read by key alone (replay's scratch file)."""
+    create = SQLModel.metadata.create_all if indexes else _tables_without_indexes
     for attempt in range(1, attempts + 1):
         try:
             async with engine.begin() as connection:
-                await connection.run_sync(SQLModel.metadata.create_all)
+                await connection.run_sync(create)
             return
         except DBAPIError as error:
             if attempt == attempts or not any(s in root_cause(error) for s in _CREATED_MEANWHILE):
                 raise
             await asyncio.sleep(0.05 * attempt)
+
+
+def _tables_without_indexes(connection: Connection) -> None:
+    for table in SQLModel.metadata.sorted_tables:
+        connection.execute(CreateTable(table, if_not_exists=True))
 
 
 class AppliedEvent(SQLModel, table=True):

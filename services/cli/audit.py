@@ -202,7 +202,7 @@ async def _replay(url: str, own: bool, page_size: int, show: int, office: str | 
         total = head.count or int(await live.redis.xlen(live.log.keys.log))
         fresh = make_engine(url, scratch=own)
         try:
-            await create_tables(fresh)
+            await create_tables(fresh, indexes=not own)  # compared by key alone
             freeze_heap()  # what is loaded by now is not looked at by every collection
             with Progress(
                 TextColumn("replaying the log"),

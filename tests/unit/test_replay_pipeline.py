@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+import services.reporting.archive  # noqa: F401  (its tables)
 from services.reporting.replay import ahead
-from shared.db import make_engine
+from shared.db import create_tables, make_engine
 
 
 class Source:
@@ -88,3 +89,21 @@ async def test_only_a_scratch_database_goes_without_a_journal(
     finally:
         await engine.dispose()
     assert found == journal
+
+
+async def test_a_database_made_without_indexes_keeps_its_keys_and_unique_constraints(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'replay.db'}", scratch=True)
+    try:
+        await create_tables(engine, indexes=False)
+        async with engine.connect() as connection:
+            made = await connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master"
+                " WHERE type = 'index' AND tbl_name = 'reporting_archive'"
+            )
+            names = sorted(name for (name,) in made)
+    finally:
+        await engine.dispose()
+    # the primary key and UNIQUE (office, position) only: not the index on event_id
+    assert names == ["sqlite_autoindex_reporting_archive_1", "sqlite_autoindex_reporting_archive_2"]

@@ -41,6 +41,7 @@ class NoSuchDossier(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Erasure:
+    office: str
     key_destroyed: bool  # False: it was destroyed before, or never made
     event: Envelope | None  # the PersonalDataErased appended now; None if one was there
     sealed_in_log: bool  # False: registered before encryption, the log holds it in clear
@@ -76,6 +77,7 @@ async def erase_personal_data(
         except ConcurrencyConflict:
             stored = await log.load(stream)
     return Erasure(
+        office=keys.office,
         key_destroyed=destroyed,
         event=event,
         sealed_in_log=is_sealed(registered.nik),
@@ -117,7 +119,8 @@ async def _forget_answers_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> 
 def erase(
     dossier_id: Annotated[UUID, typer.Argument(help="the dossier whose person's data goes")],
     office: Annotated[
-        str | None, typer.Option(help="the dossier's office; default the installation's")
+        str | None,
+        typer.Option(help="the dossier's office; default the served office that holds it"),
     ] = None,
     officer_id: Annotated[
         str | None, typer.Option("--officer-id", help="the AUDITOR who orders it (NIP)")
@@ -127,7 +130,7 @@ def erase(
 ) -> None:
     """Erase the personal data (NIK, name, address, phone) of one dossier, for good."""
     settings = CommonSettings()
-    office = served_office(settings, office)
+    offices = [served_office(settings, office)] if office else settings.served_offices()
     actor = _actor(officer_id, name)
     if not settings.redis_url:
         typer.echo("REDIS_URL is not set: point it at the installation's Redis", err=True)
@@ -143,7 +146,7 @@ def erase(
             abort=True,
         )
     try:
-        erasure = asyncio.run(_erase(settings, office, master_key, dossier_id, actor))
+        erasure = asyncio.run(_erase(settings, offices, master_key, dossier_id, actor))
     except NoSuchDossier as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
@@ -164,17 +167,42 @@ def _actor(officer_id: str | None, name: str | None) -> Actor:
 
 
 async def _erase(
-    settings: CommonSettings, office: str, master_key: bytes, dossier_id: UUID, actor: Actor
+    settings: CommonSettings,
+    offices: list[str],
+    master_key: bytes,
+    dossier_id: UUID,
+    actor: Actor,
 ) -> Erasure:
     redis = Redis.from_url(settings.require_redis_url())
     try:
-        keys = Keys(office, settings.key_prefix)
+        keys = await _office_holding(redis, settings, offices, dossier_id)
         return await erase_personal_data(redis, keys, master_key, dossier_id, actor)
     finally:
         await redis.aclose()
 
 
+async def _office_holding(
+    redis: Redis, settings: CommonSettings, offices: list[str], dossier_id: UUID
+) -> Keys:
+    """The keys of the office (of `offices`) whose log holds the dossier; of the only one
+    named, whether or not (`erase_personal_data` then says it is not there)."""
+    candidates = [Keys(office, settings.key_prefix) for office in offices]
+    if len(candidates) == 1:
+        return candidates[0]
+    stream = dossier_stream(dossier_id)
+    holding = [keys for keys in candidates if await redis.exists(keys.stream(stream))]
+    if not holding:
+        raise NoSuchDossier(
+            f"there is no dossier {dossier_id} in any office served ({', '.join(offices)})"
+        )
+    if len(holding) > 1:  # one id in two offices' logs: only a person can say which is meant
+        found = ", ".join(keys.office for keys in holding)
+        raise NoSuchDossier(f"dossier {dossier_id} is in offices {found}: name one with --office")
+    return holding[0]
+
+
 def _report(dossier_id: UUID, erasure: Erasure) -> None:
+    typer.echo(f"office {erasure.office}")
     if erasure.key_destroyed:
         typer.echo(f"the data key of dossier {dossier_id} is destroyed")
     else:

@@ -137,3 +137,24 @@ async def test_erasing_a_dossier_forgets_the_answers_kept_under_its_office_only(
     assert "1 kept answer(s) to a retried request that repeated its data" in erased.output
     assert await records(redis, key_prefix, KAMPAR) == []
     assert await records(redis, key_prefix, "1471") == kept_elsewhere != []
+
+
+async def test_erasing_without_an_office_finds_the_served_office_that_holds_the_dossier(
+    intake: Installation, redis: Redis, key_prefix: str
+) -> None:
+    response = await register(intake, headers("FO", KAMPAR), "daftar-2", KAMPAR)
+    assert response.status_code == 201, response.text
+    dossier_id = response.json()["dossier_id"]
+
+    erased = await run_jasa("privacy", "erase", dossier_id, "--yes")
+
+    assert erased.exit_code == 0, erased.output
+    assert f"office {KAMPAR}" in erased.output
+    assert f"the data key of dossier {dossier_id} is destroyed" in erased.output
+    kampar = await redis.xrange(f"{key_prefix}jasa:{{{KAMPAR}}}:log")
+    assert kampar[-1][1][b"type"] == b"PersonalDataErased"
+
+    unknown = "0b9c2f3e-5d1a-4c6b-9e8f-7a6b5c4d3e2f"
+    missing = await run_jasa("privacy", "erase", unknown, "--yes")
+    assert missing.exit_code == 1
+    assert f"no dossier {unknown} in any office served (1471, 1401)" in missing.output

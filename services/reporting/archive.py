@@ -5,8 +5,8 @@ The consumer delivers at least once and, after a crash, possibly out of order; t
 archive must not be. So the handler (`services.reporting.archivist`), given the event at
 position P, archives nothing itself: if P is archived it returns; otherwise it reads the
 log from the archive's head to its end and archives and projects each page of events in
-one transaction (`archive_events`: `seal_page`, then `write_page`). Replay (`jasa audit
-replay`) feeds pages of the log to the same two.
+one transaction (`seal_page`, then `write_page`). Replay (`jasa audit replay`) feeds
+pages of the log to the same two.
 
 The chain hashes each event as the log stores it, personal data sealed: erasing a
 person's data (destroying their key) changes no hash. The read models are fed the event
@@ -138,21 +138,6 @@ async def write_page(session: AsyncSession, office: str, page: SealedPage) -> Ch
     session.add_all(page.checkpoints)
     await project_all(session, office, page.own)
     return page.head
-
-
-async def archive_events(
-    session: AsyncSession,
-    office: str,
-    events: Sequence[Envelope],
-    head: ChainHead,
-    sealer: Sealer | None = None,
-    checkpoint_every: int = 1000,
-    reveal: Reveal = as_stored,
-) -> ChainHead:
-    """Archive `events` as stored (the next ones of the office's log after `head`, in
-    order) and project them revealed, in the session's transaction."""
-    page = await seal_page(office, events, head, sealer, checkpoint_every, reveal)
-    return await write_page(session, office, page)
 
 
 def readable(page: Sequence[tuple[bytes, Mapping[bytes, bytes]]]) -> list[Envelope]:

@@ -12,11 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import (
     ChainHead,
-    archive_events,
     chain_head,
     entry_position,
     is_archived,
     readable,
+    seal_page,
+    write_page,
 )
 from services.reporting.sealing import Sealer
 from shared.db import database_unreachable, position_key
@@ -95,11 +96,11 @@ class Archivist:
                 return
             events = readable(page)
             try:
+                sealed = await seal_page(
+                    self.office, events, before, self.sealer, self.checkpoint_every, self.log.reveal
+                )
                 async with self.sessions() as session:
-                    head = await archive_events(
-                        session, self.office, events, before,
-                        self.sealer, self.checkpoint_every, self.log.reveal,
-                    )  # fmt: skip
+                    head = await write_page(session, self.office, sealed)
                     await session.commit()
             except Exception as error:
                 # Read again: another process may have archived these, or a commit whose

@@ -14,8 +14,7 @@ from shared.db import create_tables, make_engine
 WIB = timezone(timedelta(hours=7))
 
 
-class Card(SQLModel, table=True):
-    __tablename__ = "test_bulk_card"
+class CardColumns(SQLModel):
     office: str = Field(primary_key=True, max_length=8)
     card_id: str = Field(primary_key=True, max_length=36)
     status: str = Field(max_length=20)
@@ -26,18 +25,14 @@ class Card(SQLModel, table=True):
     note: str | None = None
 
 
-class SameCard(SQLModel, table=True):
+class Card(CardColumns, table=True):
+    __tablename__ = "test_bulk_card"
+
+
+class SameCard(CardColumns, table=True):
     """Card's twin, written through SQLAlchemy's executemany for comparison."""
 
     __tablename__ = "test_bulk_card_reference"
-    office: str = Field(primary_key=True, max_length=8)
-    card_id: str = Field(primary_key=True, max_length=36)
-    status: str = Field(max_length=20)
-    steps: int
-    score: float | None = None
-    at: datetime
-    closed_at: datetime | None = None
-    note: str | None = None
 
 
 MOMENT = datetime(2026, 11, 24, 3, 4, 5, 678901, tzinfo=UTC)

@@ -1,7 +1,8 @@
 """The consumer runtime: one FastStream consumer group per service on the office log.
 
 Two subscribers share the group: one reads new events (XREADGROUP `>`), the other claims
-events another consumer left pending for longer than `claim_idle_ms` (XAUTOCLAIM), since
+events another consumer left pending for longer than `claim_idle_ms` (XAUTOCLAIM, one at
+a time; for a `PageHandler` the others idle as long follow a page at a time), since
 FastStream's `min_idle_time` subscriber reads only the pending list. An event is acked
 only after the handler returned (its effect committed). A handler that can apply a page of
 events at once (`PageHandler`: one transaction) is given each page read; if the page
@@ -26,12 +27,11 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from faststream import AckPolicy
-from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisStreamMessage as IncomingMessage
 from redis.asyncio import Redis
@@ -39,6 +39,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from shared.db import database_unreachable
 from shared.deliveries import Deliveries, Outage
+from shared.entries import entries_of, without_body
 from shared.events import Envelope, decode_entry
 from shared.keys import Keys
 
@@ -99,18 +100,6 @@ class ConsumerOptions:
     outage_pause_ms: int = 1000
 
 
-async def _without_body(
-    entry: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], Awaitable[StreamMessage[Any]]]
-) -> StreamMessage[Any]:
-    """FastStream's parser makes a JSON body of an entry's fields before any handler runs;
-    bytes that are not UTF-8 make it fail, and such an entry would be claimed and fail again
-    forever, never reaching `_apply` to be dead-lettered. The handler reads the raw fields
-    itself, so the message is built without a body (which also spares a JSON dump per event)."""
-    message = await parse({**entry, "data": [] if entry.get("type") == "bstream" else {}})
-    message.raw_message = entry
-    return message
-
-
 class EventConsumer:
     """Feeds every event of the office log to `handle`, at least once, acknowledging after."""
 
@@ -135,15 +124,26 @@ class EventConsumer:
         pages = isinstance(handle, PageHandler)
         gather_s = options.gather_ms / 1000 if pages else 0
         pause_s = options.outage_pause_ms / 1000
+        claim_idle = options.claim_idle_ms
 
         async def on_fresh(message: IncomingMessage) -> None:
-            if await self._process(message.raw_message):
+            ids, fields_of = entries_of(message.raw_message)
+            if await self._process(ids, fields_of):
                 await asyncio.sleep(pause_s)
-            elif gather_s and len(message.raw_message["message_ids"]) < options.page:
+            elif gather_s and len(ids) < options.page:
                 await asyncio.sleep(gather_s)
 
         async def on_reclaimed(message: IncomingMessage) -> None:
-            if await self._process(message.raw_message):
+            out_of_reach = await self._process(*entries_of(message.raw_message))
+            # FastStream claims one entry at a time. After an outage hundreds may wait: a
+            # PageHandler takes the others a page at a time (those it just failed are not
+            # idle, so they wait their turn again).
+            while pages and not out_of_reach:
+                ids, fields_of = await self.deliveries.claim_idle(claim_idle, options.page)
+                if not ids:
+                    break
+                out_of_reach = await self._process(ids, fields_of)
+            if out_of_reach:
                 await asyncio.sleep(pause_s)
 
         fresh = StreamSub(
@@ -162,7 +162,7 @@ class EventConsumer:
             min_idle_time=options.claim_idle_ms,
         )
         self.subscribers = [
-            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL, parser=_without_body)
+            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL, parser=without_body)
             for sub in (fresh, reclaim)
         ]
         for subscriber, on_entries in zip(self.subscribers, (on_fresh, on_reclaimed), strict=True):
@@ -210,12 +210,9 @@ class EventConsumer:
             except (RedisError, OSError) as error:
                 log.warning("consumer group %s not yet recovered: %s", self.options.group, error)
 
-    async def _process(self, raw: Mapping[str, Any]) -> bool:
-        """The entries of one read (a page of fresh ones, or one reclaimed), in log order;
+    async def _process(self, ids: list[bytes], fields_of: list[dict[bytes, bytes]]) -> bool:
+        """The entries of one read (a page of fresh ones, or reclaimed), in log order;
         True when the database was out of reach (what was not applied is given back)."""
-        ids: list[bytes] = raw["message_ids"]
-        data = raw["data"]
-        fields_of: list[dict[bytes, bytes]] = data if isinstance(data, list) else [data]
         # An entry of ours that runs still looked idle to the reclaimer: the first run acks it.
         entries = [(i, f) for i, f in zip(ids, fields_of, strict=True) if i not in self._in_flight]
         if len(entries) < len(ids):

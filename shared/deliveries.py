@@ -47,6 +47,16 @@ class Deliveries:
         )
         return int(pending[0]["times_delivered"]) if pending else 1
 
+    async def claim_idle(
+        self, min_idle_ms: int, count: int
+    ) -> tuple[list[bytes], list[dict[bytes, bytes]]]:
+        """Up to `count` entries pending with the group for longer than `min_idle_ms`, oldest
+        first, claimed by this consumer (their ids and fields)."""
+        _, claimed, *_ = await self.redis.xautoclaim(
+            self.log, self.group, self.consumer, min_idle_ms, start_id="0-0", count=count
+        )
+        return [entry_id for entry_id, _ in claimed], [fields for _, fields in claimed]
+
     async def give_back(self, entry_ids: Sequence[bytes]) -> None:
         """These deliveries count for nothing: the entries stay pending, as if not handed
         over this time (see `GIVE_BACK`)."""

@@ -195,6 +195,42 @@ async def test_while_the_database_is_out_of_reach_each_subscriber_pauses_between
     assert await dead_letters(redis, keys) == []
 
 
+async def test_the_events_that_waited_out_an_outage_are_applied_a_page_at_a_time(
+    redis_url: str,
+    redis: Redis,
+    keys: Keys,
+    event_log: EventLog,
+    postgres_url: str,
+    relay: Relay,
+) -> None:
+    projection = SampleProjection(relay.url_for(postgres_url))
+    await projection.setup()
+    attempts = Attempts()
+    applied: list[int] = []  # the size of each page applied
+
+    async def page(events: Sequence[Envelope]) -> None:
+        attempts.count(events)
+        await projection.apply_page(events)
+        applied.append(len(events))
+
+    await relay.close()
+    notes = [f"n{i}" for i in range(20)]
+    async with consuming(redis_url, redis, keys, PageHandler(page)):
+        await append_notes(event_log, *notes)
+        waiting = [event.position or "" for event in await event_log.read()]
+        await wait_until(lambda: _true(attempts.all_over(waiting, 0)))
+    # All twenty wait, given back, longer than `claim_idle_ms`, for a consumer to come.
+    await asyncio.sleep(0.3)
+    await relay.open()
+    async with consuming(redis_url, redis, keys, PageHandler(page)):
+        await wait_until(lambda: _is(projection.count(), len(notes)))
+        await wait_until(lambda: _pending_is(redis, keys, 0))
+    await projection.close()
+    # FastStream's reclaimer hands over one; the consumer claims the others as one page.
+    assert applied == [1, len(notes) - 1]
+    assert await dead_letters(redis, keys) == []
+
+
 async def test_a_database_error_that_is_a_bug_is_dead_lettered_after_max_deliveries(
     redis_url: str, redis: Redis, keys: Keys, event_log: EventLog, postgres_url: str
 ) -> None:

@@ -21,12 +21,27 @@ FOREIGN = ("REDIS_URL", "DATABASE_URL", "JASA_", "INTAKE_", "APPROVAL_", "COURIE
 
 
 def free_port_base() -> int:
-    """A base whose four service ports (base+1 .. base+4) are all free just now."""
+    """A base whose four service ports (base+1 .. base+4) are all free just now, below the
+    ports the kernel hands to outgoing connections: one of those can be taken by any
+    client socket (of this suite's hundreds) between this check and the services' bind."""
+    below = min(_first_ephemeral_port(), 60000)
     for _ in range(200):
-        base = random.randrange(20000, 60000, 10)
+        base = random.randrange(10000, below - 10, 10)
         if all(port_is_free(base + n) for n in SERVICE_PORTS.values()):
             return base
     raise RuntimeError("no free port base found")
+
+
+def free_service_port() -> int:
+    """One free port for a service, chosen as `free_port_base` chooses them."""
+    return free_port_base() + 1
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def clean_environment(**settings: str) -> dict[str, str]:

@@ -9,8 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.redis_server import free_port
-from tests.e2e.harness import JasaUp, clean_environment, free_port_base, wait_until
+from tests.e2e.harness import (
+    JasaUp,
+    clean_environment,
+    free_port_base,
+    free_service_port,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +34,7 @@ JASA = [sys.executable, "-m", "services.cli"]
 def test_serve_runs_one_service_in_the_foreground_until_sigterm(
     service: str, workers: str, redis_url: str, key_prefix: str, tmp_path: Path
 ) -> None:
-    port = free_port()
+    port = free_service_port()
     env = clean_environment(
         REDIS_URL=redis_url, JASA_KEY_PREFIX=key_prefix, JASA_DATA_DIR=str(tmp_path / "var")
     )

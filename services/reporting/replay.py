@@ -1,6 +1,6 @@
 """`jasa audit replay`: rebuild every reporting projection from the log into a fresh
-database with the very code the live service runs (`seal_page`, `write_page`), then compare the two
-databases table by table, row by row.
+database with the very code the live service runs (`seal_page`, `write_page`), then
+compare the two databases table by table, row by row.
 
 The log is read in pages and each page is written in one transaction with a fresh session,
 so memory stays flat however long the log grows. Rows are compared as two streams sorted

@@ -37,14 +37,9 @@ class Field:
 _builders: dict[type[msgspec.Struct], Builder] = {}
 
 
-def build(struct: msgspec.Struct, **extra: Any) -> Any:
-    """The pydantic model of a checked Struct; `extra` fields set on top, as `with_fields`
-    would set them."""
-    return _builders[type(struct)](struct, extra)
-
-
 def builder_of(struct: type[msgspec.Struct]) -> Builder:
-    """What `build` calls for a Struct of this type: `builder(struct, extra or None)`."""
+    """The builder of a Struct type: `builder(struct, extra or None)` is the pydantic model
+    of a checked Struct, `extra` fields set on top (as `with_fields` would set them)."""
     return _builders[struct]
 
 

@@ -5,7 +5,7 @@ Old events keep loading after their class changes: `register_upcaster` adds a st
 turns data of one schema version into the next, and `decode` applies them in turn."""
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import orjson
@@ -146,13 +146,16 @@ def decode_stored(entry_id: bytes | str, kind: bytes | None, raw: bytes | None) 
         raise ValueError(f"log entry {position} holds no event")
     if kind:
         reader = _readers.get(kind)
-        if reader is None or EventData.registry.get(reader[0]) is not reader[1]:
+        if reader is None or EventData.registry.get(reader.type_name) is not reader.data_class:
             reader = _reader_of(kind)
         if reader is not None:
             try:
-                checked = reader[2].decode(raw)
-                if checked.type == reader[0] and checked.schema_version == reader[1].SCHEMA_VERSION:
-                    return reader[3](checked, {"position": position})  # type: ignore[no-any-return]
+                checked = reader.decoder.decode(raw)
+                if (
+                    checked.type == reader.type_name
+                    and checked.schema_version == reader.data_class.SCHEMA_VERSION
+                ):
+                    return reader.build(checked, {"position": position})  # type: ignore[no-any-return]
             except (msgspec.MsgspecError, ValueError):
                 pass
     return decode(raw, position=position)
@@ -164,7 +167,13 @@ def decode_stored(entry_id: bytes | str, kind: bytes | None, raw: bytes | None) 
 # current schema version; anything else (an unknown type, an old version to upcast, bytes
 # the mirror refuses) takes `decode`, which accepts or raises as it always did. A reader is
 # kept per `type` field as stored, and used while the registry holds the same class.
-Reader = tuple[str, type[EventData], Decoder, Builder]
+class Reader(NamedTuple):
+    type_name: str
+    data_class: type[EventData]
+    decoder: Decoder
+    build: Builder
+
+
 _readers: dict[bytes, Reader] = {}
 
 
@@ -174,5 +183,5 @@ def _reader_of(kind: bytes) -> Reader | None:
     mirror = envelope_reader(data_class) if data_class is not None else None
     if mirror is None or data_class is None:
         return None  # not remembered: a log could name endless types that are not events
-    reader = _readers[kind] = (type_name, data_class, *mirror)
+    reader = _readers[kind] = Reader(type_name, data_class, *mirror)
     return reader

@@ -10,7 +10,7 @@ and is always read by pydantic.
 
 msgspec is stricter than pydantic's lax mode (a number written as text, say), never looser:
 what it rejects is read again by pydantic, which accepts it or raises as it always did. What
-it accepts becomes the pydantic models without validating twice (`build`)."""
+it accepts becomes the pydantic models without validating twice (`shared.events.builders`)."""
 
 import keyword
 import types
@@ -25,10 +25,10 @@ from msgspec import UNSET, UnsetType
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
-from shared.events.builders import REQUIRED, Builder, Field, How, build, builder_of, register
+from shared.events.builders import REQUIRED, Builder, Field, How, builder_of, register
 from shared.events.envelope import Actor, Envelope, EventData, _as_utc
 
-__all__ = ["build", "envelope_decoder", "envelope_reader", "struct_of"]
+__all__ = ["envelope_decoder", "envelope_reader", "struct_of"]
 
 Decoder = msgspec.json.Decoder[Any]
 
@@ -65,7 +65,7 @@ def _field_type(info: FieldInfo) -> Any:
 def _type(annotation: Any, utc: bool = False) -> Any:
     origin, args = get_origin(annotation), get_args(annotation)
     if annotation is datetime and utc:
-        return str  # read by `build` (`_utc`)
+        return str  # read by the builder (`_utc`)
     if annotation is int:
         return Annotated[int, msgspec.Meta(ge=_INT_MIN, le=_INT_MAX)]
     if annotation in _SCALARS or (isinstance(annotation, type) and issubclass(annotation, Enum)):
@@ -78,7 +78,7 @@ def _type(annotation: Any, utc: bool = False) -> Any:
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] is not datetime:
         item = _type(args[0])
         if isinstance(item, type) and issubclass(item, msgspec.Struct):
-            raise _NoMirror(annotation)  # `build` makes models of fields, not of their items
+            raise _NoMirror(annotation)  # the builder makes models of fields, not of their items
         return tuple[item, ...]  # type: ignore[valid-type]
     raise _NoMirror(annotation)
 
@@ -111,11 +111,11 @@ def struct_of(model: type[BaseModel], **replaced: type[BaseModel]) -> type[msgsp
         if info.alias or info.validation_alias or info.default_factory is not None:
             raise _NoMirror(name)
         if not name.isidentifier() or keyword.iskeyword(name):
-            raise _NoMirror(name)  # `build` is written out with its fields' names
+            raise _NoMirror(name)  # the builder is written out with its fields' names
         kind = struct_of(replaced[name]) if name in replaced else _field_type(info)
         if info.is_required():
             fields.append((name, kind))
-        else:  # left out, it is UNSET: `build` knows which fields the JSON gave
+        else:  # left out, it is UNSET: the builder knows which fields the JSON gave
             fields.append((name, kind | UnsetType, UNSET))
         inner = _inner(info.annotation)
         how: How = "as is"

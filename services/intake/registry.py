@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col
 
@@ -162,21 +162,27 @@ async def load_registry(
     return LoadSummary(added, updated, unchanged)
 
 
+# Made once: building the statement anew took as long as running it, on every registration.
+_ENTRIES_UNDER_NUMBER = select(
+    col(IntakeRegistryEntry.document_type),
+    col(IntakeRegistryEntry.document_number),
+    col(IntakeRegistryEntry.nik),
+    col(IntakeRegistryEntry.name),
+    col(IntakeRegistryEntry.signed),
+).where(
+    col(IntakeRegistryEntry.office) == bindparam("office"),
+    col(IntakeRegistryEntry.document_number) == bindparam("document_number"),
+)
+
+
 async def registry_entries_for(
     engine: AsyncEngine, office: str, document_number: str
 ) -> list[RegistryEntry]:
     """What one office's registry holds under one document number (of any type): one
     query on a connection of its own, no ORM session (it is asked on every registration)."""
-    entry = IntakeRegistryEntry
-    query = select(
-        col(entry.document_type),
-        col(entry.document_number),
-        col(entry.nik),
-        col(entry.name),
-        col(entry.signed),
-    ).where(col(entry.office) == office, col(entry.document_number) == document_number)
     async with engine.connect() as connection:
-        rows = (await connection.execute(query)).all()
+        parameters = {"office": office, "document_number": document_number}
+        rows = (await connection.execute(_ENTRIES_UNDER_NUMBER, parameters)).all()
     return [
         RegistryEntry(DocumentType(kind), number, nik, name, signed)
         for kind, number, nik, name, signed in rows

@@ -8,16 +8,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import Table, bindparam
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.schema import CreateTable
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from shared.bulk import insert_rows, update_rows
 from shared.events import Envelope
 
 T = TypeVar("T")
@@ -189,33 +191,53 @@ async def claim_position(session: AsyncSession, projection: str, position: str) 
     """Mark `position` applied by `projection` inside the caller's transaction.
 
     False when it was applied before: the caller skips it, so a redelivered event never
-    doubles a row. A concurrent duplicate fails on the primary key at commit instead."""
+    doubles a row. A concurrent duplicate fails on the primary key instead."""
     return bool(await claim_positions(session, projection, [position]))
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+# Core statements made once, on the session's connection: every page of every projection
+# claims its events, and through the ORM (query built per call, unit of work at flush) a
+# claim cost more CPU than the page's own change.
+_APPLIED = _table(AppliedEvent)
+_CHECKPOINTS = _table(ProjectionCheckpoint)
+_ALREADY_APPLIED = select(_APPLIED.c.position).where(
+    _APPLIED.c.projection == bindparam("projection"),
+    _APPLIED.c.position.in_(bindparam("positions", expanding=True)),
+)
+_CHECKPOINT_POSITION = select(_CHECKPOINTS.c.position).where(
+    _CHECKPOINTS.c.projection == bindparam("projection")
+)
 
 
 async def claim_positions(
     session: AsyncSession, projection: str, positions: Sequence[str]
 ) -> set[str]:
-    """`claim_position` for a page of events at once, in a few queries: the positions not
-    applied before, now marked applied inside the caller's transaction."""
+    """`claim_position` for a page of events at once, in a few statements: the positions
+    not applied before, now marked applied inside the caller's transaction."""
     wanted = list(dict.fromkeys(positions))
+    connection = await session.connection()
     applied: set[str] = set()
     for chunk in chunks(wanted):
-        query = select(AppliedEvent.position).where(
-            AppliedEvent.projection == projection, col(AppliedEvent.position).in_(chunk)
+        found = await connection.execute(
+            _ALREADY_APPLIED, {"projection": projection, "positions": list(chunk)}
         )
-        applied.update((await session.exec(query)).all())
+        applied.update(found.scalars())
     fresh = [position for position in wanted if position not in applied]
     if not fresh:
         return set()
-    session.add_all(AppliedEvent(projection=projection, position=p) for p in fresh)
+    claimed = [{"projection": projection, "position": position} for position in fresh]
+    await insert_rows(connection, _APPLIED, claimed)
     latest = max(fresh, key=position_key)
-    checkpoint = await session.get(ProjectionCheckpoint, projection)
-    now = datetime.now(UTC)
-    if checkpoint is None:
-        session.add(ProjectionCheckpoint(projection=projection, position=latest, updated_at=now))
-    elif position_key(latest) > position_key(checkpoint.position):
-        checkpoint.position, checkpoint.updated_at = latest, now
+    checkpoint = {"projection": projection, "position": latest, "updated_at": datetime.now(UTC)}
+    current = (await connection.execute(_CHECKPOINT_POSITION, {"projection": projection})).scalar()
+    if current is None:
+        await insert_rows(connection, _CHECKPOINTS, [checkpoint])
+    elif position_key(latest) > position_key(current):
+        await update_rows(connection, _CHECKPOINTS, [checkpoint])
     return set(fresh)
 
 

@@ -195,15 +195,16 @@ async def claim_position(session: AsyncSession, projection: str, position: str) 
     return bool(await claim_positions(session, projection, [position]))
 
 
-def _table(model: type[SQLModel]) -> Table:
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table (SQLModel does not type `__table__`)."""
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
 # Core statements made once, on the session's connection: every page of every projection
 # claims its events, and through the ORM (query built per call, unit of work at flush) a
 # claim cost more CPU than the page's own change.
-_APPLIED = _table(AppliedEvent)
-_CHECKPOINTS = _table(ProjectionCheckpoint)
+_APPLIED = table_of(AppliedEvent)
+_CHECKPOINTS = table_of(ProjectionCheckpoint)
 _ALREADY_APPLIED = select(_APPLIED.c.position).where(
     _APPLIED.c.projection == bindparam("projection"),
     _APPLIED.c.position.in_(bindparam("positions", expanding=True)),

@@ -29,6 +29,7 @@ from services.reporting.projections import project_all
 from services.reporting.sealing import Sealer, chain
 from shared.bulk import insert_rows
 from shared.consumer import Reveal, as_stored
+from shared.db import table_of
 from shared.events import Envelope, decode_entry, encode
 
 log = logging.getLogger("jasa.reporting.archive")
@@ -134,7 +135,7 @@ async def write_page(session: AsyncSession, office: str, page: SealedPage) -> Ch
     if page.rows:
         # First: another process that archived these events already makes this fail at once.
         connection = await session.connection()
-        await insert_rows(connection, ArchivedEvent.__table__, page.rows)  # type: ignore[attr-defined]
+        await insert_rows(connection, table_of(ArchivedEvent), page.rows)
     session.add_all(page.checkpoints)
     await project_all(session, office, page.own)
     return page.head

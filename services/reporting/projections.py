@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.folding import Cards, Rows, dossiers_of_letters, referenced
 from shared.bulk import insert_rows, update_rows
-from shared.db import chunks
+from shared.db import chunks, table_of
 from shared.events import Envelope
 
 
@@ -96,10 +96,10 @@ async def project_all(
     connection = await session.connection()
     cards = Cards(office)
     dossier_ids, recap_ids, letter_ids = referenced(event for event, _ in events)
-    await _load(connection, _table(ReportingRecap), office, recap_ids, cards.recaps)
-    await _load(connection, _table(ReportingLetter), office, letter_ids, cards.letters)
+    await _load(connection, table_of(ReportingRecap), office, recap_ids, cards.recaps)
+    await _load(connection, table_of(ReportingLetter), office, letter_ids, cards.letters)
     dossier_ids |= dossiers_of_letters((event for event, _ in events), cards.recaps)
-    await _load(connection, _table(ReportingDossier), office, dossier_ids, cards.dossiers)
+    await _load(connection, table_of(ReportingDossier), office, dossier_ids, cards.dossiers)
     for event, seq in events:
         cards.fold(event, seq)
     for model, rows in (
@@ -107,13 +107,9 @@ async def project_all(
         (ReportingRecap, cards.recaps),
         (ReportingLetter, cards.letters),
     ):
-        await insert_rows(connection, _table(model), rows.new_rows())
-        await update_rows(connection, _table(model), rows.changed_rows())
-    await insert_rows(connection, _table(ReportingStep), cards.steps)
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
+        await insert_rows(connection, table_of(model), rows.new_rows())
+        await update_rows(connection, table_of(model), rows.changed_rows())
+    await insert_rows(connection, table_of(ReportingStep), cards.steps)
 
 
 def _id_column(table: Table) -> Column[str]:

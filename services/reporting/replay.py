@@ -30,6 +30,7 @@ from services.reporting.archive import (
     write_page,
 )
 from services.reporting.projections import READ_MODELS
+from shared.db import table_of
 from shared.log import EventLog
 
 T = TypeVar("T")
@@ -138,7 +139,7 @@ async def differences(
     """Every row that is not the same in both databases, table by table; of one office's rows
     only, when `office` is given (the live database may hold other offices too)."""
     for model in models:
-        table: Table = model.__table__  # type: ignore[attr-defined]
+        table = table_of(model)
         async for difference in _table_differences(table, live, rebuilt, office):
             yield difference
 

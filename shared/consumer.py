@@ -46,7 +46,8 @@ from shared.keys import Keys
 log = logging.getLogger("jasa.consumer")
 
 Handler = Callable[[Envelope], Awaitable[None]]
-Reveal = Callable[[Envelope], Awaitable[Envelope]]
+# Personal data made readable, a page of events at once (`EventLog.reveal_all`).
+Reveal = Callable[[Sequence[Envelope]], Awaitable[list[Envelope]]]
 Outcome = Literal["applied", "failed", "out of reach"]
 
 
@@ -61,8 +62,8 @@ class PageHandler:
         await self.apply_page([event])
 
 
-async def as_stored(event: Envelope) -> Envelope:
-    return event
+async def as_stored(events: Sequence[Envelope]) -> list[Envelope]:
+    return list(events)
 
 
 class WrongOffice(Exception):
@@ -259,7 +260,7 @@ class EventConsumer:
         applied: out of reach, the caller gives it back; else it goes through its events
         one by one."""
         try:
-            await handle.apply_page([await self.reveal(envelope) for *_, envelope in readable])
+            await handle.apply_page(await self.reveal([envelope for *_, envelope in readable]))
         except Exception as error:
             if database_unreachable(error):
                 self._outage.met(error)
@@ -275,7 +276,8 @@ class EventConsumer:
     ) -> Outcome:
         """One event; out of reach, the caller gives its delivery back."""
         try:
-            await self.handle(await self.reveal(envelope))
+            (revealed,) = await self.reveal([envelope])
+            await self.handle(revealed)
         except Exception as error:
             if database_unreachable(error):
                 self._outage.met(error)

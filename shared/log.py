@@ -62,7 +62,7 @@ class PersonalData(Protocol):
 
     async def seal(self, events: Iterable[Envelope]) -> list[Envelope]: ...
 
-    async def reveal(self, event: Envelope) -> Envelope: ...
+    async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]: ...
 
 
 class EventLog:
@@ -74,7 +74,12 @@ class EventLog:
 
     async def reveal(self, event: Envelope) -> Envelope:
         """An event as stored, with its personal data readable (or erased)."""
-        return await self.privacy.reveal(event) if self.privacy is not None else event
+        (revealed,) = await self.reveal_all([event])
+        return revealed
+
+    async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:
+        """`reveal` of many events at once (one read of the key store for them all)."""
+        return await self.privacy.reveal_all(events) if self.privacy is not None else list(events)
 
     async def append(
         self, stream_id: str, events: Sequence[Envelope], expected_version: int
@@ -129,7 +134,7 @@ class EventLog:
     async def load(self, stream_id: str) -> list[Envelope]:
         """Every event of one aggregate, oldest first (personal data revealed)."""
         entries = await self._xrange(self.keys.stream(stream_id), "-", None)
-        return [await self.reveal(decode_entry(entry_id, fields)) for entry_id, fields in entries]
+        return await self.reveal_all(list(starmap(decode_entry, entries)))
 
     async def version(self, stream_id: str) -> int:
         return int(await self.redis.xlen(self.keys.stream(stream_id)))

@@ -12,8 +12,9 @@ A field is sealed as `pii:v1:<base64(nonce || ciphertext)>`, bound by its associ
 to its dossier and field name, so a ciphertext cannot be moved to another record."""
 
 import base64
+import binascii
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,7 +23,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis.asyncio import Redis
 
-from shared.events import Delivered, DocumentRegistered, Envelope, EventData
+from shared.events import (
+    Delivered,
+    DocumentRegistered,
+    Envelope,
+    EventData,
+    with_data_fields,
+    with_fields,
+)
 from shared.keys import Keys
 from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
@@ -47,6 +55,17 @@ local current = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if current and current ~= ARGV[2] then return 1 end
 return 0
+"""
+
+# Offer each dossier a fresh wrapped key (ARGV: dossier, key, dossier, key, ...) and read
+# whichever each has now: ours, an older one, or the tombstone. One step for a whole page.
+_OFFER_SCRIPT = """
+local found = {}
+for i = 1, #ARGV, 2 do
+  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
+  found[#found + 1] = redis.call('HGET', KEYS[1], ARGV[i])
+end
+return found
 """
 
 
@@ -90,16 +109,42 @@ def is_sealed(value: str) -> bool:
     return value.startswith(SEALED_PREFIX)
 
 
-Crypt = Callable[[AESGCM, UUID, str, str], str]  # (cipher, dossier, field, value) -> value
+Crypt = Callable[[AESGCM, str, str, str], str]  # (cipher, dossier id, field, value) -> value
 
 
 def _sealed_fields(data: EventData) -> tuple[str, ...]:
     return SEALED_FIELDS.get(type(data), ())
 
 
-def holds_sealed_data(event: Envelope) -> bool:
+def _holds_data(event: Envelope, sealed: bool) -> bool:
+    """The event carries personal data, sealed (or, with `sealed` False, still in clear)."""
     fields = _sealed_fields(event.data)
-    return bool(fields) and is_sealed(getattr(event.data, fields[0]))
+    return bool(fields) and is_sealed(getattr(event.data, fields[0])) is sealed
+
+
+def holds_sealed_data(event: Envelope) -> bool:
+    return _holds_data(event, sealed=True)
+
+
+def _dossier_of(event: Envelope) -> UUID:
+    dossier_id: UUID = getattr(event.data, "dossier_id")  # noqa: B009
+    return dossier_id
+
+
+def _transformed(event: Envelope, crypt: Crypt, ciphers: dict[UUID, AESGCM | None]) -> Envelope:
+    """The event with each personal field passed through `crypt` (seal or open) under its
+    dossier's key, or `[dihapus]` once the key is gone."""
+    data = event.data
+    fields = _sealed_fields(data)
+    dossier_id = _dossier_of(event)
+    cipher = ciphers[dossier_id]
+    update: dict[str, Any]
+    if cipher is None:
+        update = dict.fromkeys(fields, ERASED)
+    else:
+        record = str(dossier_id)
+        update = {name: crypt(cipher, record, name, getattr(data, name)) for name in fields}
+    return with_fields(event, data=with_data_fields(data, **update))
 
 
 class Privacy:
@@ -108,27 +153,41 @@ class Privacy:
         self.store = keys.scoped("pii-keys")
         self._master = AESGCM(master_key)
         self._erase = redis.register_script(_ERASE_SCRIPT)
+        self._offer = redis.register_script(_OFFER_SCRIPT)
 
-    async def _data_key(self, dossier_id: UUID, create: bool) -> bytes | None:
-        """The dossier's data key; None once erased (or, when not `create`, never made)."""
-        field = str(dossier_id)
+    async def _data_keys(
+        self, dossier_ids: Iterable[UUID], create: bool
+    ) -> dict[UUID, AESGCM | None]:
+        """Each dossier's data key, as a cipher; None once erased (or, when not `create`,
+        never made). One round trip for them all, however many: a page of events, or a
+        command's, is sealed or revealed with one read of the key store."""
+        wanted = {dossier_id: str(dossier_id) for dossier_id in dossier_ids}
+        if not wanted:
+            return {}
+        fields = list(wanted.values())
         if create:
-            # One round trip: offer a fresh key, read whichever is there (ours, an older one,
-            # or the tombstone). Sealing mostly comes with a new dossier, which has none yet.
-            fresh = secrets.token_bytes(32)
-            nonce = secrets.token_bytes(12)
-            candidate = nonce + self._master.encrypt(nonce, fresh, field.encode())
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hsetnx(self.store, field, base64.b64encode(candidate))
-                pipe.hget(self.store, field)
-                _, wrapped = await pipe.execute()
+            # Sealing mostly comes with a new dossier, which has no key yet.
+            offers = [part for field in fields for part in (field, self._wrapped_new_key(field))]
+            wrapped = await self._offer(keys=[self.store], args=offers)
         else:
-            wrapped = await self.redis.hget(self.store, field)
+            wrapped = await self.redis.hmget(self.store, fields)
+        return {
+            dossier_id: self._cipher(dossier_id, field, stored)
+            for (dossier_id, field), stored in zip(wanted.items(), wrapped, strict=True)
+        }
+
+    def _wrapped_new_key(self, field: str) -> bytes:
+        nonce = secrets.token_bytes(12)
+        return base64.b64encode(
+            nonce + self._master.encrypt(nonce, secrets.token_bytes(32), field.encode())
+        )
+
+    def _cipher(self, dossier_id: UUID, field: str, wrapped: bytes | None) -> AESGCM | None:
         if wrapped is None or wrapped == TOMBSTONE:
             return None
         raw = base64.b64decode(wrapped)
         try:
-            return self._master.decrypt(raw[:12], raw[12:], field.encode())
+            return AESGCM(self._master.decrypt(raw[:12], raw[12:], field.encode()))
         except InvalidTag as error:
             raise WrongMasterKey(
                 f"the data key of dossier {dossier_id} does not open with this master key: "
@@ -138,36 +197,28 @@ class Privacy:
     async def seal(self, events: Iterable[Envelope]) -> list[Envelope]:
         """Encrypt the personal fields of the events that carry them (before appending).
         A dossier already erased gets `[dihapus]`: nothing personal is written for it again."""
-        sealed = []
-        for event in events:
-            data = event.data
-            fields = _sealed_fields(data)
-            if fields and not is_sealed(getattr(data, fields[0])):
-                event = await self._transformed(event, fields, _seal, create=True)
-            sealed.append(event)
-        return sealed
+        events = list(events)
+        clear = [_dossier_of(event) for event in events if _holds_data(event, sealed=False)]
+        ciphers = await self._data_keys(clear, create=True)
+        return [
+            _transformed(event, _seal, ciphers) if _holds_data(event, sealed=False) else event
+            for event in events
+        ]
+
+    async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:
+        """The events with their personal fields readable, or `[dihapus]` once erased."""
+        ciphers = await self._data_keys(
+            [_dossier_of(event) for event in events if holds_sealed_data(event)], create=False
+        )
+        return [
+            _transformed(event, _open, ciphers) if holds_sealed_data(event) else event
+            for event in events
+        ]
 
     async def reveal(self, event: Envelope) -> Envelope:
-        """The event with its personal fields readable, or `[dihapus]` once erased."""
-        if not holds_sealed_data(event):
-            return event
-        return await self._transformed(event, _sealed_fields(event.data), _open, create=False)
-
-    async def _transformed(
-        self, event: Envelope, fields: tuple[str, ...], crypt: Crypt, create: bool
-    ) -> Envelope:
-        """The event with each personal field passed through `crypt` (seal or open) under the
-        dossier's key, or `[dihapus]` once the key is gone."""
-        data = event.data
-        dossier_id: UUID = getattr(data, "dossier_id")  # noqa: B009
-        key = await self._data_key(dossier_id, create=create)
-        update: dict[str, Any]
-        if key is None:
-            update = dict.fromkeys(fields, ERASED)
-        else:
-            cipher = AESGCM(key)
-            update = {name: crypt(cipher, dossier_id, name, getattr(data, name)) for name in fields}
-        return event.model_copy(update={"data": data.model_copy(update=update)})
+        """`reveal_all` of one event."""
+        (revealed,) = await self.reveal_all([event])
+        return revealed
 
     async def erase(self, dossier_id: UUID) -> bool:
         """Destroy the dossier's data key for good. True if there was one to destroy."""
@@ -177,14 +228,14 @@ class Privacy:
         return await self.redis.hget(self.store, str(dossier_id)) in (None, TOMBSTONE)
 
 
-def _seal(cipher: AESGCM, dossier_id: UUID, field: str, value: str) -> str:
+def _seal(cipher: AESGCM, dossier_id: str, field: str, value: str) -> str:
     nonce = secrets.token_bytes(12)
     sealed = nonce + cipher.encrypt(nonce, value.encode(), f"{dossier_id}:{field}".encode())
     return SEALED_PREFIX + base64.b64encode(sealed).decode()
 
 
-def _open(cipher: AESGCM, dossier_id: UUID, field: str, value: str) -> str:
-    raw = base64.b64decode(value[len(SEALED_PREFIX) :])
+def _open(cipher: AESGCM, dossier_id: str, field: str, value: str) -> str:
+    raw = binascii.a2b_base64(value[len(SEALED_PREFIX) :])
     try:
         return cipher.decrypt(raw[:12], raw[12:], f"{dossier_id}:{field}".encode()).decode()
     except InvalidTag as error:

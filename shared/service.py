@@ -151,7 +151,7 @@ def build_consumer(context: ServiceContext, office: str, handle: Handler) -> Eve
         max_deliveries=settings.max_deliveries,
     )
     log = context.log_for(office)
-    return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal)
+    return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal_all)
 
 
 def freeze_heap() -> None:

@@ -5,7 +5,7 @@ office (`--office`, default JASA_OFFICE): its log, its archive, its checkpoints.
 import asyncio
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,10 +65,10 @@ class WithoutKey:
     async def seal(self, events: Iterable[Envelope]) -> list[Envelope]:
         raise InsecureKey(self.problem)
 
-    async def reveal(self, event: Envelope) -> Envelope:
-        if holds_sealed_data(event):
+    async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:
+        if any(holds_sealed_data(event) for event in events):
             raise InsecureKey(f"the log holds encrypted personal data, and {self.problem}")
-        return event
+        return list(events)
 
 
 Office = Annotated[

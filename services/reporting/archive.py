@@ -112,7 +112,8 @@ async def seal_page(
     ones of the office's log after `head`, in order). No database: replay seals the next
     page while the last one is being written."""
     rows: list[dict[str, object]] = []
-    own: list[tuple[Envelope, int]] = []
+    own: list[Envelope] = []
+    numbers: list[int] = []
     checkpoints: list[Checkpoint] = []
     for event in events:
         assert event.position is not None, "only appended events are archived"
@@ -124,10 +125,13 @@ async def seal_page(
             "chain_hash": head.chain_hash, "body": body.decode(),
         })  # fmt: skip
         if event.office == office:  # another office's event here is for `verify`, not the cards
-            own.append((await reveal(event), head.count))
+            own.append(event)
+            numbers.append(head.count)
         if sealer is not None and head.count % checkpoint_every == 0:
             checkpoints.append(seal(sealer, head))
-    return SealedPage(rows, own, checkpoints, head)
+    # The page's personal data revealed at once: one read of the key store, not one per event.
+    revealed = list(zip(await reveal(own), numbers, strict=True))
+    return SealedPage(rows, revealed, checkpoints, head)
 
 
 async def write_page(session: AsyncSession, office: str, page: SealedPage) -> ChainHead:

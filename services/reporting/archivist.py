@@ -97,7 +97,12 @@ class Archivist:
             events = readable(page)
             try:
                 sealed = await seal_page(
-                    self.office, events, before, self.sealer, self.checkpoint_every, self.log.reveal
+                    self.office,
+                    events,
+                    before,
+                    self.sealer,
+                    self.checkpoint_every,
+                    self.log.reveal_all,
                 )
                 async with self.sessions() as session:
                     head = await write_page(session, self.office, sealed)

@@ -76,7 +76,7 @@ async def _sealed_pages(
     head = EMPTY
     async with contextlib.aclosing(log.raw_pages(limit=page_size, until=until)) as pages:
         async for entries in pages:
-            page = await seal_page(log.keys.office, readable(entries), head, reveal=log.reveal)
+            page = await seal_page(log.keys.office, readable(entries), head, reveal=log.reveal_all)
             head = page.head
             yield page, len(entries)
 

@@ -23,7 +23,14 @@ from shared.events.codec import (
     encode_for_log,
     register_upcaster,
 )
-from shared.events.envelope import Actor, Envelope, EventData, new_event, with_fields
+from shared.events.envelope import (
+    Actor,
+    Envelope,
+    EventData,
+    new_event,
+    with_data_fields,
+    with_fields,
+)
 
 __all__ = [
     "CATALOGUE",
@@ -49,5 +56,6 @@ __all__ = [
     "encode_for_log",
     "new_event",
     "register_upcaster",
+    "with_data_fields",
     "with_fields",
 ]

@@ -1,7 +1,7 @@
 """The one envelope every event travels in, and the base of every event's data."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializeAsAny
@@ -61,13 +61,27 @@ class Envelope(FrozenModel):
     data: SerializeAsAny[EventData]
 
 
+M = TypeVar("M", bound=BaseModel)
+D = TypeVar("D", bound=EventData)
+
+
 def with_fields(envelope: Envelope, **changes: Any) -> Envelope:
     """The envelope with some fields changed, as `model_copy(update=...)` makes it (not
     validated again) at a quarter of its cost: the log stamps every event it appends and
     reads. Always an `Envelope`, whatever subclass `envelope` is of."""
-    copy = Envelope.__new__(Envelope)
-    object.__setattr__(copy, "__dict__", {**envelope.__dict__, **changes})
-    object.__setattr__(copy, "__pydantic_fields_set__", envelope.model_fields_set | changes.keys())
+    return _copied(envelope, Envelope, changes)
+
+
+def with_data_fields(data: D, **changes: Any) -> D:
+    """`with_fields` for an event's data (of its own class): the personal data of every
+    event read is revealed this way."""
+    return _copied(data, type(data), changes)
+
+
+def _copied(model: BaseModel, cls: type[M], changes: dict[str, Any]) -> M:
+    copy = cls.__new__(cls)
+    object.__setattr__(copy, "__dict__", {**model.__dict__, **changes})
+    object.__setattr__(copy, "__pydantic_fields_set__", model.model_fields_set | changes.keys())
     object.__setattr__(copy, "__pydantic_extra__", None)
     object.__setattr__(copy, "__pydantic_private__", None)
     return copy

@@ -1,20 +1,26 @@
 import secrets
 import uuid
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
-from shared.events import Delivered, encode, new_event
+from shared.events import Delivered, Envelope, encode, new_event
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import ERASED, Privacy, WrongMasterKey
 from shared.vocabulary import Relationship
-from tests.factories import FO, registered
+from tests.factories import FO, flagged, registered
 
 
 @pytest.fixture
-def privacy(redis: Redis, keys: Keys) -> Privacy:
-    return Privacy(redis, keys, secrets.token_bytes(32))
+def master() -> bytes:
+    return secrets.token_bytes(32)
+
+
+@pytest.fixture
+def privacy(redis: Redis, keys: Keys, master: bytes) -> Privacy:
+    return Privacy(redis, keys, master)
 
 
 async def test_personal_fields_are_stored_encrypted_and_read_back_in_clear(
@@ -73,6 +79,70 @@ async def test_without_the_master_key_the_key_store_is_useless(
         await stranger.reveal(sealed)
     stored_keys = await redis.hgetall(keys.scoped("pii-keys"))
     assert all(b"Rina" not in value for value in stored_keys.values())
+
+
+class CountingRedis(Redis):
+    """A real client that also counts the commands it sends one by one."""
+
+    sent: list[str]
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.sent.append(str(args[0]))
+        return await super().execute_command(*args, **options)
+
+
+def delivered_to(dossier_id: uuid.UUID, recipient: str) -> Envelope:
+    return new_event(
+        Delivered(
+            dossier_id=dossier_id,
+            letter_id=uuid.uuid4(),
+            recipient_name=recipient,
+            relationship=Relationship.SELF,
+            note="",
+        ),
+        stream_id=f"delivery-{dossier_id}",
+        actor=FO,
+        office="1471",
+    )
+
+
+async def test_a_page_of_events_is_revealed_with_one_read_of_the_key_store(
+    privacy: Privacy, master: bytes, redis_url: str, keys: Keys
+) -> None:
+    a, b = registered(name="Rina Marlina"), registered(name="Budi Santoso")
+    a_id, b_id = a.data.dossier_id, b.data.dossier_id  # type: ignore[attr-defined]
+    kept_clear = registered(name="Dewi Lestari")  # appended before encryption was on
+    page = [
+        *await privacy.seal([a, b, delivered_to(a_id, "Rina Marlina")]),
+        kept_clear,
+        flagged(a_id),
+    ]
+    assert await privacy.erase(b_id)
+    counting = CountingRedis.from_url(redis_url)
+    counting.sent = []
+    try:
+        revealed = await Privacy(counting, keys, master).reveal_all(page)
+    finally:
+        await counting.aclose()
+    assert counting.sent == ["HMGET"]
+    assert [event.event_id for event in revealed] == [event.event_id for event in page]
+    assert revealed[0].data == a.data
+    assert {revealed[1].data.nik, revealed[1].data.name} == {ERASED}  # type: ignore[attr-defined]
+    assert revealed[2].data.recipient_name == "Rina Marlina"  # type: ignore[attr-defined]
+    assert revealed[3] is kept_clear and revealed[4] is page[4]
+
+
+async def test_a_command_of_several_dossiers_is_sealed_with_one_key_each(
+    privacy: Privacy, redis: Redis, keys: Keys
+) -> None:
+    a_id, b_id = uuid.uuid4(), uuid.uuid4()
+    events = [registered(a_id), delivered_to(a_id, "Rina Marlina"), registered(b_id)]
+    sealed = await privacy.seal(events)
+    store = await redis.hgetall(keys.scoped("pii-keys"))
+    assert set(store) == {str(a_id).encode(), str(b_id).encode()}
+    assert all(event.data.name.startswith("pii:v1:") for event in (sealed[0], sealed[2]))  # type: ignore[attr-defined]
+    assert sealed[1].data.recipient_name.startswith("pii:v1:")  # type: ignore[attr-defined]
+    assert [event.data for event in await privacy.reveal_all(sealed)] == [e.data for e in events]
 
 
 # --- the log given privacy: every append sealed, use cases read the clear data ------------

@@ -7,6 +7,7 @@ counts from when it was due, so a slow server cannot hide its queue (no coordina
 omission)."""
 
 import asyncio
+import base64
 import os
 import sqlite3
 import time
@@ -29,11 +30,20 @@ from shared.db import create_tables, make_engine
 from shared.http.auth import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.privacy import Privacy
 from shared.redis_server import free_port
 from shared.service import freeze_heap
 from shared.vocabulary import DocumentType, Role
 
 SECRET = "bench-secret-" + "x" * 32
+# The installation's key of personal data: the services, the bench's own appends and the
+# replay seal and reveal with it, so every log here holds what an office's log holds.
+PII_KEY = b"bench-pii-key-".ljust(32, b"x")
+
+
+def privacy(redis: Redis, keys: Keys) -> Privacy:
+    """Personal data sealed as a service seals it, under the dossier's key."""
+    return Privacy(redis, keys, PII_KEY)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -48,6 +58,7 @@ def service_env(redis_url: str, prefix: str, data_dir: Path) -> dict[str, str]:
         "JASA_KEY_PREFIX": prefix,
         "JASA_DATA_DIR": str(data_dir),
         "JASA_SECRET": SECRET,
+        "JASA_PII_KEY": base64.b64encode(PII_KEY).decode(),
         "JASA_LOG_LEVEL": "warning",
         "UVICORN_ACCESS_LOG": "false",
     }
@@ -220,7 +231,8 @@ async def propagation_latency(
     # Only first events of their streams: sent concurrently, none may wait for another.
     events = [(0, envelope(s)) for s in steps(int(count / 2.2) + 10) if s.version == 1]
     redis = Redis.from_url(redis_url)
-    log = EventLog(redis, Keys("1471", prefix))
+    keys = Keys("1471", prefix)
+    log = EventLog(redis, keys, privacy(redis, keys))  # as intake appends: sealed
     appended_at: dict[str, float] = {}
     seen_at: dict[str, float] = {}
     with service("reporting", env, data_dir):

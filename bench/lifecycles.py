@@ -1,9 +1,8 @@
 """Dossier lifecycles for the benchmarks, as the SOP runs them: registered -> recapped ->
 letter drafted -> signed -> handover -> delivered (or, one in ten, returned).
 
-One description of the steps, two renderings: `envelopes` (pydantic events, as the
-services build them) and `log_entries` (the canonical bytes written straight with orjson,
-for filling a log of a million events quickly; a test proves they are the same bytes)."""
+Each step becomes an event as the services build it (`envelope`); `bench.fill` seals and
+appends them as intake and the courier do."""
 
 import itertools
 import random
@@ -11,8 +10,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import orjson
 
 from shared.events import Actor, EventData, new_event
 from shared.events.envelope import Envelope
@@ -117,22 +114,3 @@ def envelope(step: Step) -> Envelope:
                   role=Role(step.actor["role"]))  # fmt: skip
     return new_event(data, stream_id=step.stream_id, actor=actor, office="1471",
                      occurred_at=step.at)  # fmt: skip
-
-
-def log_entry(step: Step, new_id: Ids) -> tuple[str, bytes]:
-    """The event id and the canonical bytes a log entry holds for this step (appended)."""
-    event_id = new_id()
-    fields = {
-        "event_id": event_id,
-        "type": step.type,
-        "stream_id": step.stream_id,
-        "version": step.version,
-        "occurred_at": step.at,
-        "office": "1471",
-        "actor": step.actor,
-        "correlation_id": event_id,
-        "causation_id": None,
-        "schema_version": 1,
-        "data": step.data,
-    }
-    return event_id, orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)

@@ -13,6 +13,7 @@ through it all) give the log as stored, sealed: the audit archive hashes that fo
 erasing personal data never changes."""
 
 import asyncio
+import itertools
 from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -90,13 +91,15 @@ class EventLog:
     async def append_all(self, writes: Sequence[Write]) -> list[Envelope]:
         """Append one command's events to several streams, all or nothing."""
         stamped = [_stamp(write) for write in writes]
+        flat = [event for events in stamped for event in events]
+        # The command's personal data sealed at once: one step in the key store.
+        stored = iter(await self.privacy.seal(flat) if self.privacy is not None else flat)
         keys = [self.keys.log, self.keys.event_ids]
         args: list[str | bytes | int] = [len(writes)]
         for write, events in zip(writes, stamped, strict=True):
             keys.append(self.keys.stream(write.stream_id))
             args += [write.expected_version, len(events)]
-            stored = await self.privacy.seal(events) if self.privacy is not None else events
-            for event in stored:
+            for event in itertools.islice(stored, len(events)):
                 args += [str(event.event_id), event.type, encode_for_log(event)]
         reply = await self._run_append(keys, args)
         outcome, *rest = (part.decode() if isinstance(part, bytes) else part for part in reply)
@@ -108,7 +111,6 @@ class EventLog:
             raise IdempotencyMismatch("only some of this command's events were appended before")
         if outcome == "dup":  # appended before: answer with what the log holds (revealed)
             return [e for e in [await self.at(position) for position in rest] if e is not None]
-        flat = [event for events in stamped for event in events]
         return [with_fields(e, position=p) for e, p in zip(flat, rest, strict=True)]
 
     async def _run_append(self, keys: list[str], args: list[str | bytes | int]) -> list[bytes]:

@@ -7,8 +7,8 @@ from redis.asyncio import Redis
 
 from shared.events import Delivered, Envelope, encode, new_event
 from shared.keys import Keys
-from shared.log import EventLog
-from shared.privacy import ERASED, Privacy, WrongMasterKey
+from shared.log import EventLog, Write
+from shared.privacy import ERASED, Privacy, WrongMasterKey, holds_sealed_data
 from shared.vocabulary import Relationship
 from tests.factories import FO, flagged, registered
 
@@ -179,6 +179,28 @@ async def test_the_log_seals_what_use_cases_append_and_hands_it_back_in_clear(
     raw = await stored_bytes(redis, keys)
     assert b"pii:v1:" in raw
     assert [text for text in CLEAR if text in raw] == []
+
+
+async def test_a_command_on_several_streams_is_sealed_in_one_step_with_its_append(
+    master: bytes, redis_url: str, keys: Keys
+) -> None:
+    a = registered()
+    b = delivered_to(uuid.uuid4(), "Budi Santoso")
+    counting = CountingRedis.from_url(redis_url)
+    counting.sent = []
+    try:
+        log = EventLog(counting, keys, Privacy(counting, keys, master))
+        warm = registered()  # the server has both scripts now: no load to count below
+        await log.append(warm.stream_id, [warm], 0)
+        counting.sent.clear()
+        appended = await log.append_all([Write(a.stream_id, 0, [a]), Write(b.stream_id, 0, [b])])
+        assert counting.sent == ["EVALSHA", "EVALSHA"]  # the keys, then the append
+        assert [event.data for event in appended] == [a.data, b.data]
+        stored = (await log.read())[1:]
+        assert all(holds_sealed_data(event) for event in stored)
+        assert [e.data for e in await log.reveal_all(stored)] == [a.data, b.data]
+    finally:
+        await counting.aclose()
 
 
 async def test_a_retried_append_through_the_sealing_log_returns_the_first_answer(

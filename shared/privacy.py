@@ -197,22 +197,25 @@ class Privacy:
     async def seal(self, events: Iterable[Envelope]) -> list[Envelope]:
         """Encrypt the personal fields of the events that carry them (before appending).
         A dossier already erased gets `[dihapus]`: nothing personal is written for it again."""
-        events = list(events)
-        clear = [_dossier_of(event) for event in events if _holds_data(event, sealed=False)]
-        ciphers = await self._data_keys(clear, create=True)
-        return [
-            _transformed(event, _seal, ciphers) if _holds_data(event, sealed=False) else event
-            for event in events
-        ]
+        return await self._passed_through(list(events), _seal, sealed=False)
 
     async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:
         """The events with their personal fields readable, or `[dihapus]` once erased."""
+        return await self._passed_through(events, _open, sealed=True)
+
+    async def _passed_through(
+        self, events: Sequence[Envelope], crypt: Crypt, sealed: bool
+    ) -> list[Envelope]:
+        """Each event whose personal data is `sealed` (or in clear) passed through `crypt`
+        under its dossier's key, the keys asked for in one step; the others as they are."""
+        chosen = [_holds_data(event, sealed) for event in events]
         ciphers = await self._data_keys(
-            [_dossier_of(event) for event in events if holds_sealed_data(event)], create=False
+            [_dossier_of(event) for event, take in zip(events, chosen, strict=True) if take],
+            create=not sealed,  # a key is made only to seal; revealing never makes one
         )
         return [
-            _transformed(event, _open, ciphers) if holds_sealed_data(event) else event
-            for event in events
+            _transformed(event, crypt, ciphers) if take else event
+            for event, take in zip(events, chosen, strict=True)
         ]
 
     async def reveal(self, event: Envelope) -> Envelope:

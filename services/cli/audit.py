@@ -41,7 +41,7 @@ from shared.privacy import (
     holds_sealed_data,
     load_or_create_master_key,
 )
-from shared.service import freeze_heap
+from shared.service import batch_collections, freeze_heap
 
 audit = typer.Typer(help="Verify the log against the archive; rebuild and compare the reports.")
 console = Console(stderr=True)
@@ -131,9 +131,11 @@ def _public_key(given: str | None, settings: ReportingSettings) -> Ed25519Public
 
 
 def _reporting_failures(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
-    """Run a command; an unreachable Redis or database is a sentence and exit 2, not a trace."""
+    """Run a command over an office's log (garbage collected as a batch); an unreachable
+    Redis or database is a sentence and exit 2, not a trace."""
     try:
-        return asyncio.run(run())
+        with batch_collections():
+            return asyncio.run(run())
     except (RedisError, OSError, SQLAlchemyError) as error:
         console.print(f"cannot reach Redis or the reporting database: {error}")
         return 2

@@ -1,16 +1,20 @@
-"""Replay seals the next pages while the caller writes this one (`ahead`), and the database
-it rebuilds into by itself is a scratch file (`make_engine(..., scratch=True)`)."""
+"""Replay seals the next pages while the caller writes this one (`ahead`), the database
+it rebuilds into by itself is a scratch file (`make_engine(..., scratch=True)`), and the
+audit commands collect garbage as a batch does (`batch_collections`)."""
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import pytest
 
 import services.reporting.archive  # noqa: F401  (its tables)
+from services.cli.audit import _reporting_failures
 from services.reporting.replay import ahead
 from shared.db import create_tables, make_engine
+from shared.service import batch_collections
 
 
 class Source:
@@ -107,3 +111,21 @@ async def test_a_database_made_without_indexes_keeps_its_keys_and_unique_constra
         await engine.dispose()
     # the primary key and UNIQUE (office, position) only: not the index on event_id
     assert names == ["sqlite_autoindex_reporting_archive_1", "sqlite_autoindex_reporting_archive_2"]
+
+
+def test_an_audit_command_runs_with_batch_collections_and_leaves_them_as_they_were() -> None:
+    before = gc.get_threshold()
+
+    async def command() -> int:
+        return gc.get_threshold()[0]
+
+    assert _reporting_failures(command) == 50_000
+    assert gc.get_threshold() == before
+
+
+def test_batch_collections_are_undone_when_the_batch_fails() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), batch_collections(young=20_000):
+        assert gc.get_threshold() == (20_000, *before[1:])
+        raise RuntimeError("the log cannot be read")
+    assert gc.get_threshold() == before

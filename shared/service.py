@@ -97,7 +97,13 @@ class ServiceContext:
 
 def build_context(settings: ServiceSettings) -> ServiceContext:
     """Clients and engines are lazy: building them opens no connection."""
-    redis = Redis.from_url(settings.require_redis_url(), health_check_interval=10)
+    # The connection cap is ours to set: redis-py 8 caps a pool at 100 by default, and the
+    # 101st command in flight at once is refused, which a service would answer 503.
+    redis = Redis.from_url(
+        settings.require_redis_url(),
+        health_check_interval=10,
+        max_connections=settings.redis_connections,
+    )
     secret = load_or_create_secret(settings)  # first: its refusal is the one to read
     master_key = load_or_create_master_key(settings)
     logs = {}

@@ -113,6 +113,12 @@ class ServiceSettings(CommonSettings):
     )
     claim_idle_ms: int = Field(default=5000, validation_alias="JASA_CLAIM_IDLE_MS")
     max_deliveries: int = Field(default=5, validation_alias="JASA_MAX_DELIVERIES")
+    redis_connections: int = Field(
+        default=1000,
+        ge=1,
+        validation_alias="JASA_REDIS_CONNECTIONS",
+        description="the most connections one service process opens to Redis at once",
+    )
 
     @property
     def port(self) -> int:

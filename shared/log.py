@@ -135,8 +135,28 @@ class EventLog:
 
     async def load(self, stream_id: str) -> list[Envelope]:
         """Every event of one aggregate, oldest first (personal data revealed)."""
-        entries = await self._xrange(self.keys.stream(stream_id), "-", None)
-        return await self.reveal_all(list(starmap(decode_entry, entries)))
+        (events,) = await self._revealed(
+            [await self._xrange_as_sent(self.keys.stream(stream_id), "-", None)]
+        )
+        return events
+
+    async def load_many(self, stream_ids: Sequence[str]) -> list[list[Envelope]]:
+        """`load` of many aggregates at once, in the order given: their streams read in one
+        round trip on one connection, their personal data revealed in one read of the key
+        store. A recap of three hundred dossiers loads them as one, not three hundred."""
+        if not stream_ids:
+            return []
+        async with self._client_as_sent().pipeline(transaction=False) as pipe:
+            for stream_id in stream_ids:
+                pipe.execute_command("XRANGE", self.keys.stream(stream_id), "-", "+")
+            replies: list[Reply] = await pipe.execute()
+        return await self._revealed(replies)
+
+    async def _revealed(self, replies: Sequence[Reply]) -> list[list[Envelope]]:
+        """The events of each XRANGE reply, their personal data revealed all at once."""
+        streams = [_events(reply) for reply in replies]
+        revealed = iter(await self.reveal_all([event for events in streams for event in events]))
+        return [list(itertools.islice(revealed, len(events))) for events in streams]
 
     async def version(self, stream_id: str) -> int:
         return int(await self.redis.xlen(self.keys.stream(stream_id)))
@@ -206,13 +226,17 @@ class EventLog:
     ) -> Reply:
         """XRANGE's reply as Redis sends it: redis-py's own reading of it makes a dict of
         every entry's fields, which costs more than anything else of reading a page."""
-        if self._as_sent is None:  # a client of the same connections, XRANGE left as sent
-            self._as_sent = Redis(connection_pool=self.redis.connection_pool)
-            self._as_sent.set_response_callback("XRANGE", _as_sent)
         command = ["XRANGE", key, start, end or "+"]
         if count is not None:
             command += ["COUNT", str(count)]
-        return await self._as_sent.execute_command(*command)  # type: ignore[no-any-return]
+        return await self._client_as_sent().execute_command(*command)  # type: ignore[no-any-return]
+
+    def _client_as_sent(self) -> Redis:
+        """A client of the same connections that leaves XRANGE's reply as sent."""
+        if self._as_sent is None:
+            self._as_sent = Redis(connection_pool=self.redis.connection_pool)
+            self._as_sent.set_response_callback("XRANGE", _as_sent)
+        return self._as_sent
 
 
 def _as_sent(response: Any, **options: Any) -> Any:

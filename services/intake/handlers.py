@@ -26,7 +26,7 @@ from services.intake.domain import (
 )
 from services.intake.read_model import dossier_row, waiting_dossier_ids
 from services.intake.registry import registry_entries_for
-from shared.aggregate import load_aggregate
+from shared.aggregate import load_aggregate, load_aggregates
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.http.auth import Officer
@@ -200,12 +200,12 @@ async def plan_recap(
     book, book_version = await load_aggregate(log, book_stream, evolve_recap_book, RecapBook())
     async with context.sessions() as session:
         proposed = await waiting_dossier_ids(session, officer.office, document_type.value)
-    loaded = await asyncio.gather(
-        *(
-            load_aggregate(log, dossier_stream(d), evolve_dossier, Dossier())
-            for d in proposed
-            if d not in book.recapped
-        )
+    # Every proposed dossier read at once: one round trip and one connection, however many.
+    loaded = await load_aggregates(
+        log,
+        [dossier_stream(d) for d in proposed if d not in book.recapped],
+        evolve_dossier,
+        Dossier(),
     )
     data = decide_recap(book, document_type, [state for state, _ in loaded], uuid.uuid4())
     chosen = set(data.dossier_ids)

@@ -269,3 +269,30 @@ async def test_a_data_key_that_does_not_unwrap_names_the_master_key(
     [sealed] = await privacy.seal([registered()])
     with pytest.raises(WrongMasterKey, match="JASA_PII_KEY"):
         await Privacy(redis, keys, secrets.token_bytes(32)).reveal(sealed)
+
+
+async def test_many_aggregates_load_at_once_on_one_connection_with_one_read_of_the_key_store(
+    master: bytes, redis_url: str, keys: Keys
+) -> None:
+    writer_redis = Redis.from_url(redis_url)
+    writer = EventLog(writer_redis, keys, Privacy(writer_redis, keys, master))
+    dossiers = [registered(name=f"Pemohon {n}") for n in range(30)]
+    for event in dossiers:
+        await writer.append(event.stream_id, [event], expected_version=0)
+    first_id = dossiers[0].data.dossier_id  # type: ignore[attr-defined]
+    await writer.append(dossiers[0].stream_id, [flagged(first_id)], expected_version=1)
+    streams = [*(event.stream_id for event in reversed(dossiers)), "dossier-never-registered"]
+    one_by_one = [await writer.load(stream) for stream in streams]
+    await writer_redis.aclose()
+
+    # A pool of one connection: a read per aggregate in flight at once would be refused.
+    counting = CountingRedis.from_url(redis_url, max_connections=1)
+    counting.sent = []
+    try:
+        loaded = await EventLog(counting, keys, Privacy(counting, keys, master)).load_many(streams)
+    finally:
+        await counting.aclose()
+    assert loaded == one_by_one
+    assert [len(events) for events in loaded] == [1] * 29 + [2, 0]
+    assert loaded[0][0].data.name == "Pemohon 29"  # type: ignore[attr-defined]
+    assert counting.sent == ["HMGET"]  # the streams went in one pipeline, the keys in one read

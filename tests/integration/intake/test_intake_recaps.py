@@ -9,9 +9,11 @@ import pytest
 from pypdf import PdfReader
 
 from services.intake import handlers
+from services.intake.main import create_app
 from shared.errors import Conflict
 from shared.http.auth import Officer
 from shared.vocabulary import DocumentType, FlagReason, Role
+from tests.conftest import running
 from tests.integration.intake.conftest import (
     AUDITOR,
     COURIER,
@@ -50,6 +52,23 @@ async def test_a_recap_takes_every_waiting_unflagged_dossier_of_its_type(desk: D
         lambda: desk.client.get(f"/recaps/{recap['recap_id']}", headers=KASUBBAG)
     )
     assert shown == recap
+
+
+async def test_a_recap_of_more_dossiers_than_redis_connections_reads_them_at_once(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read one by one at once, fifteen dossiers would want fifteen connections from a pool
+    # of six: the seventh command in flight is refused, a 503 no retry gets past.
+    monkeypatch.setenv("JASA_REDIS_CONNECTIONS", "6")
+    app = create_app()
+    async with running(app) as client:
+        desk = Desk(app, client)
+        waiting = [await desk.register(await desk.in_registry(DocumentType.KIA)) for _ in range(15)]
+        for dossier in waiting:
+            await desk.seen(dossier["dossier_id"])
+        response = await client.post("/recaps", json={"document_type": "KIA"}, headers=FO)
+    assert response.status_code == 201, response.text
+    assert set(response.json()["dossier_ids"]) == {d["dossier_id"] for d in waiting}
 
 
 async def test_a_recap_with_nothing_waiting_is_a_409(desk: Desk) -> None:

@@ -9,8 +9,9 @@ table for the rows it made and one bulk UPDATE per table for the rows it changed
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Table, select
+from sqlalchemy import Column, Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -118,12 +119,27 @@ def _id_column(table: Table) -> Column[str]:
     return column
 
 
+_BY_IDS: dict[Table, Select[Any]] = {}
+
+
+def _by_ids(table: Table) -> Select[Any]:
+    """The query for one office's rows of `table` by their ids, made once; the office and the
+    ids are its parameters. A query made anew with the ids in it holds them in a reference
+    cycle until the garbage collector comes by: a batch that collects seldom (replay) would
+    keep every page's ids."""
+    query = _BY_IDS.get(table)
+    if query is None:
+        query = _BY_IDS[table] = select(table).where(
+            table.c.office == bindparam("office"),
+            _id_column(table).in_(bindparam("ids", expanding=True)),
+        )
+    return query
+
+
 async def _load(
     connection: AsyncConnection, table: Table, office: str, ids: Collection[str], into: Rows
 ) -> None:
-    key = _id_column(table)
-    wanted = sorted(ids)
-    for chunk in chunks(wanted):
-        query = select(table).where(table.c.office == office, key.in_(chunk))
-        for row in await connection.execute(query):
-            into.load(row._mapping[key.name], dict(row._mapping))
+    key = _id_column(table).name
+    for chunk in chunks(sorted(ids)):
+        for row in await connection.execute(_by_ids(table), {"office": office, "ids": chunk}):
+            into.load(row._mapping[key], dict(row._mapping))

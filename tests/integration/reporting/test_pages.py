@@ -2,6 +2,7 @@
 events write one by one, whether a dossier's whole life falls into one page or its steps
 into many, on SQLite and on PostgreSQL."""
 
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.elements import BindParameter
 
 from bench.lifecycles import envelope, steps
 from services.reporting.archivist import Archivist
@@ -199,3 +201,29 @@ async def holds_the_reference_rows(log: EventLog, engine: AsyncEngine, page: int
     returned = [c for c in cards if c["status"] == "RETURNED"]
     assert len(returned) == 2 and all(c["returned_reason"] for c in returned)
     assert all(c["letter_number"] and c["recap_id"] for c in cards)
+
+
+async def test_a_page_leaves_no_query_holding_its_ids_to_the_garbage_collector(
+    event_log: EventLog, database: AsyncEngine
+) -> None:
+    # Replay collects garbage seldom (`batch_collections`): a page's query that held its
+    # ids in a reference cycle would keep every page's ids alive until a collection.
+    for step in steps(6, per_recap=3):
+        event = envelope(step)
+        await event_log.append(event.stream_id, [event], step.version - 1)
+    await create_tables(database)
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        await rebuild(event_log, session_factory(database), page_size=7)
+        gc.collect()
+        holding_ids = [
+            o for o in gc.garbage if isinstance(o, BindParameter) and isinstance(o.value, list)
+        ]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert len(await rows(database, ReportingDossier)) == 6
+    assert holding_ids == []

@@ -186,3 +186,21 @@ async def relay() -> AsyncIterator[Relay]:
     yield relay
     if relay.server is not None and relay.server.is_serving():
         await relay.close()
+
+
+LOG_TAIL_LINES = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[pytest.TestReport]:
+    """A failed test that ran services or a Redis of its own shows the end of their logs:
+    what a service did when a request failed is there, and its `tmp_path` is gone after CI."""
+    report: pytest.TestReport = yield
+    tmp_path = getattr(item, "funcargs", {}).get("tmp_path")
+    if report.failed and isinstance(tmp_path, Path):
+        for log in sorted(tmp_path.rglob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+            report.sections.append((f"end of {log.relative_to(tmp_path)}", "\n".join(lines)))
+    return report

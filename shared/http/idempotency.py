@@ -7,6 +7,7 @@ While the first request runs, a retry gets a 409 instead of running the command 
 
 import hashlib
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -122,14 +123,15 @@ class IdempotencyMiddleware:
                 captured["body"] += message.get("body", b"")
             await send(message)
 
+        path = scope["path"]
         try:
             await self.app(scope, _replay_body(body), capture)
         except BaseException:
-            await self._forget(record_key)
+            await _quietly(self.redis.delete(record_key), f"{path}: its in-flight record was left")
             raise
         status = captured.get("status", 500)
-        if status >= 500 or status == 401:
-            await self._forget(record_key)  # not an answer worth repeating
+        if status >= 500 or status == 401:  # not an answer worth repeating
+            await _quietly(self.redis.delete(record_key), f"{path}: its in-flight record was left")
             return
         record = {
             "state": "done",
@@ -138,18 +140,24 @@ class IdempotencyMiddleware:
             "headers": captured["headers"],
             "body": captured["body"].decode("utf-8", "replace"),
         }
-        try:
-            await self.redis.set(record_key, orjson.dumps(record), ex=RECORD_TTL_S)
-        except REDIS_DOWN:
-            # The answer is sent already; a retry with this key finds the request "running"
-            # (409) until IN_FLIGHT_TTL_S passes, then runs again against what the log holds.
-            log.warning("Redis unreachable: the answer to %s was not recorded", scope["path"])
+        # Not kept, a retry with this key finds the request "running" (409) until
+        # IN_FLIGHT_TTL_S passes, then runs again against what the log holds.
+        await _quietly(
+            self.redis.set(record_key, orjson.dumps(record), ex=RECORD_TTL_S),
+            f"{path}: the answer was not recorded",
+        )
 
-    async def _forget(self, record_key: str) -> None:
-        try:
-            await self.redis.delete(record_key)
-        except REDIS_DOWN:
-            log.warning("Redis unreachable: an in-flight Idempotency-Key record was left")
+
+async def _quietly(write: Awaitable[object], failure: str) -> None:
+    """A record's write once the app has answered (or failed), its failure only logged: the
+    client has its answer already, and an error raised now would make uvicorn close the
+    connection, and with it the next request the client has sent on it (keep-alive)."""
+    try:
+        await write
+    except REDIS_DOWN as error:
+        log.warning("Redis unreachable (%s); %s", error, failure)
+    except Exception as error:  # Redis full (maxmemory), read-only, an ACL's refusal
+        log.exception("%r; %s", error, failure)
 
 
 async def _read_body(receive: Receive) -> bytes:

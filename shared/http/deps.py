@@ -33,7 +33,10 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# Closed before the answer is sent (scope="function"): the connection goes back to the pool
+# sooner, and a failure to close it is the answer (503) rather than an error raised after
+# it, on which uvicorn would drop the client's keep-alive connection and the request on it.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def current_officer(

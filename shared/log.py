@@ -58,10 +58,24 @@ class Write:
     events: Sequence[Envelope]
 
 
+@dataclass(frozen=True, slots=True)
+class NewKeys:
+    """Data keys made for dossiers a command begins, offered with the append of what they
+    sealed: kept only for dossiers that have none (see append.lua)."""
+
+    store: str  # the key store that keeps them
+    offers: list[str | bytes]  # dossier, wrapped key, dossier, wrapped key, ...
+
+
+NO_NEW_KEYS = NewKeys("", [])
+
+
 class PersonalData(Protocol):
     """Seals personal data before it is appended, reveals it (or `[dihapus]`) when read."""
 
     async def seal(self, events: Iterable[Envelope]) -> list[Envelope]: ...
+
+    def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None: ...
 
     async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]: ...
 
@@ -92,16 +106,17 @@ class EventLog:
         """Append one command's events to several streams, all or nothing."""
         stamped = [_stamp(write) for write in writes]
         flat = [event for events in stamped for event in events]
-        # The command's personal data sealed at once: one step in the key store.
-        stored = iter(await self.privacy.seal(flat) if self.privacy is not None else flat)
-        keys = [self.keys.log, self.keys.event_ids]
-        args: list[str | bytes | int] = [len(writes)]
-        for write, events in zip(writes, stamped, strict=True):
-            keys.append(self.keys.stream(write.stream_id))
-            args += [write.expected_version, len(events)]
-            for event in itertools.islice(stored, len(events)):
-                args += [str(event.event_id), event.type, encode_for_log(event)]
-        reply = await self._run_append(keys, args)
+        # A new dossier's personal data is sealed here under a key made here, offered with
+        # the append: one round trip. Data of a dossier that has a key (or had one, erased)
+        # is sealed under the key store's: one step there for the whole command, then the
+        # append.
+        fresh = self.privacy.seal_new(flat) if self.privacy is not None else (flat, NO_NEW_KEYS)
+        if fresh is not None:
+            reply = await self._run_append(*self._append_step(writes, stamped, *fresh))
+        if fresh is None or reply[0] == b"keyed":
+            assert self.privacy is not None  # only a sealing log offers keys
+            stored = await self.privacy.seal(flat)
+            reply = await self._run_append(*self._append_step(writes, stamped, stored, NO_NEW_KEYS))
         outcome, *rest = (part.decode() if isinstance(part, bytes) else part for part in reply)
         if outcome == "conflict":
             key, actual = rest
@@ -112,6 +127,28 @@ class EventLog:
         if outcome == "dup":  # appended before: answer with what the log holds (revealed)
             return [e for e in [await self.at(position) for position in rest] if e is not None]
         return [with_fields(e, position=p) for e, p in zip(flat, rest, strict=True)]
+
+    def _append_step(
+        self,
+        writes: Sequence[Write],
+        stamped: list[list[Envelope]],
+        stored: list[Envelope],
+        new_keys: NewKeys,
+    ) -> tuple[list[str], list[str | bytes | int]]:
+        """The append script's keys and arguments: the writes, their events as stored, and
+        the data keys offered with them (see append.lua)."""
+        sealed = iter(stored)
+        keys = [self.keys.log, self.keys.event_ids]
+        args: list[str | bytes | int] = [len(writes)]
+        for write, events in zip(writes, stamped, strict=True):
+            keys.append(self.keys.stream(write.stream_id))
+            args += [write.expected_version, len(events)]
+            for event in itertools.islice(sealed, len(events)):
+                args += [str(event.event_id), event.type, encode_for_log(event)]
+        if new_keys.offers:
+            keys.append(new_keys.store)
+        args += [len(new_keys.offers) // 2, *new_keys.offers]
+        return keys, args
 
     async def _run_append(self, keys: list[str], args: list[str | bytes | int]) -> list[bytes]:
         # EVALSHA straight away (no Script object in between); a server that does not know

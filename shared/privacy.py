@@ -32,6 +32,7 @@ from shared.events import (
     with_fields,
 )
 from shared.keys import Keys
+from shared.log import NewKeys
 from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
 
@@ -167,7 +168,9 @@ class Privacy:
         fields = list(wanted.values())
         if create:
             # Sealing mostly comes with a new dossier, which has no key yet.
-            offers = [part for field in fields for part in (field, self._wrapped_new_key(field))]
+            offers = [
+                part for field in fields for part in (field, self._wrapped(field, _new_data_key()))
+            ]
             wrapped = await self._offer(keys=[self.store], args=offers)
         else:
             wrapped = await self.redis.hmget(self.store, fields)
@@ -176,11 +179,10 @@ class Privacy:
             for (dossier_id, field), stored in zip(wanted.items(), wrapped, strict=True)
         }
 
-    def _wrapped_new_key(self, field: str) -> bytes:
+    def _wrapped(self, field: str, key: bytes) -> bytes:
+        """A dossier's data key as the key store keeps it: wrapped by the master key."""
         nonce = secrets.token_bytes(12)
-        return base64.b64encode(
-            nonce + self._master.encrypt(nonce, secrets.token_bytes(32), field.encode())
-        )
+        return base64.b64encode(nonce + self._master.encrypt(nonce, key, field.encode()))
 
     def _cipher(self, dossier_id: UUID, field: str, wrapped: bytes | None) -> AESGCM | None:
         if wrapped is None or wrapped == TOMBSTONE:
@@ -198,6 +200,29 @@ class Privacy:
         """Encrypt the personal fields of the events that carry them (before appending).
         A dossier already erased gets `[dihapus]`: nothing personal is written for it again."""
         return await self._passed_through(list(events), _seal, sealed=False)
+
+    def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None:
+        """`seal` without asking the key store, when the personal data to seal is only that of
+        dossiers these events begin (their `DocumentRegistered`): each is sealed under a data
+        key made here. Returned with the events: the keys to offer with the append (dossier,
+        wrapped key, ...), which keeps them only for dossiers that have none, and else
+        refuses (a key made before, or an erasure's tombstone): then `seal` is the way.
+        None when an event's dossier may have a key already."""
+        chosen = [_holds_data(event, sealed=False) for event in events]
+        taken = [event for event, take in zip(events, chosen, strict=True) if take]
+        if not all(isinstance(event.data, DocumentRegistered) for event in taken):
+            return None
+        ciphers: dict[UUID, AESGCM | None] = {}
+        offers: list[str | bytes] = []
+        for dossier_id in dict.fromkeys(_dossier_of(event) for event in taken):
+            field, key = str(dossier_id), _new_data_key()
+            ciphers[dossier_id] = AESGCM(key)
+            offers += [field, self._wrapped(field, key)]
+        sealed = [
+            _transformed(event, _seal, ciphers) if take else event
+            for event, take in zip(events, chosen, strict=True)
+        ]
+        return sealed, NewKeys(self.store, offers)
 
     async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:
         """The events with their personal fields readable, or `[dihapus]` once erased."""
@@ -229,6 +254,10 @@ class Privacy:
 
     async def is_erased(self, dossier_id: UUID) -> bool:
         return await self.redis.hget(self.store, str(dossier_id)) in (None, TOMBSTONE)
+
+
+def _new_data_key() -> bytes:
+    return secrets.token_bytes(32)
 
 
 def _seal(cipher: AESGCM, dossier_id: str, field: str, value: str) -> str:

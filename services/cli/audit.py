@@ -33,7 +33,7 @@ from services.reporting.verification import verify as verify_log
 from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope
 from shared.keys import Keys
-from shared.log import EventLog, PersonalData
+from shared.log import EventLog, NewKeys, PersonalData
 from shared.privacy import (
     InsecureKey,
     Privacy,
@@ -63,6 +63,9 @@ class WithoutKey:
         self.problem = problem
 
     async def seal(self, events: Iterable[Envelope]) -> list[Envelope]:
+        raise InsecureKey(self.problem)
+
+    def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None:
         raise InsecureKey(self.problem)
 
     async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:

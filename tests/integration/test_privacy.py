@@ -1,5 +1,7 @@
+import contextlib
 import secrets
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -7,7 +9,7 @@ from redis.asyncio import Redis
 
 from shared.events import Delivered, Envelope, encode, new_event
 from shared.keys import Keys
-from shared.log import EventLog, Write
+from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import ERASED, Privacy, WrongMasterKey, holds_sealed_data
 from shared.vocabulary import Relationship
 from tests.factories import FO, flagged, registered
@@ -181,26 +183,94 @@ async def test_the_log_seals_what_use_cases_append_and_hands_it_back_in_clear(
     assert [text for text in CLEAR if text in raw] == []
 
 
+@contextlib.asynccontextmanager
+async def counted_log(
+    redis_url: str, keys: Keys, master: bytes
+) -> AsyncIterator[tuple[EventLog, list[str]]]:
+    """A sealing log on a client that counts the commands it sends, from when the server
+    has both scripts (the key store's step and the append): none is loaded while counting."""
+    counting = CountingRedis.from_url(redis_url)
+    counting.sent = []
+    try:
+        log = EventLog(counting, keys, Privacy(counting, keys, master))
+        warm = delivered_to(uuid.uuid4(), "Budi Santoso")  # the key store's step, the append
+        await log.append(warm.stream_id, [warm], 0)
+        counting.sent.clear()
+        yield log, counting.sent
+    finally:
+        await counting.aclose()
+
+
 async def test_a_command_on_several_streams_is_sealed_in_one_step_with_its_append(
     master: bytes, redis_url: str, keys: Keys
 ) -> None:
     a = registered()
     b = delivered_to(uuid.uuid4(), "Budi Santoso")
-    counting = CountingRedis.from_url(redis_url)
-    counting.sent = []
-    try:
-        log = EventLog(counting, keys, Privacy(counting, keys, master))
-        warm = registered()  # the server has both scripts now: no load to count below
-        await log.append(warm.stream_id, [warm], 0)
-        counting.sent.clear()
+    async with counted_log(redis_url, keys, master) as (log, sent):
         appended = await log.append_all([Write(a.stream_id, 0, [a]), Write(b.stream_id, 0, [b])])
-        assert counting.sent == ["EVALSHA", "EVALSHA"]  # the keys, then the append
+        assert sent == ["EVALSHA", "EVALSHA"]  # the keys, then the append
         assert [event.data for event in appended] == [a.data, b.data]
         stored = (await log.read())[1:]
         assert all(holds_sealed_data(event) for event in stored)
         assert [e.data for e in await log.reveal_all(stored)] == [a.data, b.data]
-    finally:
-        await counting.aclose()
+
+
+async def test_a_new_dossier_is_sealed_under_a_key_made_here_and_appended_in_one_step(
+    master: bytes, redis_url: str, keys: Keys, redis: Redis
+) -> None:
+    event = registered()
+    async with counted_log(redis_url, keys, master) as (log, sent):
+        [appended] = await log.append(event.stream_id, [event], 0)
+        assert sent == ["EVALSHA"]  # the key went with the append
+    assert appended.data == event.data
+    [stored] = await EventLog(redis, keys).load(event.stream_id)  # as the log holds it
+    assert holds_sealed_data(stored)
+    dossier = str(event.data.dossier_id)  # type: ignore[attr-defined]
+    assert await redis.hexists(keys.scoped("pii-keys"), dossier)
+    [loaded] = await EventLog(redis, keys, Privacy(redis, keys, master)).load(event.stream_id)
+    assert loaded.data == event.data  # opened with the key the store kept
+
+
+async def test_a_dossier_that_has_a_key_already_is_sealed_under_it(
+    master: bytes, redis_url: str, keys: Keys, redis: Redis, privacy: Privacy
+) -> None:
+    event = registered()
+    await privacy.seal([event])  # a key made before (a registration that lost its race)
+    store, dossier = keys.scoped("pii-keys"), str(event.data.dossier_id)  # type: ignore[attr-defined]
+    key_before = await redis.hget(store, dossier)
+    async with counted_log(redis_url, keys, master) as (log, sent):
+        [appended] = await log.append(event.stream_id, [event], 0)
+        # The append refused the key made here; sealed under the store's, appended again.
+        assert sent == ["EVALSHA", "EVALSHA", "EVALSHA"]
+    assert appended.data == event.data
+    assert await redis.hget(store, dossier) == key_before
+    assert [e.type for e in await EventLog(redis, keys).load(event.stream_id)] == [event.type]
+    [loaded] = await EventLog(redis, keys, privacy).load(event.stream_id)
+    assert loaded.data == event.data
+
+
+async def test_an_erased_dossier_registered_anew_seals_nothing_readable_and_gets_no_key(
+    sealing_log: EventLog, privacy: Privacy, redis: Redis, keys: Keys
+) -> None:
+    dossier_id = uuid.uuid4()
+    await privacy.erase(dossier_id)
+    await sealing_log.append(f"dossier-{dossier_id}", [registered(dossier_id)], 0)
+    [loaded] = await sealing_log.load(f"dossier-{dossier_id}")
+    assert loaded.data.name == ERASED  # type: ignore[attr-defined]
+    assert await privacy.is_erased(dossier_id)
+    assert b"Rina Marlina" not in await stored_bytes(redis, keys)
+
+
+async def test_a_registration_refused_for_its_version_keeps_no_key_it_offered(
+    sealing_log: EventLog, privacy: Privacy, redis: Redis, keys: Keys
+) -> None:
+    dossier_id = uuid.uuid4()
+    stream = f"dossier-{dossier_id}"
+    await sealing_log.append(stream, [flagged(dossier_id)], 0)  # no personal data, no key
+    with pytest.raises(ConcurrencyConflict):
+        await sealing_log.append(stream, [registered(dossier_id)], 0)
+    assert not await redis.hexists(keys.scoped("pii-keys"), str(dossier_id))
+    assert [event.type for event in await sealing_log.load(stream)] == ["DocumentFlagged"]
 
 
 async def test_a_retried_append_through_the_sealing_log_returns_the_first_answer(

@@ -20,21 +20,18 @@ from dataclasses import dataclass
 from hashlib import sha1
 from importlib.resources import files
 from itertools import starmap
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
 from shared.events import Envelope, decode_entry, encode_for_log, with_fields
-from shared.events.codec import EVENT_FIELD, TYPE_FIELD, decode_stored
 from shared.keys import Keys
+from shared.replies import Reply, as_sent, entry_id_text, reply_entries, reply_event, reply_events
 
 _APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
 _APPEND_SHA = sha1(_APPEND_SCRIPT.encode()).hexdigest()
-
-# An XRANGE reply: each entry its id and its fields and values in turn.
-Reply = list[list[Any]]
 
 
 class ConcurrencyConflict(Exception):
@@ -166,7 +163,7 @@ class EventLog:
     async def at(self, position: str) -> Envelope | None:
         """The event at one position of the global log, or None."""
         entries = await self._xrange(self.keys.log, position, 1)
-        if not entries or _entry_id(entries[0][0]) != position:
+        if not entries or entry_id_text(entries[0][0]) != position:
             return None
         return await self.reveal(decode_entry(*entries[0]))
 
@@ -191,7 +188,7 @@ class EventLog:
 
     async def _revealed(self, replies: Sequence[Reply]) -> list[list[Envelope]]:
         """The events of each XRANGE reply, their personal data revealed all at once."""
-        streams = [_events(reply) for reply in replies]
+        streams = [reply_events(reply) for reply in replies]
         revealed = iter(await self.reveal_all([event for events in streams for event in events]))
         return [list(itertools.islice(revealed, len(events))) for events in streams]
 
@@ -207,14 +204,14 @@ class EventLog:
 
     async def read(self, after: str = "0-0", limit: int = 1000) -> list[Envelope]:
         """A page of the global log as stored (sealed): up to `limit` events after `after`."""
-        return _events(await self._xrange_as_sent(self.keys.log, f"({after}", limit))
+        return reply_events(await self._xrange_as_sent(self.keys.log, f"({after}", limit))
 
     async def read_raw(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> list[tuple[bytes, dict[bytes, bytes]]]:
         """A page of the global log as stored (up to and including `until`, when given),
         for auditing what is actually there."""
-        return _entries(await self._xrange_as_sent(self.keys.log, f"({after}", limit, until))
+        return reply_entries(await self._xrange_as_sent(self.keys.log, f"({after}", limit, until))
 
     async def pages(
         self, after: str = "0-0", limit: int = 1000
@@ -224,7 +221,7 @@ class EventLog:
         events alive, and leaves the garbage collector that much less to go over."""
         async with aclosing(self._replies(after, limit, None)) as replies:
             async for reply in replies:
-                yield starmap(_event, reply)
+                yield starmap(reply_event, reply)
 
     async def raw_pages(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
@@ -234,7 +231,7 @@ class EventLog:
         # Closed with this generator, so that the read it has asked for ahead stops too.
         async with aclosing(self._replies(after, limit, until)) as replies:
             async for reply in replies:
-                yield _entries(reply)
+                yield reply_entries(reply)
 
     async def _replies(
         self, after: str, limit: int, until: str | None
@@ -245,7 +242,7 @@ class EventLog:
         upcoming = asyncio.ensure_future(self._xrange_as_sent(key, f"({after}", limit, until))
         try:
             while reply := await upcoming:
-                last = _entry_id(reply[-1][0])
+                last = entry_id_text(reply[-1][0])
                 upcoming = asyncio.ensure_future(
                     self._xrange_as_sent(key, f"({last}", limit, until)
                 )
@@ -256,7 +253,7 @@ class EventLog:
     async def _xrange(
         self, key: str, start: str, count: int | None
     ) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        return _entries(await self._xrange_as_sent(key, start, count))
+        return reply_entries(await self._xrange_as_sent(key, start, count))
 
     async def _xrange_as_sent(
         self, key: str, start: str, count: int | None, end: str | None = None
@@ -272,35 +269,8 @@ class EventLog:
         """A client of the same connections that leaves XRANGE's reply as sent."""
         if self._as_sent is None:
             self._as_sent = Redis(connection_pool=self.redis.connection_pool)
-            self._as_sent.set_response_callback("XRANGE", _as_sent)
+            self._as_sent.set_response_callback("XRANGE", as_sent)
         return self._as_sent
-
-
-def _as_sent(response: Any, **options: Any) -> Any:
-    return response
-
-
-def _entries(reply: Reply) -> list[tuple[bytes, dict[bytes, bytes]]]:
-    """The entries as redis-py gives them: (id, {field: value})."""
-    return [(entry_id, _fields(pairs)) for entry_id, pairs in reply]
-
-
-def _fields(pairs: list[bytes]) -> dict[bytes, bytes]:
-    if len(pairs) == 4:  # the log's entries: type and event
-        return {pairs[0]: pairs[1], pairs[2]: pairs[3]}
-    return dict(zip(pairs[::2], pairs[1::2], strict=True))
-
-
-def _events(reply: Reply) -> list[Envelope]:
-    return list(starmap(_event, reply))
-
-
-def _event(entry_id: bytes, pairs: list[bytes]) -> Envelope:
-    """An entry's event, read straight from the reply when it holds the type and the event,
-    in the order the log writes them."""
-    if len(pairs) == 4 and pairs[0] == TYPE_FIELD and pairs[2] == EVENT_FIELD:
-        return decode_stored(entry_id, pairs[1], pairs[3])
-    return decode_entry(entry_id, _fields(pairs))
 
 
 def _stamp(write: Write) -> list[Envelope]:
@@ -311,7 +281,3 @@ def _stamp(write: Write) -> list[Envelope]:
         with_fields(event, version=write.expected_version + n, stream_id=write.stream_id)
         for n, event in enumerate(write.events, start=1)
     ]
-
-
-def _entry_id(entry_id: bytes | str) -> str:
-    return entry_id.decode() if isinstance(entry_id, bytes) else entry_id

@@ -21,7 +21,8 @@ from rich.progress import (
 
 from services.cli.demo.api import DemoError, OfficeApi, service_urls
 from services.cli.demo.applicants import applicants, registry, write_registry_csv
-from services.cli.demo.office_day import DayResult, OfficeDay
+from services.cli.demo.day_result import DayResult
+from services.cli.demo.office_day import OfficeDay
 from services.cli.demo.tables import control_card_table, delivery_report_table, summary_lines
 from services.cli.offices import served_office
 from shared.settings import CommonSettings

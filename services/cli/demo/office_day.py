@@ -8,7 +8,6 @@ view is awaited: the delivery report and a control card."""
 
 import asyncio
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass, field
 from functools import partial
 from random import Random
 from typing import Any
@@ -25,29 +24,12 @@ from services.cli.demo.api import (
     OfficeApi,
 )
 from services.cli.demo.applicants import Applicant
+from services.cli.demo.day_result import DayResult
 from services.cli.demo.outcomes import Delivered, Returned, at_the_door
 from shared.vocabulary import DocumentType, FlagReason, ReturnReason
 
 CONCURRENT_DESKS = 12  # requests in flight at once: a busy office, not a load test
 TYPES = (DocumentType.KTP_EL, DocumentType.KK, DocumentType.KIA, DocumentType.AKTA)
-
-
-@dataclass
-class DayResult:
-    """What happened, for the summary and for the tables."""
-
-    applicants: dict[str, Applicant] = field(default_factory=dict)  # by dossier id
-    flagged_unsigned: list[str] = field(default_factory=list)
-    turned_away: list[str] = field(default_factory=list)
-    flag_resolved: str | None = None
-    recaps: list[Json] = field(default_factory=list)
-    letters: list[Json] = field(default_factory=list)  # the signed ones
-    rejected: Json | None = None
-    delivered: list[str] = field(default_factory=list)
-    returned: dict[str, ReturnReason] = field(default_factory=dict)
-    received_back: list[str] = field(default_factory=list)
-    report: Json = field(default_factory=dict)
-    control_card: Json = field(default_factory=dict)
 
 
 class OfficeDay:
@@ -274,7 +256,7 @@ class OfficeDay:
 
         self.result.report = await self.api.eventually(caught_up, "the delivery report")
         self.progress.advance(task)
-        featured = self.featured_dossier()
+        featured = self.result.featured_dossier()
         final = "RECEIVED_BACK" if featured in self.result.received_back else "DELIVERED"
 
         async def card() -> Json | None:
@@ -283,25 +265,6 @@ class OfficeDay:
 
         self.result.control_card = await self.api.eventually(card, f"the control card {featured}")
         self.progress.advance(task)
-
-    def featured_dossier(self) -> str:
-        """A dossier that went the whole way round: returned and received back, from the
-        recap whose first letter was rejected if there is one."""
-        rejected_recap = str((self.result.rejected or {}).get("recap_id"))
-        in_rejected = {
-            str(d)
-            for recap in self.result.recaps
-            if str(recap["recap_id"]) == rejected_recap
-            for d in recap["dossier_ids"]
-        }
-        for candidates in (
-            [d for d in self.result.received_back if d in in_rejected],
-            self.result.received_back,
-            self.result.delivered,
-        ):
-            if candidates:
-                return candidates[0]
-        raise AssertionError("nothing was delivered or received back")
 
     async def _at_desks(self, calls: Iterable[Awaitable[Any]]) -> None:
         async def one(call: Awaitable[Any]) -> None:

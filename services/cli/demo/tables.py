@@ -7,7 +7,8 @@ from datetime import datetime
 from rich.table import Table
 
 from services.cli.demo.api import Json
-from services.cli.demo.office_day import TYPES, DayResult
+from services.cli.demo.day_result import DayResult
+from services.cli.demo.office_day import TYPES
 from shared.wib import tanggal, to_wib
 
 COLUMNS = (

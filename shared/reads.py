@@ -11,7 +11,7 @@ drivers (asyncpg has no such thread) take the usual path."""
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
@@ -32,7 +32,7 @@ class _Compiled:
 class OneTripRead:
     """One SELECT, its parameters bound by name when it is run."""
 
-    def __init__(self, statement: Select[Unpack[tuple[Any, ...]]]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 

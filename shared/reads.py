@@ -2,7 +2,7 @@
 
 On SQLite, aiosqlite runs each call in a thread of its own, and SQLAlchemy's execute and
 fetch is four such calls (cursor, execute, fetchall, close): four times a thread woken, the
-GIL handed over and back, the event loop woken again. On a 2-core VM that is about 0.2 ms
+GIL handed over and back, the event loop woken again. On a 2-core VM that is about 0.1 ms
 of CPU a call, more than the query itself. Here the statement is compiled once per dialect
 and its rows are fetched in one call (`execute_fetchall`); SQLAlchemy's bind and result
 processing still applies, so the rows are what `connection.execute` would give. Other

@@ -7,7 +7,8 @@ compiled once per table, columns and dialect, and a row becomes the driver's tup
 `itemgetter`, only the columns that need it (times, in SQLite's text form) processed by
 their type's own bind processor (or a quicker one that gives the same). So what is stored is
 what `connection.execute(insert(table), rows)` would store, on SQLite and PostgreSQL alike,
-and read back through the ORM as before."""
+and read back through the ORM as before. A read that binds its parameters the same way
+(`shared.reads`) uses `driver_statement` too."""
 
 import contextlib
 from collections.abc import Callable, Sequence
@@ -27,7 +28,10 @@ Row = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
+class DriverStatement:
+    """A statement as the driver takes it: its SQL, and how a row of values by name becomes
+    the driver's tuple of parameters."""
+
     sql: str
     values_of: Callable[[Row], tuple[Any, ...]]
     processed: tuple[tuple[int, Callable[[Any], Any]], ...]
@@ -69,7 +73,28 @@ def _processor(bind_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], 
     return process
 
 
-_compiled: dict[tuple[str, Table, tuple[str, ...], str], _Compiled] = {}
+def driver_statement(
+    statement: ClauseElement,
+    dialect: Dialect,
+    column_of: Callable[[str], str] = lambda bind: bind,
+) -> DriverStatement:
+    """`statement` compiled for the dialect, its parameters taken from a row by name
+    (`column_of` each bind) and processed as SQLAlchemy would."""
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    order = tuple(compiled.positiontup or ())
+    processors = [_processor(compiled.binds[name].type, dialect) for name in order]
+    processed = tuple((at, p) for at, p in enumerate(processors) if p is not None)
+    return DriverStatement(compiled.string, _values_of([column_of(n) for n in order]), processed)
+
+
+def _values_of(names: list[str]) -> Callable[[Row], tuple[Any, ...]]:
+    """A row's values of `names`, in order (`itemgetter` of one name gives it bare)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return (lambda row: (row[names[0]],)) if names else (lambda row: ())
+
+
+_compiled: dict[tuple[str, Table, tuple[str, ...], str], DriverStatement] = {}
 
 
 def _compile(
@@ -79,19 +104,12 @@ def _compile(
     dialect: Dialect,
     statement: Callable[[], ClauseElement],
     column_of: Callable[[str], str] = lambda bind: bind,
-) -> _Compiled:
-    """The statement's SQL for the dialect (made and compiled on first use) and how a row
-    (by column name: `column_of` each bind) becomes its tuple."""
+) -> DriverStatement:
+    """`driver_statement` of the statement `statement()` makes, made on first use."""
     key = (kind, table, names, dialect.name)
     found = _compiled.get(key)
     if found is None:
-        compiled = cast(SQLCompiler, statement().compile(dialect=dialect))
-        order = tuple(compiled.positiontup or ())
-        processors = [_processor(compiled.binds[name].type, dialect) for name in order]
-        getter = itemgetter(*(column_of(name) for name in order))
-        values_of = getter if len(order) > 1 else (lambda row: (getter(row),))
-        processed = tuple((at, p) for at, p in enumerate(processors) if p is not None)
-        found = _compiled[key] = _Compiled(compiled.string, values_of, processed)
+        found = _compiled[key] = driver_statement(statement(), dialect, column_of)
     return found
 
 

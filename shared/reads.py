@@ -5,8 +5,9 @@ fetch is four such calls (cursor, execute, fetchall, close): four times a thread
 GIL handed over and back, the event loop woken again. On a 2-core VM that is about 0.1 ms
 of CPU a call, more than the query itself. Here the statement is compiled once per dialect
 and its rows are fetched in one call (`execute_fetchall`); SQLAlchemy's bind and result
-processing still applies, so the rows are what `connection.execute` would give. Other
-drivers (asyncpg has no such thread) take the usual path."""
+processing still applies (the parameters bound as `shared.bulk` binds a row's), so the rows
+are what `connection.execute` would give. Other drivers (asyncpg has no such thread) take
+the usual path."""
 
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -18,15 +19,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-Processor = Callable[[Any], Any] | None
+from shared.bulk import DriverStatement, driver_statement
 
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    sql: str
-    names: tuple[str, ...]  # the bound parameters, in the order of the statement's `?`
-    binds: tuple[Processor, ...]
-    results: tuple[Processor, ...]
+    statement: DriverStatement  # the SQL, and the parameters bound as SQLAlchemy binds them
+    results: tuple[Callable[[Any], Any] | None, ...]  # each column's result processor
 
 
 class OneTripRead:
@@ -44,18 +43,16 @@ class OneTripRead:
                 result = await connection.execute(self.statement, dict(parameters))
                 return [tuple(row) for row in result.all()]
         compiled = self._compiled_for(engine.dialect)
-        values = tuple(
-            bind(parameters[name]) if bind else parameters[name]
-            for name, bind in zip(compiled.names, compiled.binds, strict=True)
-        )
+        sql = compiled.statement.sql
+        [values] = compiled.statement.parameters([dict(parameters)])
         async with engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None  # a connection checked out is open
             try:
-                fetched = await driver.execute_fetchall(compiled.sql, values)
+                fetched = await driver.execute_fetchall(sql, values)
             except sqlite3.Error as error:  # as SQLAlchemy would raise it, parameters hidden
                 raise DBAPIError.instance(
-                    compiled.sql, values, error, sqlite3.Error, hide_parameters=True
+                    sql, values, error, sqlite3.Error, hide_parameters=True
                 ) from error
         return [
             tuple(result(value) if result else value
@@ -66,16 +63,9 @@ class OneTripRead:
     def _compiled_for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
-            statement = self.statement.compile(dialect=dialect)
-            names = tuple(statement.positiontup or ())
             compiled = self._compiled[dialect.name] = _Compiled(
-                sql=statement.string,
-                names=names,
-                binds=tuple(
-                    statement.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                    for name in names
-                ),
-                results=tuple(
+                driver_statement(self.statement, dialect),
+                tuple(
                     column.type.dialect_impl(dialect).result_processor(dialect, None)
                     for column in self.statement.selected_columns
                 ),

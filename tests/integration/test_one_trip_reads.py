@@ -6,7 +6,7 @@ import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import aiosqlite
@@ -70,6 +70,22 @@ async def test_the_rows_are_those_of_sqlalchemys_execute(engine: AsyncEngine) ->
     assert fragile is True
     assert sent_at == datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
     assert await PARCELS.rows(engine, {"office": "9999", "least": 0}) == []
+
+
+SENT_SINCE = OneTripRead(
+    select(col(Parcel.weight))
+    .where(col(Parcel.sent_at) >= bindparam("since"))
+    .order_by(col(Parcel.weight))
+)
+EVERY_OFFICE = OneTripRead(select(col(Parcel.office)).distinct().order_by(col(Parcel.office)))
+
+
+async def test_a_time_as_parameter_and_a_read_with_no_parameter(engine: AsyncEngine) -> None:
+    # the time bound as SQLAlchemy binds it: in UTC, whatever zone it is given in
+    since = datetime(2026, 11, 24, 15, 30, tzinfo=timezone(timedelta(hours=7)))  # 08:30 UTC
+    assert await SENT_SINCE.rows(engine, {"since": since}) == [(0.5,), (2.5,), (7.0,), (9.0,)]
+    assert await SENT_SINCE.rows(engine, {"since": since + timedelta(seconds=1)}) == []
+    assert await EVERY_OFFICE.rows(engine, {}) == [("1403",), ("1471",)]
 
 
 @contextmanager

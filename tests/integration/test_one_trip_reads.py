@@ -2,7 +2,9 @@
 PostgreSQL; on SQLite it is one call to aiosqlite's thread, and a connection goes back to
 the pool without a ROLLBACK unless a transaction is open."""
 
+import asyncio
 import sqlite3
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -159,12 +161,17 @@ async def test_a_database_that_cannot_be_opened_is_unreachable_not_a_bug(tmp_pat
     (tmp_path / "reads.db").unlink()
     (tmp_path / "reads.db").mkdir()  # the file is gone and its name is a folder now
     await engine.dispose()  # no connection kept from before
+    threads = set(threading.enumerate())
     try:
         with pytest.raises(DBAPIError) as raised:
             await PARCELS.rows(engine, {"office": "1471", "least": 0})
         assert database_unreachable(raised.value)
     finally:
         await engine.dispose()
+        # The failed connect's thread (aiosqlite's) stops by itself and then answers on this
+        # test's event loop: it must have done so before the loop closes.
+        for thread in set(threading.enumerate()) - threads:
+            await asyncio.to_thread(thread.join, 10)
 
 
 async def test_an_error_of_the_statement_is_sqlalchemys_with_no_parameters_shown(

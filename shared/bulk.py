@@ -8,10 +8,15 @@ compiled once per table, columns and dialect, and a row becomes the driver's tup
 their type's own bind processor (or a quicker one that gives the same). So what is stored is
 what `connection.execute(insert(table), rows)` would store, on SQLite and PostgreSQL alike,
 and read back through the ORM as before. A read that binds its parameters the same way
-(`shared.reads`) uses `driver_statement` too."""
+(`shared.reads`) uses `driver_statement` too.
+
+On SQLite the statement is handed to aiosqlite's thread in one call: SQLAlchemy's way is
+three (cursor, executemany, close), each a thread woken and the GIL handed over and back
+(see `shared.reads`)."""
 
 import contextlib
-from collections.abc import Callable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from operator import itemgetter
@@ -19,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -113,6 +119,32 @@ def _compile(
     return found
 
 
+@contextlib.contextmanager
+def sqlalchemy_errors(sql: str, parameters: Any) -> Iterator[None]:
+    """An error of sqlite3, called without SQLAlchemy, raised as SQLAlchemy raises it (an
+    `IntegrityError` stays one), the parameters hidden: they may hold personal data."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(
+            sql, parameters, error, sqlite3.Error, hide_parameters=True
+        ) from error
+
+
+async def _execute_many(
+    connection: AsyncConnection, statement: DriverStatement, rows: Sequence[Row]
+) -> None:
+    """`statement` for each row, in the connection's transaction."""
+    parameters = statement.parameters(rows)
+    if connection.dialect.driver != "aiosqlite":
+        await connection.exec_driver_sql(statement.sql, parameters)  # type: ignore[arg-type]
+        return
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # a connection checked out is open
+    with sqlalchemy_errors(statement.sql, parameters):
+        await driver.executemany(statement.sql, parameters)
+
+
 async def insert_rows(connection: AsyncConnection, table: Table, rows: Sequence[Row]) -> None:
     """INSERT `rows` (each with the same columns, those of the first) in one executemany."""
     if not rows:
@@ -122,8 +154,9 @@ async def insert_rows(connection: AsyncConnection, table: Table, rows: Sequence[
     def statement() -> ClauseElement:
         return insert(table).values({name: bindparam(name) for name in names})
 
-    compiled = _compile("insert", table, names, connection.dialect, statement)
-    await connection.exec_driver_sql(compiled.sql, compiled.parameters(rows))  # type: ignore[arg-type]
+    await _execute_many(
+        connection, _compile("insert", table, names, connection.dialect, statement), rows
+    )
 
 
 async def update_rows(connection: AsyncConnection, table: Table, rows: Sequence[Row]) -> None:
@@ -143,4 +176,4 @@ async def update_rows(connection: AsyncConnection, table: Table, rows: Sequence[
 
     # A bind is named after its column: key_<column> in WHERE, new_<column> in SET.
     compiled = _compile("update", table, names, connection.dialect, statement, lambda b: b[4:])
-    await connection.exec_driver_sql(compiled.sql, compiled.parameters(rows))  # type: ignore[arg-type]
+    await _execute_many(connection, compiled, rows)

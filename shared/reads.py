@@ -9,17 +9,15 @@ processing still applies (the parameters bound as `shared.bulk` binds a row's), 
 are what `connection.execute` would give. Other drivers (asyncpg has no such thread) take
 the usual path."""
 
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.bulk import DriverStatement, driver_statement
+from shared.bulk import DriverStatement, driver_statement, sqlalchemy_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +46,8 @@ class OneTripRead:
         async with engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None  # a connection checked out is open
-            try:
+            with sqlalchemy_errors(sql, values):
                 fetched = await driver.execute_fetchall(sql, values)
-            except sqlite3.Error as error:  # as SQLAlchemy would raise it, parameters hidden
-                raise DBAPIError.instance(
-                    sql, values, error, sqlite3.Error, hide_parameters=True
-                ) from error
         return [
             tuple(result(value) if result else value
                   for result, value in zip(compiled.results, row, strict=True))

@@ -1,15 +1,18 @@
 """Rows written by `shared.bulk` are stored exactly as SQLAlchemy's own executemany stores
-them, on SQLite and on PostgreSQL: the same bytes in the table, the same values read back."""
+them, on SQLite and on PostgreSQL: the same bytes in the table, the same values read back.
+On SQLite a statement is one call to aiosqlite's thread, and its errors are SQLAlchemy's."""
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
 from shared.bulk import insert_rows, update_rows
 from shared.db import create_tables, make_engine
+from tests.aiosqlite_calls import calls_to_aiosqlites_thread
 
 WIB = timezone(timedelta(hours=7))
 
@@ -120,3 +123,46 @@ async def test_no_rows_is_no_statement(tmp_path: Path) -> None:
             assert await stored(connection, "test_bulk_card") == []
     finally:
         await engine.dispose()
+
+
+async def test_on_sqlite_a_statement_is_one_call_to_the_database_thread(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bulk.db'}")
+    await create_tables(engine)
+    changed = [{**row, "status": "DELIVERED"} for row in cards()[:5]]
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("SELECT 1")  # the transaction's connection is open
+            with calls_to_aiosqlites_thread() as calls:
+                await insert_rows(connection, Card.__table__, cards())  # type: ignore[attr-defined]
+                await update_rows(connection, Card.__table__, changed)  # type: ignore[attr-defined]
+            assert calls == ["executemany", "executemany"]  # no cursor made nor closed
+        async with engine.connect() as connection:
+            rows = await stored(connection, "test_bulk_card")
+    finally:
+        await engine.dispose()
+    assert len(rows) == 40  # committed with the transaction
+    assert sum(1 for row in rows if row[2] == "DELIVERED") == 5
+
+
+async def test_a_row_already_there_is_sqlalchemys_integrity_error_and_nothing_is_written(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    await create_tables(engine)
+    secret = {**cards()[7], "note": "NIK 1471011708900007"}
+    try:
+        async with engine.begin() as connection:
+            await insert_rows(connection, Card.__table__, cards()[:8])  # type: ignore[attr-defined]
+        with pytest.raises(IntegrityError) as raised:
+            async with engine.begin() as connection:
+                # the first rows are new, the last is there already: all or nothing
+                await insert_rows(connection, Card.__table__, [*cards()[8:20], secret])  # type: ignore[attr-defined]
+        assert "1471011708900007" not in str(raised.value)  # the parameters are not shown
+        async with engine.connect() as connection:
+            rows = await stored(connection, "test_bulk_card")
+        # and the connection is usable again, for the next transaction
+        async with engine.begin() as connection:
+            await insert_rows(connection, Card.__table__, cards()[8:10])  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+    assert [row[1] for row in rows] == [f"card-{n}" for n in range(8)]

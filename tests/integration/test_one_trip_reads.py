@@ -6,12 +6,10 @@ import asyncio
 import sqlite3
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import aiosqlite
 import pytest
 from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
@@ -20,6 +18,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from shared.db import create_tables, database_unreachable, make_engine, session_factory
 from shared.reads import OneTripRead
+from tests.aiosqlite_calls import calls_to_aiosqlites_thread
 
 
 class Parcel(SQLModel, table=True):
@@ -88,23 +87,6 @@ async def test_a_time_as_parameter_and_a_read_with_no_parameter(engine: AsyncEng
     assert await SENT_SINCE.rows(engine, {"since": since}) == [(0.5,), (2.5,), (7.0,), (9.0,)]
     assert await SENT_SINCE.rows(engine, {"since": since + timedelta(seconds=1)}) == []
     assert await EVERY_OFFICE.rows(engine, {}) == [("1403",), ("1471",)]
-
-
-@contextmanager
-def calls_to_aiosqlites_thread() -> Iterator[list[str]]:
-    """The names of the functions handed to aiosqlite's thread meanwhile."""
-    calls: list[str] = []
-    original = aiosqlite.Connection._execute
-
-    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(getattr(fn, "__name__", repr(fn)))
-        return await original(self, fn, *args, **kwargs)
-
-    aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        aiosqlite.Connection._execute = original  # type: ignore[method-assign]
 
 
 async def test_on_sqlite_a_read_is_one_call_to_the_database_thread(tmp_path: Path) -> None:
@@ -187,3 +169,4 @@ async def test_an_error_of_the_statement_is_sqlalchemys_with_no_parameters_shown
         assert not database_unreachable(raised.value)
     finally:
         await engine.dispose()
+

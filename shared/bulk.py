@@ -43,9 +43,10 @@ class DriverStatement:
     processed: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     def parameters(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
-        values_of, processed = self.values_of, self.processed
-        if not processed:
+        values_of = self.values_of
+        if not self.processed:
             return [values_of(row) for row in rows]
+        processed = [(at, _for_one_call(process)) for at, process in self.processed]
         made = []
         for row in rows:
             values = list(values_of(row))
@@ -59,6 +60,24 @@ class DriverStatement:
 def _sqlite_utc_text(moment: datetime) -> str:
     """An aware time as SQLite's DATETIME stores it: in UTC, without zone, microseconds."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _for_one_call(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process` for the rows of one statement. A time's text is made once per moment: the
+    rows of a page share their events' times (an event on a recap of ten initials ten
+    cards), and the text costs more than a lookup. Equal moments in other zones are the
+    same instant, so their UTC text is the same too."""
+    if process is not _sqlite_utc_text:
+        return process
+    texts: dict[datetime, str] = {}
+
+    def text(moment: datetime) -> str:
+        found = texts.get(moment)
+        if found is None:
+            found = texts[moment] = _sqlite_utc_text(moment)
+        return found
+
+    return text
 
 
 _SAMPLES = (

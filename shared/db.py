@@ -39,6 +39,7 @@ def async_url(url: str) -> str:
 
 # WAL lets the HTTP side read while the consumer writes.
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000")
+SQLITE_POOL_SIZE, SQLITE_POOL_OVERFLOW = 32, 32
 
 
 def make_engine(url: str, scratch: bool = False) -> AsyncEngine:
@@ -51,7 +52,15 @@ def make_engine(url: str, scratch: bool = False) -> AsyncEngine:
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, hide_parameters=True, pool_reset_on_return=None
+            url,
+            connect_args={"timeout": 30},
+            hide_parameters=True,
+            pool_reset_on_return=None,
+            # Connections are kept, not closed on return (the default keeps five): opening
+            # one starts a thread, opens the file and sets the pragmas, and a burst of
+            # requests would open and close them exactly when time is shortest.
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_OVERFLOW,
         )
         pragmas = ("journal_mode=OFF", "synchronous=OFF") if scratch else SQLITE_PRAGMAS
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col, select
@@ -170,3 +170,27 @@ async def test_an_error_of_the_statement_is_sqlalchemys_with_no_parameters_shown
     finally:
         await engine.dispose()
 
+
+async def test_on_sqlite_connections_opened_for_a_burst_are_kept_for_the_next(
+    tmp_path: Path,
+) -> None:
+    # Opening a connection starts aiosqlite's thread, opens the file and sets the pragmas: a
+    # burst of requests must not open and close them again each time.
+    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    await create_tables(engine)
+    opened: list[object] = []
+    event.listen(engine.sync_engine, "connect", lambda connection, _record: opened.append(1))
+    burst = 24  # more at once than SQLAlchemy's default pool keeps (5)
+    try:
+        for _ in range(2):
+            before = len(opened)
+            answers = await asyncio.gather(
+                *(PARCELS.rows(engine, {"office": "1471", "least": 0}) for _ in range(burst))
+            )
+            assert all(len(rows) == 0 for rows in answers)  # no parcels here; all answered
+            if before == 0:
+                assert len(opened) > 5  # the burst was served side by side
+            else:
+                assert len(opened) == before  # the second burst opened none
+    finally:
+        await engine.dispose()

@@ -139,7 +139,7 @@ def _compile(
 
 
 @contextlib.contextmanager
-def sqlalchemy_errors(sql: str, parameters: Any) -> Iterator[None]:
+def sqlalchemy_errors(sql: str | None, parameters: Any) -> Iterator[None]:
     """An error of sqlite3, called without SQLAlchemy, raised as SQLAlchemy raises it (an
     `IntegrityError` stays one), the parameters hidden: they may hold personal data."""
     try:

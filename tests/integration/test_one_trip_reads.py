@@ -97,6 +97,7 @@ async def test_on_sqlite_a_read_is_one_call_to_the_database_thread(tmp_path: Pat
         with calls_to_aiosqlites_thread() as calls:
             await PARCELS.rows(engine, {"office": "1471", "least": 0})
         assert calls == ["_execute_fetchall"]  # no cursor, close, nor ROLLBACK on return
+        assert engine.sync_engine.pool.checkedout() == 0  # the connection is back in the pool
         with calls_to_aiosqlites_thread() as calls:  # SQLAlchemy's own way, for comparison
             async with engine.connect() as connection:
                 await connection.execute(PARCELS.statement, {"office": "1471", "least": 0})
@@ -167,6 +168,7 @@ async def test_an_error_of_the_statement_is_sqlalchemys_with_no_parameters_shown
         assert "no such table" in str(raised.value)
         assert "secret-office-3471" not in str(raised.value)
         assert not database_unreachable(raised.value)
+        assert engine.sync_engine.pool.checkedout() == 0  # given back after the error too
     finally:
         await engine.dispose()
 

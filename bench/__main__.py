@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import append, latency, replay, versus_eventsourcing
-from bench.machine import cpu_times, probe_ms
+from bench.machine import cpu_times, memory_probe_ms, probe_ms
 from shared.redis_server import RedisServer
 
 GOALS = {
@@ -104,7 +104,7 @@ async def median_of(
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_REPLAY_SIZES", "100000,1000000").split(",")]
     started = time.monotonic()
-    probe_at_start, cpu_at_start = probe_ms(), cpu_times()
+    probes_at_start, cpu_at_start = (probe_ms(), memory_probe_ms()), cpu_times()
     with tempfile.TemporaryDirectory(prefix="jasa-bench-") as scratch:
         server = RedisServer(Path(scratch) / "redis", durable=False).start()
         # As deploy/redis.conf: AOF, fsync always (for the comparison with SQLite on disk).
@@ -116,9 +116,12 @@ def main() -> None:
         finally:
             server.stop()
             durable.stop()
-    # How fast the machine was: the same loop at both ends, and the CPU time stolen meanwhile.
-    figures["machine_probe_start_ms"] = probe_at_start
-    figures["machine_probe_end_ms"] = probe_ms()
+    # How fast the machine was: the same work at both ends, and the CPU time stolen meanwhile.
+    figures["machine_loop_probe_start_ms"], figures["machine_memory_probe_start_ms"] = (
+        probes_at_start
+    )
+    figures["machine_loop_probe_end_ms"] = probe_ms()
+    figures["machine_memory_probe_end_ms"] = memory_probe_ms()
     cpu_at_end = cpu_times()
     if cpu_at_start is not None and cpu_at_end is not None:
         figures["machine_steal_percent"] = cpu_at_end.steal_percent_since(cpu_at_start)

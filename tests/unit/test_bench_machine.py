@@ -1,6 +1,6 @@
 """The bench's record of how fast the machine was: the probe's time and the stolen share."""
 
-from bench.machine import CpuTimes, cpu_times, probe_ms
+from bench.machine import CpuTimes, cpu_times, memory_probe_ms, probe_ms
 
 STAT = """cpu  44566 0 9045 87775 505 0 769 55 0 0
 cpu0 22000 0 4500 43000 250 0 400 30 0 0
@@ -23,5 +23,6 @@ def test_a_stat_without_a_cpu_line_gives_nothing() -> None:
     assert cpu_times("intr 1 2\n") is None
 
 
-def test_the_probe_times_the_loop() -> None:
+def test_the_probes_time_their_work() -> None:
     assert 0 < probe_ms(times=1) < 60_000
+    assert 0 < memory_probe_ms(times=1, rows=1000) < 60_000

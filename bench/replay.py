@@ -1,5 +1,6 @@
 """`jasa audit replay` over logs of two sizes, as the auditor runs it (its own process): the
-events/s it reports for the rebuild and the peak RSS of that process (from wait4).
+events/s it reports for the rebuild and the peak RSS of that process (from wait4, taken by
+`bench.peak_rss`: taken here, it would be at least this process's own peak).
 
 The bench has no live reporting database, so the comparison step finds every rebuilt row
 "only in replay" and the command exits 1; that is expected here and not a failure."""
@@ -38,22 +39,24 @@ async def replay_at(redis_url: str, scratch: Path, events: int) -> dict[str, flo
 
 def _replay(redis_url: str, prefix: str, data_dir: Path, events: int) -> dict[str, float]:
     # Rebuilt where the auditor's own run rebuilds: a temporary SQLite file (here in data_dir).
-    command = [sys.executable, "-m", "services.cli", "audit", "replay", "--show", "0"]
+    replay = [sys.executable, "-m", "services.cli", "audit", "replay", "--show", "0"]
+    peak = data_dir / "replay-peak-rss-kib"
+    command = [sys.executable, "-m", "bench.peak_rss", str(peak), *replay]
     started = time.perf_counter()
     child = subprocess.Popen(
         command, env=service_env(redis_url, prefix, data_dir) | {"TMPDIR": str(data_dir)},
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     output = child.stdout.read().decode() if child.stdout else ""
-    _, status, usage = os.wait4(child.pid, 0)
+    status = child.wait()
     wall = time.perf_counter() - started
     found = REPLAYED.search(output)
-    if os.waitstatus_to_exitcode(status) not in (0, 1) or not found:
+    if status not in (0, 1) or not found:
         raise RuntimeError(f"jasa audit replay failed: {output[-500:]}")
     count, seconds = int(found.group(1)), float(found.group(2))
     return {
         f"replay_{events}_events": float(count),
         f"replay_{events}_events_per_s": count / seconds,
-        f"replay_{events}_peak_rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux
+        f"replay_{events}_peak_rss_mb": int(peak.read_text()) / 1024,
         f"replay_{events}_command_s": wall,
     }

@@ -58,6 +58,15 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture
+async def empty_sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An SQLite database with the tables made and no row in them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    await create_tables(engine)
+    yield engine
+    await engine.dispose()
+
+
 async def test_the_rows_are_those_of_sqlalchemys_execute(engine: AsyncEngine) -> None:
     parameters = {"office": "1471", "least": 1.0}
     rows = await PARCELS.rows(engine, parameters)
@@ -89,53 +98,47 @@ async def test_a_time_as_parameter_and_a_read_with_no_parameter(engine: AsyncEng
     assert await EVERY_OFFICE.rows(engine, {}) == [("1403",), ("1471",)]
 
 
-async def test_on_sqlite_a_read_is_one_call_to_the_database_thread(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
-    await create_tables(engine)
-    try:
-        await PARCELS.rows(engine, {"office": "1471", "least": 0})  # the pool has a connection
-        with calls_to_aiosqlites_thread() as calls:
-            await PARCELS.rows(engine, {"office": "1471", "least": 0})
-        assert calls == ["_execute_fetchall"]  # no cursor, close, nor ROLLBACK on return
-        assert engine.sync_engine.pool.checkedout() == 0  # the connection is back in the pool
-        with calls_to_aiosqlites_thread() as calls:  # SQLAlchemy's own way, for comparison
-            async with engine.connect() as connection:
-                await connection.execute(PARCELS.statement, {"office": "1471", "least": 0})
-        assert len(calls) >= 4
-    finally:
-        await engine.dispose()
+async def test_on_sqlite_a_read_is_one_call_to_the_database_thread(
+    empty_sqlite: AsyncEngine,
+) -> None:
+    engine = empty_sqlite
+    await PARCELS.rows(engine, {"office": "1471", "least": 0})  # the pool has a connection
+    with calls_to_aiosqlites_thread() as calls:
+        await PARCELS.rows(engine, {"office": "1471", "least": 0})
+    assert calls == ["_execute_fetchall"]  # no cursor, close, nor ROLLBACK on return
+    assert engine.sync_engine.pool.checkedout() == 0  # the connection is back in the pool
+    with calls_to_aiosqlites_thread() as calls:  # SQLAlchemy's own way, for comparison
+        async with engine.connect() as connection:
+            await connection.execute(PARCELS.statement, {"office": "1471", "least": 0})
+    assert len(calls) >= 4
 
 
 async def test_a_connection_with_an_open_transaction_is_rolled_back_on_return(
-    tmp_path: Path,
+    empty_sqlite: AsyncEngine,
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
-    await create_tables(engine)
-    try:
-        async with engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
-            await driver.execute("DELETE FROM test_one_trip_parcel")  # begins a transaction
-            await driver.execute(
-                "INSERT INTO test_one_trip_parcel VALUES (?, '1471', 1.0, 0, '2026-11-24')",
-                (uuid.uuid4().hex,),
-            )
-            assert driver.in_transaction
-        async with engine.connect() as connection:  # rolled back: nothing was written
-            count = await connection.scalar(text("SELECT count(*) FROM test_one_trip_parcel"))
-            raw = await connection.get_raw_connection()
-            assert raw.driver_connection is not None
-            assert not raw.driver_connection.in_transaction
-        assert count == 0
-        # and no lock is left behind: another connection writes at once
-        async with engine.begin() as connection:
-            await connection.execute(
-                text("INSERT INTO test_one_trip_parcel VALUES (:id, '1471', 1.0, 0, '2026-11-24')"),
-                {"id": uuid.uuid4().hex},
-            )
-    finally:
-        await engine.dispose()
+    engine = empty_sqlite
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.execute("DELETE FROM test_one_trip_parcel")  # begins a transaction
+        await driver.execute(
+            "INSERT INTO test_one_trip_parcel VALUES (?, '1471', 1.0, 0, '2026-11-24')",
+            (uuid.uuid4().hex,),
+        )
+        assert driver.in_transaction
+    async with engine.connect() as connection:  # rolled back: nothing was written
+        count = await connection.scalar(text("SELECT count(*) FROM test_one_trip_parcel"))
+        raw = await connection.get_raw_connection()
+        assert raw.driver_connection is not None
+        assert not raw.driver_connection.in_transaction
+    assert count == 0
+    # and no lock is left behind: another connection writes at once
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO test_one_trip_parcel VALUES (:id, '1471', 1.0, 0, '2026-11-24')"),
+            {"id": uuid.uuid4().hex},
+        )
 
 
 async def test_a_database_that_cannot_be_opened_is_unreachable_not_a_bug(tmp_path: Path) -> None:
@@ -174,25 +177,21 @@ async def test_an_error_of_the_statement_is_sqlalchemys_with_no_parameters_shown
 
 
 async def test_on_sqlite_connections_opened_for_a_burst_are_kept_for_the_next(
-    tmp_path: Path,
+    empty_sqlite: AsyncEngine,
 ) -> None:
     # Opening a connection starts aiosqlite's thread, opens the file and sets the pragmas: a
     # burst of requests must not open and close them again each time.
-    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
-    await create_tables(engine)
+    engine = empty_sqlite
     opened: list[object] = []
     event.listen(engine.sync_engine, "connect", lambda connection, _record: opened.append(1))
     burst = 24  # more at once than SQLAlchemy's default pool keeps (5)
-    try:
-        for _ in range(2):
-            before = len(opened)
-            answers = await asyncio.gather(
-                *(PARCELS.rows(engine, {"office": "1471", "least": 0}) for _ in range(burst))
-            )
-            assert all(len(rows) == 0 for rows in answers)  # no parcels here; all answered
-            if before == 0:
-                assert len(opened) > 5  # the burst was served side by side
-            else:
-                assert len(opened) == before  # the second burst opened none
-    finally:
-        await engine.dispose()
+    for _ in range(2):
+        before = len(opened)
+        answers = await asyncio.gather(
+            *(PARCELS.rows(engine, {"office": "1471", "least": 0}) for _ in range(burst))
+        )
+        assert all(len(rows) == 0 for rows in answers)  # no parcels here; all answered
+        if before == 0:
+            assert len(opened) > 5  # the burst was served side by side
+        else:
+            assert len(opened) == before  # the second burst opened none

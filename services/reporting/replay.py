@@ -36,6 +36,7 @@ from shared.log import EventLog
 T = TypeVar("T")
 
 COMPARED: tuple[type[SQLModel], ...] = (ArchivedEvent, *READ_MODELS)
+ROWS_A_STEP = 1000  # rows read from each database at a time, when comparing
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +187,12 @@ async def _rows(
     if office is not None and "office" in table.columns:
         query = query.where(table.columns["office"] == office)
     result = await connection.stream(query)
-    async for row in result:
-        yield tuple(row)
+    # A thousand rows a step: each step of an async result is a greenlet of its own, and on
+    # Python 3.11 each greenlet maps and unmaps a frame stack. Row by row, that was most of
+    # the comparison's time.
+    async for rows in result.partitions(ROWS_A_STEP):
+        for row in rows:
+            yield tuple(row)
 
 
 def _is_text(column: Any) -> bool:

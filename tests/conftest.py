@@ -12,7 +12,9 @@ import pytest
 import redis as sync_redis
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db import create_tables, make_engine
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_server import RedisServer
@@ -72,6 +74,15 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 @pytest.fixture
 def event_log(redis: Redis, keys: Keys) -> EventLog:
     return EventLog(redis, keys)
+
+
+@pytest.fixture
+async def empty_sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An SQLite database file with the tables of every model imported made, and no row."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    await create_tables(engine)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -58,15 +58,6 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
-async def empty_sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """An SQLite database with the tables made and no row in them."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
-    await create_tables(engine)
-    yield engine
-    await engine.dispose()
-
-
 async def test_the_rows_are_those_of_sqlalchemys_execute(engine: AsyncEngine) -> None:
     parameters = {"office": "1471", "least": 1.0}
     rows = await PARCELS.rows(engine, parameters)

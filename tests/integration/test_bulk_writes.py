@@ -1,6 +1,7 @@
 """Rows written by `shared.bulk` are stored exactly as SQLAlchemy's own executemany stores
 them, on SQLite and on PostgreSQL: the same bytes in the table, the same values read back.
-On SQLite a statement is one call to aiosqlite's thread, and its errors are SQLAlchemy's."""
+On SQLite the rows go as one statement, in one call to aiosqlite's thread (as many as the
+statement's parameters need), and its errors are SQLAlchemy's."""
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -10,6 +11,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
+from shared import bulk
 from shared.bulk import insert_rows, update_rows
 from shared.db import create_tables, make_engine
 from tests.aiosqlite_calls import calls_to_aiosqlites_thread
@@ -135,13 +137,43 @@ async def test_on_sqlite_a_statement_is_one_call_to_the_database_thread(tmp_path
             with calls_to_aiosqlites_thread() as calls:
                 await insert_rows(connection, Card.__table__, cards())  # type: ignore[attr-defined]
                 await update_rows(connection, Card.__table__, changed)  # type: ignore[attr-defined]
-            assert calls == ["executemany", "executemany"]  # no cursor made nor closed
+            # each a statement for all its rows: no cursor made nor closed, no step a row
+            assert calls == ["execute", "execute"]
         async with engine.connect() as connection:
             rows = await stored(connection, "test_bulk_card")
     finally:
         await engine.dispose()
     assert len(rows) == 40  # committed with the transaction
     assert sum(1 for row in rows if row[2] == "DELIVERED") == 5
+
+
+async def test_on_sqlite_rows_beyond_a_statements_parameters_go_in_more_statements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "SQLITE_PARAMETERS", 8 * 5)  # five cards a statement
+    engine = make_engine(f"sqlite:///{tmp_path / 'bulk.db'}")
+    await create_tables(engine)
+    changed = [{**row, "status": "DELIVERED", "steps": 99} for row in cards()[3:15]]
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+            with calls_to_aiosqlites_thread() as calls:
+                await insert_rows(connection, Card.__table__, cards())  # type: ignore[attr-defined]
+                await update_rows(connection, Card.__table__, changed)  # type: ignore[attr-defined]
+            await connection.execute(insert(SameCard.__table__), cards())  # type: ignore[attr-defined]
+            await connection.execute(
+                update(SameCard.__table__)  # type: ignore[attr-defined]
+                .where(text("office = :office_key AND card_id = :id_key"))
+                .values(status="DELIVERED", steps=99),
+                [{"office_key": r["office"], "id_key": r["card_id"]} for r in changed],
+            )
+            ours = await stored(connection, "test_bulk_card")
+            theirs = await stored(connection, "test_bulk_card_reference")
+    finally:
+        await engine.dispose()
+    assert calls == ["execute"] * (40 // 5 + 12 // 5 + 1)
+    assert len(ours) == 40
+    assert ours == theirs
 
 
 async def test_a_row_already_there_is_sqlalchemys_integrity_error_and_nothing_is_written(

@@ -28,6 +28,7 @@ from shared.events import (
     DocumentRegistered,
     Envelope,
     EventData,
+    id_text,
     with_data_fields,
     with_fields,
 )
@@ -143,7 +144,7 @@ def _transformed(event: Envelope, crypt: Crypt, ciphers: dict[UUID, AESGCM | Non
     if cipher is None:
         update = dict.fromkeys(fields, ERASED)
     else:
-        record = str(dossier_id)
+        record = id_text(dossier_id)
         update = {name: crypt(cipher, record, name, getattr(data, name)) for name in fields}
     return with_fields(event, data=with_data_fields(data, **update))
 
@@ -162,7 +163,7 @@ class Privacy:
         """Each dossier's data key, as a cipher; None once erased (or, when not `create`,
         never made). One round trip for them all, however many: a page of events, or a
         command's, is sealed or revealed with one read of the key store."""
-        wanted = {dossier_id: str(dossier_id) for dossier_id in dossier_ids}
+        wanted = {dossier_id: id_text(dossier_id) for dossier_id in dossier_ids}
         if not wanted:
             return {}
         fields = list(wanted.values())

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 
@@ -28,6 +29,7 @@ from shared.events import (
     RecapCompiled,
     Returned,
     ReturnReceived,
+    id_text,
 )
 from shared.privacy import ERASED
 from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
@@ -80,12 +82,12 @@ def referenced(events: Iterable[Envelope]) -> tuple[set[str], set[str], set[str]
     for event in events:
         data = event.data
         if isinstance(data, DocumentRegistered | ONE_DOSSIER | PersonalDataErased):
-            dossiers.add(str(data.dossier_id))
+            dossiers.add(id_text(data.dossier_id))
         elif isinstance(data, RecapCompiled | HandoverAccepted):
-            dossiers.update(str(d) for d in data.dossier_ids)
+            dossiers.update(id_text(d) for d in data.dossier_ids)
         elif isinstance(data, LETTER_EVENTS):
-            letters.add(str(data.letter_id))
-            recaps.add(str(data.recap_id))
+            letters.add(id_text(data.letter_id))
+            recaps.add(id_text(data.recap_id))
     return dossiers, recaps, letters
 
 
@@ -96,9 +98,9 @@ def dossiers_of_letters(events: Iterable[Envelope], recaps: Rows) -> set[str]:
     for event in events:
         data = event.data
         if isinstance(data, RecapCompiled):
-            compiled[str(data.recap_id)] = tuple(str(d) for d in data.dossier_ids)
+            compiled[id_text(data.recap_id)] = tuple(id_text(d) for d in data.dossier_ids)
         elif isinstance(data, LETTER_EVENTS):
-            recap_id = str(data.recap_id)
+            recap_id = id_text(data.recap_id)
             if recap_id in compiled:
                 named.update(compiled[recap_id])
             elif (recap := recaps.get(recap_id)) is not None:
@@ -124,17 +126,17 @@ class Cards:
             self._initial(self._register(data, at), event, seq, at)
             return
         if isinstance(data, RecapCompiled):
-            recap_id = str(data.recap_id)
+            recap_id = id_text(data.recap_id)
             self.recaps.add(recap_id, {
                 "office": self.office, "recap_id": recap_id,
                 "document_type": data.document_type.value,
-                "dossier_ids": orjson.dumps([str(d) for d in data.dossier_ids]).decode(),
+                "dossier_ids": orjson.dumps(data.dossier_ids).decode(),
             })  # fmt: skip
         elif isinstance(data, LETTER_EVENTS):
             self._record_letter(data)
         elif isinstance(data, PersonalDataErased):
             # Not an SOP step: the card stays as it was, its personal fields read erased.
-            dossier_id = str(data.dossier_id)
+            dossier_id = id_text(data.dossier_id)
             erased = self.dossiers.get(dossier_id)
             if erased is not None:
                 erased["nik"] = erased["name"] = ERASED
@@ -144,7 +146,7 @@ class Cards:
             self._initial(dossier, event, seq, at)
 
     def _register(self, data: DocumentRegistered, at: datetime) -> Row:
-        dossier_id = str(data.dossier_id)
+        dossier_id = id_text(data.dossier_id)
         dossier = self.dossiers.get(dossier_id)
         if dossier is None:
             dossier = self.dossiers.add(dossier_id, {
@@ -160,11 +162,11 @@ class Cards:
         return dossier
 
     def _record_letter(self, data: LetterDrafted | LetterSigned | LetterRejected) -> None:
-        letter_id = str(data.letter_id)
+        letter_id = id_text(data.letter_id)
         letter = self.letters.get(letter_id)
         if letter is None:
             letter = self.letters.add(letter_id, {
-                "office": self.office, "letter_id": letter_id, "recap_id": str(data.recap_id),
+                "office": self.office, "letter_id": letter_id, "recap_id": id_text(data.recap_id),
                 "letter_number": None, "status": "",
             })  # fmt: skip
         if isinstance(data, LetterDrafted | LetterSigned):
@@ -175,18 +177,19 @@ class Cards:
     def _dossiers_named(self, event: Envelope) -> Iterator[Row]:
         """Every dossier an event applies to: its own, its recap's, or the handover's list."""
         data = event.data
-        ids: Iterable[object]
+        ids: Iterable[UUID | str]
         if isinstance(data, RecapCompiled | HandoverAccepted):
             ids = data.dossier_ids
         elif isinstance(data, LETTER_EVENTS):
-            recap = self.recaps.get(str(data.recap_id))
+            recap = self.recaps.get(id_text(data.recap_id))
             ids = orjson.loads(recap["dossier_ids"]) if recap else []
         elif isinstance(data, ONE_DOSSIER):
             ids = [data.dossier_id]
         else:
             return
         for dossier_id in ids:
-            dossier = self.dossiers.get(str(dossier_id))
+            key = dossier_id if isinstance(dossier_id, str) else id_text(dossier_id)
+            dossier = self.dossiers.get(key)
             # An event naming a dossier this office never registered has no card to go on.
             if dossier is not None:
                 yield dossier
@@ -205,9 +208,10 @@ class Cards:
         dossier["last_step_at"] = at
         data = event.data
         if isinstance(data, RecapCompiled):
-            dossier["recap_id"] = str(data.recap_id)
+            dossier["recap_id"] = id_text(data.recap_id)
         elif isinstance(data, LetterDrafted | LetterSigned):
-            dossier["letter_id"], dossier["letter_number"] = str(data.letter_id), data.letter_number
+            dossier["letter_id"] = id_text(data.letter_id)
+            dossier["letter_number"] = data.letter_number
         elif isinstance(data, Delivered):
             dossier["delivered_at"] = at
         elif isinstance(data, Returned):

@@ -14,7 +14,7 @@ erasing personal data never changes."""
 
 import asyncio
 import itertools
-from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from hashlib import sha1
@@ -26,7 +26,7 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
-from shared.events import Envelope, decode_entry, encode_for_log, with_fields
+from shared.events import Envelope, EventData, decode_entry, encode_for_log, with_fields
 from shared.keys import Keys
 from shared.replies import Reply, as_sent, entry_id_text, reply_entries, reply_event, reply_events
 
@@ -74,7 +74,9 @@ class PersonalData(Protocol):
 
     def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None: ...
 
-    async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]: ...
+    async def reveal_all(
+        self, events: Sequence[Envelope], only: Mapping[type[EventData], tuple[str, ...]] = ...
+    ) -> list[Envelope]: ...
 
 
 class EventLog:
@@ -92,6 +94,15 @@ class EventLog:
     async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:
         """`reveal` of many events at once (one read of the key store for them all)."""
         return await self.privacy.reveal_all(events) if self.privacy is not None else list(events)
+
+    async def reveal_only(
+        self, events: Sequence[Envelope], only: Mapping[type[EventData], tuple[str, ...]]
+    ) -> list[Envelope]:
+        """`reveal_all` of just the personal fields `only` names (by event type): a reader
+        that needs no more is spared opening the rest. The other fields stay sealed."""
+        if self.privacy is None:
+            return list(events)
+        return await self.privacy.reveal_all(events, only)
 
     async def append(
         self, stream_id: str, events: Sequence[Envelope], expected_version: int

@@ -14,7 +14,7 @@ to its dossier and field name, so a ciphertext cannot be moved to another record
 import base64
 import binascii
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -114,14 +114,14 @@ def is_sealed(value: str) -> bool:
 Crypt = Callable[[AESGCM, str, str, str], str]  # (cipher, dossier id, field, value) -> value
 
 
-def _sealed_fields(data: EventData) -> tuple[str, ...]:
-    return SEALED_FIELDS.get(type(data), ())
+# Which fields of which events: all that are sealed, or the part of them a reader needs.
+Fields = Mapping[type[EventData], tuple[str, ...]]
 
 
-def _holds_data(event: Envelope, sealed: bool) -> bool:
+def _holds_data(event: Envelope, sealed: bool, fields: Fields = SEALED_FIELDS) -> bool:
     """The event carries personal data, sealed (or, with `sealed` False, still in clear)."""
-    fields = _sealed_fields(event.data)
-    return bool(fields) and is_sealed(getattr(event.data, fields[0])) is sealed
+    names = fields.get(type(event.data), ())
+    return bool(names) and is_sealed(getattr(event.data, names[0])) is sealed
 
 
 def holds_sealed_data(event: Envelope) -> bool:
@@ -133,11 +133,16 @@ def _dossier_of(event: Envelope) -> UUID:
     return dossier_id
 
 
-def _transformed(event: Envelope, crypt: Crypt, ciphers: dict[UUID, AESGCM | None]) -> Envelope:
-    """The event with each personal field passed through `crypt` (seal or open) under its
-    dossier's key, or `[dihapus]` once the key is gone."""
+def _transformed(
+    event: Envelope,
+    crypt: Crypt,
+    ciphers: dict[UUID, AESGCM | None],
+    only: Fields = SEALED_FIELDS,
+) -> Envelope:
+    """The event with each personal field (of `only`) passed through `crypt` (seal or open)
+    under its dossier's key, or `[dihapus]` once the key is gone."""
     data = event.data
-    fields = _sealed_fields(data)
+    fields = only[type(data)]
     dossier_id = _dossier_of(event)
     cipher = ciphers[dossier_id]
     update: dict[str, Any]
@@ -225,22 +230,26 @@ class Privacy:
         ]
         return sealed, NewKeys(self.store, offers)
 
-    async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:
-        """The events with their personal fields readable, or `[dihapus]` once erased."""
-        return await self._passed_through(events, _open, sealed=True)
+    async def reveal_all(
+        self, events: Sequence[Envelope], only: Fields = SEALED_FIELDS
+    ) -> list[Envelope]:
+        """The events with their personal fields readable, or `[dihapus]` once erased; given
+        `only`, just those fields of those events (the others stay sealed)."""
+        return await self._passed_through(events, _open, sealed=True, only=only)
 
     async def _passed_through(
-        self, events: Sequence[Envelope], crypt: Crypt, sealed: bool
+        self, events: Sequence[Envelope], crypt: Crypt, sealed: bool, only: Fields = SEALED_FIELDS
     ) -> list[Envelope]:
-        """Each event whose personal data is `sealed` (or in clear) passed through `crypt`
-        under its dossier's key, the keys asked for in one step; the others as they are."""
-        chosen = [_holds_data(event, sealed) for event in events]
+        """Each event whose personal data (of `only`) is `sealed` (or in clear) passed through
+        `crypt` under its dossier's key, the keys asked for in one step; the others as they
+        are."""
+        chosen = [_holds_data(event, sealed, only) for event in events]
         ciphers = await self._data_keys(
             [_dossier_of(event) for event, take in zip(events, chosen, strict=True) if take],
             create=not sealed,  # a key is made only to seal; revealing never makes one
         )
         return [
-            _transformed(event, crypt, ciphers) if take else event
+            _transformed(event, crypt, ciphers, only) if take else event
             for event, take in zip(events, chosen, strict=True)
         ]
 

@@ -35,6 +35,8 @@ from shared.events import Envelope
 from shared.keys import Keys
 from shared.log import EventLog, NewKeys, PersonalData
 from shared.privacy import (
+    SEALED_FIELDS,
+    Fields,
     InsecureKey,
     Privacy,
     WrongMasterKey,
@@ -68,7 +70,9 @@ class WithoutKey:
     def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None:
         raise InsecureKey(self.problem)
 
-    async def reveal_all(self, events: Sequence[Envelope]) -> list[Envelope]:
+    async def reveal_all(
+        self, events: Sequence[Envelope], only: Fields = SEALED_FIELDS
+    ) -> list[Envelope]:
         if any(holds_sealed_data(event) for event in events):
             raise InsecureKey(f"the log holds encrypted personal data, and {self.problem}")
         return list(events)

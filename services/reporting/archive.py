@@ -16,6 +16,7 @@ Each office has its own archive, chain and checkpoints (the office is part of ev
 kept by its own Archivist on its own log. The archive holds the log as it is; only the
 events of the log's own office are projected."""
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,12 +26,13 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.projections import project_all
+from services.reporting.projections import PERSONAL_DATA_READ, project_all
 from services.reporting.sealing import Sealer, chain
 from shared.bulk import insert_rows
 from shared.consumer import Reveal, as_stored
 from shared.db import table_of
 from shared.events import Envelope, decode_entry, encode
+from shared.log import EventLog
 
 log = logging.getLogger("jasa.reporting.archive")
 
@@ -143,6 +145,12 @@ async def write_page(session: AsyncSession, office: str, page: SealedPage) -> Ch
     session.add_all(page.checkpoints)
     await project_all(session, office, page.own)
     return page.head
+
+
+def revealing_what_is_read(log: EventLog) -> Reveal:
+    """How `seal_page` is to reveal a page for the read models, live and in replay alike:
+    only the personal fields they hold (`PERSONAL_DATA_READ`), the rest left sealed."""
+    return functools.partial(log.reveal_only, only=PERSONAL_DATA_READ)
 
 
 def readable(page: Sequence[tuple[bytes, Mapping[bytes, bytes]]]) -> list[Envelope]:

@@ -16,6 +16,7 @@ from services.reporting.archive import (
     entry_position,
     is_archived,
     readable,
+    revealing_what_is_read,
     seal_page,
     write_page,
 )
@@ -102,7 +103,7 @@ class Archivist:
                     before,
                     self.sealer,
                     self.checkpoint_every,
-                    self.log.reveal_all,
+                    revealing_what_is_read(self.log),
                 )
                 async with self.sessions() as session:
                     head = await write_page(session, self.office, sealed)

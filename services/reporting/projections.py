@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.reporting.folding import Cards, Rows, dossiers_of_letters, referenced
 from shared.bulk import insert_rows, update_rows
 from shared.db import chunks, table_of
-from shared.events import Envelope
+from shared.events import DocumentRegistered, Envelope, EventData
 
 
 class ReportingDossier(SQLModel, table=True):
@@ -78,6 +78,10 @@ class ReportingLetter(SQLModel, table=True):
     letter_number: str | None = Field(default=None, max_length=64)
     status: str = Field(max_length=20)
 
+
+# The personal data the read models hold: only these fields are revealed to fold a page
+# (an applicant's NIK and name on the card; not the address, phone or recipient's name).
+PERSONAL_DATA_READ: dict[type[EventData], tuple[str, ...]] = {DocumentRegistered: ("nik", "name")}
 
 READ_MODELS: tuple[type[SQLModel], ...] = (
     ReportingDossier,

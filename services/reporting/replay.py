@@ -26,6 +26,7 @@ from services.reporting.archive import (
     SealedPage,
     chain_head,
     readable,
+    revealing_what_is_read,
     seal_page,
     write_page,
 )
@@ -75,9 +76,10 @@ async def _sealed_pages(
 ) -> AsyncGenerator[tuple[SealedPage, int], None]:
     """Each page of the log sealed (with the number of entries it was read from)."""
     head = EMPTY
+    reveal = revealing_what_is_read(log)
     async with contextlib.aclosing(log.raw_pages(limit=page_size, until=until)) as pages:
         async for entries in pages:
-            page = await seal_page(log.keys.office, readable(entries), head, reveal=log.reveal_all)
+            page = await seal_page(log.keys.office, readable(entries), head, reveal=reveal)
             head = page.head
             yield page, len(entries)
 

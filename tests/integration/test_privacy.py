@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from shared.events import Delivered, Envelope, encode, new_event
+from shared.events import Delivered, DocumentRegistered, Envelope, encode, new_event
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import ERASED, Privacy, WrongMasterKey, holds_sealed_data
@@ -132,6 +132,24 @@ async def test_a_page_of_events_is_revealed_with_one_read_of_the_key_store(
     assert {revealed[1].data.nik, revealed[1].data.name} == {ERASED}  # type: ignore[attr-defined]
     assert revealed[2].data.recipient_name == "Rina Marlina"  # type: ignore[attr-defined]
     assert revealed[3] is kept_clear and revealed[4] is page[4]
+
+
+async def test_revealing_only_some_fields_opens_those_and_leaves_the_rest_sealed(
+    privacy: Privacy,
+) -> None:
+    kept, erased = registered(name="Rina Marlina"), registered(name="Budi Santoso")
+    kept_id = kept.data.dossier_id  # type: ignore[attr-defined]
+    page = await privacy.seal([kept, erased, delivered_to(kept_id, "Rina Marlina")])
+    assert await privacy.erase(erased.data.dossier_id)  # type: ignore[attr-defined]
+    revealed = await privacy.reveal_all(page, only={DocumentRegistered: ("nik", "name")})
+    assert (revealed[0].data.nik, revealed[0].data.name) == (kept.data.nik, "Rina Marlina")  # type: ignore[attr-defined]
+    assert revealed[0].data.address == page[0].data.address  # type: ignore[attr-defined]
+    assert revealed[0].data.address.startswith("pii:v1:")  # type: ignore[attr-defined]
+    assert (revealed[1].data.nik, revealed[1].data.name) == (ERASED, ERASED)  # type: ignore[attr-defined]
+    assert revealed[1].data.phone == page[1].data.phone  # type: ignore[attr-defined]
+    assert revealed[2] is page[2]  # a delivery's recipient was not asked for
+    # all of it, when asked for all
+    assert (await privacy.reveal_all(page[:1]))[0].data == kept.data
 
 
 async def test_a_command_of_several_dossiers_is_sealed_with_one_key_each(

@@ -58,7 +58,7 @@ class DriverStatement:
         values_of = self.values_of
         if not self.processed:
             return [values_of(row) for row in rows]
-        processed = [(at, _for_one_call(process)) for at, process in self.processed]
+        processed = self.processed
         made = []
         for row in rows:
             values = list(values_of(row))
@@ -74,22 +74,11 @@ def _sqlite_utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _for_one_call(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`process` for the rows of one statement. A time's text is made once per moment: the
-    rows of a page share their events' times (an event on a recap of ten initials ten
-    cards), and the text costs more than a lookup. Equal moments in other zones are the
-    same instant, so their UTC text is the same too."""
-    if process is not _sqlite_utc_text:
-        return process
-    texts: dict[datetime, str] = {}
-
-    def text(moment: datetime) -> str:
-        found = texts.get(moment)
-        if found is None:
-            found = texts[moment] = _sqlite_utc_text(moment)
-        return found
-
-    return text
+# The text of the moments last written, made once each: a page's rows share their events'
+# times (an event on a recap of ten initials ten cards, and each card's last step is the
+# time of its step), and the text costs several times a look-up. Equal moments in other
+# zones are the same instant, so their UTC text is the same too.
+_remembered_utc_text = lru_cache(maxsize=4096)(_sqlite_utc_text)
 
 
 _SAMPLES = (
@@ -106,7 +95,7 @@ def _processor(bind_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], 
     if process is not None and dialect.name == "sqlite" and bind_type._type_affinity is DateTime:
         with contextlib.suppress(Exception):
             if all(_sqlite_utc_text(m) == process(m) for m in _SAMPLES):
-                return _sqlite_utc_text
+                return _remembered_utc_text
     return process
 
 

@@ -123,7 +123,7 @@ class Cards:
         data = event.data
         at = as_utc(event.occurred_at)
         if isinstance(data, DocumentRegistered):
-            self._initial(self._register(data, at), event, seq, at)
+            self._initial(self._register(data, at), event, _line(event, seq, at))
             return
         if isinstance(data, RecapCompiled):
             recap_id = id_text(data.recap_id)
@@ -142,8 +142,9 @@ class Cards:
                 erased["nik"] = erased["name"] = ERASED
                 self.dossiers.touch(dossier_id)
             return
+        line = _line(event, seq, at)
         for dossier in self._dossiers_named(event):
-            self._initial(dossier, event, seq, at)
+            self._initial(dossier, event, line)
 
     def _register(self, data: DocumentRegistered, at: datetime) -> Row:
         dossier_id = id_text(data.dossier_id)
@@ -194,14 +195,13 @@ class Cards:
             if dossier is not None:
                 yield dossier
 
-    def _initial(self, dossier: Row, event: Envelope, seq: int, at: datetime) -> None:
-        """Put the officer's initials for this event on the dossier's card and move it on."""
+    def _initial(self, dossier: Row, event: Envelope, line: Row) -> None:
+        """Put the officer's initials for this event (`line`, see `_line`) on the dossier's
+        card and move it on."""
+        at = line["at"]
         first = event.type == "DocumentRegistered"
         self.steps.append({
-            "office": dossier["office"], "dossier_id": dossier["dossier_id"], "seq": seq,
-            "sop_step": SOP_STEP_OF_EVENT[event.type], "event": event.type,
-            "role": event.actor.role.value, "officer_id": event.actor.officer_id,
-            "officer_name": event.actor.name, "at": at,
+            **line, "office": dossier["office"], "dossier_id": dossier["dossier_id"],
             "elapsed_seconds": None if first else elapsed_seconds(dossier["last_step_at"], at),
         })  # fmt: skip
         dossier["status"] = STATUS_AFTER_EVENT[event.type].value
@@ -215,9 +215,19 @@ class Cards:
         elif isinstance(data, Delivered):
             dossier["delivered_at"] = at
         elif isinstance(data, Returned):
-            dossier["returned_seq"], dossier["returned_at"] = seq, at
+            dossier["returned_seq"], dossier["returned_at"] = line["seq"], at
             dossier["returned_reason"], dossier["returned_note"] = data.reason.value, data.note
             dossier["received_back_at"] = None
         elif isinstance(data, ReturnReceived):
             dossier["received_back_at"] = at
         self.dossiers.touch(dossier["dossier_id"])
+
+
+def _line(event: Envelope, seq: int, at: datetime) -> Row:
+    """What the event's line says on every card it initials, made once for them all."""
+    actor = event.actor
+    return {
+        "seq": seq, "sop_step": SOP_STEP_OF_EVENT[event.type], "event": event.type,
+        "role": actor.role.value, "officer_id": actor.officer_id, "officer_name": actor.name,
+        "at": at,
+    }  # fmt: skip

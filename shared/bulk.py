@@ -51,7 +51,7 @@ class DriverStatement:
     processed: tuple[tuple[int, Callable[[Any], Any]], ...]
     binds: tuple[str, ...] = ()  # the names of the parameters, in the driver's order
     # On SQLite: the statement for so many rows at once, their parameters one row after the
-    # other in the order above (`rows_at_once`); None where it is one row a step.
+    # other in the order above (`RowsAtOnce`); None where it is one row a step.
     at_once: "RowsAtOnce | None" = field(default=None, compare=False)
 
     def parameters(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:

@@ -66,6 +66,9 @@ class NewKeys:
 
 NO_NEW_KEYS = NewKeys("", [])
 
+# Which personal fields of which events: all that are sealed, or the part a reader needs.
+PersonalFields = Mapping[type[EventData], tuple[str, ...]]
+
 
 class PersonalData(Protocol):
     """Seals personal data before it is appended, reveals it (or `[dihapus]`) when read."""
@@ -75,7 +78,7 @@ class PersonalData(Protocol):
     def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None: ...
 
     async def reveal_all(
-        self, events: Sequence[Envelope], only: Mapping[type[EventData], tuple[str, ...]] = ...
+        self, events: Sequence[Envelope], only: PersonalFields = ...
     ) -> list[Envelope]: ...
 
 
@@ -95,9 +98,7 @@ class EventLog:
         """`reveal` of many events at once (one read of the key store for them all)."""
         return await self.privacy.reveal_all(events) if self.privacy is not None else list(events)
 
-    async def reveal_only(
-        self, events: Sequence[Envelope], only: Mapping[type[EventData], tuple[str, ...]]
-    ) -> list[Envelope]:
+    async def reveal_only(self, events: Sequence[Envelope], only: PersonalFields) -> list[Envelope]:
         """`reveal_all` of just the personal fields `only` names (by event type): a reader
         that needs no more is spared opening the rest. The other fields stay sealed."""
         if self.privacy is None:

@@ -14,7 +14,7 @@ to its dossier and field name, so a ciphertext cannot be moved to another record
 import base64
 import binascii
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -27,20 +27,19 @@ from shared.events import (
     Delivered,
     DocumentRegistered,
     Envelope,
-    EventData,
     id_text,
     with_data_fields,
     with_fields,
 )
 from shared.keys import Keys
-from shared.log import NewKeys
+from shared.log import NewKeys, PersonalFields
 from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
 
 PERSONAL_FIELDS = ("nik", "name", "address", "phone")
 # The person's own data, per event type: the applicant's, and the name of whoever received
 # the document (the applicant themself when delivered to SELF). All under the dossier's key.
-SEALED_FIELDS: dict[type[EventData], tuple[str, ...]] = {
+SEALED_FIELDS: PersonalFields = {
     DocumentRegistered: PERSONAL_FIELDS,
     Delivered: ("recipient_name",),
 }
@@ -114,11 +113,7 @@ def is_sealed(value: str) -> bool:
 Crypt = Callable[[AESGCM, str, str, str], str]  # (cipher, dossier id, field, value) -> value
 
 
-# Which fields of which events: all that are sealed, or the part of them a reader needs.
-Fields = Mapping[type[EventData], tuple[str, ...]]
-
-
-def _holds_data(event: Envelope, sealed: bool, fields: Fields = SEALED_FIELDS) -> bool:
+def _holds_data(event: Envelope, sealed: bool, fields: PersonalFields = SEALED_FIELDS) -> bool:
     """The event carries personal data, sealed (or, with `sealed` False, still in clear)."""
     names = fields.get(type(event.data), ())
     return bool(names) and is_sealed(getattr(event.data, names[0])) is sealed
@@ -137,7 +132,7 @@ def _transformed(
     event: Envelope,
     crypt: Crypt,
     ciphers: dict[UUID, AESGCM | None],
-    only: Fields = SEALED_FIELDS,
+    only: PersonalFields = SEALED_FIELDS,
 ) -> Envelope:
     """The event with each personal field (of `only`) passed through `crypt` (seal or open)
     under its dossier's key, or `[dihapus]` once the key is gone."""
@@ -231,14 +226,18 @@ class Privacy:
         return sealed, NewKeys(self.store, offers)
 
     async def reveal_all(
-        self, events: Sequence[Envelope], only: Fields = SEALED_FIELDS
+        self, events: Sequence[Envelope], only: PersonalFields = SEALED_FIELDS
     ) -> list[Envelope]:
         """The events with their personal fields readable, or `[dihapus]` once erased; given
         `only`, just those fields of those events (the others stay sealed)."""
         return await self._passed_through(events, _open, sealed=True, only=only)
 
     async def _passed_through(
-        self, events: Sequence[Envelope], crypt: Crypt, sealed: bool, only: Fields = SEALED_FIELDS
+        self,
+        events: Sequence[Envelope],
+        crypt: Crypt,
+        sealed: bool,
+        only: PersonalFields = SEALED_FIELDS,
     ) -> list[Envelope]:
         """Each event whose personal data (of `only`) is `sealed` (or in clear) passed through
         `crypt` under its dossier's key, the keys asked for in one step; the others as they

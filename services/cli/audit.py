@@ -33,10 +33,9 @@ from services.reporting.verification import verify as verify_log
 from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope
 from shared.keys import Keys
-from shared.log import EventLog, NewKeys, PersonalData
+from shared.log import EventLog, NewKeys, PersonalData, PersonalFields
 from shared.privacy import (
     SEALED_FIELDS,
-    Fields,
     InsecureKey,
     Privacy,
     WrongMasterKey,
@@ -71,7 +70,7 @@ class WithoutKey:
         raise InsecureKey(self.problem)
 
     async def reveal_all(
-        self, events: Sequence[Envelope], only: Fields = SEALED_FIELDS
+        self, events: Sequence[Envelope], only: PersonalFields = SEALED_FIELDS
     ) -> list[Envelope]:
         if any(holds_sealed_data(event) for event in events):
             raise InsecureKey(f"the log holds encrypted personal data, and {self.problem}")

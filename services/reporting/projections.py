@@ -19,7 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.reporting.folding import Cards, Rows, dossiers_of_letters, referenced
 from shared.bulk import insert_rows, update_rows
 from shared.db import chunks, table_of
-from shared.events import DocumentRegistered, Envelope, EventData
+from shared.events import DocumentRegistered, Envelope
+from shared.log import PersonalFields
 
 
 class ReportingDossier(SQLModel, table=True):
@@ -81,7 +82,7 @@ class ReportingLetter(SQLModel, table=True):
 
 # The personal data the read models hold: only these fields are revealed to fold a page
 # (an applicant's NIK and name on the card; not the address, phone or recipient's name).
-PERSONAL_DATA_READ: dict[type[EventData], tuple[str, ...]] = {DocumentRegistered: ("nik", "name")}
+PERSONAL_DATA_READ: PersonalFields = {DocumentRegistered: ("nik", "name")}
 
 READ_MODELS: tuple[type[SQLModel], ...] = (
     ReportingDossier,

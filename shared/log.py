@@ -20,15 +20,18 @@ from dataclasses import dataclass
 from hashlib import sha1
 from importlib.resources import files
 from itertools import starmap
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.events import Envelope, EventData, decode_entry, encode_for_log, with_fields
 from shared.keys import Keys
 from shared.replies import Reply, as_sent, entry_id_text, reply_entries, reply_event, reply_events
+from shared.wire import Wire
 
 _APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
 _APPEND_SHA = sha1(_APPEND_SCRIPT.encode()).hexdigest()
@@ -83,11 +86,23 @@ class PersonalData(Protocol):
 
 
 class EventLog:
-    def __init__(self, redis: Redis, keys: Keys, privacy: PersonalData | None = None) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        privacy: PersonalData | None = None,
+        wire: Wire | None = None,
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.privacy = privacy
         self._as_sent: Redis | None = None
+        # The append's own connection (shared.wire), to the server the client's go to.
+        self._wire = wire or Wire(redis.connection_pool)
+
+    async def aclose(self) -> None:
+        """Close the log's own connection (the Redis client's are its owner's to close)."""
+        await self._wire.aclose()
 
     async def reveal(self, event: Envelope) -> Envelope:
         """An event as stored, with its personal data readable (or erased)."""
@@ -163,14 +178,22 @@ class EventLog:
         # EVALSHA straight away (no Script object in between); a server that does not know
         # the script yet (new, restarted, flushed) is given it once and asked again.
         try:
-            return await self.redis.execute_command(  # type: ignore[no-any-return]
-                "EVALSHA", _APPEND_SHA, len(keys), *keys, *args
-            )
+            return await self._command("EVALSHA", _APPEND_SHA, len(keys), *keys, *args)
         except NoScriptError:
-            await self.redis.script_load(_APPEND_SCRIPT)
-            return await self.redis.execute_command(  # type: ignore[no-any-return]
-                "EVALSHA", _APPEND_SHA, len(keys), *keys, *args
-            )
+            await self._command("SCRIPT", "LOAD", _APPEND_SCRIPT)
+            return await self._command("EVALSHA", _APPEND_SHA, len(keys), *keys, *args)
+
+    async def _command(self, *command: str | bytes | int) -> Any:
+        """On the log's own connection; when that fails as a connection (Redis restarted,
+        a timeout), once more through redis-py, whose retries and errors the services
+        answer with. Asking again is safe: an append whose events are in the log already
+        is answered with them."""
+        if self._wire.usable:
+            try:
+                return await self._wire.call(*command)
+            except (RedisConnectionError, RedisTimeoutError):
+                pass
+        return await self.redis.execute_command(*command)
 
     async def at(self, position: str) -> Envelope | None:
         """The event at one position of the global log, or None."""

@@ -214,6 +214,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 await consumer.stop()
             for hook in spec.on_shutdown:
                 await hook(context)
+            for log in context.logs.values():
+                await log.aclose()
             await context.redis.aclose()
             await context.engine.dispose()
 

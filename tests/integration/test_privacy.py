@@ -12,6 +12,7 @@ from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import ERASED, Privacy, WrongMasterKey, holds_sealed_data
 from shared.vocabulary import Relationship
+from shared.wire import Wire
 from tests.factories import FO, flagged, registered
 
 
@@ -91,6 +92,18 @@ class CountingRedis(Redis):
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         self.sent.append(str(args[0]))
         return await super().execute_command(*args, **options)
+
+
+class CountingWire(Wire):
+    """The log's own connection (where its appends go), counting into the client's list."""
+
+    def __init__(self, client: CountingRedis) -> None:
+        super().__init__(client.connection_pool)
+        self.sent = client.sent
+
+    async def call(self, *command: Any) -> Any:
+        self.sent.append(str(command[0]))
+        return await super().call(*command)
 
 
 def delivered_to(dossier_id: uuid.UUID, recipient: str) -> Envelope:
@@ -209,13 +222,14 @@ async def counted_log(
     has both scripts (the key store's step and the append): none is loaded while counting."""
     counting = CountingRedis.from_url(redis_url)
     counting.sent = []
+    log = EventLog(counting, keys, Privacy(counting, keys, master), CountingWire(counting))
     try:
-        log = EventLog(counting, keys, Privacy(counting, keys, master))
         warm = delivered_to(uuid.uuid4(), "Budi Santoso")  # the key store's step, the append
         await log.append(warm.stream_id, [warm], 0)
         counting.sent.clear()
         yield log, counting.sent
     finally:
+        await log.aclose()
         await counting.aclose()
 
 

@@ -1,0 +1,198 @@
+"""A connection to Redis of the log's own, for the command every use case waits on: the
+append step.
+
+redis-py's way for one command (the pool's lock and its bookkeeping, retries, the
+observability hooks, a stream reader the reply goes through) costs the client more than the
+server's whole append step. A `Wire` packs the command with hiredis and writes it, and the
+event loop hands it the reply the moment the bytes arrive. Redis answers in the order the
+commands came, so callers at once simply queue on the one connection (pipelining).
+
+It connects as the Redis client's own connections do (address, database, user and password,
+timeouts, read from a connection of its pool that is never opened). Whatever goes wrong
+with the connection itself (refused, lost, timed out) is raised as redis-py's
+`ConnectionError` or `TimeoutError` and the next command connects again. A caller that
+meets one can ask redis-py once more, whose retries and errors the services answer with."""
+
+import asyncio
+import contextlib
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, cast
+
+import hiredis
+from redis._parsers.base import BaseParser
+from redis.asyncio import ConnectionPool, UnixDomainSocketConnection
+from redis.asyncio.connection import AbstractConnection, Connection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where the pool's connections connect (a TCP address or a Unix socket), and how long
+    they wait. The database and the login are sent after connecting (`Wire._introduce`)."""
+
+    host: str = ""
+    port: int = 0
+    path: str = ""  # a Unix socket's, else ""
+    timeout: float | None = None  # for an answer
+    connect_timeout: float | None = None
+
+    @classmethod
+    def of(cls, unopened: AbstractConnection) -> "Address | None":
+        """A pool's connection's address, or None when it is not plain (TLS, or a kind of
+        connection redis-py was given by the caller): those stay redis-py's to make."""
+        timeout, connect_timeout = unopened.socket_timeout, unopened.socket_connect_timeout
+        if type(unopened) is UnixDomainSocketConnection:
+            return cls("", 0, unopened.path, timeout, connect_timeout)
+        if type(unopened) is Connection:
+            return cls(unopened.host, int(unopened.port), "", timeout, connect_timeout)
+        return None
+
+
+class Wire:
+    """One connection, opened at the first command and again after it is lost."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._unopened = pool.make_connection()  # read for its settings only; never opened
+        self.address = Address.of(self._unopened)
+        self._line: _Line | None = None
+        self._opening: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.address is not None
+
+    async def call(self, *command: Any) -> Any:
+        """Send one command and return its reply; an error reply is raised as redis-py
+        raises it (`NoScriptError`, `ResponseError`, ...)."""
+        line = self._line
+        if line is None or line.lost is not None or line.loop is not asyncio.get_running_loop():
+            line = await self._open()
+        assert self.address is not None
+        try:
+            async with asyncio.timeout(self.address.timeout):
+                reply = await line.send(hiredis.pack_command(command))
+        except TimeoutError:
+            line.close()  # the server is not answering: the next command connects afresh
+            raise RedisTimeoutError("Redis did not answer in time") from None
+        if isinstance(reply, hiredis.ReplyError):
+            raise BaseParser.parse_error(str(reply))
+        return reply
+
+    async def aclose(self) -> None:
+        if self._line is not None:
+            self._line.close()
+            self._line = None
+
+    async def _open(self) -> "_Line":
+        loop = asyncio.get_running_loop()
+        if self._opening is None or self._opening[0] is not loop:
+            self._opening = (loop, asyncio.Lock())  # a lock belongs to one event loop
+        async with self._opening[1]:
+            line = self._line
+            if line is not None and line.lost is None and line.loop is loop:
+                return line  # another caller opened it while this one waited
+            if line is not None:
+                line.close()
+            self._line = await self._connect()
+            # Kept by a task: when the event loop ends first (asyncio.run and pytest cancel
+            # the tasks left), the connection is closed, not left to the garbage collector.
+            self._line.keeper = loop.create_task(self._line.kept())
+            return self._line
+
+    async def _connect(self) -> "_Line":
+        address = self.address
+        if address is None:
+            raise RedisConnectionError("this Redis client's connections are not the wire's kind")
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(address.connect_timeout):
+                if address.path:
+                    _, line = await loop.create_unix_connection(_Line, address.path)
+                else:
+                    _, line = await loop.create_connection(_Line, address.host, address.port)
+                await self._introduce(line)
+        except TimeoutError:
+            raise RedisTimeoutError("connecting to Redis timed out") from None
+        except OSError as error:
+            raise RedisConnectionError(f"cannot connect to Redis: {error}") from error
+        return line
+
+    async def _introduce(self, line: "_Line") -> None:
+        """Log in and choose the database, as the pool's connections do."""
+        unopened = self._unopened
+        login: tuple[str, ...] = ()
+        if unopened.credential_provider is not None:
+            login = tuple(await unopened.credential_provider.get_credentials_async())
+        elif unopened.password is not None:
+            login = tuple(p for p in (unopened.username, unopened.password) if p is not None)
+        steps: list[tuple[Any, ...]] = ([("AUTH", *login)] if login else []) + (
+            [("SELECT", str(unopened.db))] if int(unopened.db) else []
+        )
+        replies = await asyncio.gather(*(line.send(hiredis.pack_command(s)) for s in steps))
+        for reply in replies:
+            if isinstance(reply, hiredis.ReplyError):
+                line.close()
+                raise BaseParser.parse_error(str(reply))
+
+
+class _Line(asyncio.Protocol):
+    """The connection: replies are handed, in order, to the commands that wait for them."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.reader = hiredis.Reader()
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.transport: asyncio.WriteTransport | None = None
+        self.lost: RedisConnectionError | None = None
+        self.ended: asyncio.Future[None] = self.loop.create_future()
+        self.keeper: asyncio.Task[None] | None = None
+
+    async def kept(self) -> None:
+        """Wait while the connection lasts; closed at the end, cancelled or not."""
+        try:
+            await self.ended
+        finally:
+            self.close()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.WriteTransport, transport)  # uvloop's are not asyncio's
+
+    def send(self, packed: bytes) -> asyncio.Future[Any]:
+        if self.lost is not None or self.transport is None:
+            raise self.lost or RedisConnectionError("not connected to Redis yet")
+        answer = self.loop.create_future()
+        self.waiting.append(answer)
+        self.transport.write(packed)
+        return answer
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        try:
+            while (reply := self.reader.gets()) is not False:
+                answer = self.waiting.popleft()
+                if not answer.done():  # a caller that gave up (cancelled) leaves its reply
+                    answer.set_result(reply)
+        except (hiredis.ProtocolError, IndexError) as error:  # garbled, or a reply unasked
+            self._fail(RedisConnectionError(f"Redis's reply could not be read: {error}"))
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(RedisConnectionError(f"connection to Redis lost: {exc or 'closed'}"))
+
+    def close(self) -> None:
+        self._fail(RedisConnectionError("connection to Redis closed"))
+        if self.transport is not None:
+            with contextlib.suppress(RuntimeError):  # its event loop is closed already
+                self.transport.close()
+
+    def _fail(self, error: RedisConnectionError) -> None:
+        if self.lost is None:
+            self.lost = error
+        if not self.ended.done():
+            self.ended.set_result(None)
+        while self.waiting:
+            answer = self.waiting.popleft()
+            if not answer.done():
+                answer.set_exception(self.lost)

@@ -15,6 +15,7 @@ meets one can ask redis-py once more, whose retries and errors the services answ
 
 import asyncio
 import contextlib
+import functools
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, cast
@@ -24,6 +25,7 @@ from redis._parsers.base import BaseParser
 from redis.asyncio import ConnectionPool, UnixDomainSocketConnection
 from redis.asyncio.connection import AbstractConnection, Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
@@ -69,13 +71,7 @@ class Wire:
         line = self._line
         if line is None or line.lost is not None or line.loop is not asyncio.get_running_loop():
             line = await self._open()
-        assert self.address is not None
-        try:
-            async with asyncio.timeout(self.address.timeout):
-                reply = await line.send(hiredis.pack_command(command))
-        except TimeoutError:
-            line.close()  # the server is not answering: the next command connects afresh
-            raise RedisTimeoutError("Redis did not answer in time") from None
+        reply = await line.send(hiredis.pack_command(command))
         if isinstance(reply, hiredis.ReplyError):
             raise BaseParser.parse_error(str(reply))
         return reply
@@ -106,12 +102,13 @@ class Wire:
         if address is None:
             raise RedisConnectionError("this Redis client's connections are not the wire's kind")
         loop = asyncio.get_running_loop()
+        made = functools.partial(_Line, address.timeout)
         try:
             async with asyncio.timeout(address.connect_timeout):
                 if address.path:
-                    _, line = await loop.create_unix_connection(_Line, address.path)
+                    _, line = await loop.create_unix_connection(made, address.path)
                 else:
-                    _, line = await loop.create_connection(_Line, address.host, address.port)
+                    _, line = await loop.create_connection(made, address.host, address.port)
                 await self._introduce(line)
         except TimeoutError:
             raise RedisTimeoutError("connecting to Redis timed out") from None
@@ -138,14 +135,20 @@ class Wire:
 
 
 class _Line(asyncio.Protocol):
-    """The connection: replies are handed, in order, to the commands that wait for them."""
+    """The connection: replies are handed, in order, to the commands that wait for them.
 
-    def __init__(self) -> None:
+    A command unanswered after `timeout` seconds fails the connection with a
+    `TimeoutError`. One timer watches the oldest command (not a timer for each command):
+    it is set when a command finds none waiting, and at its time looks again."""
+
+    def __init__(self, timeout: float | None) -> None:
         self.loop = asyncio.get_running_loop()
+        self.timeout = timeout
         self.reader = hiredis.Reader()
-        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.waiting: deque[tuple[asyncio.Future[Any], float]] = deque()  # and when sent
+        self.watch: asyncio.TimerHandle | None = None
         self.transport: asyncio.WriteTransport | None = None
-        self.lost: RedisConnectionError | None = None
+        self.lost: RedisError | None = None
         self.ended: asyncio.Future[None] = self.loop.create_future()
         self.keeper: asyncio.Task[None] | None = None
 
@@ -163,15 +166,28 @@ class _Line(asyncio.Protocol):
         if self.lost is not None or self.transport is None:
             raise self.lost or RedisConnectionError("not connected to Redis yet")
         answer = self.loop.create_future()
-        self.waiting.append(answer)
+        self.waiting.append((answer, self.loop.time()))
+        if self.timeout is not None and self.watch is None:
+            self.watch = self.loop.call_later(self.timeout, self._look_at_the_oldest)
         self.transport.write(packed)
         return answer
+
+    def _look_at_the_oldest(self) -> None:
+        self.watch = None
+        if not self.waiting or self.timeout is None:
+            return
+        due = self.waiting[0][1] + self.timeout
+        if self.loop.time() < due:
+            self.watch = self.loop.call_at(due, self._look_at_the_oldest)
+            return
+        self._fail(RedisTimeoutError("Redis did not answer in time"))
+        self.close()  # the server is not answering: the next command connects afresh
 
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
         try:
             while (reply := self.reader.gets()) is not False:
-                answer = self.waiting.popleft()
+                answer, _ = self.waiting.popleft()
                 if not answer.done():  # a caller that gave up (cancelled) leaves its reply
                     answer.set_result(reply)
         except (hiredis.ProtocolError, IndexError) as error:  # garbled, or a reply unasked
@@ -187,12 +203,15 @@ class _Line(asyncio.Protocol):
             with contextlib.suppress(RuntimeError):  # its event loop is closed already
                 self.transport.close()
 
-    def _fail(self, error: RedisConnectionError) -> None:
+    def _fail(self, error: RedisError) -> None:
         if self.lost is None:
             self.lost = error
         if not self.ended.done():
             self.ended.set_result(None)
+        if self.watch is not None:
+            self.watch.cancel()
+            self.watch = None
         while self.waiting:
-            answer = self.waiting.popleft()
+            answer, _ = self.waiting.popleft()
             if not answer.done():
                 answer.set_exception(self.lost)

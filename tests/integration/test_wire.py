@@ -68,10 +68,14 @@ async def test_a_lost_connection_fails_what_waits_on_it_and_the_next_command_con
 async def test_a_server_that_does_not_answer_in_time_is_a_timeout_and_then_a_new_connection(
     redis_url: str, key_prefix: str
 ) -> None:
-    client = Redis.from_url(f"{redis_url}?socket_timeout=0.2")
+    client = Redis.from_url(f"{redis_url}?socket_timeout=0.3")
     wire = Wire(client.connection_pool)
     try:
         first = await wire.call("CLIENT", "ID")
+        started = time.monotonic()
+        while time.monotonic() - started < 0.6:  # busy longer than the timeout, each answered
+            assert await wire.call("BLPOP", f"{key_prefix}empty", "0.05") is None  # in time
+        assert await wire.call("CLIENT", "ID") == first
         started = time.monotonic()
         with pytest.raises(RedisTimeoutError):
             await wire.call("BLPOP", f"{key_prefix}empty", "2")

@@ -103,6 +103,7 @@ class Wire:
             raise RedisConnectionError("this Redis client's connections are not the wire's kind")
         loop = asyncio.get_running_loop()
         made = functools.partial(_Line, address.timeout)
+        line: _Line | None = None
         try:
             async with asyncio.timeout(address.connect_timeout):
                 if address.path:
@@ -110,10 +111,14 @@ class Wire:
                 else:
                     _, line = await loop.create_connection(made, address.host, address.port)
                 await self._introduce(line)
-        except TimeoutError:
-            raise RedisTimeoutError("connecting to Redis timed out") from None
-        except OSError as error:
-            raise RedisConnectionError(f"cannot connect to Redis: {error}") from error
+        except BaseException as error:
+            if line is not None:
+                line.close()  # connected, but not logged in: not to be left open
+            if isinstance(error, TimeoutError):
+                raise RedisTimeoutError("connecting to Redis timed out") from None
+            if isinstance(error, OSError):
+                raise RedisConnectionError(f"cannot connect to Redis: {error}") from error
+            raise
         return line
 
     async def _introduce(self, line: "_Line") -> None:
@@ -130,7 +135,6 @@ class Wire:
         replies = await asyncio.gather(*(line.send(hiredis.pack_command(s)) for s in steps))
         for reply in replies:
             if isinstance(reply, hiredis.ReplyError):
-                line.close()
                 raise BaseParser.parse_error(str(reply))
 
 

@@ -193,3 +193,26 @@ def test_a_wire_left_open_is_closed_when_its_event_loop_ends(redis_url: str) -> 
         assert not admin.execute_command("CLIENT", "LIST", "ID", its_id)
     finally:
         admin.close()
+
+
+async def test_a_server_that_takes_the_connection_and_never_answers_the_login_is_a_timeout(
+    tmp_path: Path,
+) -> None:
+    """Connected, but the login unanswered: a TimeoutError after the connect timeout, and
+    the connection is closed, not left open."""
+    closed = asyncio.Event()
+
+    class Silent(asyncio.Protocol):
+        def connection_lost(self, exc: Exception | None) -> None:
+            closed.set()
+
+    server = await asyncio.get_running_loop().create_server(Silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = Redis.from_url(f"redis://user:pass@127.0.0.1:{port}/0?socket_connect_timeout=0.2")
+    try:
+        with pytest.raises(RedisTimeoutError, match="connecting"):
+            await Wire(client.connection_pool).call("PING")
+        await asyncio.wait_for(closed.wait(), 2)
+    finally:
+        server.close()
+        await client.aclose()

@@ -4,7 +4,8 @@ Append is one server-side Lua step (EVALSHA; Redis 6.2 and 7 alike) that checks 
 stream's expected version, drops a command whose event ids were already appended, writes
 all of a command's events or none, and adds them to the office's global log in one total
 order. Each event is also kept in its aggregate's own stream under the same id, so loading
-an aggregate never scans the log.
+an aggregate never scans the log. The step goes on the log's own connection (shared.wire),
+which costs the client less than redis-py's way; reads go through the Redis client.
 
 Given a `privacy` (shared.privacy.Privacy), the log seals personal data before it is
 written, whichever use case appends, and reveals it to use cases that load an aggregate or

@@ -65,7 +65,7 @@ async def _rate(loop: Callable[[list[T]], Awaitable[None]], items: list[T], call
 async def measure(redis: Redis, batch: int = 250, pairs: int = 40) -> dict[str, float]:
     run = uuid.uuid4().hex[:8]
     log = EventLog(redis, Keys("1471", f"bench-append-{run}:"))
-    wire = Wire(redis.connection_pool)
+    wire = Wire(redis)
     stream = f"bench-xadd-{run}:raw"
     try:
         await append_batch(log, 200)  # warm up: script load, connections

@@ -15,22 +15,20 @@ erasing personal data never changes."""
 
 import asyncio
 import itertools
-from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from hashlib import sha1
 from importlib.resources import files
 from itertools import starmap
-from typing import Any, Protocol
 from uuid import UUID
 
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from shared.events import Envelope, EventData, decode_entry, encode_for_log, with_fields
+from shared.events import Envelope, decode_entry, encode_for_log, with_fields
 from shared.keys import Keys
+from shared.personal_data import NO_NEW_KEYS, NewKeys, PersonalData, PersonalFields
 from shared.replies import Reply, as_sent, entry_id_text, reply_entries, reply_event, reply_events
 from shared.wire import Wire
 
@@ -59,33 +57,6 @@ class Write:
     events: Sequence[Envelope]
 
 
-@dataclass(frozen=True, slots=True)
-class NewKeys:
-    """Data keys made for dossiers a command begins, offered with the append of what they
-    sealed: kept only for dossiers that have none (see append.lua)."""
-
-    store: str  # the key store that keeps them
-    offers: list[str | bytes]  # dossier, wrapped key, dossier, wrapped key, ...
-
-
-NO_NEW_KEYS = NewKeys("", [])
-
-# Which personal fields of which events: all that are sealed, or the part a reader needs.
-PersonalFields = Mapping[type[EventData], tuple[str, ...]]
-
-
-class PersonalData(Protocol):
-    """Seals personal data before it is appended, reveals it (or `[dihapus]`) when read."""
-
-    async def seal(self, events: Iterable[Envelope]) -> list[Envelope]: ...
-
-    def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None: ...
-
-    async def reveal_all(
-        self, events: Sequence[Envelope], only: PersonalFields = ...
-    ) -> list[Envelope]: ...
-
-
 class EventLog:
     def __init__(
         self,
@@ -99,7 +70,7 @@ class EventLog:
         self.privacy = privacy
         self._as_sent: Redis | None = None
         # The append's own connection (shared.wire), to the server the client's go to.
-        self._wire = wire or Wire(redis.connection_pool)
+        self._wire = wire or Wire(redis)
 
     async def aclose(self) -> None:
         """Close the log's own connection (the Redis client's are its owner's to close)."""
@@ -177,24 +148,14 @@ class EventLog:
 
     async def _run_append(self, keys: list[str], args: list[str | bytes | int]) -> list[bytes]:
         # EVALSHA straight away (no Script object in between); a server that does not know
-        # the script yet (new, restarted, flushed) is given it once and asked again.
+        # the script yet (new, restarted, flushed) is given it once and asked again. Asked
+        # again through redis-py too if the wire's connection fails: an append whose events
+        # are in the log already is answered with them.
         try:
-            return await self._command("EVALSHA", _APPEND_SHA, len(keys), *keys, *args)
+            return await self._wire.execute("EVALSHA", _APPEND_SHA, len(keys), *keys, *args)
         except NoScriptError:
-            await self._command("SCRIPT", "LOAD", _APPEND_SCRIPT)
-            return await self._command("EVALSHA", _APPEND_SHA, len(keys), *keys, *args)
-
-    async def _command(self, *command: str | bytes | int) -> Any:
-        """On the log's own connection; when that fails as a connection (Redis restarted,
-        a timeout), once more through redis-py, whose retries and errors the services
-        answer with. Asking again is safe: an append whose events are in the log already
-        is answered with them."""
-        if self._wire.usable:
-            try:
-                return await self._wire.call(*command)
-            except (RedisConnectionError, RedisTimeoutError):
-                pass
-        return await self.redis.execute_command(*command)
+            await self._wire.execute("SCRIPT", "LOAD", _APPEND_SCRIPT)
+            return await self._wire.execute("EVALSHA", _APPEND_SHA, len(keys), *keys, *args)
 
     async def at(self, position: str) -> Envelope | None:
         """The event at one position of the global log, or None."""

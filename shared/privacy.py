@@ -32,7 +32,7 @@ from shared.events import (
     with_fields,
 )
 from shared.keys import Keys
-from shared.log import NewKeys, PersonalFields
+from shared.personal_data import NewKeys, PersonalFields
 from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
 

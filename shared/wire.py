@@ -11,7 +11,8 @@ It connects as the Redis client's own connections do (address, database, user an
 timeouts, read from a connection of its pool that is never opened). Whatever goes wrong
 with the connection itself (refused, lost, timed out) is raised as redis-py's
 `ConnectionError` or `TimeoutError` and the next command connects again. A caller that
-meets one can ask redis-py once more, whose retries and errors the services answer with."""
+meets one can ask redis-py once more (`execute`), whose retries and errors the services
+answer with."""
 
 import asyncio
 import contextlib
@@ -22,7 +23,7 @@ from typing import Any, cast
 
 import hiredis
 from redis._parsers.base import BaseParser
-from redis.asyncio import ConnectionPool, UnixDomainSocketConnection
+from redis.asyncio import Redis, UnixDomainSocketConnection
 from redis.asyncio.connection import AbstractConnection, Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -53,10 +54,12 @@ class Address:
 
 
 class Wire:
-    """One connection, opened at the first command and again after it is lost."""
+    """One connection beside a Redis client's, to the same server: opened at the first
+    command and again after it is lost."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
-        self._unopened = pool.make_connection()  # read for its settings only; never opened
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+        self._unopened = client.connection_pool.make_connection()  # read, never opened
         self.address = Address.of(self._unopened)
         self._line: _Line | None = None
         self._opening: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
@@ -64,6 +67,17 @@ class Wire:
     @property
     def usable(self) -> bool:
         return self.address is not None
+
+    async def execute(self, *command: Any) -> Any:
+        """`call`, or the client's own way where the wire is not usable or its connection
+        fails (refused, lost, no answer in time): the client's retries and errors, the
+        ones the services answer with. For a command that is safe to send twice."""
+        if self.usable:
+            try:
+                return await self.call(*command)
+            except (RedisConnectionError, RedisTimeoutError):
+                pass
+        return await self.client.execute_command(*command)
 
     async def call(self, *command: Any) -> Any:
         """Send one command and return its reply; an error reply is raised as redis-py

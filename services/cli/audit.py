@@ -33,7 +33,8 @@ from services.reporting.verification import verify as verify_log
 from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope
 from shared.keys import Keys
-from shared.log import EventLog, NewKeys, PersonalData, PersonalFields
+from shared.log import EventLog
+from shared.personal_data import NewKeys, PersonalData, PersonalFields
 from shared.privacy import (
     SEALED_FIELDS,
     InsecureKey,

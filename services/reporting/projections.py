@@ -20,7 +20,7 @@ from services.reporting.folding import Cards, Rows, dossiers_of_letters, referen
 from shared.bulk import insert_rows, update_rows
 from shared.db import chunks, table_of
 from shared.events import DocumentRegistered, Envelope
-from shared.log import PersonalFields
+from shared.personal_data import PersonalFields
 
 
 class ReportingDossier(SQLModel, table=True):

@@ -98,7 +98,7 @@ class CountingWire(Wire):
     """The log's own connection (where its appends go), counting into the client's list."""
 
     def __init__(self, client: CountingRedis) -> None:
-        super().__init__(client.connection_pool)
+        super().__init__(client)
         self.sent = client.sent
 
     async def call(self, *command: Any) -> Any:

@@ -18,13 +18,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_server import RedisServer, free_port, redis_server_binary
-from shared.wire import Wire
+from shared.wire import Address, Wire
 from tests.factories import registered
 
 
 @pytest.fixture
 async def wire(redis: Redis) -> AsyncIterator[Wire]:
-    line = Wire(redis.connection_pool)
+    line = Wire(redis)
     yield line
     await line.aclose()
 
@@ -69,7 +69,7 @@ async def test_a_server_that_does_not_answer_in_time_is_a_timeout_and_then_a_new
     redis_url: str, key_prefix: str
 ) -> None:
     client = Redis.from_url(f"{redis_url}?socket_timeout=0.3")
-    wire = Wire(client.connection_pool)
+    wire = Wire(client)
     try:
         first = await wire.call("CLIENT", "ID")
         started = time.monotonic()
@@ -88,7 +88,7 @@ async def test_a_server_that_does_not_answer_in_time_is_a_timeout_and_then_a_new
 
 async def test_no_server_at_the_address_is_a_connection_error() -> None:
     client = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
-    wire = Wire(client.connection_pool)
+    wire = Wire(client)
     with pytest.raises(RedisConnectionError, match="cannot connect"):
         await wire.call("PING")
     await client.aclose()
@@ -110,7 +110,7 @@ async def test_the_wire_logs_in_and_chooses_the_database_as_the_pool_does(
     )
     base = f"127.0.0.1:{private_server.port}"
     client = Redis.from_url(f"redis://petugas:rahasia@{base}/2")
-    wire = Wire(client.connection_pool)
+    wire = Wire(client)
     wrong = Redis.from_url(f"redis://petugas:salah@{base}/2")
     try:
         assert await wire.call("ACL", "WHOAMI") == b"petugas"
@@ -118,7 +118,7 @@ async def test_the_wire_logs_in_and_chooses_the_database_as_the_pool_does(
         assert sync_redis.Redis(port=private_server.port, db=2).get("berkas") == b"ada"
         assert admin.get("berkas") is None  # not in database 0
         with pytest.raises(AuthenticationError):
-            await Wire(wrong.connection_pool).call("PING")
+            await Wire(wrong).call("PING")
     finally:
         await wire.aclose()
         await client.aclose()
@@ -146,7 +146,7 @@ def unix_socket(tmp_path: Path) -> Iterator[Path]:
 
 async def test_the_wire_connects_over_a_unix_socket_when_the_client_does(unix_socket: Path) -> None:
     client = Redis.from_url(f"unix://{unix_socket}?db=1")
-    wire = Wire(client.connection_pool)
+    wire = Wire(client)
     try:
         await wire.call("SET", "berkas", "ada")
         assert await client.get("berkas") == b"ada"  # the client's own connection: database 1
@@ -156,8 +156,8 @@ async def test_the_wire_connects_over_a_unix_socket_when_the_client_does(unix_so
 
 
 def test_a_tls_client_leaves_its_connections_to_redis_py() -> None:
-    assert not Wire(Redis.from_url("rediss://127.0.0.1:6380/0").connection_pool).usable
-    assert Wire(Redis.from_url("redis://127.0.0.1:6380/0").connection_pool).usable
+    assert not Wire(Redis.from_url("rediss://127.0.0.1:6380/0")).usable
+    assert Wire(Redis.from_url("redis://127.0.0.1:6380/0")).usable
 
 
 async def test_an_append_right_after_its_connection_was_killed_is_written_once(
@@ -179,7 +179,7 @@ async def test_an_append_right_after_its_connection_was_killed_is_written_once(
 def test_a_wire_left_open_is_closed_when_its_event_loop_ends(redis_url: str) -> None:
     async def use_and_forget() -> int:
         client = Redis.from_url(redis_url)
-        wire = Wire(client.connection_pool)
+        wire = Wire(client)
         its_id = int(await wire.call("CLIENT", "ID"))
         await client.aclose()
         return its_id  # the wire is not closed: asyncio.run ends with it open
@@ -211,8 +211,16 @@ async def test_a_server_that_takes_the_connection_and_never_answers_the_login_is
     client = Redis.from_url(f"redis://user:pass@127.0.0.1:{port}/0?socket_connect_timeout=0.2")
     try:
         with pytest.raises(RedisTimeoutError, match="connecting"):
-            await Wire(client.connection_pool).call("PING")
+            await Wire(client).call("PING")
         await asyncio.wait_for(closed.wait(), 2)
     finally:
         server.close()
         await client.aclose()
+
+
+async def test_execute_asks_the_client_when_the_wire_cannot_connect(redis: Redis) -> None:
+    wire = Wire(redis)
+    wire.address = Address("127.0.0.1", free_port())  # the wire's way leads nowhere
+    with pytest.raises(RedisConnectionError):
+        await wire.call("PING")
+    assert await wire.execute("ECHO", "lewat klien") == b"lewat klien"  # the client's way

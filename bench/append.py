@@ -37,20 +37,31 @@ async def append_batch(log: EventLog, count: int, callers: int = 1) -> float:
 
 
 async def xadd_batch(redis: Redis, stream: str, count: int, callers: int = 1) -> float:
-    async def loop(payloads: list[bytes]) -> None:
-        for payload in payloads:
-            await redis.xadd(stream, {"type": "DocumentRegistered", "event": payload})
-
-    return await _rate(loop, [encode_for_log(registered()) for _ in range(count)], callers)
+    return await _xadd_rate(
+        lambda payload: redis.xadd(stream, {"type": "DocumentRegistered", "event": payload}),
+        count,
+        callers,
+    )
 
 
 async def wire_xadd_batch(wire: Wire, stream: str, count: int, callers: int = 1) -> float:
     """The raw XADD loop sent the log's own way (shared.wire), not redis-py's: what the
     append would be against if a Python team wrote its own client too."""
+    return await _xadd_rate(
+        lambda payload: wire.call(
+            "XADD", stream, "*", "type", "DocumentRegistered", "event", payload
+        ),
+        count,
+        callers,
+    )
+
+
+async def _xadd_rate(xadd: Callable[[bytes], Awaitable[object]], count: int, callers: int) -> float:
+    """XADDs/s of `count` registrations' payloads, each sent by `xadd`."""
 
     async def loop(payloads: list[bytes]) -> None:
         for payload in payloads:
-            await wire.call("XADD", stream, "*", "type", "DocumentRegistered", "event", payload)
+            await xadd(payload)
 
     return await _rate(loop, [encode_for_log(registered()) for _ in range(count)], callers)
 

@@ -19,7 +19,7 @@ import contextlib
 import functools
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 import hiredis
 from redis._parsers.base import BaseParser
@@ -82,9 +82,7 @@ class Wire:
     async def call(self, *command: Any) -> Any:
         """Send one command and return its reply; an error reply is raised as redis-py
         raises it (`NoScriptError`, `ResponseError`, ...)."""
-        line = self._line
-        if line is None or line.lost is not None or line.loop is not asyncio.get_running_loop():
-            line = await self._open()
+        line = self._line if _serves(self._line, asyncio.get_running_loop()) else await self._open()
         reply = await line.send(hiredis.pack_command(command))
         if isinstance(reply, hiredis.ReplyError):
             raise BaseParser.parse_error(str(reply))
@@ -101,7 +99,7 @@ class Wire:
             self._opening = (loop, asyncio.Lock())  # a lock belongs to one event loop
         async with self._opening[1]:
             line = self._line
-            if line is not None and line.lost is None and line.loop is loop:
+            if _serves(line, loop):
                 return line  # another caller opened it while this one waited
             if line is not None:
                 line.close()
@@ -150,6 +148,11 @@ class Wire:
         for reply in replies:
             if isinstance(reply, hiredis.ReplyError):
                 raise BaseParser.parse_error(str(reply))
+
+
+def _serves(line: "_Line | None", loop: asyncio.AbstractEventLoop) -> TypeGuard["_Line"]:
+    """The line is open, and on this event loop."""
+    return line is not None and line.lost is None and line.loop is loop
 
 
 class _Line(asyncio.Protocol):

@@ -24,9 +24,9 @@ from tests.factories import registered
 
 @pytest.fixture
 async def wire(redis: Redis) -> AsyncIterator[Wire]:
-    line = Wire(redis)
-    yield line
-    await line.aclose()
+    made = Wire(redis)
+    yield made
+    await made.aclose()
 
 
 async def test_callers_at_once_each_get_their_own_answer(wire: Wire) -> None:

@@ -83,10 +83,7 @@ class Wire:
         """Send one command and return its reply; an error reply is raised as redis-py
         raises it (`NoScriptError`, `ResponseError`, ...)."""
         line = self._line if _serves(self._line, asyncio.get_running_loop()) else await self._open()
-        reply = await line.send(hiredis.pack_command(command))
-        if isinstance(reply, hiredis.ReplyError):
-            raise BaseParser.parse_error(str(reply))
-        return reply
+        return _answer(await line.send(hiredis.pack_command(command)))
 
     async def aclose(self) -> None:
         if self._line is not None:
@@ -146,8 +143,14 @@ class Wire:
         )
         replies = await asyncio.gather(*(line.send(hiredis.pack_command(s)) for s in steps))
         for reply in replies:
-            if isinstance(reply, hiredis.ReplyError):
-                raise BaseParser.parse_error(str(reply))
+            _answer(reply)
+
+
+def _answer(reply: Any) -> Any:
+    """The reply, or the error it says raised as redis-py raises it."""
+    if isinstance(reply, hiredis.ReplyError):
+        raise BaseParser.parse_error(str(reply))
+    return reply
 
 
 def _serves(line: "_Line | None", loop: asyncio.AbstractEventLoop) -> TypeGuard["_Line"]:

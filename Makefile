@@ -1,38 +1,66 @@
-# The two commands of the README. Both build ./.venv by themselves on a machine with Python 3.11+.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+# The two commands of the README. Both build ./.venv by themselves on a machine with Python
+# 3.11+, installing exactly what uv.lock pins (see "Installing" in the README).
+#
+# The first Python 3.11+ on PATH; a pyenv shim for a version that is not installed answers on
+# stderr, which is hushed so it does not look like an error of ours.
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv itself comes from PyPI, at the version and hashes in tools/uv.txt, into a venv of its own.
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+LATEST := .venv-latest
+# uv never downloads a Python of its own: the office's machine has one, and may reach no more
+# than PyPI.
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint checks bench lock test-latest clean
 
-$(STAMP): pyproject.toml
+$(UV): tools/uv.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --require-hashes -r tools/uv.txt
+	@touch $(UV)
+
+# --locked: a pyproject.toml changed without `make lock` is an error, not a quiet re-resolve.
+$(STAMP): uv.lock pyproject.toml $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --python $(PYTHON)
 	@touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/jasa up
 
 lint: $(STAMP)
+	$(MAKE) --no-print-directory checks BIN=$(BIN) LINT_ONLY=1
+
+# The checks alone, in whichever venv BIN names: `make test` and `make test-latest` share them.
+checks:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services
+	$(if $(LINT_ONLY),,$(BIN)/pytest -q)
 
-test: lint
-	$(BIN)/pytest -q
+test: $(STAMP)
+	$(MAKE) --no-print-directory checks BIN=$(BIN)
 
-BENCH_STAMP := $(VENV)/.installed-bench
-
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	@touch $(BENCH_STAMP)
-
-bench: $(BENCH_STAMP)
+bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Resolve the newest versions pyproject.toml allows and write them, with hashes, to uv.lock.
+lock: $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+
+# The newest versions pyproject.toml allows, in a scratch venv, through the whole suite: rot
+# is seen here before a fresh install meets it.
+test-latest: $(UV)
+	rm -rf $(LATEST)
+	$(UV) venv --quiet --python $(PYTHON) $(LATEST)
+	$(UV) pip install --quiet --python $(LATEST)/bin/python --upgrade -e '.[dev,bench]'
+	$(UV) pip freeze --python $(LATEST)/bin/python > $(LATEST)/versions.txt
+	$(MAKE) --no-print-directory checks BIN=$(LATEST)/bin
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

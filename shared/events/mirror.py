@@ -138,24 +138,25 @@ def struct_of(model: type[BaseModel], **replaced: type[BaseModel]) -> type[msgsp
     return struct
 
 
-_envelope_decoders: dict[type[EventData], Decoder | None] = {}
+_envelope_readers: dict[type[EventData], tuple[Decoder, Builder] | None] = {}
 
 
 def envelope_decoder(data_class: type[EventData]) -> Decoder | None:
     """A decoder of envelopes whose data is `data_class`, or None if it has no mirror."""
-    if data_class not in _envelope_decoders:
-        try:
-            decoder: Decoder | None = msgspec.json.Decoder(struct_of(Envelope, data=data_class))
-        except _NoMirror:
-            decoder = None
-        _envelope_decoders[data_class] = decoder
-    return _envelope_decoders[data_class]
+    reader = envelope_reader(data_class)
+    return reader[0] if reader is not None else None
 
 
 def envelope_reader(data_class: type[EventData]) -> tuple[Decoder, Builder] | None:
     """The decoder of envelopes whose data is `data_class` and the builder of what it
     decodes, or None if it has no mirror."""
-    decoder = envelope_decoder(data_class)
-    if decoder is None:
-        return None
-    return decoder, builder_of(decoder.type)
+    # The builder is looked up by the Struct the decoder was made from: msgspec types a
+    # decoder's `.type` as any type form, so it cannot be read back from the decoder.
+    if data_class not in _envelope_readers:
+        try:
+            struct = struct_of(Envelope, data=data_class)
+        except _NoMirror:
+            _envelope_readers[data_class] = None
+        else:
+            _envelope_readers[data_class] = (msgspec.json.Decoder(struct), builder_of(struct))
+    return _envelope_readers[data_class]

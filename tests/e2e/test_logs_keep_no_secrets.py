@@ -8,6 +8,7 @@ the four services' log files, `jasa up`'s own output, Redis's log, and what `jas
 events itself), in every way it can be written, the secret and every token must be absent."""
 
 import asyncio
+import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from shared.events import DocumentRegistered
 from shared.http.auth import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.privacy import KEY_FILE, Privacy
 from shared.vocabulary import Role
 from tests.e2e.harness import JasaUp, free_port_base
 
@@ -36,16 +38,24 @@ def system(tmp_path: Path) -> Iterator[JasaUp]:
         up.stop()
 
 
-def registrations(redis_url: str) -> list[DocumentRegistered]:
+def registrations(system: JasaUp) -> list[DocumentRegistered]:
+    """The day's registrations with their personal data revealed: the log stores it sealed,
+    and a sealed NIK is not what a careless client or a leaky log line would carry."""
+    key = base64.b64decode((system.data_dir / KEY_FILE).read_text())
+
     async def read() -> list[DocumentRegistered]:
-        redis = Redis.from_url(redis_url)
+        redis = Redis.from_url(system.redis_url)
+        keys = Keys("1471")
         try:
-            events = await EventLog(redis, Keys("1471")).read(limit=100_000)
+            log = EventLog(redis, keys, Privacy(redis, keys, key))
+            events = await log.reveal_all(await log.read(limit=100_000))
         finally:
             await redis.aclose()
         return [e.data for e in events if isinstance(e.data, DocumentRegistered)]
 
-    return asyncio.run(read())
+    day = asyncio.run(read())
+    assert all(re.fullmatch(r"[0-9]{16}", r.nik) for r in day), "the NIKs are revealed"
+    return day
 
 
 def phone_spellings(e164: str) -> set[str]:
@@ -119,7 +129,7 @@ def test_no_log_line_of_an_office_day_holds_a_nik_a_phone_a_token_or_the_secret(
     system.start()
     demo = system.run("demo", "--applicants", "40", "--seed", "1471")
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    day = registrations(system.redis_url)
+    day = registrations(system)
     assert len(day) >= 40
     token = careless_clients(system, day[0].nik, day[0].phone)
     secret = (system.data_dir / "secret").read_text().strip()

@@ -198,9 +198,9 @@ class EventConsumer:
         return all(subscriber.running for subscriber in self.subscribers)
 
     async def has_applied(self, position: str) -> bool:
-        """Whether the group has applied the event at `position` and every event before it:
-        all handed over, none still pending. A dead-lettered event counts as applied, as no
-        wait would ever see it applied."""
+        """Whether the group has applied every event of the log up to `position`: all handed
+        over, none still pending (an event is acked only once its effect is committed). A
+        dead-lettered event counts as applied: no wait would ever see it applied."""
         log, group = self.keys.log, self.options.group
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
@@ -212,9 +212,13 @@ class EventConsumer:
         delivered = next(
             (_text(g["last-delivered-id"]) for g in groups if _text(g["name"]) == group), None
         )
-        if delivered is None or position_key(delivered) < position_key(position):
+        if delivered is None or pending:
             return False
-        return not pending
+        if position_key(delivered) >= position_key(position):
+            return True
+        # Delivered up to an earlier event: applied if the log holds none after it up to
+        # `position` (an event appended since is one not handed over yet).
+        return not await self.redis.xrange(log, f"({delivered}", position, count=1)
 
     async def wait_until_applied(self, position: str, within_s: float) -> bool:
         """`has_applied`, asked again until it holds or `within_s` has passed (then False)."""

@@ -82,21 +82,35 @@ async def test_an_event_that_keeps_failing_holds_back_every_position_after_it(
 
 
 async def test_positions_are_compared_as_numbers_not_as_text(
-    event_log: EventLog, redis: Redis, key_prefix: str, consumer_of
+    redis: Redis, keys: Keys, consumer_of
 ) -> None:  # type: ignore[no-untyped-def]
-    # Two events in one millisecond, the ninth and the tenth: as text "5-10" < "5-9".
-    own_log = Keys("1471", f"{key_prefix}same-ms:")
-    await noted(event_log, "ninth", "tenth")
-    stored = await event_log.read_raw()
-    for sequence, (_, fields) in zip((9, 10), stored, strict=True):
-        await redis.xadd(own_log.log, fields, id=f"5-{sequence}")
-    consumer = consumer_of(own_log)
-    await consumer.start()
+    # The ninth and tenth events of one millisecond: as text, "5-9" comes after "5-10".
+    for sequence in (9, 10):
+        await redis.xadd(keys.log, {"n": sequence}, id=f"5-{sequence}")
+    await redis.xgroup_create(keys.log, "sample", id="0")
+    consumer = consumer_of(keys)  # asked, not started: the group is handled by hand here
 
-    assert await consumer.wait_until_applied("5-10", within_s=10)
+    [[_, [(ninth, _)]]] = await redis.xreadgroup("sample", "by-hand", {keys.log: ">"}, count=1)
+    await redis.xack(keys.log, "sample", ninth)
     assert await consumer.has_applied("5-9")
-    assert not await consumer.has_applied("5-11")
-    assert not await consumer.has_applied("6-0")
+    assert not await consumer.has_applied("5-10")  # not handed over yet
+
+    [[_, [(tenth, _)]]] = await redis.xreadgroup("sample", "by-hand", {keys.log: ">"}, count=1)
+    assert not await consumer.has_applied("5-10")  # handed over, not yet acknowledged
+    await redis.xack(keys.log, "sample", tenth)
+    assert await consumer.has_applied("5-10")
+
+
+async def test_a_position_past_the_end_of_the_log_holds_nothing_left_to_apply(
+    event_log: EventLog, keys: Keys, consumer_of
+) -> None:  # type: ignore[no-untyped-def]
+    [event] = await noted(event_log, "only")
+    assert event.position is not None
+    consumer = consumer_of(keys)
+    await consumer.start()
+    milliseconds, _ = event.position.split("-")
+    assert await consumer.wait_until_applied(f"{int(milliseconds) + 1}-0", within_s=10)
+    assert await consumer.has_applied(event.position)
 
 
 async def _holds(projection: SampleProjection, positions: set[str | None]) -> bool:

@@ -78,22 +78,38 @@ async def test_a_retried_registration_answers_with_the_first_position(desk: Desk
     assert retry.headers["Jasa-Log-Position"] == first.headers["Jasa-Log-Position"]
 
 
-async def test_a_read_after_a_position_the_read_model_has_not_reached_is_a_503(
+async def test_a_read_after_a_write_the_read_model_has_not_applied_is_a_503(
     service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JASA_READ_WAIT_S", "0.3")
     app = create_app()
     async with running(app) as client:
         desk = Desk(app, client)
+        await app.state.context.consumers["1471"].stop()  # the read model stands still
         _, position = await registered_with_position(desk, await desk.in_registry())
-        milliseconds, _ = position.split("-")
-        later = f"{int(milliseconds) + 60_000}-0"  # a minute ahead of the log
-        response = await client.get("/dossiers", headers={**FO, "Jasa-Read-After": later})
+        response = await client.get("/dossiers", headers={**FO, "Jasa-Read-After": position})
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert int(response.headers["Retry-After"]) > 0
-    assert f"has not yet applied log position {later}" in response.json()["detail"]
+    assert f"has not yet applied log position {position}" in response.json()["detail"]
+
+
+async def test_a_recap_while_the_read_model_stands_still_is_a_503_and_compiles_nothing(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JASA_READ_WAIT_S", "0.3")
+    app = create_app()
+    async with running(app) as client:
+        desk = Desk(app, client)
+        await desk.registered_and_seen(DocumentType.KIA)
+        await app.state.context.consumers["1471"].stop()
+        await desk.register(await desk.in_registry(DocumentType.KIA))
+        response = await client.post("/recaps", json={"document_type": "KIA"}, headers=FO)
+        events = await desk.log()
+
+    assert response.status_code == 503
+    assert "RecapCompiled" not in [event.type for event in events]
 
 
 @pytest.mark.parametrize(

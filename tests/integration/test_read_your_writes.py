@@ -106,6 +106,8 @@ async def test_each_step_of_the_procedure_is_seen_by_the_next_reader_at_once(
     assert (await session.get("intake", f"/dossiers/{dossier_id}", FO))["status"] == (
         "RECEIVED_BACK"
     )
+    verified = await session.get("reporting", "/audit/verify", AUDITOR)
+    assert (verified["ok"], verified["events_checked"]) == (True, 7)  # as stored, sealed
     # Every command told where its last event is, in the log's own order.
     assert len(session.positions) == 7
     as_numbers = [tuple(map(int, p.split("-"))) for p in session.positions]

@@ -45,6 +45,7 @@ async def read_after(
         ),
     ] = None,
 ) -> None:
+    """Wait for the caller's own write to be in this service's read model, when asked to."""
     if position is None:
         return
     try:

@@ -2,12 +2,14 @@
 the pure `evolve(state, event) -> state`; this is the only I/O around it."""
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from shared.events import Envelope
 from shared.log import EventLog
 
 S = TypeVar("S")
+R = TypeVar("R")
 
 
 async def load_aggregate(
@@ -31,3 +33,18 @@ def _folded(
     for event in events:
         state = evolve(state, event)
     return state, len(events)
+
+
+@dataclass(frozen=True, slots=True)
+class Committed(Generic[R]):
+    """What a command made, and the log position of its last event: the position a caller
+    gives back to read its own write."""
+
+    result: R
+    position: str
+
+
+def committed(result: R, appended: Sequence[Envelope]) -> Committed[R]:
+    position = appended[-1].position
+    assert position is not None, "an appended event has its position"
+    return Committed(result, position)

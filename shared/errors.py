@@ -41,3 +41,15 @@ class Unprocessable(Problem):
 
 class ServiceUnavailable(Problem):
     status = 503
+
+
+class ReadModelBehind(ServiceUnavailable):
+    """The service's read model has not yet applied what the caller must see in it. Late,
+    not wrong: the answer asks the caller to try again shortly."""
+
+    def __init__(self, position: str | None, within_s: float) -> None:
+        what = f"log position {position}" if position else "the log's latest events"
+        super().__init__(
+            f"this service's read model has not yet applied {what} (waited {within_s:g} s); "
+            "try again shortly"
+        )

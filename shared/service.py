@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.asyncapi import asyncapi_document
 from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_consumer_name
 from shared.db import create_tables, make_engine, session_factory
-from shared.errors import Forbidden, ServiceUnavailable
+from shared.errors import Forbidden, ReadModelBehind, ServiceUnavailable
 from shared.events import EventData
 from shared.http.auth import InsecureSecret, Officer, load_or_create_secret, verify_token
 from shared.http.guards import GuardMiddleware
@@ -79,6 +79,18 @@ class ServiceContext:
 
     def keys_for(self, office: str) -> Keys:
         return self.log_for(office).keys
+
+    async def read_model_reached(self, office: str, position: str | None = None) -> None:
+        """Return once this service's read model of `office` has applied `position` (None:
+        every event the log holds now); ReadModelBehind after `read_wait_s`. Without a
+        consumer there is no read model to wait for."""
+        consumer = self.consumers.get(office)
+        if consumer is None:
+            return
+        within_s = self.settings.read_wait_s
+        wanted = position if position is not None else await consumer.last_position()
+        if wanted is not None and not await consumer.wait_until_applied(wanted, within_s):
+            raise ReadModelBehind(position, within_s)
 
     @property
     def token_secrets(self) -> list[str]:

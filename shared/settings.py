@@ -113,6 +113,13 @@ class ServiceSettings(CommonSettings):
     )
     claim_idle_ms: int = Field(default=5000, validation_alias="JASA_CLAIM_IDLE_MS")
     max_deliveries: int = Field(default=5, validation_alias="JASA_MAX_DELIVERIES")
+    read_wait_s: float = Field(
+        default=5.0,
+        gt=0,
+        validation_alias="JASA_READ_WAIT_S",
+        description="how long a read waits for the read model to apply a position it was "
+        "given (`Jasa-Read-After`) before it answers 503",
+    )
     redis_connections: int = Field(
         default=1000,
         ge=1,

@@ -22,7 +22,7 @@ from services.approval.domain import (
     sign_letter,
 )
 from services.approval.projections import ApprovalRecap
-from shared.aggregate import load_aggregate
+from shared.aggregate import Committed, committed, load_aggregate
 from shared.errors import Conflict, NotFound
 from shared.events import EventData, LetterDrafted, new_event
 from shared.http.auth import Officer
@@ -48,7 +48,7 @@ async def load_letter(log: EventLog, letter_id: UUID) -> tuple[Letter, int]:
 
 async def draft_letter_for_recap(
     context: ServiceContext, officer: Officer, recap_id: UUID
-) -> Letter:
+) -> Committed[Letter]:
     """The Kasubbag Umum drafts the cover letter of a recap: the next number of the year."""
     office, log = officer.office, context.log_for(officer.office)
     async with context.sessions() as session:
@@ -96,11 +96,11 @@ async def draft_letter_for_recap(
         writes = [Write(register_stream(r.year), v, []) for r, v in registers[:-1]]
         writes.append(Write(register_stream(year), version, [event]))
         try:
-            [appended] = await log.append_all(writes)
+            appended = await log.append_all(writes)
         except ConcurrencyConflict:
             await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
             continue
-        return drafted_letter(appended)
+        return committed(drafted_letter(appended[0]), appended)
     raise Conflict("the letter register is busy with other drafts; try again in a moment")
 
 
@@ -109,12 +109,14 @@ async def _with_fate(log: EventLog, letter: Letter) -> Letter:
     return state
 
 
-async def sign(context: ServiceContext, officer: Officer, letter_id: UUID) -> Letter:
+async def sign(context: ServiceContext, officer: Officer, letter_id: UUID) -> Committed[Letter]:
     """The Sekretaris signs a letter awaiting signature."""
     return await _decide_on_letter(context, officer, letter_id, sign_letter)
 
 
-async def reject(context: ServiceContext, officer: Officer, letter_id: UUID, reason: str) -> Letter:
+async def reject(
+    context: ServiceContext, officer: Officer, letter_id: UUID, reason: str
+) -> Committed[Letter]:
     """The Sekretaris rejects a letter awaiting signature, with a reason."""
     return await _decide_on_letter(
         context, officer, letter_id, lambda letter: reject_letter(letter, reason)
@@ -126,7 +128,7 @@ async def _decide_on_letter(
     officer: Officer,
     letter_id: UUID,
     decide: Callable[[Letter], EventData],
-) -> Letter:
+) -> Committed[Letter]:
     log = context.log_for(officer.office)
     for _ in range(2):  # after losing a race, decide again: the sentence says what happened
         letter, version = await load_letter(log, letter_id)
@@ -139,10 +141,10 @@ async def _decide_on_letter(
             causation_id=letter_id,  # the id of its LetterDrafted
         )
         try:
-            [appended] = await log.append(letter_stream(letter_id), [event], version)
+            appended = await log.append(letter_stream(letter_id), [event], version)
         except ConcurrencyConflict:
             continue
-        return evolve_letter(letter, appended)
+        return committed(evolve_letter(letter, appended[0]), appended)
     raise Conflict(
         f"letter {letter_id} was changed by someone else at the same moment; read it again"
     )

@@ -21,6 +21,7 @@ from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
 from shared.masking import mask_phone
 from shared.validation import Reason
@@ -34,7 +35,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 SORT_KEY = re.compile(r"\d{16}-\d{10}")
 
-router = APIRouter(tags=["approval"])
+router = APIRouter(tags=["approval"], dependencies=[READS_AFTER])
 
 
 class DraftLetter(RequestModel):
@@ -174,10 +175,16 @@ async def list_recaps(
     return Page(items=[RecapOut.of(v) for v in views], next=encode_cursor(after) if after else None)
 
 
-@router.post("/letters", status_code=201, responses=also_answers(404))
-async def draft_letter(body: DraftLetter, officer: Kasubbag, context: ContextDep) -> LetterOut:
+@router.post(
+    "/letters", status_code=201, responses={**also_answers(404), **answers_with_position(201)}
+)
+async def draft_letter(
+    body: DraftLetter, officer: Kasubbag, context: ContextDep, response: Response
+) -> LetterOut:
     """Draft the cover letter of a recap; it gets the next number of the year's register."""
-    return LetterOut.of(await handlers.draft_letter_for_recap(context, officer, body.recap_id))
+    drafted = await handlers.draft_letter_for_recap(context, officer, body.recap_id)
+    tell_position(response, drafted.position)
+    return LetterOut.of(drafted.result)
 
 
 @router.get("/letters")
@@ -224,15 +231,25 @@ async def letter_pdf(
     )
 
 
-@router.post("/letters/{letter_id}/sign")
-async def sign_letter(letter_id: UUID, officer: Sekretaris, context: ContextDep) -> LetterOut:
+@router.post("/letters/{letter_id}/sign", responses=answers_with_position())
+async def sign_letter(
+    letter_id: UUID, officer: Sekretaris, context: ContextDep, response: Response
+) -> LetterOut:
     """Sign a letter awaiting signature; the recap may then go to the courier."""
-    return LetterOut.of(await handlers.sign(context, officer, letter_id))
+    signed = await handlers.sign(context, officer, letter_id)
+    tell_position(response, signed.position)
+    return LetterOut.of(signed.result)
 
 
-@router.post("/letters/{letter_id}/reject")
+@router.post("/letters/{letter_id}/reject", responses=answers_with_position())
 async def reject_letter(
-    letter_id: UUID, body: RejectLetter, officer: Sekretaris, context: ContextDep
+    letter_id: UUID,
+    body: RejectLetter,
+    officer: Sekretaris,
+    context: ContextDep,
+    response: Response,
 ) -> LetterOut:
     """Reject a letter awaiting signature, saying why; the recap may be drafted again."""
-    return LetterOut.of(await handlers.reject(context, officer, letter_id, body.reason))
+    rejected = await handlers.reject(context, officer, letter_id, body.reason)
+    tell_position(response, rejected.position)
+    return LetterOut.of(rejected.result)

@@ -25,9 +25,9 @@ from services.courier.domain import (
 )
 from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
 from services.courier.views import HandoverStatus
-from shared.aggregate import load_aggregate
+from shared.aggregate import Committed, committed, load_aggregate
 from shared.errors import Conflict, NotFound
-from shared.events import EventData, new_event
+from shared.events import Envelope, EventData, new_event
 from shared.http.auth import Officer
 from shared.service import ServiceContext
 from shared.vocabulary import Relationship, ReturnReason
@@ -48,9 +48,10 @@ class DeliveryOutcome(BaseModel):
 
 async def _append(
     context: ServiceContext, officer: Officer, stream_id: str, data: EventData, version: int
-) -> None:
+) -> list[Envelope]:
     event = new_event(data, stream_id=stream_id, actor=officer.actor(), office=officer.office)
-    await context.log_for(officer.office).append(stream_id, [event], expected_version=version)
+    log = context.log_for(officer.office)
+    return await log.append(stream_id, [event], expected_version=version)
 
 
 async def _letter_facts(context: ServiceContext, office: str, letter_id: UUID) -> LetterFacts:
@@ -71,16 +72,17 @@ async def _letter_facts(context: ServiceContext, office: str, letter_id: UUID) -
 
 async def accept_handover(
     context: ServiceContext, officer: Officer, letter_id: UUID
-) -> AcceptedHandover:
+) -> Committed[AcceptedHandover]:
     letter = await _letter_facts(context, officer.office, letter_id)
     stream_id = handover_stream(letter_id)
     log = context.log_for(officer.office)
     state, version = await load_aggregate(log, stream_id, evolve_handover, Handover())
     accepted = domain.accept_handover(state, letter)
-    await _append(context, officer, stream_id, accepted, version)
-    return AcceptedHandover(
+    appended = await _append(context, officer, stream_id, accepted, version)
+    handover = AcceptedHandover(
         letter_id=letter_id, recap_id=accepted.recap_id, dossier_ids=list(accepted.dossier_ids)
     )
+    return committed(handover, appended)
 
 
 async def _letter_carrying(context: ServiceContext, office: str, dossier_id: UUID) -> UUID:
@@ -126,7 +128,7 @@ async def record_delivery(
     recipient_name: str,
     relationship: Relationship,
     note: str,
-) -> DeliveryOutcome:
+) -> Committed[DeliveryOutcome]:
     delivery, version, handover, letter_id = await _load_for_courier(
         context, officer.office, dossier_id
     )
@@ -139,10 +141,11 @@ async def record_delivery(
         relationship=relationship,
         note=note,
     )
-    await _append(context, officer, delivery_stream(dossier_id), delivered, version)
-    return DeliveryOutcome(
+    appended = await _append(context, officer, delivery_stream(dossier_id), delivered, version)
+    outcome = DeliveryOutcome(
         dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.DELIVERED
     )
+    return committed(outcome, appended)
 
 
 async def record_return(
@@ -152,29 +155,31 @@ async def record_return(
     *,
     reason: ReturnReason,
     note: str,
-) -> DeliveryOutcome:
+) -> Committed[DeliveryOutcome]:
     delivery, version, handover, letter_id = await _load_for_courier(
         context, officer.office, dossier_id
     )
     returned = domain.return_document(
         delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
     )
-    await _append(context, officer, delivery_stream(dossier_id), returned, version)
-    return DeliveryOutcome(
+    appended = await _append(context, officer, delivery_stream(dossier_id), returned, version)
+    outcome = DeliveryOutcome(
         dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.RETURNED
     )
+    return committed(outcome, appended)
 
 
 async def receive_return(
     context: ServiceContext, officer: Officer, dossier_id: UUID
-) -> DeliveryOutcome:
+) -> Committed[DeliveryOutcome]:
     stream_id = delivery_stream(dossier_id)
     log = context.log_for(officer.office)
     delivery, version = await load_aggregate(log, stream_id, evolve_delivery, Delivery())
     if version == 0:
         await _letter_carrying(context, officer.office, dossier_id)  # 404: nobody knows it
     received = domain.receive_return(delivery, dossier_id=dossier_id)
-    await _append(context, officer, stream_id, received, version)
-    return DeliveryOutcome(
+    appended = await _append(context, officer, stream_id, received, version)
+    outcome = DeliveryOutcome(
         dossier_id=dossier_id, letter_id=received.letter_id, delivery_status=Outcome.RECEIVED_BACK
     )
+    return committed(outcome, appended)

@@ -4,7 +4,7 @@ Kasubbag Umum's receipt of returned documents."""
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from services.courier import handlers, views
 from services.courier.handlers import AcceptedHandover, DeliveryOutcome
@@ -12,6 +12,7 @@ from services.courier.views import HandoverStatus, HandoverView, ReturnView
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
 from shared.validation import Note, PersonName
 from shared.vocabulary import Relationship, ReturnReason, Role
@@ -32,7 +33,7 @@ class ReturnedRequest(RequestModel):
     note: Note = ""
 
 
-handovers = APIRouter(tags=["handovers"])
+handovers = APIRouter(tags=["handovers"], dependencies=[READS_AFTER])
 
 
 @handovers.get("/handovers", response_model=Page[HandoverView])
@@ -53,23 +54,37 @@ async def get_handover(letter_id: UUID, officer: Courier, session: SessionDep) -
     return await views.handover_of(session, officer.office, letter_id)
 
 
-@handovers.post("/handovers/{letter_id}/accept", response_model=AcceptedHandover)
+@handovers.post(
+    "/handovers/{letter_id}/accept",
+    response_model=AcceptedHandover,
+    responses=answers_with_position(),
+)
 async def accept_handover(
-    letter_id: UUID, officer: Courier, context: ContextDep
+    letter_id: UUID, officer: Courier, context: ContextDep, response: Response
 ) -> AcceptedHandover:
     """Take the signed list, the letter and its documents for delivery (once)."""
-    return await handlers.accept_handover(context, officer, letter_id)
+    accepted = await handlers.accept_handover(context, officer, letter_id)
+    tell_position(response, accepted.position)
+    return accepted.result
 
 
-deliveries = APIRouter(tags=["deliveries"])
+deliveries = APIRouter(tags=["deliveries"], dependencies=[READS_AFTER])
 
 
-@deliveries.post("/deliveries/{dossier_id}/delivered", response_model=DeliveryOutcome)
+@deliveries.post(
+    "/deliveries/{dossier_id}/delivered",
+    response_model=DeliveryOutcome,
+    responses=answers_with_position(),
+)
 async def mark_delivered(
-    dossier_id: UUID, body: DeliveredRequest, officer: Courier, context: ContextDep
+    dossier_id: UUID,
+    body: DeliveredRequest,
+    officer: Courier,
+    context: ContextDep,
+    response: Response,
 ) -> DeliveryOutcome:
     """Record that a document reached its recipient."""
-    return await handlers.record_delivery(
+    delivered = await handlers.record_delivery(
         context,
         officer,
         dossier_id,
@@ -77,27 +92,45 @@ async def mark_delivered(
         relationship=body.relationship,
         note=body.note,
     )
+    tell_position(response, delivered.position)
+    return delivered.result
 
 
-@deliveries.post("/deliveries/{dossier_id}/returned", response_model=DeliveryOutcome)
+@deliveries.post(
+    "/deliveries/{dossier_id}/returned",
+    response_model=DeliveryOutcome,
+    responses=answers_with_position(),
+)
 async def mark_returned(
-    dossier_id: UUID, body: ReturnedRequest, officer: Courier, context: ContextDep
+    dossier_id: UUID,
+    body: ReturnedRequest,
+    officer: Courier,
+    context: ContextDep,
+    response: Response,
 ) -> DeliveryOutcome:
     """Record that a document could not be delivered and goes back to the office."""
-    return await handlers.record_return(
+    returned = await handlers.record_return(
         context, officer, dossier_id, reason=body.reason, note=body.note
     )
+    tell_position(response, returned.position)
+    return returned.result
 
 
-returns = APIRouter(tags=["returns"])
+returns = APIRouter(tags=["returns"], dependencies=[READS_AFTER])
 
 
-@returns.post("/returns/{dossier_id}/receive", response_model=DeliveryOutcome)
+@returns.post(
+    "/returns/{dossier_id}/receive",
+    response_model=DeliveryOutcome,
+    responses=answers_with_position(),
+)
 async def receive_return(
-    dossier_id: UUID, officer: KasubbagUmum, context: ContextDep
+    dossier_id: UUID, officer: KasubbagUmum, context: ContextDep, response: Response
 ) -> DeliveryOutcome:
     """Receive a returned document back into the office (Kasubbag Umum)."""
-    return await handlers.receive_return(context, officer, dossier_id)
+    received = await handlers.receive_return(context, officer, dossier_id)
+    tell_position(response, received.position)
+    return received.result
 
 
 @returns.get("/returns", response_model=Page[ReturnView])

@@ -194,7 +194,10 @@ class RecapPlan:
 async def plan_recap(
     context: ServiceContext, officer: Officer, document_type: DocumentType
 ) -> RecapPlan:
-    """Decide the recap of one type: the read model proposes, the log decides."""
+    """Decide the recap of one type: the read model proposes, the log decides. The read
+    model must first have applied everything the log held when the FO asked, or the
+    registrations just made would be left out."""
+    await context.read_model_reached(officer.office)
     log = context.log_for(officer.office)
     book_stream = recap_book_stream(document_type)
     book, book_version = await load_aggregate(log, book_stream, evolve_recap_book, RecapBook())

@@ -24,6 +24,7 @@ from shared.events import DocumentFlagged, Envelope
 from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
 from shared.http.responses import json_response
 from shared.masking import mask_nik
@@ -35,8 +36,8 @@ SORT_KEY = re.compile(r"\d{15}-\d{8}")
 FrontOffice = Annotated[Officer, Depends(requires(Role.FO))]
 Reader = Annotated[Officer, Depends(requires(Role.FO, Role.KASUBBAG_UMUM, Role.SEKRETARIS))]
 
-dossiers = APIRouter(prefix="/dossiers", tags=["dossiers"])
-recaps = APIRouter(prefix="/recaps", tags=["recaps"])
+dossiers = APIRouter(prefix="/dossiers", tags=["dossiers"], dependencies=[READS_AFTER])
+recaps = APIRouter(prefix="/recaps", tags=["recaps"], dependencies=[READS_AFTER])
 
 
 class RegistrationRequest(RequestModel):
@@ -172,14 +173,18 @@ def _recap_public(row: IntakeRecap) -> RecapPublic:
 # --- dossiers ------------------------------------------------------------------------------
 
 
-@dossiers.post("", status_code=201, response_model=DossierPublic)
+@dossiers.post(
+    "", status_code=201, response_model=DossierPublic, responses=answers_with_position(201)
+)
 async def register(
     body: RegistrationRequest, officer: FrontOffice, context: ContextDep
 ) -> Response:
     """Register a citizen's document for home delivery (checked against the registry)."""
     registration = Registration(**body.model_dump())
     events = await handlers.register_document(context, officer, registration)
-    return json_response(_dossier_from_events(events), status_code=201)
+    response = json_response(_dossier_from_events(events), status_code=201)
+    tell_position(response, events[-1].position)
+    return response
 
 
 @dossiers.get("", response_model=Page[DossierPublic])
@@ -218,33 +223,51 @@ async def get_dossier(dossier_id: uuid.UUID, officer: Reader, session: SessionDe
     return _dossier_from_row(row)
 
 
-@dossiers.post("/{dossier_id}/flags", status_code=201, response_model=FlagPublic)
+@dossiers.post(
+    "/{dossier_id}/flags",
+    status_code=201,
+    response_model=FlagPublic,
+    responses=answers_with_position(201),
+)
 async def flag(
-    dossier_id: uuid.UUID, body: FlagRequest, officer: FrontOffice, context: ContextDep
+    dossier_id: uuid.UUID,
+    body: FlagRequest,
+    officer: FrontOffice,
+    context: ContextDep,
+    response: Response,
 ) -> FlagPublic:
     """Hold a dossier back until the responsible division has put it right."""
     event = await handlers.flag_dossier(context, officer, dossier_id, body.reason, body.note)
+    tell_position(response, event.position)
     return _flag_from_event(event, DossierStatus.FLAGGED)
 
 
-@dossiers.post("/{dossier_id}/flags/resolve", response_model=FlagPublic)
+@dossiers.post(
+    "/{dossier_id}/flags/resolve", response_model=FlagPublic, responses=answers_with_position()
+)
 async def resolve(
-    dossier_id: uuid.UUID, body: ResolveRequest, officer: FrontOffice, context: ContextDep
+    dossier_id: uuid.UUID,
+    body: ResolveRequest,
+    officer: FrontOffice,
+    context: ContextDep,
+    response: Response,
 ) -> FlagPublic:
     """Release a flagged dossier: the division has put it right, it may go out."""
     event = await handlers.resolve_flag(context, officer, dossier_id, body.note)
+    tell_position(response, event.position)
     return _flag_from_event(event, DossierStatus.REGISTERED)
 
 
 # --- recaps --------------------------------------------------------------------------------
 
 
-@recaps.post("", status_code=201, response_model=RecapPublic)
+@recaps.post("", status_code=201, response_model=RecapPublic, responses=answers_with_position(201))
 async def compile_recap(
-    body: RecapRequest, officer: FrontOffice, context: ContextDep
+    body: RecapRequest, officer: FrontOffice, context: ContextDep, response: Response
 ) -> RecapPublic:
     """Compile the recap list of every waiting dossier of one document type."""
     event = await handlers.compile_recap(context, officer, body.document_type)
+    tell_position(response, event.position)
     data: Any = event.data
     return RecapPublic(
         recap_id=data.recap_id,

@@ -27,6 +27,7 @@ from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.http.positions import READS_AFTER
 from shared.service import ServiceContext
 from shared.vocabulary import Role
 
@@ -37,9 +38,9 @@ To = Annotated[str | None, Query(description="date (inclusive) or date-time (WIB
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 POSITION = re.compile(r"^\d{1,20}-\d{1,20}$")
 
-cards = APIRouter(tags=["control cards"])
-reports = APIRouter(prefix="/reports", tags=["reports"])
-audit = APIRouter(prefix="/audit", tags=["audit"])
+cards = APIRouter(tags=["control cards"], dependencies=[READS_AFTER])
+reports = APIRouter(prefix="/reports", tags=["reports"], dependencies=[READS_AFTER])
+audit = APIRouter(prefix="/audit", tags=["audit"], dependencies=[READS_AFTER])
 
 
 def settings_of(context: ServiceContext) -> ReportingSettings:

@@ -6,13 +6,16 @@ Three things are checked, walking the live log and the archive side by side in p
 - the archive's own chain: each row's hash recomputed from the previous one and its bytes,
   and the chain compared with each checkpoint at its count (a rewritten archive);
 - the live log against the archive, entry by entry: the first position where they part
-  is named, with what happened there (changed, removed, inserted or reordered).
+  is named, with what happened there (changed, removed, inserted or reordered). Every byte
+  of an entry counts: the archive holds its event, and the entry's other fields, and the
+  bytes its event is written in, must be what the log writes for that event.
 Live events after the archive's end are not yet archived: counted, not blamed.
 One office at a time: the office of the log given, its archive and its checkpoints."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -22,7 +25,8 @@ from services.reporting.archive import ArchivedEvent, Checkpoint
 from services.reporting.sealing import chain, signature_holds
 from services.reporting.views import VerificationView
 from shared.db import position_key
-from shared.events import decode_entry, encode
+from shared.events import Envelope, decode_entry, encode, encode_for_log
+from shared.events.codec import EVENT_FIELD, TYPE_FIELD
 from shared.log import EventLog
 
 
@@ -31,6 +35,7 @@ class LiveEntry:
     position: str
     canonical: bytes | None  # None: the entry no longer reads as an event
     event_id: str | None
+    flaw: str | None = None  # how the entry differs from what the log writes for its event
 
 
 class Finding(Exception):
@@ -175,8 +180,14 @@ class _Walk:
             )
         here, there = position_key(entry.position), position_key(row.position)
         if here == there:
-            if entry.canonical == row.body.encode():
+            if entry.canonical == row.body.encode() and entry.flaw is None:
                 return
+            if entry.canonical == row.body.encode():
+                raise Finding(
+                    "changed",
+                    row.position,
+                    f"the entry of event {row.position} ({row.type}) {entry.flaw}",
+                )
             if entry.canonical is None:
                 raise Finding(
                     "changed",
@@ -250,4 +261,36 @@ class _Walk:
                 except Exception:  # whatever is there, it is not the event that was archived
                     yield LiveEntry(position, None, None)
                     continue
-                yield LiveEntry(position, encode(event), str(event.event_id))
+                yield LiveEntry(
+                    position, encode(event), str(event.event_id), flaw_of(fields, event)
+                )
+
+
+def flaw_of(fields: Mapping[bytes, bytes], event: Envelope) -> str | None:
+    """How a log entry differs from what the log's append writes for its event (`type`,
+    then `event`, the event's bytes as `encode_for_log` writes them), or None."""
+    names = list(fields)
+    extra = [name for name in names if name not in (TYPE_FIELD, EVENT_FIELD)]
+    if extra:
+        return f"holds a field {_shown(extra[0])} that the log never writes"
+    if TYPE_FIELD not in fields:
+        return "has lost its `type` field"
+    if fields[TYPE_FIELD] != event.type.encode():
+        return f"says `type` {_shown(fields[TYPE_FIELD])} of an event that is a {event.type}"
+    if names != [TYPE_FIELD, EVENT_FIELD]:
+        return "holds its fields in another order than the log writes them"
+    stored = fields[EVENT_FIELD]
+    if stored != encode_for_log(event) and not _upcast(stored, event):
+        return "holds its event in other bytes than the log writes for it"
+    return None
+
+
+def _upcast(stored: bytes, event: Envelope) -> bool:
+    """Whether the stored event is of an older schema version than the event read from it:
+    its bytes are then what the older version wrote, which no code writes any more."""
+    version = orjson.loads(stored).get("schema_version", 1)
+    return bool(version != event.schema_version)
+
+
+def _shown(value: bytes) -> str:
+    return repr(value.decode("utf-8", "replace"))

@@ -1,9 +1,9 @@
 """Errors as `application/problem+json` (RFC 9457): type, title, status, detail, and the
 field `errors` on 422. Domain code raises `Problem`s; nothing else reaches the client.
 
-Redis or the database out of reach is a 503 with `Retry-After` (nothing was written); any
-other unexpected error is a 500 problem that tells nothing of its cause, which the server
-logs with its traceback."""
+Redis or the database out of reach, or a read model behind what the caller must see, is a
+503 with `Retry-After` (nothing was written); any other unexpected error is a 500 problem
+that tells nothing of its cause, which the server logs with its traceback."""
 
 import logging
 from typing import Any
@@ -73,6 +73,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, error: Problem) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        if error.status == 503:  # unavailable for now: every such answer says when to retry
+            headers = {"Retry-After": str(RETRY_AFTER_S)}
         return problem_response(error.status, error.detail, error.errors, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -1,7 +1,11 @@
 """The demo's side of the HTTP contract: officers with their own tokens, POSTs with an
 `Idempotency-Key` (a lost answer is retried with the same key, so nothing happens twice),
 lists followed through their cursors, and patience where another service's view must
-catch up first (eventual consistency)."""
+catch up first (eventual consistency).
+
+Like a browser session, the demo reads its own writes: the latest log position a command
+answered with goes along with every later request (`Jasa-Read-After`), so a service shows
+what the day has done so far before it answers."""
 
 import asyncio
 import time
@@ -13,7 +17,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from shared.db import position_key
 from shared.http.auth import issue_token
+from shared.http.positions import LOG_POSITION, READ_AFTER
 from shared.vocabulary import Role
 
 T = TypeVar("T")
@@ -61,6 +67,7 @@ class OfficeApi:
         self.patience = patience
         self._secret, self._office = secret, office
         self._tokens: dict[Officer, str] = {}
+        self.position: str | None = None  # the latest a command of the day answered with
         self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
 
     async def aclose(self) -> None:
@@ -76,7 +83,18 @@ class OfficeApi:
                 office=self._office,
                 ttl=timedelta(hours=8),
             )
-        return {"Authorization": f"Bearer {self._tokens[officer]}"}
+        headers = {"Authorization": f"Bearer {self._tokens[officer]}"}
+        if self.position is not None:
+            headers[READ_AFTER] = self.position
+        return headers
+
+    def _note_position(self, answer: httpx.Response) -> None:
+        """Keep the latest position answered: desks at work at once answer out of order."""
+        position = answer.headers.get(LOG_POSITION)
+        if position and (
+            self.position is None or position_key(position) > position_key(self.position)
+        ):
+            self.position = position
 
     async def check_running(self) -> None:
         for name, url in self.urls.items():
@@ -95,11 +113,14 @@ class OfficeApi:
         url = self.urls[service] + path
         for attempt in range(4):
             try:
-                return await self.client.post(url, json=body or {}, headers=headers)
+                answer = await self.client.post(url, json=body or {}, headers=headers)
             except httpx.TransportError:
                 if attempt == 3:
                     raise
                 await asyncio.sleep(0.2 * (attempt + 1))
+                continue
+            self._note_position(answer)
+            return answer
         raise AssertionError("unreachable")
 
     async def post(
@@ -110,11 +131,12 @@ class OfficeApi:
         body: Json | None = None,
         *,
         expect: tuple[int, ...] = (200, 201),
-        wait_for: tuple[int, ...] = (404, 409),
+        wait_for: tuple[int, ...] = (404, 409, 503),
     ) -> Json:
         """POST until it is accepted. A 404 or 409 may only mean that this service has not
-        yet seen another's events, so it is tried again (a new key: nothing was done) until
-        `patience` runs out; then its problem is the error."""
+        yet seen another's events, and a 503 that it could not catch up in time, so it is
+        tried again (a new key: nothing was done) until `patience` runs out; then its
+        problem is the error."""
         deadline = time.monotonic() + self.patience
         while True:
             answer = await self.send(officer, service, path, body)
@@ -127,12 +149,17 @@ class OfficeApi:
     async def get(
         self, officer: Officer, service: str, path: str, params: Json | None = None
     ) -> Json:
-        answer = await self.client.get(
-            self.urls[service] + path, params=params, headers=self._headers(officer)
-        )
-        if answer.status_code != 200:
-            raise DemoError(f"GET {service}{path} answered {_problem(answer)}")
-        return dict(answer.json())
+        """GET, asked again while the service answers that it could not catch up in time."""
+        deadline = time.monotonic() + self.patience
+        while True:
+            answer = await self.client.get(
+                self.urls[service] + path, params=params, headers=self._headers(officer)
+            )
+            if answer.status_code == 200:
+                return dict(answer.json())
+            if answer.status_code != 503 or time.monotonic() > deadline:
+                raise DemoError(f"GET {service}{path} answered {_problem(answer)}")
+            await asyncio.sleep(0.25)
 
     async def items(
         self, officer: Officer, service: str, path: str, params: Json | None = None

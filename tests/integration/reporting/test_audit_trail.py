@@ -157,6 +157,79 @@ async def test_a_field_altered_in_the_log_is_named_changed_at_its_position(
     assert found["events_checked"] == 5
 
 
+async def tampered_at(
+    redis: Redis, keys: Keys, index: int, fields: dict[bytes, bytes]
+) -> tuple[str, dict[bytes, bytes]]:
+    """The log written again with the entry at `index` holding `fields` (given its own)."""
+    entries = await log_entries(redis, keys)
+    entry_id, own = entries[index]
+    entries[index] = (entry_id, fields or own)
+    await rewrite(redis, keys, entries)
+    return entry_id.decode(), own
+
+
+async def test_an_entry_whose_type_was_altered_with_its_event_intact_is_named_changed(
+    reporting: Reporting, office: Office, redis: Redis, keys: Keys
+) -> None:
+    await a_day_at_the_office(office)
+    await reporting.handle_all(office)
+    entry_id, fields = (await log_entries(redis, keys))[6]
+    assert fields[b"type"] == b"LetterRejected"  # made to read as signed
+    await tampered_at(redis, keys, 6, {b"type": b"LetterSigned", b"event": fields[b"event"]})
+    code, found = await verdict()
+    assert (code, found["first_bad_position"], found["kind"]) == (1, entry_id.decode(), "changed")
+    assert found["events_checked"] == 6
+    assert "'LetterSigned'" in found["problem"] and "LetterRejected" in found["problem"]
+
+
+async def test_an_entry_that_lost_its_type_field_is_named_changed(
+    reporting: Reporting, office: Office, redis: Redis, keys: Keys
+) -> None:
+    await a_day_at_the_office(office)
+    await reporting.handle_all(office)
+    entry_id, fields = (await log_entries(redis, keys))[3]
+    await tampered_at(redis, keys, 3, {b"event": fields[b"event"]})
+    code, found = await verdict()
+    assert (code, found["first_bad_position"], found["kind"]) == (1, entry_id.decode(), "changed")
+    assert "lost its `type` field" in found["problem"]
+
+
+async def test_an_entry_with_a_field_the_log_never_writes_is_named_changed(
+    reporting: Reporting, office: Office, redis: Redis, keys: Keys
+) -> None:
+    await a_day_at_the_office(office)
+    await reporting.handle_all(office)
+    entry_id, fields = (await log_entries(redis, keys))[8]
+    await tampered_at(redis, keys, 8, {**fields, b"approved_by": b"someone else"})
+    code, found = await verdict()
+    assert (code, found["first_bad_position"], found["kind"]) == (1, entry_id.decode(), "changed")
+    assert "'approved_by'" in found["problem"]
+
+
+async def test_an_entry_with_its_fields_in_another_order_is_named_changed(
+    reporting: Reporting, office: Office, redis: Redis, keys: Keys
+) -> None:
+    await a_day_at_the_office(office)
+    await reporting.handle_all(office)
+    entry_id, fields = (await log_entries(redis, keys))[2]
+    await tampered_at(redis, keys, 2, {b"event": fields[b"event"], b"type": fields[b"type"]})
+    code, found = await verdict()
+    assert (code, found["first_bad_position"], found["kind"]) == (1, entry_id.decode(), "changed")
+
+
+async def test_an_event_written_again_in_other_bytes_of_the_same_meaning_is_named_changed(
+    reporting: Reporting, office: Office, redis: Redis, keys: Keys
+) -> None:
+    await a_day_at_the_office(office)
+    await reporting.handle_all(office)
+    entry_id, fields = (await log_entries(redis, keys))[1]
+    spaced = orjson.dumps(orjson.loads(fields[b"event"]), option=orjson.OPT_INDENT_2)
+    await tampered_at(redis, keys, 1, {b"type": fields[b"type"], b"event": spaced})
+    code, found = await verdict()
+    assert (code, found["first_bad_position"], found["kind"]) == (1, entry_id.decode(), "changed")
+    assert "other bytes" in found["problem"]
+
+
 async def test_an_event_deleted_from_the_log_is_named_removed(
     reporting: Reporting, office: Office, redis: Redis, keys: Keys
 ) -> None:

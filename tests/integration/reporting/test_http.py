@@ -284,6 +284,29 @@ async def test_the_audit_trail_pages_through_the_archive_and_verifies(
     }
 
 
+async def test_the_verification_names_an_entry_whose_type_was_altered(
+    service_env: dict[str, str], office: Office
+) -> None:
+    await a_delivered_and_a_returned_file(office)
+    last = office.appended[-1].position
+    signed = next(e for e in office.appended if e.type == "LetterSigned")
+    assert last is not None and signed.position is not None
+    redis, log = office.log.redis, office.log.keys.log
+    async with running(create_app()) as client:
+        archived = await client.get("/audit/events", headers={**AUDITOR, "Jasa-Read-After": last})
+        assert archived.status_code == 200, archived.text
+        entries = await redis.xrange(log)
+        await redis.delete(log)
+        for entry_id, fields in entries:  # the signature's entry now says it is a draft
+            if entry_id.decode() == signed.position:
+                fields = {**fields, b"type": b"LetterDrafted"}
+            await redis.xadd(log, fields, id=entry_id)
+        verified = (await client.get("/audit/verify", headers=AUDITOR)).json()
+    assert verified["ok"] is False
+    assert verified["first_bad_position"] == signed.position
+    assert verified["kind"] == "changed"
+
+
 async def test_stopping_the_service_seals_the_archive_with_a_checkpoint(
     service_env: dict[str, str], office: Office
 ) -> None:

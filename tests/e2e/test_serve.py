@@ -47,11 +47,11 @@ def test_serve_runs_one_service_in_the_foreground_until_sigterm(
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_until(lambda: answers(f"http://127.0.0.1:{port}/ready"), 30, f"{service} ready")
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/ready"), 90, f"{service} ready")
         health = httpx.get(f"http://127.0.0.1:{port}/health").json()
         assert health == {"status": "ok", "service": service}
         started = "Application startup complete"
-        wait_until(lambda: log.read_text().count(started) == int(workers), 30, "every worker")
+        wait_until(lambda: log.read_text().count(started) == int(workers), 90, "every worker")
     finally:
         server.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then ends by the signal it caught (exit 143 in a container)

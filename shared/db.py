@@ -61,6 +61,11 @@ def make_engine(url: str, scratch: bool = False) -> AsyncEngine:
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=SQLITE_POOL_OVERFLOW,
         )
+        # Many rows inserted as one statement of many VALUES (SQLAlchemy's insertmanyvalues,
+        # used without RETURNING only where the dialect says so): an executemany makes sqlite3
+        # step once a row, handing the GIL away and back each time, so a busy event loop
+        # would hold up every row.
+        engine.dialect.use_insertmanyvalues_wo_returning = True
         pragmas = ("journal_mode=OFF", "synchronous=OFF") if scratch else SQLITE_PRAGMAS
 
         @sa_event.listens_for(engine.sync_engine, "connect")

@@ -55,22 +55,18 @@ def make_engine(url: str, scratch: bool = False) -> AsyncEngine:
             url,
             connect_args={"timeout": 30},
             hide_parameters=True,
-            pool_reset_on_return=None,
             # Connections are kept, not closed on return (the default keeps five): opening
             # one starts a thread, opens the file and sets the pragmas, and a burst of
             # requests would open and close them exactly when time is shortest.
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=SQLITE_POOL_OVERFLOW,
         )
+        # Many rows inserted as one statement of many VALUES (SQLAlchemy's insertmanyvalues,
+        # used without RETURNING only where the dialect says so): an executemany makes sqlite3
+        # step once a row, handing the GIL away and back each time, so a busy event loop
+        # would hold up every row.
+        engine.dialect.use_insertmanyvalues_wo_returning = True
         pragmas = ("journal_mode=OFF", "synchronous=OFF") if scratch else SQLITE_PRAGMAS
-
-        @sa_event.listens_for(engine.sync_engine, "reset")
-        def _rollback_if_open(connection, record, state):  # type: ignore[no-untyped-def]
-            # Back to the pool rolled back, as by default, but only if a transaction is
-            # open: after a read there is none, and a ROLLBACK is one more trip to
-            # aiosqlite's thread for nothing (see shared/reads.py).
-            if state.asyncio_safe and record.driver_connection.in_transaction:
-                connection.rollback()
 
         @sa_event.listens_for(engine.sync_engine, "connect")
         def _pragmas(connection, _record):  # type: ignore[no-untyped-def]

@@ -15,7 +15,6 @@ from sqlmodel import Field, SQLModel, col
 
 from services.intake.domain import RegistryEntry
 from shared.db import session_factory
-from shared.reads import OneTripRead
 from shared.validation import DocumentNumber, Nik, PersonName
 from shared.vocabulary import DocumentType
 
@@ -163,19 +162,16 @@ async def load_registry(
     return LoadSummary(added, updated, unchanged)
 
 
-# Made once: building the statement anew took as long as running it, on every registration.
-# Run in one trip to the database (see shared/reads.py).
-_ENTRIES_UNDER_NUMBER = OneTripRead(
-    select(
-        col(IntakeRegistryEntry.document_type),
-        col(IntakeRegistryEntry.document_number),
-        col(IntakeRegistryEntry.nik),
-        col(IntakeRegistryEntry.name),
-        col(IntakeRegistryEntry.signed),
-    ).where(
-        col(IntakeRegistryEntry.office) == bindparam("office"),
-        col(IntakeRegistryEntry.document_number) == bindparam("document_number"),
-    )
+# Made once: it is the same statement for every registration, only its parameters change.
+_ENTRIES_UNDER_NUMBER = select(
+    col(IntakeRegistryEntry.document_type),
+    col(IntakeRegistryEntry.document_number),
+    col(IntakeRegistryEntry.nik),
+    col(IntakeRegistryEntry.name),
+    col(IntakeRegistryEntry.signed),
+).where(
+    col(IntakeRegistryEntry.office) == bindparam("office"),
+    col(IntakeRegistryEntry.document_number) == bindparam("document_number"),
 )
 
 
@@ -185,7 +181,8 @@ async def registry_entries_for(
     """What one office's registry holds under one document number (of any type): one
     query on a connection of its own, no ORM session (it is asked on every registration)."""
     parameters = {"office": office, "document_number": document_number}
-    rows = await _ENTRIES_UNDER_NUMBER.rows(engine, parameters)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(_ENTRIES_UNDER_NUMBER, parameters)).all()
     return [
         RegistryEntry(DocumentType(kind), number, nik, name, signed)
         for kind, number, nik, name, signed in rows

@@ -111,8 +111,8 @@ async def seal_page(
     reveal: Reveal = as_stored,
 ) -> SealedPage:
     """The archive rows, projected events and checkpoints of `events` as stored (the next
-    ones of the office's log after `head`, in order). No database: replay seals the next
-    page while the last one is being written."""
+    ones of the office's log after `head`, in order). No database: the caller writes the
+    page (`write_page`)."""
     rows: list[dict[str, object]] = []
     own: list[Envelope] = []
     numbers: list[int] = []

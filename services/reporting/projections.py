@@ -146,5 +146,6 @@ async def _load(
 ) -> None:
     key = _id_column(table).name
     for chunk in chunks(sorted(ids)):
-        for row in await connection.execute(_by_ids(table), {"office": office, "ids": chunk}):
-            into.load(row._mapping[key], dict(row._mapping))
+        found = await connection.execute(_by_ids(table), {"office": office, "ids": chunk})
+        for row in found.mappings():
+            into.load(row[key], dict(row))

@@ -7,12 +7,11 @@ so memory stays flat however long the log grows. Rows are compared as two stream
 by primary key (byte order on both sides), never loaded whole. One office at a time: its
 log is replayed, and only its rows of the live database are compared."""
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -33,8 +32,6 @@ from services.reporting.archive import (
 from services.reporting.projections import READ_MODELS
 from shared.db import table_of
 from shared.log import EventLog
-
-T = TypeVar("T")
 
 COMPARED: tuple[type[SQLModel], ...] = (ArchivedEvent, *READ_MODELS)
 ROWS_A_STEP = 1000  # rows read from each database at a time, when comparing
@@ -59,10 +56,11 @@ async def rebuild(
     progress: Callable[[int], None] = lambda _: None,
 ) -> Rebuilt:
     """Archive and project one office's log (up to and including `until`) into an empty
-    database. The next page is read, decoded and sealed while this one is written."""
+    database, a page at a time. Pages are not sealed ahead while one is written: that keeps
+    the event loop busy just when each of the database thread's answers waits for it."""
     started = time.perf_counter()
     head = EMPTY
-    async with contextlib.aclosing(ahead(_sealed_pages(log, until, page_size))) as pages:
+    async with contextlib.aclosing(_sealed_pages(log, until, page_size)) as pages:
         async for page, entries in pages:
             async with sessions() as session:
                 head = await write_page(session, log.keys.office, page)
@@ -82,39 +80,6 @@ async def _sealed_pages(
             page = await seal_page(log.keys.office, readable(entries), head, reveal=reveal)
             head = page.head
             yield page, len(entries)
-
-
-@dataclass(frozen=True, slots=True)
-class _End:
-    error: Exception | None = None
-
-
-async def ahead(source: AsyncGenerator[T, None], depth: int = 2) -> AsyncGenerator[T, None]:
-    """The items of `source`, made by a task of their own up to `depth` items ahead of the
-    caller: while the caller awaits (the database), the next items are being made. An
-    error of the source reaches the caller after the items made before it."""
-    queue: asyncio.Queue[T | _End] = asyncio.Queue(depth)
-
-    async def fill() -> None:
-        try:
-            async with contextlib.aclosing(source) as items:
-                async for item in items:
-                    await queue.put(item)
-        except Exception as error:
-            await queue.put(_End(error))
-        else:
-            await queue.put(_End())
-
-    filling = asyncio.create_task(fill())
-    try:
-        while not isinstance(item := await queue.get(), _End):
-            yield item
-        if item.error is not None:
-            raise item.error
-    finally:
-        filling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await filling
 
 
 async def live_head(sessions: async_sessionmaker[AsyncSession], office: str) -> ChainHead:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.cli import installation
 from services.cli.offices import served_office
 from services.reporting.config import ReportingSettings
 from services.reporting.replay import Difference, differences, live_head, rebuild
@@ -91,13 +92,7 @@ async def connected(
     reveals it as the live service does (replay must project what live projected)."""
     settings = ReportingSettings()
     office = served_office(settings, office)
-    redis_url = settings.installation_redis_url()
-    if redis_url is None:
-        console.print(
-            "REDIS_URL is not set and no `jasa up` runs its own Redis on "
-            f"{settings.data_dir}: point REDIS_URL at the installation's Redis"
-        )
-        raise typer.Exit(2)
+    redis_url = installation.redis_url(settings)
     master_key, problem = None, ""
     if personal_data:
         try:

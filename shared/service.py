@@ -25,6 +25,7 @@ from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_con
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ServiceUnavailable
 from shared.events import EventData
+from shared.http.api_docs import serve_api_docs
 from shared.http.auth import InsecureSecret, Officer, load_or_create_secret, verify_token
 from shared.http.guards import GuardMiddleware
 from shared.http.idempotency import IdempotencyMiddleware
@@ -219,7 +220,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await context.redis.aclose()
             await context.engine.dispose()
 
-    app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        lifespan=lifespan,
+        docs_url=None,  # served by serve_api_docs, from the service's own files
+        redoc_url=None,
+    )
     app.state.context = context
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware, context=context, service=spec.name)
@@ -228,6 +235,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         app.include_router(router)
     _add_operational_routes(app, spec, context)
     declare_problems(app)
+    serve_api_docs(app)
     return app
 
 

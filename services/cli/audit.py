@@ -46,7 +46,7 @@ from shared.privacy import (
 )
 from shared.service import batch_collections, freeze_heap
 
-audit = typer.Typer(help="Verify the log against the archive; rebuild and compare the reports.")
+audit = typer.Typer(help="Verify the log; rebuild the reports and compare them.")
 console = Console(stderr=True)
 
 
@@ -154,8 +154,10 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
     office: Office = None,
 ) -> None:
-    """Check an office's live log against the archive and its signed checkpoints (exit 1 if
-    not intact)."""
+    """Check an office's log against its archive and checkpoints.
+
+    The live log is compared with the archive and its signed checkpoints; exit 1 if it is not
+    intact, naming the first position that differs."""
 
     async def run() -> int:
         async with connected(office=office) as c:
@@ -191,8 +193,10 @@ def replay(
     show: Annotated[int, typer.Option(help="how many differences to print at most")] = 50,
     office: Office = None,
 ) -> None:
-    """Rebuild an office's reporting projections from its log into a fresh database and
-    compare them with the live ones."""
+    """Rebuild the reports from the log and compare them.
+
+    An office's reporting projections are rebuilt from its log into a fresh database and
+    compared with the live ones."""
     with tempfile.TemporaryDirectory(prefix="jasa-replay-") as scratch:
         url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
         own = database_url is None
@@ -256,7 +260,9 @@ async def _replay(url: str, own: bool, page_size: int, show: int, office: str | 
 def pubkey(
     pem: Annotated[bool, typer.Option("--pem", help="PEM instead of base64")] = False,
 ) -> None:
-    """Print the public key of the checkpoint signatures: the auditor keeps it."""
+    """Print the public key that checks the checkpoints.
+
+    The auditor keeps it, to check the signed checkpoints with a key of their own."""
     try:
         key = load_or_create_signing_key(ReportingSettings())
     except InsecureSigningKey as error:

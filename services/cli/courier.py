@@ -34,9 +34,11 @@ def provision_command(
         str | None, typer.Option(help="the office whose feed it reads; default JASA_OFFICE")
     ] = None,
 ) -> None:
-    """Create (or rotate the password of) a Redis user that may only read one office's courier
+    """Create the third party's Redis user for one office's feed.
+
+    Creates (or rotates the password of) a Redis user that may only read one office's courier
     feed with its own consumer group and acknowledge. A user reads one office's feed: give
-    each office its own NAME. REDIS_URL must be the admin connection."""
+    each office its own NAME. A REDIS_URL given must be the admin connection."""
     try:
         check_name(name)
     except InvalidName as error:

@@ -84,7 +84,9 @@ def dead_letters(
     as_json: Annotated[bool, typer.Option("--json", help="print them as JSON")] = False,
     limit: Annotated[int, typer.Option(min=1, help="at most this many per group")] = 100,
 ) -> None:
-    """List each consumer group's dead letters: position in the log, type, error (exit 1 if any)."""
+    """List the events each consumer group gave up on.
+
+    Each with its position in the log, type and error; exit 1 if there are any."""
     settings = CommonSettings()
     redis_url = installation.redis_url(settings)
     try:

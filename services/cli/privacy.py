@@ -30,7 +30,7 @@ from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_maste
 from shared.settings import CommonSettings
 from shared.vocabulary import Role
 
-privacy = typer.Typer(help="Personal data in the log: erasing a person's data.")
+privacy = typer.Typer(help="Erase a person's personal data from the log, for good.")
 
 SYSTEM_ACTOR = Actor(officer_id="system", name="jasa privacy erase", role=Role.AUDITOR)
 APPEND_ATTEMPTS = 5
@@ -129,7 +129,9 @@ def erase(
     name: Annotated[str | None, typer.Option("--name", help="that officer's name")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
 ) -> None:
-    """Erase the personal data (NIK, name, address, phone) of one dossier, for good."""
+    """Erase one dossier's personal data, for good.
+
+    Its NIK, name, address and phone can never be read again; the log itself is unchanged."""
     settings = CommonSettings()
     offices = [served_office(settings, office)] if office else settings.served_offices()
     actor = _actor(officer_id, name)

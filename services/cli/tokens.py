@@ -21,7 +21,9 @@ def token(
     ] = None,
     hours: Annotated[float, typer.Option(help="how many hours the token is valid")] = 12.0,
 ) -> None:
-    """Print a signed token for an officer (the secret comes from JASA_SECRET or the data dir)."""
+    """Print a signed token for an officer.
+
+    It is signed with the installation's secret: JASA_SECRET, else the data dir's."""
     settings = CommonSettings()
     if not officer_id.strip() or not name.strip():
         raise typer.BadParameter("officer id and name must not be empty")

@@ -66,7 +66,9 @@ def demo(
         str | None, typer.Option(help="the office whose day it is; default JASA_OFFICE")
     ] = None,
 ) -> None:
-    """Play a realistic office day through the HTTP API of a running system (`jasa up`)."""
+    """Play an office day through the API of a running system.
+
+    A realistic day, from registration to returns, through the HTTP API of `jasa up`."""
     settings = CommonSettings()
     office = served_office(settings, office)
     secret = installation.secret(settings)

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,10 +147,25 @@ class ServiceSpec:
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
 
 
+def broker_logger() -> logging.Logger:
+    """The broker's log lines, plain: FastStream's own logger colours them even when they go
+    to a file, as each service's log under `jasa up` does."""
+    logger = logging.getLogger("jasa.broker")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s - %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
 def build_consumer(context: ServiceContext, office: str, handle: Handler) -> EventConsumer:
     """The service's consumer group on one office's log."""
     settings = context.settings
-    broker = RedisBroker(settings.require_redis_url(), log_level=logging.DEBUG)
+    broker = RedisBroker(
+        settings.require_redis_url(), log_level=logging.DEBUG, logger=broker_logger()
+    )
     group = settings.consumer_group or settings.service
     options = ConsumerOptions(
         group=group,

@@ -44,6 +44,7 @@ class ServiceProcess:
             str(self.port),
             "--timeout-graceful-shutdown",
             "5",
+            "--no-use-colors",  # its output goes to a log file
         ]
 
     def start(self, env: dict[str, str]) -> None:

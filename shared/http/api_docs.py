@@ -17,7 +17,6 @@ def serve_api_docs(app: FastAPI) -> None:
     app.mount(f"{STATIC}/redoc", StaticFiles(directory=redoc.static_path), "redoc")
     openapi_url = app.openapi_url or "/openapi.json"
 
-    @app.get("/docs", include_in_schema=False)
     async def swagger_ui_page(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
@@ -30,7 +29,6 @@ def serve_api_docs(app: FastAPI) -> None:
             swagger_ui_parameters={"validatorUrl": None},
         )
 
-    @app.get("/redoc", include_in_schema=False)
     async def redoc_page(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return get_redoc_html(
@@ -40,3 +38,7 @@ def serve_api_docs(app: FastAPI) -> None:
             redoc_favicon_url=f"{root}{STATIC}/swagger-ui/favicon-32x32.png",
             with_google_fonts=False,
         )
+
+    # Plain routes, as FastAPI adds its own docs pages: pages of the API, not operations of it.
+    app.add_route("/docs", swagger_ui_page, include_in_schema=False)
+    app.add_route("/redoc", redoc_page, include_in_schema=False)

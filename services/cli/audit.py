@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.cli import installation
 from services.cli.offices import served_office
 from services.reporting.config import ReportingSettings
 from services.reporting.replay import Difference, differences, live_head, rebuild
@@ -45,7 +46,7 @@ from shared.privacy import (
 )
 from shared.service import batch_collections, freeze_heap
 
-audit = typer.Typer(help="Verify the log against the archive; rebuild and compare the reports.")
+audit = typer.Typer(help="Verify the log; rebuild the reports and compare them.")
 console = Console(stderr=True)
 
 
@@ -91,13 +92,7 @@ async def connected(
     reveals it as the live service does (replay must project what live projected)."""
     settings = ReportingSettings()
     office = served_office(settings, office)
-    redis_url = settings.installation_redis_url()
-    if redis_url is None:
-        console.print(
-            "REDIS_URL is not set and no `jasa up` runs its own Redis on "
-            f"{settings.data_dir}: point REDIS_URL at the installation's Redis"
-        )
-        raise typer.Exit(2)
+    redis_url = installation.redis_url(settings)
     master_key, problem = None, ""
     if personal_data:
         try:
@@ -159,8 +154,10 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
     office: Office = None,
 ) -> None:
-    """Check an office's live log against the archive and its signed checkpoints (exit 1 if
-    not intact)."""
+    """Check an office's log against its archive and checkpoints.
+
+    The live log is compared with the archive and its signed checkpoints; exit 1 if it is not
+    intact, naming the first position that differs."""
 
     async def run() -> int:
         async with connected(office=office) as c:
@@ -196,8 +193,10 @@ def replay(
     show: Annotated[int, typer.Option(help="how many differences to print at most")] = 50,
     office: Office = None,
 ) -> None:
-    """Rebuild an office's reporting projections from its log into a fresh database and
-    compare them with the live ones."""
+    """Rebuild the reports from the log and compare them.
+
+    An office's reporting projections are rebuilt from its log into a fresh database and
+    compared with the live ones."""
     with tempfile.TemporaryDirectory(prefix="jasa-replay-") as scratch:
         url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
         own = database_url is None
@@ -261,7 +260,9 @@ async def _replay(url: str, own: bool, page_size: int, show: int, office: str | 
 def pubkey(
     pem: Annotated[bool, typer.Option("--pem", help="PEM instead of base64")] = False,
 ) -> None:
-    """Print the public key of the checkpoint signatures: the auditor keeps it."""
+    """Print the public key that checks the checkpoints.
+
+    The auditor keeps it, to check the signed checkpoints with a key of their own."""
     try:
         key = load_or_create_signing_key(ReportingSettings())
     except InsecureSigningKey as error:

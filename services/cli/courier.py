@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 from redis import Redis
 
+from services.cli import installation
 from services.cli.offices import served_office
 from services.courier.feed_access import InvalidName, check_name, provision, revoke
 from shared.keys import Keys
@@ -33,22 +34,17 @@ def provision_command(
         str | None, typer.Option(help="the office whose feed it reads; default JASA_OFFICE")
     ] = None,
 ) -> None:
-    """Create (or rotate the password of) a Redis user that may only read one office's courier
+    """Create the third party's Redis user for one office's feed.
+
+    Creates (or rotates the password of) a Redis user that may only read one office's courier
     feed with its own consumer group and acknowledge. A user reads one office's feed: give
-    each office its own NAME. REDIS_URL must be the admin connection."""
+    each office its own NAME. A REDIS_URL given must be the admin connection."""
     try:
         check_name(name)
     except InvalidName as error:
         raise typer.BadParameter(str(error), param_hint="NAME") from error
     settings = CommonSettings()
-    redis_url = settings.installation_redis_url()
-    if redis_url is None:
-        typer.echo(
-            "REDIS_URL is not set (and no `jasa up` runs its own Redis on this data dir): "
-            "it must be the admin connection to Redis",
-            err=True,
-        )
-        raise typer.Exit(1)
+    redis_url = installation.redis_url(settings)
     keys = Keys(served_office(settings, office), settings.key_prefix)
     with Redis.from_url(redis_url) as admin:
         if revoke_access:

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 from rich.console import Console
 
+from services.cli import installation
 from shared.keys import Keys
 from shared.settings import CommonSettings
 
@@ -64,8 +65,10 @@ def _text(value: Any) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
-async def _collect(settings: CommonSettings, limit: int) -> dict[str, tuple[int, list[DeadLetter]]]:
-    redis = Redis.from_url(settings.require_redis_url(), socket_connect_timeout=5)
+async def _collect(
+    settings: CommonSettings, redis_url: str, limit: int
+) -> dict[str, tuple[int, list[DeadLetter]]]:
+    redis = Redis.from_url(redis_url, socket_connect_timeout=5)
     keys = Keys(settings.office, settings.key_prefix)
     try:
         found = {}
@@ -81,13 +84,13 @@ def dead_letters(
     as_json: Annotated[bool, typer.Option("--json", help="print them as JSON")] = False,
     limit: Annotated[int, typer.Option(min=1, help="at most this many per group")] = 100,
 ) -> None:
-    """List each consumer group's dead letters: position in the log, type, error (exit 1 if any)."""
+    """List the events each consumer group gave up on.
+
+    Each with its position in the log, type and error; exit 1 if there are any."""
     settings = CommonSettings()
-    if not settings.redis_url:
-        errors.print("REDIS_URL is not set: point it at the installation's Redis")
-        raise typer.Exit(2)
+    redis_url = installation.redis_url(settings)
     try:
-        found = asyncio.run(_collect(settings, limit))
+        found = asyncio.run(_collect(settings, redis_url, limit))
     except (RedisError, OSError) as error:
         errors.print(f"cannot reach Redis: {error}")
         raise typer.Exit(2) from None

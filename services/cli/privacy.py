@@ -14,6 +14,7 @@ import typer
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from services.cli import installation
 from services.cli.offices import served_office
 from services.intake.domain import dossier_stream
 from shared.events import (
@@ -29,7 +30,7 @@ from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_maste
 from shared.settings import CommonSettings
 from shared.vocabulary import Role
 
-privacy = typer.Typer(help="Personal data in the log: erasing a person's data.")
+privacy = typer.Typer(help="Erase a person's personal data from the log, for good.")
 
 SYSTEM_ACTOR = Actor(officer_id="system", name="jasa privacy erase", role=Role.AUDITOR)
 APPEND_ATTEMPTS = 5
@@ -128,13 +129,13 @@ def erase(
     name: Annotated[str | None, typer.Option("--name", help="that officer's name")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
 ) -> None:
-    """Erase the personal data (NIK, name, address, phone) of one dossier, for good."""
+    """Erase one dossier's personal data, for good.
+
+    Its NIK, name, address and phone can never be read again; the log itself is unchanged."""
     settings = CommonSettings()
     offices = [served_office(settings, office)] if office else settings.served_offices()
     actor = _actor(officer_id, name)
-    if not settings.redis_url:
-        typer.echo("REDIS_URL is not set: point it at the installation's Redis", err=True)
-        raise typer.Exit(2)
+    redis_url = installation.redis_url(settings)
     try:
         master_key = load_or_create_master_key(settings, create=False)
     except InsecureKey as error:
@@ -146,7 +147,7 @@ def erase(
             abort=True,
         )
     try:
-        erasure = asyncio.run(_erase(settings, offices, master_key, dossier_id, actor))
+        erasure = asyncio.run(_erase(settings, redis_url, offices, master_key, dossier_id, actor))
     except NoSuchDossier as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
@@ -168,12 +169,13 @@ def _actor(officer_id: str | None, name: str | None) -> Actor:
 
 async def _erase(
     settings: CommonSettings,
+    redis_url: str,
     offices: list[str],
     master_key: bytes,
     dossier_id: UUID,
     actor: Actor,
 ) -> Erasure:
-    redis = Redis.from_url(settings.require_redis_url())
+    redis = Redis.from_url(redis_url)
     try:
         keys = await _office_holding(redis, settings, offices, dossier_id)
         return await erase_personal_data(redis, keys, master_key, dossier_id, actor)

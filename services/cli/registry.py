@@ -18,7 +18,7 @@ from services.intake.registry import (
 )
 from shared.db import create_tables, make_engine
 
-registry = typer.Typer(help="The population registry documents are checked against.")
+registry = typer.Typer(help="Load the population registry documents are checked against.")
 
 
 async def _load(database_url: str, text: str, office: str) -> LoadSummary:
@@ -45,8 +45,9 @@ def load(
         str | None, typer.Option(help="the office whose registry this is; default JASA_OFFICE")
     ] = None,
 ) -> None:
-    """Load (or reload) an office's registry from a CSV file: all of it, or nothing when a row
-    is bad."""
+    """Load (or reload) an office's registry from a CSV file.
+
+    All of it, or nothing when a row is bad."""
     settings = IntakeSettings()
     office = served_office(settings, office)
     try:

@@ -1,10 +1,9 @@
-"""One service of `jasa up` as a child process (uvicorn), with its log file, and the checks
-around it: is a port free, does a URL answer."""
+"""One service of `jasa up` as a child process (uvicorn), with its log file, and the check
+around it: does a URL answer."""
 
 import contextlib
 import ctypes
 import signal
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -12,17 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    """True when a server could listen on `port` (SO_REUSEADDR, as uvicorn binds)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def _die_with_parent() -> None:
@@ -56,6 +44,7 @@ class ServiceProcess:
             str(self.port),
             "--timeout-graceful-shutdown",
             "5",
+            "--no-use-colors",  # its output goes to a log file
         ]
 
     def start(self, env: dict[str, str]) -> None:

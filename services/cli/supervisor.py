@@ -22,12 +22,12 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from services.cli.service_process import ServiceProcess, answers, port_is_free
+from services.cli.service_process import ServiceProcess, answers
 from services.reporting.config import ReportingSettings
 from services.reporting.sealing import load_or_create_signing_key
 from shared.http.auth import InsecureSecret, load_or_create_secret
 from shared.privacy import InsecureKey, load_or_create_master_key
-from shared.redis_server import RedisServer
+from shared.redis_server import RedisServer, lasting_port, port_is_free
 from shared.settings import SERVICE_PORTS, CommonSettings
 
 
@@ -42,6 +42,17 @@ class PortTaken(UpError):
             f"or choose other ports with JASA_PORT_BASE"
         )
         self.port, self.service = port, service
+
+
+class RedisPortTaken(UpError):
+    def __init__(self, port: int, port_file: Path) -> None:
+        super().__init__(
+            f"port {port}, where the private Redis of this data dir always listens, is taken "
+            "by something else. It is not moved to another port, as the URLs given out (`jasa "
+            "courier provision`) name this one: stop what listens there, or delete "
+            f"{port_file} to let `jasa up` choose another (and provision the courier again)"
+        )
+        self.port = port
 
 
 class Interrupted(UpError):
@@ -81,7 +92,13 @@ class Installation:
 
     @property
     def redis_url_file(self) -> Path:
+        """Written while the private Redis runs: how other commands find it."""
         return self.redis_dir / "url"
+
+    @property
+    def redis_port_file(self) -> Path:
+        """Kept for good: the private Redis listens on the same port at every start."""
+        return self.redis_dir / "port"
 
     def lock_data_dir(self) -> None:
         """Two `jasa up` on one data dir would run two Redis servers on one AOF."""
@@ -127,10 +144,23 @@ class Installation:
             self.redis_url = self.settings.redis_url
             return self.redis_url
         self.orphan_shut_down = self._shut_down_orphaned_redis()
-        self.redis_server = RedisServer(self.redis_dir, durable=True).start()
+        port = lasting_port(self.redis_port_file, frozenset(s.port for s in self.services))
+        if not self._port_frees(port):
+            raise RedisPortTaken(port, self.redis_port_file)
+        self.redis_server = RedisServer(self.redis_dir, port=port, durable=True).start()
         self.redis_url = self.redis_server.url
         self.redis_url_file.write_text(self.redis_url + "\n")
         return self.redis_url
+
+    def _port_frees(self, port: int, within: float = 10.0) -> bool:
+        """Whether `port` is free, or frees within moments (an orphaned Redis just shut down
+        closes its socket as it exits)."""
+        deadline = time.monotonic() + within
+        while not port_is_free(port, self.host):
+            if not self.orphan_shut_down or time.monotonic() > deadline:
+                return False
+            self.stop_requested.wait(0.1)
+        return True
 
     def _shut_down_orphaned_redis(self) -> bool:
         """A Redis of this data dir left running by a `jasa up` that was killed: stop it cleanly

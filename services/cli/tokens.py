@@ -5,8 +5,9 @@ from typing import Annotated
 
 import typer
 
+from services.cli import installation
 from services.cli.offices import served_office
-from shared.http.auth import issue_token, load_or_create_secret
+from shared.http.auth import issue_token
 from shared.settings import CommonSettings
 from shared.vocabulary import Role
 
@@ -18,13 +19,19 @@ def token(
     office: Annotated[
         str | None, typer.Option(help="office code, one of JASA_OFFICES; default JASA_OFFICE")
     ] = None,
-    hours: Annotated[float, typer.Option(help="how long the token is valid")] = 12.0,
+    hours: Annotated[float, typer.Option(help="how many hours the token is valid")] = 12.0,
 ) -> None:
-    """Print a signed token for an officer (the secret comes from JASA_SECRET or the data dir)."""
+    """Print a signed token for an officer.
+
+    It is signed with the installation's secret: JASA_SECRET, else the data dir's."""
     settings = CommonSettings()
     if not officer_id.strip() or not name.strip():
         raise typer.BadParameter("officer id and name must not be empty")
-    secret = load_or_create_secret(settings)
+    if not hours > 0:  # also refuses nan
+        raise typer.BadParameter(
+            f"must be a positive number of hours, not {hours:g}", param_hint="--hours"
+        )
+    secret = installation.secret(settings)
     typer.echo(
         issue_token(
             secret,

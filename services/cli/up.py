@@ -31,10 +31,10 @@ def up(
         float, typer.Option(help="seconds to wait for every service to be ready")
     ] = 60.0,
 ) -> None:
-    """Start the whole system: a private durable Redis (unless REDIS_URL), then the four services.
+    """Start the whole system on this machine.
 
-    Ctrl-C or SIGTERM stops everything in order; starting again on the same data dir loses nothing.
-    """
+    A private durable Redis (unless REDIS_URL), then the four services. Ctrl-C or SIGTERM
+    stops everything in order; starting again on the same data dir loses nothing."""
     installation = Installation(CommonSettings())
     with stop_on_signals(installation.stop_requested):
         try:
@@ -129,7 +129,9 @@ def serve(
         ),
     ] = 1,
 ) -> None:
-    """Run one service alone in the foreground against the Redis that REDIS_URL names."""
+    """Run one service alone in the foreground.
+
+    It uses the Redis that REDIS_URL names (e.g. in a container)."""
     import uvicorn
 
     name = str(service.value)

@@ -18,6 +18,7 @@ from shared.db import keyset_page
 from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
 from shared.vocabulary import DocumentType, DossierStatus, ReturnReason
+from shared.wib import as_utc, to_wib
 
 
 class HandoverStatus(StrEnum):
@@ -204,9 +205,9 @@ def _return_view(row: CourierDossier) -> ReturnView | None:
         document_number=row.document_number or "",
         reason=ReturnReason(row.return_reason),
         note=row.note or "",
-        returned_at=row.returned_at,
+        returned_at=to_wib(as_utc(row.returned_at)),
         received=row.outcome == Outcome.RECEIVED_BACK.value,
-        received_at=row.received_at,
+        received_at=to_wib(as_utc(row.received_at)) if row.received_at else None,
     )
 
 

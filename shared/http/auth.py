@@ -24,6 +24,9 @@ from shared.settings import CommonSettings
 from shared.vocabulary import Role
 
 ALGORITHM = "HS256"
+# What a refused token is told: the library's own reason (a codec error, a padding) helps no
+# caller and tells a prober how the token was read.
+NOT_VALID = "the token is not valid; ask for a new one"
 DEFAULT_TTL = timedelta(hours=12)
 MIN_SECRET_LENGTH = 32
 EXAMPLE_SECRETS = {"change-me", "changeme", "secret", "example", "jasa", "CHANGE-ME-IN-PRODUCTION"}
@@ -106,7 +109,7 @@ def _verified(token: str, accepted: tuple[str, ...]) -> tuple[Officer, float]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as error:
-        raise Unauthorized(f"the token is not valid: {error}") from error
+        raise Unauthorized(NOT_VALID) from error
     if header.get("alg") != ALGORITHM:
         raise Unauthorized(f"the token must be signed with {ALGORITHM}, not {header.get('alg')}")
     by_kid = {key_id(candidate): candidate for candidate in accepted}
@@ -122,8 +125,10 @@ def _verified(token: str, accepted: tuple[str, ...]) -> tuple[Officer, float]:
         )
     except jwt.ExpiredSignatureError as error:
         raise Unauthorized("the token has expired; ask for a new one") from error
+    except jwt.MissingRequiredClaimError as error:
+        raise Unauthorized(f"the token lacks its {error.claim!r} claim") from error
     except jwt.InvalidTokenError as error:
-        raise Unauthorized(f"the token is not valid: {error}") from error
+        raise Unauthorized(NOT_VALID) from error
     try:
         role = Role(claims["role"])
     except ValueError as error:

@@ -69,6 +69,14 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _field_error(item: dict[str, Any]) -> dict[str, str]:
+    """One field of a 422. JSON that does not parse is the body's fault as a whole: FastAPI
+    places it at the character where parsing stopped, which is no field of the contract."""
+    if item.get("type") == "json_invalid":
+        return {"field": "body", "message": "the body is malformed JSON: it does not parse"}
+    return {"field": _field_name(tuple(item.get("loc", ()))), "message": item.get("msg", "")}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, error: Problem) -> JSONResponse:
@@ -79,10 +87,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field_name(tuple(item.get("loc", ()))), "message": item.get("msg", "")}
-            for item in error.errors()
-        ]
+        errors = [_field_error(item) for item in error.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(422, detail or "invalid input", errors)
 

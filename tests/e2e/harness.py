@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from services.cli.service_process import port_is_free
+from shared.redis_server import first_ephemeral_port, port_is_free
 from shared.settings import SERVICE_PORTS
 
 # Settings of the machine or of other tests that must not leak into the system under test.
@@ -24,7 +24,7 @@ def free_port_base() -> int:
     """A base whose four service ports (base+1 .. base+4) are all free just now, below the
     ports the kernel hands to outgoing connections: one of those can be taken by any
     client socket (of this suite's hundreds) between this check and the services' bind."""
-    below = min(_first_ephemeral_port(), 60000)
+    below = min(first_ephemeral_port(), 60000)
     for _ in range(200):
         base = random.randrange(10000, below - 10, 10)
         if all(port_is_free(base + n) for n in SERVICE_PORTS.values()):
@@ -35,13 +35,6 @@ def free_port_base() -> int:
 def free_service_port() -> int:
     """One free port for a service, chosen as `free_port_base` chooses them."""
     return free_port_base() + 1
-
-
-def _first_ephemeral_port() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768  # Linux's default
 
 
 def clean_environment(**settings: str) -> dict[str, str]:

@@ -97,12 +97,14 @@ def test_up_starts_everything_stops_cleanly_and_a_restart_loses_nothing(system: 
     assert stat.S_IMODE((system.data_dir / "pii.key").stat().st_mode) == 0o600
 
     written = append_registrations(system.redis_url, 3)
+    redis_url = system.redis_url
 
     assert system.stop() == 0
     assert system.children_left() == []
     assert "Stopped" in system.output()
 
     system.start()
+    assert system.redis_url == redis_url  # the same port: URLs given out keep working
     assert streams_in_log(system.redis_url, written) == dict.fromkeys(written, 1)
     token = system.run("token", "FO", "--officer-id", "198001012005011001", "--name", "Siti")
     assert verify_token(token.stdout.strip(), secret).name == "Siti"
@@ -110,10 +112,12 @@ def test_up_starts_everything_stops_cleanly_and_a_restart_loses_nothing(system: 
     assert (system.data_dir / "reporting.db").exists()
     assert (system.data_dir / "secret").read_text() == secret
     assert (system.data_dir / "pii.key").read_text() == pii_key
-    for service in ("intake", "approval", "courier", "reporting"):
-        assert (system.data_dir / "logs" / f"{service}.log").read_text().count("starting") == 2
     assert system.stop() == 0
     assert system.children_left() == []
+    for service in ("intake", "approval", "courier", "reporting"):
+        log = (system.data_dir / "logs" / f"{service}.log").read_text()
+        assert log.count("starting") == 2
+        assert "\x1b[" not in log, f"colour codes in the {service} log"
 
 
 def test_a_service_that_dies_is_named_and_the_rest_are_stopped(system: JasaUp) -> None:

@@ -62,5 +62,5 @@ async def test_an_office_day_goes_the_whole_way_round_the_sop() -> None:
     shown = console.export_text()
     assert "Delivery report, 24 November 2026" in shown
     assert "KTP_EL" in shown and "Received back" in shown
-    assert "5 Return received (Kasubbag Umum)" in shown
+    assert "SOP steps: 1 registration and recap (FO)" in shown
     assert f"Delivered {len(result.delivered)}" in shown

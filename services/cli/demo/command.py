@@ -19,6 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from services.cli import installation
 from services.cli.demo.api import DemoError, OfficeApi, service_urls
 from services.cli.demo.applicants import applicants, registry, write_registry_csv
 from services.cli.demo.day_result import DayResult
@@ -29,19 +30,6 @@ from shared.settings import CommonSettings
 from shared.wib import WIB
 
 console = Console(highlight=False)
-
-
-def installation_secret(settings: CommonSettings) -> str:
-    """The running system's signing secret; never a new one (its tokens would be refused)."""
-    if settings.secret is not None:
-        return settings.secret.get_secret_value()
-    path = Path(settings.data_dir) / "secret"
-    if not path.exists():
-        raise DemoError(
-            f"no secret at {path}: run `jasa demo` with the JASA_DATA_DIR (or JASA_SECRET) "
-            "of the running system"
-        )
-    return path.read_text().strip()
 
 
 async def load_registry(path: Path, office: str) -> str:
@@ -78,20 +66,22 @@ def demo(
         str | None, typer.Option(help="the office whose day it is; default JASA_OFFICE")
     ] = None,
 ) -> None:
-    """Play a realistic office day through the HTTP API of a running system (`jasa up`)."""
+    """Play an office day through the API of a running system.
+
+    A realistic day, from registration to returns, through the HTTP API of `jasa up`."""
     settings = CommonSettings()
     office = served_office(settings, office)
+    secret = installation.secret(settings)
     seed = seed if seed is not None else random.randrange(1_000_000)
     rng = Random(seed)
     today = datetime.now(WIB)
     day = applicants(people, rng, today.date())
     walk_in = applicants(1, Random(seed + 1), today.date())[0]
     rows = registry(day, rng, today.date())
-    csv_path = Path(settings.data_dir).resolve() / "demo" / f"registry-{seed}.csv"
+    csv_path = installation.data_dir(settings) / "demo" / f"registry-{seed}.csv"
     write_registry_csv(csv_path, rows)
     console.print(f"Office day {seed}: {people} applicants; a registry of {len(rows)} documents.")
     try:
-        secret = installation_secret(settings)
         urls = service_urls(base_url, settings.port_base)
         api = OfficeApi(urls, secret, office, patience)
         result = asyncio.run(_play(api, csv_path, office, OfficeDay(api, day, walk_in, rng)))

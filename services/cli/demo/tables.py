@@ -4,6 +4,7 @@ as rich tables, times in WIB."""
 from collections import Counter
 from datetime import datetime
 
+from rich import box
 from rich.table import Table
 
 from services.cli.demo.api import Json
@@ -18,13 +19,14 @@ COLUMNS = (
     ("returned", "Returned"),
     ("received_back", "Received back"),
 )
-SOP_STEPS = {
-    1: "1 Registration, recap (FO)",
-    2: "2 Letter drafted (Kasubbag Umum)",
-    3: "3 Letter signed (Sekretaris)",
-    4: "4 Handover, delivery (third party)",
-    5: "5 Return received (Kasubbag Umum)",
-}
+# Under the card rather than in a column, so that each step stays on one line at 80 columns.
+SOP_STEPS = (
+    "1 registration and recap (FO)",
+    "2 letter drafted (Kasubbag Umum)",
+    "3 letter signed (Sekretaris)",
+    "4 handover and delivery (third party)",
+    "5 return received (Kasubbag Umum)",
+)
 
 
 def delivery_report_table(report: Json, today: datetime) -> Table:
@@ -43,31 +45,54 @@ def delivery_report_table(report: Json, today: datetime) -> Table:
 
 
 def control_card_table(card: Json, result: DayResult) -> Table:
+    """One file's control card: a line per step, within 80 columns; what the step numbers mean
+    and the standard time go beneath it."""
     person = result.applicants.get(str(card.get("dossier_id")))
     who = f"{person.name}, " if person else ""
+    steps = card.get("steps", [])
     table = Table(
         title=(
             f"Control card: {who}{card.get('document_type')} {card.get('document_number')}"
             f" ({card.get('status')})"
         ),
         title_justify="left",
-        caption=f"dossier {card.get('dossier_id')}",
+        caption="\n".join(
+            [
+                "SOP steps: " + "; ".join(SOP_STEPS) + ".",
+                f"Standard time per step: {_standards(steps)}.",
+                f"Dossier {card.get('dossier_id')}.",
+            ]
+        ),
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
-    for column in ("SOP step", "Event", "Officer", "At (WIB)", "Took", "Standard", ""):
-        table.add_column(column)
-    for step in card.get("steps", []):
-        officer = f"{step.get('officer_name')} ({step.get('role')})"
-        late = "[red]late[/red]" if step.get("late") else ""
+    table.add_column("Step", justify="right", min_width=4)
+    table.add_column("Event", min_width=18)
+    table.add_column("Officer", overflow="ellipsis", no_wrap=True, max_width=25)
+    table.add_column("At (WIB)", min_width=8)
+    table.add_column("Took", justify="right", min_width=9)
+    table.add_column("Late", min_width=4)
+    for step in steps:
         table.add_row(
-            SOP_STEPS.get(int(step.get("sop_step", 0)), str(step.get("sop_step"))),
+            str(step.get("sop_step")),
             str(step.get("event")),
-            officer,
+            str(step.get("officer_name")),
             _wib(step.get("at")),
             _duration(step.get("elapsed_seconds")),
-            _duration(step.get("standard_seconds")),
-            late,
+            "[red]late[/red]" if step.get("late") else "",
         )
     return table
+
+
+def _standards(steps: list[Json]) -> str:
+    """The standard once when every step has the same, else per SOP step."""
+    by_step = {int(step.get("sop_step", 0)): step.get("standard_seconds") for step in steps}
+    if len(set(by_step.values())) <= 1:
+        return _duration(next(iter(by_step.values()), None)) or "none"
+    return ", ".join(f"step {n} {_duration(by_step[n])}" for n in sorted(by_step))
 
 
 def summary_lines(result: DayResult) -> list[str]:

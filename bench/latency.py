@@ -27,7 +27,7 @@ from services.cli.service_process import ServiceProcess
 from services.intake.domain import RegistryEntry
 from services.intake.registry import load_registry
 from shared.db import create_tables, make_engine
-from shared.http.auth import issue_token
+from shared.identity import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import Privacy

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from faststream.redis import RedisBroker
@@ -27,11 +27,11 @@ from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ReadModelBehind, ServiceUnavailable
 from shared.events import EventData
 from shared.http.api_docs import serve_api_docs
-from shared.http.auth import InsecureSecret, Officer, load_or_create_secret, verify_token
 from shared.http.guards import GuardMiddleware
 from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.openapi import declare_problems
 from shared.http.problems import install_problem_handlers
+from shared.identity import InsecureSecret, Officer, load_or_create_secret, verify_token
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, load_or_create_master_key
@@ -39,15 +39,18 @@ from shared.redaction import install_log_redaction
 from shared.settings import ServiceSettings
 
 
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
 @dataclass
-class ServiceContext:
+class ServiceContext(Generic[SettingsT]):
     """Everything a use case may need, built once per process by the composition root.
 
     An installation may serve several offices (JASA_OFFICES): each has its own log and keys
     (`log_for`, `keys_for`), and a use case always acts on the officer's office. `keys` and
     `log` are the default office's, for tools that act for the installation as a whole."""
 
-    settings: ServiceSettings
+    settings: SettingsT
     redis: Redis
     keys: Keys
     log: EventLog
@@ -56,7 +59,6 @@ class ServiceContext:
     secret: str
     logs: dict[str, EventLog] = field(default_factory=dict)
     consumers: dict[str, EventConsumer] = field(default_factory=dict)  # by office
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def office(self) -> str:
@@ -109,7 +111,7 @@ class ServiceContext:
         return officer
 
 
-def build_context(settings: ServiceSettings) -> ServiceContext:
+def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
     """Clients and engines are lazy: building them opens no connection."""
     # The connection cap is ours to set: redis-py 8 caps a pool at 100 by default, and the
     # 101st command in flight at once is refused, which a service would answer 503.
@@ -139,8 +141,9 @@ def build_context(settings: ServiceSettings) -> ServiceContext:
     )
 
 
-HandlerFactory = Callable[[ServiceContext], Handler]
-Hook = Callable[[ServiceContext], Awaitable[None]]
+# A service's own hooks see its own settings' type; the spec holds them alike.
+HandlerFactory = Callable[[ServiceContext[Any]], Handler]
+Hook = Callable[[ServiceContext[Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -190,9 +193,9 @@ def build_consumer(context: ServiceContext, office: str, handle: Handler) -> Eve
 
 
 def freeze_heap() -> None:
-    """Leave what exists once a process has started (modules, models, the app: some 150,000
-    objects) out of every later garbage collection. A full collection over them takes about
-    75 ms here, a pause that every request in flight would wait out."""
+    """Leave what exists once a process has started (modules, models, the app) out of every
+    later garbage collection: going over them all again is a pause every request in flight
+    would wait out."""
     gc.collect()
     gc.freeze()
 
@@ -201,10 +204,9 @@ def freeze_heap() -> None:
 def batch_collections(young: int = 50_000) -> Iterator[None]:
     """Garbage collection for a batch that makes and drops a page of objects at a time (the
     audit commands over a whole log): the young generation is collected once `young` more
-    objects are made than freed, not 700. At 700, a replay of 100,000 events ran about
-    3,000 young, 270 middle and 24 full collections, each going over the pages in flight
-    again, for some 15% of its CPU time; at 50,000 it runs almost none. Memory stays
-    bounded: garbage kept alive by a cycle still counts towards the threshold."""
+    objects are made than freed, not 700, so that the pages in flight are not gone over again
+    and again. Memory stays bounded: garbage kept alive by a cycle still counts towards the
+    threshold."""
     saved = gc.get_threshold()
     gc.set_threshold(young, *saved[1:])
     try:

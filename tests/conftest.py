@@ -125,7 +125,7 @@ def token_for(
     role: str, officer_id: str = "officer-1", name: str = "Petugas Uji", office: str = "1471"
 ) -> dict[str, str]:
     """Headers carrying a valid token for one officer."""
-    from shared.http.auth import issue_token
+    from shared.identity import issue_token
     from shared.vocabulary import Role
 
     token = issue_token(SECRET, role=Role(role), officer_id=officer_id, name=name, office=office)

@@ -3,6 +3,7 @@
 from pydantic import AliasChoices, Field, field_validator
 
 from services.approval.numbering import DEFAULT_PATTERN, LetterNumberPattern
+from shared.service import ServiceContext
 from shared.settings import ServiceSettings
 
 
@@ -29,3 +30,7 @@ class ApprovalSettings(ServiceSettings):
     @property
     def letter_numbers(self) -> LetterNumberPattern:
         return LetterNumberPattern(self.letter_number_pattern)
+
+
+# What this service's use cases are handed: the shared context, typed by these settings.
+Context = ServiceContext[ApprovalSettings]

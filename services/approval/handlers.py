@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from services.approval.config import ApprovalSettings
+from services.approval.config import Context
 from services.approval.domain import (
     Letter,
     Register,
@@ -25,9 +25,8 @@ from services.approval.projections import ApprovalRecap
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.errors import Conflict, NotFound
 from shared.events import EventData, LetterDrafted, new_event
-from shared.http.auth import Officer
+from shared.identity import Officer
 from shared.log import ConcurrencyConflict, EventLog, Write
-from shared.service import ServiceContext
 from shared.wib import as_utc
 
 # Drafts of different recaps meet on the year's register; the loser reads it again and
@@ -47,7 +46,7 @@ async def load_letter(log: EventLog, letter_id: UUID) -> tuple[Letter, int]:
 
 
 async def draft_letter_for_recap(
-    context: ServiceContext, officer: Officer, recap_id: UUID
+    context: Context, officer: Officer, recap_id: UUID
 ) -> Committed[Letter]:
     """The Kasubbag Umum drafts the cover letter of a recap: the next number of the year."""
     office, log = officer.office, context.log_for(officer.office)
@@ -56,7 +55,6 @@ async def draft_letter_for_recap(
     if recap is None:
         raise NotFound(f"there is no recap {recap_id} (or it has not reached approval yet)")
     settings = context.settings
-    assert isinstance(settings, ApprovalSettings)
     letter_id = uuid4()
     for attempt in range(MAX_ATTEMPTS):
         now = datetime.now(UTC)
@@ -109,13 +107,13 @@ async def _with_fate(log: EventLog, letter: Letter) -> Letter:
     return state
 
 
-async def sign(context: ServiceContext, officer: Officer, letter_id: UUID) -> Committed[Letter]:
+async def sign(context: Context, officer: Officer, letter_id: UUID) -> Committed[Letter]:
     """The Sekretaris signs a letter awaiting signature."""
     return await _decide_on_letter(context, officer, letter_id, sign_letter)
 
 
 async def reject(
-    context: ServiceContext, officer: Officer, letter_id: UUID, reason: str
+    context: Context, officer: Officer, letter_id: UUID, reason: str
 ) -> Committed[Letter]:
     """The Sekretaris rejects a letter awaiting signature, with a reason."""
     return await _decide_on_letter(
@@ -124,7 +122,7 @@ async def reject(
 
 
 async def _decide_on_letter(
-    context: ServiceContext,
+    context: Context,
     officer: Officer,
     letter_id: UUID,
     decide: Callable[[Letter], EventData],

@@ -17,12 +17,12 @@ from services.approval.projections import ApprovalLetter
 from services.approval.queries import RecapStatus, RecapView
 from shared.errors import Unprocessable
 from shared.events import Actor
-from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
+from shared.identity import Officer
 from shared.masking import mask_phone
 from shared.validation import Reason
 from shared.vocabulary import Role

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.approval.config import Context
 from services.approval.domain import LetterStatus
 from shared.consumer import PageHandler
 from shared.db import claim_page
@@ -28,7 +29,6 @@ from shared.events import (
     RecapCompiled,
 )
 from shared.privacy import ERASED
-from shared.service import ServiceContext
 
 PROJECTION = "approval"
 CONSUMED = (
@@ -97,7 +97,7 @@ class ApprovalLetter(SQLModel, table=True):
     sort_key: str = Field(index=True, max_length=32)
 
 
-def projection(context: ServiceContext) -> PageHandler:
+def projection(context: Context) -> PageHandler:
     """The consumer's handler: apply each page of events in one transaction, each once."""
 
     async def apply_page(events: Sequence[Envelope]) -> None:

@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import typer
 
-from shared.http.auth import InsecureSecret, load_or_create_secret
+from shared.identity import InsecureSecret, load_or_create_secret
 from shared.settings import CommonSettings
 
 

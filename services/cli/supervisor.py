@@ -25,7 +25,7 @@ from redis.retry import Retry
 from services.cli.service_process import ServiceProcess, answers
 from services.reporting.config import ReportingSettings
 from services.reporting.sealing import load_or_create_signing_key
-from shared.http.auth import InsecureSecret, load_or_create_secret
+from shared.identity import InsecureSecret, load_or_create_secret
 from shared.privacy import InsecureKey, load_or_create_master_key
 from shared.redis_server import RedisServer, lasting_port, port_is_free
 from shared.settings import SERVICE_PORTS, CommonSettings

@@ -7,7 +7,7 @@ import typer
 
 from services.cli import installation
 from services.cli.offices import served_office
-from shared.http.auth import issue_token
+from shared.identity import issue_token
 from shared.settings import CommonSettings
 from shared.vocabulary import Role
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from services.cli.supervisor import Installation, Interrupted, UpError, stop_on_signals
 from services.reporting.config import ReportingSettings
 from services.reporting.sealing import InsecureSigningKey, load_or_create_signing_key
-from shared.http.auth import InsecureSecret, load_or_create_secret
+from shared.identity import InsecureSecret, load_or_create_secret
 from shared.settings import SERVICE_PORTS, CommonSettings
 
 console = Console(highlight=False)

@@ -2,6 +2,7 @@
 
 from pydantic import AliasChoices, Field
 
+from shared.service import ServiceContext
 from shared.settings import ServiceSettings
 
 
@@ -12,3 +13,7 @@ class CourierSettings(ServiceSettings):
         validation_alias=AliasChoices("COURIER_DATABASE_URL", "DATABASE_URL"),
         description="unset: an SQLite file courier.db under the data dir",
     )
+
+
+# What this service's use cases are handed: the shared context, typed by these settings.
+Context = ServiceContext[CourierSettings]

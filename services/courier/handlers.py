@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from services.courier import domain
+from services.courier.config import Context
 from services.courier.domain import (
     Delivery,
     Handover,
@@ -28,8 +29,7 @@ from services.courier.views import HandoverStatus
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, EventData, new_event
-from shared.http.auth import Officer
-from shared.service import ServiceContext
+from shared.identity import Officer
 from shared.vocabulary import Relationship, ReturnReason
 
 
@@ -47,14 +47,18 @@ class DeliveryOutcome(BaseModel):
 
 
 async def _append(
-    context: ServiceContext, officer: Officer, stream_id: str, data: EventData, version: int
+    context: Context,
+    officer: Officer,
+    stream_id: str,
+    data: EventData,
+    version: int,
 ) -> list[Envelope]:
     event = new_event(data, stream_id=stream_id, actor=officer.actor(), office=officer.office)
     log = context.log_for(officer.office)
     return await log.append(stream_id, [event], expected_version=version)
 
 
-async def _letter_facts(context: ServiceContext, office: str, letter_id: UUID) -> LetterFacts:
+async def _letter_facts(context: Context, office: str, letter_id: UUID) -> LetterFacts:
     async with context.sessions() as session:
         letter = await session.get(CourierLetter, (office, str(letter_id)))
         if letter is None:
@@ -71,7 +75,7 @@ async def _letter_facts(context: ServiceContext, office: str, letter_id: UUID) -
 
 
 async def accept_handover(
-    context: ServiceContext, officer: Officer, letter_id: UUID
+    context: Context, officer: Officer, letter_id: UUID
 ) -> Committed[AcceptedHandover]:
     letter = await _letter_facts(context, officer.office, letter_id)
     stream_id = handover_stream(letter_id)
@@ -85,7 +89,7 @@ async def accept_handover(
     return committed(handover, appended)
 
 
-async def _letter_carrying(context: ServiceContext, office: str, dossier_id: UUID) -> UUID:
+async def _letter_carrying(context: Context, office: str, dossier_id: UUID) -> UUID:
     """The signed letter whose handover carries this document."""
     async with context.sessions() as session:
         dossier = await session.get(CourierDossier, (office, str(dossier_id)))
@@ -109,7 +113,7 @@ async def _letter_carrying(context: ServiceContext, office: str, dossier_id: UUI
 
 
 async def _load_for_courier(
-    context: ServiceContext, office: str, dossier_id: UUID
+    context: Context, office: str, dossier_id: UUID
 ) -> tuple[Delivery, int, Handover, UUID]:
     log = context.log_for(office)
     delivery, version = await load_aggregate(
@@ -121,7 +125,7 @@ async def _load_for_courier(
 
 
 async def record_delivery(
-    context: ServiceContext,
+    context: Context,
     officer: Officer,
     dossier_id: UUID,
     *,
@@ -149,7 +153,7 @@ async def record_delivery(
 
 
 async def record_return(
-    context: ServiceContext,
+    context: Context,
     officer: Officer,
     dossier_id: UUID,
     *,
@@ -170,7 +174,7 @@ async def record_return(
 
 
 async def receive_return(
-    context: ServiceContext, officer: Officer, dossier_id: UUID
+    context: Context, officer: Officer, dossier_id: UUID
 ) -> Committed[DeliveryOutcome]:
     stream_id = delivery_stream(dossier_id)
     log = context.log_for(officer.office)

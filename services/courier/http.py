@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from services.courier import handlers, views
 from services.courier.handlers import AcceptedHandover, DeliveryOutcome
 from services.courier.views import HandoverStatus, HandoverView, ReturnView
-from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
+from shared.identity import Officer
 from shared.validation import Note, PersonName
 from shared.vocabulary import Relationship, ReturnReason, Role
 

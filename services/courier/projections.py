@@ -12,6 +12,7 @@ import orjson
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.courier.config import Context
 from services.courier.domain import Outcome
 from services.courier.feed import CourierFeed
 from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
@@ -32,7 +33,6 @@ from shared.events import (
     ReturnReceived,
 )
 from shared.privacy import ERASED
-from shared.service import ServiceContext
 
 PROJECTION = "courier"
 
@@ -153,7 +153,7 @@ async def _letters_of_recap(session: AsyncSession, office: str, recap_id: str | 
     return set(rows.all())
 
 
-def projection(context: ServiceContext) -> Handler:
+def projection(context: Context) -> Handler:
     feeds = {
         office: CourierFeed(context.redis, context.keys_for(office)) for office in context.offices
     }

@@ -2,6 +2,7 @@
 
 from pydantic import AliasChoices, Field
 
+from shared.service import ServiceContext
 from shared.settings import ServiceSettings
 
 
@@ -12,3 +13,7 @@ class IntakeSettings(ServiceSettings):
         validation_alias=AliasChoices("INTAKE_DATABASE_URL", "DATABASE_URL"),
         description="unset: an SQLite file intake.db under the data dir",
     )
+
+
+# What this service's use cases are handed: the shared context, typed by these settings.
+Context = ServiceContext[IntakeSettings]

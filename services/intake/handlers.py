@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from services.intake.config import Context
 from services.intake.domain import (
     Dossier,
     RecapBook,
@@ -29,9 +30,8 @@ from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate, load_aggregates
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, EventData, new_event
-from shared.http.auth import Officer
+from shared.identity import Officer
 from shared.log import ConcurrencyConflict, EventLog, Write
-from shared.service import ServiceContext
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
 
 FLAG_ATTEMPTS = 5
@@ -70,7 +70,7 @@ async def _last_dossier_of(
 
 
 async def register_document(
-    context: ServiceContext, officer: Officer, registration: Registration
+    context: Context, officer: Officer, registration: Registration
 ) -> list[Envelope]:
     """Check the registry, make sure the document is not in flight, register (and flag)."""
     office, log = officer.office, context.log_for(officer.office)
@@ -140,7 +140,7 @@ async def _append_about_dossier(
 
 
 async def _decide_on_dossier(
-    context: ServiceContext,
+    context: Context,
     officer: Officer,
     dossier_id: uuid.UUID,
     decide: Callable[[DossierNow], EventData],
@@ -158,7 +158,7 @@ async def _decide_on_dossier(
 
 
 async def flag_dossier(
-    context: ServiceContext,
+    context: Context,
     officer: Officer,
     dossier_id: uuid.UUID,
     reason: FlagReason,
@@ -171,7 +171,7 @@ async def flag_dossier(
 
 
 async def resolve_flag(
-    context: ServiceContext, officer: Officer, dossier_id: uuid.UUID, note: str
+    context: Context, officer: Officer, dossier_id: uuid.UUID, note: str
 ) -> Envelope:
     """Release a flagged dossier: it may go into the next recap list."""
     return await _decide_on_dossier(
@@ -191,9 +191,7 @@ class RecapPlan:
     event: Envelope
 
 
-async def plan_recap(
-    context: ServiceContext, officer: Officer, document_type: DocumentType
-) -> RecapPlan:
+async def plan_recap(context: Context, officer: Officer, document_type: DocumentType) -> RecapPlan:
     """Decide the recap of one type: the read model proposes, the log decides. The read
     model must first have applied everything the log held when the FO asked, or the
     registrations just made would be left out."""
@@ -221,7 +219,7 @@ async def plan_recap(
     return RecapPlan(officer.office, [Write(book_stream, book_version, [event]), *guards], event)
 
 
-async def commit_recap(context: ServiceContext, plan: RecapPlan) -> Envelope:
+async def commit_recap(context: Context, plan: RecapPlan) -> Envelope:
     try:
         (event,) = await context.log_for(plan.office).append_all(plan.writes)
     except ConcurrencyConflict as error:
@@ -233,7 +231,7 @@ async def commit_recap(context: ServiceContext, plan: RecapPlan) -> Envelope:
 
 
 async def compile_recap(
-    context: ServiceContext, officer: Officer, document_type: DocumentType
+    context: Context, officer: Officer, document_type: DocumentType
 ) -> Envelope:
     """Put every waiting dossier of one type in a new recap list."""
     return await commit_recap(context, await plan_recap(context, officer, document_type))

@@ -21,12 +21,12 @@ from services.intake.read_model import (
 from services.intake.recap_paper import recap_pdf
 from shared.errors import NotFound, Unprocessable
 from shared.events import DocumentFlagged, Envelope
-from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
 from shared.http.responses import json_response
+from shared.identity import Officer
 from shared.masking import mask_nik
 from shared.validation import Address, DocumentNumber, IndonesianMobile, Nik, Note, PersonName
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason, Role

@@ -15,6 +15,7 @@ import orjson
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.intake.config import Context
 from services.intake.read_model import IntakeDossier, IntakeRecap, sort_key
 from shared.consumer import PageHandler
 from shared.db import chunks, claim_page, position_key
@@ -34,7 +35,6 @@ from shared.events import (
     ReturnReceived,
 )
 from shared.privacy import ERASED
-from shared.service import ServiceContext
 from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
 
 PROJECTION = "intake"
@@ -179,7 +179,7 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
         _move(row, event, DossierStatus.RECAPPED, recap_id=data.recap_id)
 
 
-def intake_projection(context: ServiceContext) -> PageHandler:
+def intake_projection(context: Context) -> PageHandler:
     """The consumer's handler: apply each page of events once, in one transaction."""
 
     async def apply_page(events: Sequence[Envelope]) -> None:

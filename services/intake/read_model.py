@@ -10,8 +10,8 @@ from sqlalchemy import UniqueConstraint, inspect, text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.intake.config import Context
 from shared.db import keyset_page, position_key
-from shared.service import ServiceContext
 from shared.vocabulary import DossierStatus
 
 
@@ -66,7 +66,7 @@ class IntakeRecap(SQLModel, table=True):
 POSITION_COLUMNS = ("flag_position", "recap_position", "letter_position")
 
 
-async def add_position_columns(context: ServiceContext) -> None:
+async def add_position_columns(context: Context) -> None:
     """A database made before these columns existed gets them (rows keep what they show;
     later events move each part as usual). `create_tables` adds tables, never columns."""
     async with context.engine.begin() as connection:

@@ -2,6 +2,7 @@
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 
+from shared.service import ServiceContext
 from shared.settings import ServiceSettings
 
 SOP_STANDARD_SECONDS = 60  # the SOP's quality standard: one minute for each activity
@@ -49,3 +50,7 @@ class ReportingSettings(ServiceSettings):
         return {
             step: self.step_standard_seconds.get(step, SOP_STANDARD_SECONDS) for step in SOP_STEPS
         }
+
+
+# What this service's use cases are handed: the shared context, typed by these settings.
+Context = ServiceContext[ReportingSettings]

@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.reporting import handlers
-from services.reporting.config import ReportingSettings
 from services.reporting.domain import Period, parse_moment
 from services.reporting.papers import delivery_report_csv, delivery_report_pdf
-from services.reporting.sealing import Sealer
+from services.reporting.sealing import Signing
 from services.reporting.verification import verify
 from services.reporting.views import (
     ArchivedEventView,
@@ -23,12 +22,11 @@ from services.reporting.views import (
     VerificationView,
 )
 from shared.errors import Unprocessable
-from shared.http.auth import Officer
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.http.positions import READS_AFTER
-from shared.service import ServiceContext
+from shared.identity import Officer
 from shared.vocabulary import Role
 
 Reader = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM, Role.SEKRETARIS))]
@@ -43,16 +41,12 @@ reports = APIRouter(prefix="/reports", tags=["reports"], dependencies=[READS_AFT
 audit = APIRouter(prefix="/audit", tags=["audit"], dependencies=[READS_AFTER])
 
 
-def settings_of(context: ServiceContext) -> ReportingSettings:
-    settings = context.settings
-    assert isinstance(settings, ReportingSettings)
-    return settings
+async def get_signing(request: Request) -> Signing:
+    signing: Signing = request.app.state.signing  # set by the composition root
+    return signing
 
 
-def sealer_of(context: ServiceContext, office: str) -> Sealer:
-    """The seal of one office's checkpoints (one key, the office inside what is signed)."""
-    sealer: Sealer = context.extras["sealers"][office]
-    return sealer
+SigningDep = Annotated[Signing, Depends(get_signing)]
 
 
 def period_from(start: str | None, end: str | None) -> Period:
@@ -78,7 +72,7 @@ async def control_card(
         session,
         officer.office,
         str(dossier_id),
-        settings_of(context).standards(),
+        context.settings.standards(),
         reveal_nik=officer.role == Role.AUDITOR,
     )
 
@@ -147,7 +141,7 @@ async def delays(
 ) -> DelayReport:
     """Where files waited and with whom: per SOP step and officer, median, p90 and late."""
     return await handlers.delay_report(
-        session, officer.office, period_from(start, to), settings_of(context).standards()
+        session, officer.office, period_from(start, to), context.settings.standards()
     )
 
 
@@ -163,13 +157,15 @@ async def audit_events(
 
 
 @audit.get("/verify", response_model=VerificationView)
-async def audit_verify(officer: Auditor, context: ContextDep) -> VerificationView:
+async def audit_verify(
+    officer: Auditor, context: ContextDep, signing: SigningDep
+) -> VerificationView:
     """Check the live log against the archive and its signed checkpoints."""
     return await verify(
         context.log_for(officer.office),
         context.sessions,
-        sealer_of(context, officer.office).public_key,
-        settings_of(context).checkpoint_every,
+        signing.sealer(officer.office).public_key,
+        context.settings.checkpoint_every,
     )
 
 

@@ -140,3 +140,19 @@ def _private_key(text: str, origin: str) -> Ed25519PrivateKey:
     except (ValueError, TypeError, UnsupportedAlgorithm):
         shapes = "base64 of its 32 bytes, or unencrypted PEM"
         raise InsecureSigningKey(f"{origin} is not an Ed25519 private key ({shapes})") from None
+
+
+class Signing:
+    """The seal of each office's checkpoints, for the archivists and the audit routes alike.
+    The key is loaded with the projection, so that a refusal (production without the key)
+    stops the start as the secret's does."""
+
+    def __init__(self) -> None:
+        self._sealers: dict[str, Sealer] = {}
+
+    def load(self, settings: ReportingSettings, offices: list[str]) -> None:
+        key = load_or_create_signing_key(settings)
+        self._sealers = {office: Sealer(key, office) for office in offices}
+
+    def sealer(self, office: str) -> Sealer:
+        return self._sealers[office]

@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.errors import Forbidden, Unauthorized
-from shared.http.auth import Officer
+from shared.identity import Officer
 from shared.log import EventLog
 from shared.service import ServiceContext
 from shared.vocabulary import Role

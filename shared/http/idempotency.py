@@ -8,18 +8,30 @@ While the first request runs, a retry gets a 409 instead of running the command 
 import hashlib
 import logging
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 from fastapi.security.utils import get_authorization_scheme_param
+from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import Forbidden, Unauthorized
 from shared.http.problems import REDIS_DOWN, log_unreachable, problem_response
+from shared.identity import Officer
 from shared.keys import Keys
 
-if TYPE_CHECKING:
-    from shared.service import ServiceContext  # which installs this middleware
+
+class Installation(Protocol):
+    """What the middleware needs of the service that installs it: Redis, the offices' keys,
+    and who a token names (to keep each office's answers under its own keys)."""
+
+    redis: Redis
+    keys: Keys
+
+    def keys_for(self, office: str) -> Keys: ...
+
+    def officer(self, token: str) -> Officer: ...
+
 
 log = logging.getLogger("jasa.idempotency")
 
@@ -29,7 +41,7 @@ MAX_KEY_LENGTH = 200
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, context: "ServiceContext", service: str) -> None:
+    def __init__(self, app: ASGIApp, *, context: Installation, service: str) -> None:
         self.app, self.context, self.service = app, context, service
         self.redis = context.redis
 

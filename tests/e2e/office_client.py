@@ -16,7 +16,7 @@ import httpx
 from redis.asyncio import Redis
 
 from shared.events import Envelope
-from shared.http.auth import issue_token
+from shared.identity import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.vocabulary import Role

@@ -18,7 +18,7 @@ import pytest
 from redis.asyncio import Redis
 
 from shared.events import DocumentRegistered
-from shared.http.auth import issue_token
+from shared.identity import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import KEY_FILE, Privacy

@@ -24,7 +24,7 @@ import pytest
 from redis.asyncio import Redis
 
 from services.cli.demo.applicants import applicants
-from shared.http.auth import verify_token
+from shared.identity import verify_token
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.vocabulary import DocumentType

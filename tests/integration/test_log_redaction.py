@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from shared.consumer import ConsumerOptions, EventConsumer
 from shared.db import make_engine
 from shared.events import Envelope
-from shared.http.auth import issue_token
+from shared.identity import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.redaction import install_log_redaction, redact

@@ -6,9 +6,9 @@ from datetime import timedelta
 import jwt
 import pytest
 
+from shared import identity as auth
 from shared.errors import Unauthorized
-from shared.http import auth
-from shared.http.auth import (
+from shared.identity import (
     InsecureSecret,
     issue_token,
     key_id,

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import httpx
 
 from shared.db import position_key
-from shared.http.auth import issue_token
 from shared.http.positions import LOG_POSITION, READ_AFTER
+from shared.identity import issue_token
 from shared.vocabulary import Role
 
 T = TypeVar("T")

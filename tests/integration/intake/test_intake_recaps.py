@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from services.intake import handlers
 from services.intake.main import create_app
 from shared.errors import Conflict
-from shared.http.auth import Officer
+from shared.identity import Officer
 from shared.vocabulary import DocumentType, FlagReason, Role
 from tests.conftest import running
 from tests.integration.intake.conftest import (

@@ -123,7 +123,7 @@ async def test_outside_production_reporting_makes_its_key_once_and_pubkey_prints
     async with running(app) as client:
         assert (await client.get("/ready")).status_code == 200
     made = key_file.read_bytes()
-    sealer = app.state.context.extras["sealers"]["1471"]
+    sealer = app.state.signing.sealer("1471")
     printed = await run_jasa("audit", "pubkey")
     assert (printed.exit_code, printed.stdout.strip()) == (0, public_key_text(sealer.public_key))
     reporting_app()

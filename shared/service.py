@@ -38,7 +38,6 @@ from shared.privacy import InsecureKey, Privacy, load_or_create_master_key
 from shared.redaction import install_log_redaction
 from shared.settings import ServiceSettings
 
-
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 

@@ -1,8 +1,6 @@
 """Use cases of the approval service: load the aggregate, decide, append. Each acts on the
 officer's office: its log (and so its letter register), its read model."""
 
-import asyncio
-import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -23,15 +21,12 @@ from services.approval.domain import (
 )
 from services.approval.projections import ApprovalRecap
 from shared.aggregate import Committed, committed, load_aggregate
-from shared.errors import Conflict, NotFound
+from shared.commands import run_command
+from shared.errors import NotFound
 from shared.events import EventData, LetterDrafted, new_event
 from shared.identity import Officer
-from shared.log import ConcurrencyConflict, EventLog, Write
+from shared.log import EventLog, Write
 from shared.wib import as_utc
-
-# Drafts of different recaps meet on the year's register; the loser reads it again and
-# takes the next number. Enough attempts for a whole office drafting at one moment.
-MAX_ATTEMPTS = 64
 
 
 async def load_letter(log: EventLog, letter_id: UUID) -> tuple[Letter, int]:
@@ -56,7 +51,8 @@ async def draft_letter_for_recap(
         raise NotFound(f"there is no recap {recap_id} (or it has not reached approval yet)")
     settings = context.settings
     letter_id = uuid4()
-    for attempt in range(MAX_ATTEMPTS):
+
+    async def attempt() -> Committed[Letter]:
         now = datetime.now(UTC)
         year = register_year(now)
         # A recap's letters sit in the registers from the year it was compiled to this one.
@@ -93,13 +89,12 @@ async def draft_letter_for_recap(
         # Earlier registers are written nothing, but must not have moved either.
         writes = [Write(register_stream(r.year), v, []) for r, v in registers[:-1]]
         writes.append(Write(register_stream(year), version, [event]))
-        try:
-            appended = await log.append_all(writes)
-        except ConcurrencyConflict:
-            await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
-            continue
+        appended = await log.append_all(writes)
         return committed(drafted_letter(appended[0]), appended)
-    raise Conflict("the letter register is busy with other drafts; try again in a moment")
+
+    return await run_command(
+        attempt, busy="the letter register is busy with other drafts; try again in a moment"
+    )
 
 
 async def _with_fate(log: EventLog, letter: Letter) -> Letter:
@@ -128,7 +123,9 @@ async def _decide_on_letter(
     decide: Callable[[Letter], EventData],
 ) -> Committed[Letter]:
     log = context.log_for(officer.office)
-    for _ in range(2):  # after losing a race, decide again: the sentence says what happened
+
+    async def attempt() -> Committed[Letter]:
+        # After losing a race, the decision is taken again: its sentence says what happened.
         letter, version = await load_letter(log, letter_id)
         event = new_event(
             decide(letter),
@@ -138,11 +135,9 @@ async def _decide_on_letter(
             correlation_id=letter.correlation_id,
             causation_id=letter_id,  # the id of its LetterDrafted
         )
-        try:
-            appended = await log.append(letter_stream(letter_id), [event], version)
-        except ConcurrencyConflict:
-            continue
+        appended = await log.append(letter_stream(letter_id), [event], version)
         return committed(evolve_letter(letter, appended[0]), appended)
-    raise Conflict(
-        f"letter {letter_id} was changed by someone else at the same moment; read it again"
+
+    return await run_command(
+        attempt, busy=f"letter {letter_id} kept changing at this very moment; read it again"
     )

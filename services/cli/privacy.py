@@ -17,6 +17,7 @@ from redis.exceptions import RedisError, ResponseError
 from services.cli import installation
 from services.cli.offices import served_office
 from services.intake.domain import dossier_stream
+from shared.commands import run_command
 from shared.events import (
     Actor,
     DocumentRegistered,
@@ -25,7 +26,7 @@ from shared.events import (
     new_event,
 )
 from shared.keys import Keys
-from shared.log import ConcurrencyConflict, EventLog
+from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_master_key
 from shared.settings import CommonSettings
 from shared.vocabulary import Role
@@ -33,7 +34,6 @@ from shared.vocabulary import Role
 privacy = typer.Typer(help="Erase a person's personal data from the log, for good.")
 
 SYSTEM_ACTOR = Actor(officer_id="system", name="jasa privacy erase", role=Role.AUDITOR)
-APPEND_ATTEMPTS = 5
 
 
 class NoSuchDossier(Exception):
@@ -62,21 +62,23 @@ async def erase_personal_data(
     if registered is None:
         raise NoSuchDossier(f"there is no dossier {dossier_id} in office {keys.office}")
     destroyed = await Privacy(redis, keys, master_key).erase(dossier_id)
-    event = None
-    for _ in range(APPEND_ATTEMPTS):
-        if any(isinstance(e.data, PersonalDataErased) for e in stored):
-            break
+
+    async def record_erasure() -> Envelope | None:
+        stream_now = await log.load(stream)
+        if any(isinstance(e.data, PersonalDataErased) for e in stream_now):
+            return None  # erased before: the log says so once
         fresh = new_event(
             PersonalDataErased(dossier_id=dossier_id),
             stream_id=stream,
             actor=actor,
             office=keys.office,
         )
-        try:
-            (event,) = await log.append(stream, [fresh], len(stored))
-            break
-        except ConcurrencyConflict:
-            stored = await log.load(stream)
+        (event,) = await log.append(stream, [fresh], len(stream_now))
+        return event
+
+    event = await run_command(
+        record_erasure, busy=f"dossier {dossier_id} kept changing at this very moment; try again"
+    )
     return Erasure(
         office=keys.office,
         key_destroyed=destroyed,

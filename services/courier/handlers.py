@@ -27,6 +27,7 @@ from services.courier.domain import (
 from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
 from services.courier.views import HandoverStatus
 from shared.aggregate import Committed, committed, load_aggregate
+from shared.commands import run_command
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.identity import Officer
@@ -77,16 +78,24 @@ async def _letter_facts(context: Context, office: str, letter_id: UUID) -> Lette
 async def accept_handover(
     context: Context, officer: Officer, letter_id: UUID
 ) -> Committed[AcceptedHandover]:
-    letter = await _letter_facts(context, officer.office, letter_id)
-    stream_id = handover_stream(letter_id)
-    log = context.log_for(officer.office)
-    state, version = await load_aggregate(log, stream_id, evolve_handover, Handover())
-    accepted = domain.accept_handover(state, letter)
-    appended = await _append(context, officer, stream_id, accepted, version)
-    handover = AcceptedHandover(
-        letter_id=letter_id, recap_id=accepted.recap_id, dossier_ids=list(accepted.dossier_ids)
+    """The courier takes a signed letter's documents over."""
+
+    async def attempt() -> Committed[AcceptedHandover]:
+        letter = await _letter_facts(context, officer.office, letter_id)
+        stream_id = handover_stream(letter_id)
+        log = context.log_for(officer.office)
+        state, version = await load_aggregate(log, stream_id, evolve_handover, Handover())
+        accepted = domain.accept_handover(state, letter)
+        appended = await _append(context, officer, stream_id, accepted, version)
+        handover = AcceptedHandover(
+            letter_id=letter_id, recap_id=accepted.recap_id, dossier_ids=list(accepted.dossier_ids)
+        )
+        return committed(handover, appended)
+
+    return await run_command(
+        attempt,
+        busy=f"the handover of letter {letter_id} kept changing at this very moment; try again",
     )
-    return committed(handover, appended)
 
 
 async def _letter_carrying(context: Context, office: str, dossier_id: UUID) -> UUID:
@@ -133,23 +142,30 @@ async def record_delivery(
     relationship: Relationship,
     note: str,
 ) -> Committed[DeliveryOutcome]:
-    delivery, version, handover, letter_id = await _load_for_courier(
-        context, officer.office, dossier_id
+    """The courier hands a document to its holder (or family)."""
+
+    async def attempt() -> Committed[DeliveryOutcome]:
+        delivery, version, handover, letter_id = await _load_for_courier(
+            context, officer.office, dossier_id
+        )
+        delivered = domain.deliver(
+            delivery,
+            handover,
+            dossier_id=dossier_id,
+            letter_id=letter_id,
+            recipient_name=recipient_name,
+            relationship=relationship,
+            note=note,
+        )
+        appended = await _append(context, officer, delivery_stream(dossier_id), delivered, version)
+        outcome = DeliveryOutcome(
+            dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.DELIVERED
+        )
+        return committed(outcome, appended)
+
+    return await run_command(
+        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
     )
-    delivered = domain.deliver(
-        delivery,
-        handover,
-        dossier_id=dossier_id,
-        letter_id=letter_id,
-        recipient_name=recipient_name,
-        relationship=relationship,
-        note=note,
-    )
-    appended = await _append(context, officer, delivery_stream(dossier_id), delivered, version)
-    outcome = DeliveryOutcome(
-        dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.DELIVERED
-    )
-    return committed(outcome, appended)
 
 
 async def record_return(
@@ -160,30 +176,46 @@ async def record_return(
     reason: ReturnReason,
     note: str,
 ) -> Committed[DeliveryOutcome]:
-    delivery, version, handover, letter_id = await _load_for_courier(
-        context, officer.office, dossier_id
+    """The courier brings a document back undelivered, with the reason."""
+
+    async def attempt() -> Committed[DeliveryOutcome]:
+        delivery, version, handover, letter_id = await _load_for_courier(
+            context, officer.office, dossier_id
+        )
+        returned = domain.return_document(
+            delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
+        )
+        appended = await _append(context, officer, delivery_stream(dossier_id), returned, version)
+        outcome = DeliveryOutcome(
+            dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.RETURNED
+        )
+        return committed(outcome, appended)
+
+    return await run_command(
+        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
     )
-    returned = domain.return_document(
-        delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
-    )
-    appended = await _append(context, officer, delivery_stream(dossier_id), returned, version)
-    outcome = DeliveryOutcome(
-        dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.RETURNED
-    )
-    return committed(outcome, appended)
 
 
 async def receive_return(
     context: Context, officer: Officer, dossier_id: UUID
 ) -> Committed[DeliveryOutcome]:
-    stream_id = delivery_stream(dossier_id)
-    log = context.log_for(officer.office)
-    delivery, version = await load_aggregate(log, stream_id, evolve_delivery, Delivery())
-    if version == 0:
-        await _letter_carrying(context, officer.office, dossier_id)  # 404: nobody knows it
-    received = domain.receive_return(delivery, dossier_id=dossier_id)
-    appended = await _append(context, officer, stream_id, received, version)
-    outcome = DeliveryOutcome(
-        dossier_id=dossier_id, letter_id=received.letter_id, delivery_status=Outcome.RECEIVED_BACK
+    """The Kasubbag Umum receives a returned document back into the office."""
+
+    async def attempt() -> Committed[DeliveryOutcome]:
+        stream_id = delivery_stream(dossier_id)
+        log = context.log_for(officer.office)
+        delivery, version = await load_aggregate(log, stream_id, evolve_delivery, Delivery())
+        if version == 0:
+            await _letter_carrying(context, officer.office, dossier_id)  # 404: nobody knows it
+        received = domain.receive_return(delivery, dossier_id=dossier_id)
+        appended = await _append(context, officer, stream_id, received, version)
+        outcome = DeliveryOutcome(
+            dossier_id=dossier_id,
+            letter_id=received.letter_id,
+            delivery_status=Outcome.RECEIVED_BACK,
+        )
+        return committed(outcome, appended)
+
+    return await run_command(
+        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
     )
-    return committed(outcome, appended)

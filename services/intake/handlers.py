@@ -28,13 +28,12 @@ from services.intake.domain import (
 from services.intake.read_model import dossier_row, waiting_dossier_ids
 from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate, load_aggregates
-from shared.errors import Conflict, NotFound
+from shared.commands import run_command
+from shared.errors import NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.identity import Officer
-from shared.log import ConcurrencyConflict, EventLog, Write
+from shared.log import EventLog, Write
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
-
-FLAG_ATTEMPTS = 5
 
 
 def _envelopes(officer: Officer, stream_id: str, events: list[EventData]) -> list[Envelope]:
@@ -74,28 +73,32 @@ async def register_document(
 ) -> list[Envelope]:
     """Check the registry, make sure the document is not in flight, register (and flag)."""
     office, log = officer.office, context.log_for(officer.office)
-    # The registry (database) and the document's slots (Redis) are asked at once, and no
-    # database connection is held while Redis answers.
-    entries, (n, previous_id) = await asyncio.gather(
-        registry_entries_for(context.engine, office, registration.document_number),
-        _last_dossier_of(log, registration.document_type, registration.document_number),
-    )
-    entry = check_against_registry(registration, entries)
-    previous = None
-    if previous_id is not None:
-        async with context.sessions() as session:
-            row = await dossier_row(session, office, previous_id)
-        previous = (previous_id, DossierStatus(row.status) if row else None)
-    dossier_id = dossier_slot(office, registration.document_type, registration.document_number, n)
-    events = decide_registration(dossier_id, registration, entry, previous)
-    stream = dossier_stream(dossier_id)
-    try:
+
+    async def attempt() -> list[Envelope]:
+        # The registry (database) and the document's slots (Redis) are asked at once, and no
+        # database connection is held while Redis answers.
+        entries, (n, previous_id) = await asyncio.gather(
+            registry_entries_for(context.engine, office, registration.document_number),
+            _last_dossier_of(log, registration.document_type, registration.document_number),
+        )
+        entry = check_against_registry(registration, entries)
+        previous = None
+        if previous_id is not None:
+            async with context.sessions() as session:
+                row = await dossier_row(session, office, previous_id)
+            previous = (previous_id, DossierStatus(row.status) if row else None)
+        dossier_id = dossier_slot(
+            office, registration.document_type, registration.document_number, n
+        )
+        events = decide_registration(dossier_id, registration, entry, previous)
+        stream = dossier_stream(dossier_id)
         return await log.append(stream, _envelopes(officer, stream, events), 0)
-    except ConcurrencyConflict as error:
-        raise Conflict(
-            f"{registration.document_type.value} {registration.document_number} was registered "
-            f"by someone else a moment ago as dossier {dossier_id}"
-        ) from error
+
+    return await run_command(
+        attempt,
+        busy=f"{registration.document_type.value} {registration.document_number} is being "
+        "registered by someone else at this very moment; try again",
+    )
 
 
 # --- flags -------------------------------------------------------------------------------
@@ -147,14 +150,14 @@ async def _decide_on_dossier(
 ) -> Envelope:
     """Decide on the dossier as the log has it; decide again when a recap or flag moved first."""
     log = context.log_for(officer.office)
-    for attempt in range(FLAG_ATTEMPTS):
+
+    async def attempt() -> Envelope:
         now = await load_dossier(log, dossier_id)
-        data = decide(now)
-        try:
-            return await _append_about_dossier(log, officer, now, data)
-        except ConcurrencyConflict:
-            await asyncio.sleep(0.01 * (attempt + 1))
-    raise Conflict(f"dossier {dossier_id} kept changing at this very moment; try again")
+        return await _append_about_dossier(log, officer, now, decide(now))
+
+    return await run_command(
+        attempt, busy=f"dossier {dossier_id} kept changing at this very moment; try again"
+    )
 
 
 async def flag_dossier(
@@ -220,13 +223,9 @@ async def plan_recap(context: Context, officer: Officer, document_type: Document
 
 
 async def commit_recap(context: Context, plan: RecapPlan) -> Envelope:
-    try:
-        (event,) = await context.log_for(plan.office).append_all(plan.writes)
-    except ConcurrencyConflict as error:
-        raise Conflict(
-            "this recap list was compiled by someone else, or one of its dossiers changed, "
-            "a moment ago; compile again"
-        ) from error
+    """Append a planned recap; ConcurrencyConflict (nothing written) if anything it was
+    decided on moved since."""
+    (event,) = await context.log_for(plan.office).append_all(plan.writes)
     return event
 
 
@@ -234,4 +233,13 @@ async def compile_recap(
     context: Context, officer: Officer, document_type: DocumentType
 ) -> Envelope:
     """Put every waiting dossier of one type in a new recap list."""
+    return await run_command(
+        lambda: _planned_and_committed(context, officer, document_type),
+        busy="the recap book of this type kept changing at this very moment; try again",
+    )
+
+
+async def _planned_and_committed(
+    context: Context, officer: Officer, document_type: DocumentType
+) -> Envelope:
     return await commit_recap(context, await plan_recap(context, officer, document_type))

@@ -10,9 +10,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
-from services.approval import handlers, queries
+from services.approval import commands, queries
 from services.approval.domain import Letter, LetterStatus
-from services.approval.paper import surat_pengantar
+from services.approval.papers import surat_pengantar
 from services.approval.projections import ApprovalLetter
 from services.approval.queries import RecapStatus, RecapView
 from shared.errors import Unprocessable
@@ -182,7 +182,7 @@ async def draft_letter(
     body: DraftLetter, officer: Kasubbag, context: ContextDep, response: Response
 ) -> LetterOut:
     """Draft the cover letter of a recap; it gets the next number of the year's register."""
-    drafted = await handlers.draft_letter_for_recap(context, officer, body.recap_id)
+    drafted = await commands.draft_letter_for_recap(context, officer, body.recap_id)
     tell_position(response, drafted.position)
     return LetterOut.of(drafted.result)
 
@@ -205,7 +205,7 @@ async def list_letters(
 @router.get("/letters/{letter_id}")
 async def get_letter(letter_id: UUID, officer: Reader, context: ContextDep) -> LetterOut:
     """One letter, read from the log (current the moment it is written)."""
-    letter, _version = await handlers.load_letter(context.log_for(officer.office), letter_id)
+    letter, _version = await commands.load_letter(context.log_for(officer.office), letter_id)
     return LetterOut.of(letter)
 
 
@@ -218,7 +218,7 @@ async def letter_pdf(
     letter_id: UUID, officer: Reader, context: ContextDep, session: SessionDep
 ) -> Response:
     """The printable Surat Pengantar with its recap list, signed or not (or rejected)."""
-    letter, _version = await handlers.load_letter(context.log_for(officer.office), letter_id)
+    letter, _version = await commands.load_letter(context.log_for(officer.office), letter_id)
     view = await queries.recap_view(session, officer.office, letter.recap_id)
     document_type = view.recap.document_type if view else ""
     documents = view.documents if view else []
@@ -236,7 +236,7 @@ async def sign_letter(
     letter_id: UUID, officer: Sekretaris, context: ContextDep, response: Response
 ) -> LetterOut:
     """Sign a letter awaiting signature; the recap may then go to the courier."""
-    signed = await handlers.sign(context, officer, letter_id)
+    signed = await commands.sign(context, officer, letter_id)
     tell_position(response, signed.position)
     return LetterOut.of(signed.result)
 
@@ -250,6 +250,6 @@ async def reject_letter(
     response: Response,
 ) -> LetterOut:
     """Reject a letter awaiting signature, saying why; the recap may be drafted again."""
-    rejected = await handlers.reject(context, officer, letter_id, body.reason)
+    rejected = await commands.reject(context, officer, letter_id, body.reason)
     tell_position(response, rejected.position)
     return LetterOut.of(rejected.result)

@@ -6,9 +6,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from services.courier import handlers, views
-from services.courier.handlers import AcceptedHandover, DeliveryOutcome
-from services.courier.views import HandoverStatus, HandoverView, ReturnView
+from services.courier import commands, queries
+from services.courier.commands import AcceptedHandover, DeliveryOutcome
+from services.courier.queries import HandoverStatus, HandoverView, ReturnView
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
@@ -45,13 +45,13 @@ async def list_handovers(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[HandoverView]:
     """Signed cover letters with their manifests: READY to take, or ACCEPTED (no NIK)."""
-    return await views.handovers(session, officer.office, status, cursor, limit)
+    return await queries.handovers(session, officer.office, status, cursor, limit)
 
 
 @handovers.get("/handovers/{letter_id}", response_model=HandoverView)
 async def get_handover(letter_id: UUID, officer: Courier, session: SessionDep) -> HandoverView:
     """One handover: the signed letter and the documents it carries (no NIK)."""
-    return await views.handover_of(session, officer.office, letter_id)
+    return await queries.handover_of(session, officer.office, letter_id)
 
 
 @handovers.post(
@@ -63,7 +63,7 @@ async def accept_handover(
     letter_id: UUID, officer: Courier, context: ContextDep, response: Response
 ) -> AcceptedHandover:
     """Take the signed list, the letter and its documents for delivery (once)."""
-    accepted = await handlers.accept_handover(context, officer, letter_id)
+    accepted = await commands.accept_handover(context, officer, letter_id)
     tell_position(response, accepted.position)
     return accepted.result
 
@@ -84,7 +84,7 @@ async def mark_delivered(
     response: Response,
 ) -> DeliveryOutcome:
     """Record that a document reached its recipient."""
-    delivered = await handlers.record_delivery(
+    delivered = await commands.record_delivery(
         context,
         officer,
         dossier_id,
@@ -109,7 +109,7 @@ async def mark_returned(
     response: Response,
 ) -> DeliveryOutcome:
     """Record that a document could not be delivered and goes back to the office."""
-    returned = await handlers.record_return(
+    returned = await commands.record_return(
         context, officer, dossier_id, reason=body.reason, note=body.note
     )
     tell_position(response, returned.position)
@@ -128,7 +128,7 @@ async def receive_return(
     dossier_id: UUID, officer: KasubbagUmum, context: ContextDep, response: Response
 ) -> DeliveryOutcome:
     """Receive a returned document back into the office (Kasubbag Umum)."""
-    received = await handlers.receive_return(context, officer, dossier_id)
+    received = await commands.receive_return(context, officer, dossier_id)
     tell_position(response, received.position)
     return received.result
 
@@ -142,7 +142,7 @@ async def list_returns(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[ReturnView]:
     """Returned documents with reason and note; `received=false`: still to be received."""
-    return await views.returns(session, officer.office, received, cursor, limit)
+    return await queries.returns(session, officer.office, received, cursor, limit)
 
 
 ROUTERS = [handovers, deliveries, returns]

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from services.courier.config import CourierSettings
 from services.courier.http import ROUTERS
 from services.courier.projections import projection
-from services.courier.views import HandoverView
+from services.courier.queries import HandoverView
 from shared.events import (
     Delivered,
     DocumentRegistered,

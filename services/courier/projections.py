@@ -15,8 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.courier.config import Context
 from services.courier.domain import Outcome
 from services.courier.feed import CourierFeed
+from services.courier.queries import ready_manifest
 from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
-from services.courier.views import ready_manifest
 from shared.consumer import Handler
 from shared.db import claim_position, position_key, projection_of
 from shared.events import (

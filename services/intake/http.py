@@ -9,16 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from services.intake import handlers
+from services.intake import commands
 from services.intake.domain import Registration
-from services.intake.read_model import (
+from services.intake.papers import recap_pdf
+from services.intake.queries import (
     IntakeDossier,
     IntakeRecap,
     dossier_row,
     dossiers_page,
     recap_row,
 )
-from services.intake.recap_paper import recap_pdf
 from shared.errors import NotFound, Unprocessable
 from shared.events import DocumentFlagged, Envelope
 from shared.http.deps import ContextDep, SessionDep, requires
@@ -181,7 +181,7 @@ async def register(
 ) -> Response:
     """Register a citizen's document for home delivery (checked against the registry)."""
     registration = Registration(**body.model_dump())
-    events = await handlers.register_document(context, officer, registration)
+    events = await commands.register_document(context, officer, registration)
     response = json_response(_dossier_from_events(events), status_code=201)
     tell_position(response, events[-1].position)
     return response
@@ -237,7 +237,7 @@ async def flag(
     response: Response,
 ) -> FlagPublic:
     """Hold a dossier back until the responsible division has put it right."""
-    event = await handlers.flag_dossier(context, officer, dossier_id, body.reason, body.note)
+    event = await commands.flag_dossier(context, officer, dossier_id, body.reason, body.note)
     tell_position(response, event.position)
     return _flag_from_event(event, DossierStatus.FLAGGED)
 
@@ -253,7 +253,7 @@ async def resolve(
     response: Response,
 ) -> FlagPublic:
     """Release a flagged dossier: the division has put it right, it may go out."""
-    event = await handlers.resolve_flag(context, officer, dossier_id, body.note)
+    event = await commands.resolve_flag(context, officer, dossier_id, body.note)
     tell_position(response, event.position)
     return _flag_from_event(event, DossierStatus.REGISTERED)
 
@@ -266,7 +266,7 @@ async def compile_recap(
     body: RecapRequest, officer: FrontOffice, context: ContextDep, response: Response
 ) -> RecapPublic:
     """Compile the recap list of every waiting dossier of one document type."""
-    event = await handlers.compile_recap(context, officer, body.document_type)
+    event = await commands.compile_recap(context, officer, body.document_type)
     tell_position(response, event.position)
     data: Any = event.data
     return RecapPublic(

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from services.intake.config import IntakeSettings
 from services.intake.http import dossiers, recaps
 from services.intake.projections import intake_projection
-from services.intake.read_model import add_position_columns
+from services.intake.queries import add_position_columns
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
 from shared.events import (
     CATALOGUE,

@@ -1,4 +1,4 @@
-"""How intake's read model (`services.intake.read_model`) follows the log.
+"""How intake's read model (`services.intake.queries`) follows the log.
 
 It consumes the WHOLE office log (one consumer per office served; every row carries its
 office and every lookup names it), so a dossier's status follows it through approval and
@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.config import Context
-from services.intake.read_model import IntakeDossier, IntakeRecap, sort_key
+from services.intake.queries import IntakeDossier, IntakeRecap, sort_key
 from shared.consumer import PageHandler
 from shared.db import chunks, claim_page, position_key
 from shared.events import (

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.reporting import handlers
+from services.reporting import queries
 from services.reporting.domain import Period, parse_moment
 from services.reporting.papers import delivery_report_csv, delivery_report_pdf
 from services.reporting.sealing import Signing
@@ -68,7 +68,7 @@ async def control_card(
     dossier_id: UUID, officer: Reader, session: SessionDep, context: ContextDep
 ) -> ControlCard:
     """The control card (kartu kendali) of one file: every step, who, when, how long."""
-    return await handlers.control_card_for(
+    return await queries.control_card_for(
         session,
         officer.office,
         str(dossier_id),
@@ -93,11 +93,11 @@ async def deliveries(
 ) -> DeliveryReport | Response:
     """Laporan pengiriman dokumen: files registered in the period, by type and outcome."""
     office = officer.office
-    report = await handlers.delivery_report(session, office, period_from(start, to))
+    report = await queries.delivery_report(session, office, period_from(start, to))
     if format == "csv":
         return Response(delivery_report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "pdf":
-        items, _ = await handlers.undelivered_documents(
+        items, _ = await queries.undelivered_documents(
             session, office, None, MAX_LIMIT, reveal_nik=False
         )
         pdf = await asyncio.to_thread(
@@ -125,7 +125,7 @@ async def undelivered(
     after_text = decode_cursor(cursor)
     if after_text is not None and not after_text.isdigit():
         raise Unprocessable.field("cursor", "not a cursor this service gave out")
-    items, last = await handlers.undelivered_documents(
+    items, last = await queries.undelivered_documents(
         session,
         officer.office,
         int(after_text) if after_text else None,
@@ -140,7 +140,7 @@ async def delays(
     officer: Reader, session: SessionDep, context: ContextDep, start: From = None, to: To = None
 ) -> DelayReport:
     """Where files waited and with whom: per SOP step and officer, median, p90 and late."""
-    return await handlers.delay_report(
+    return await queries.delay_report(
         session, officer.office, period_from(start, to), context.settings.standards()
     )
 
@@ -152,7 +152,7 @@ async def audit_events(
     """The archive in log order: each event with its position and chain hash."""
     if after is not None and not POSITION.match(after):
         raise Unprocessable.field("after", "a log position such as 1764000000000-0")
-    items, last = await handlers.archived_events(session, officer.office, after, limit)
+    items, last = await queries.archived_events(session, officer.office, after, limit)
     return Page(items=items, next=last)
 
 

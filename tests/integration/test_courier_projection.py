@@ -9,7 +9,7 @@ from typing import Any
 
 from services.courier.config import CourierSettings
 from services.courier.projections import projection
-from services.courier.views import handover_of, returns
+from services.courier.queries import handover_of, returns
 from shared.db import create_tables
 from shared.events import (
     Actor,

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from services.cli import app
 from services.courier.feed import CourierFeed
-from services.courier.views import HandoverView
+from services.courier.queries import HandoverView
 from shared.keys import Keys
 from tests.integration.courier_support import eventually
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from services.courier.main import SPEC as COURIER
-from services.courier.views import HandoverView
+from services.courier.queries import HandoverView
 from services.reporting.main import SPEC as REPORTING
 from shared.asyncapi import asyncapi_document
 from shared.events import CATALOGUE, Delivered, LetterSigned

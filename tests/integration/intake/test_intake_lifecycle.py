@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from services.intake.projections import PROJECTION, NotYetKnown, apply_event, intake_projection
-from services.intake.read_model import IntakeDossier
+from services.intake.queries import IntakeDossier
 from shared.db import claim_position, claim_positions, projection_of
 from shared.events import (
     Delivered,

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from pypdf import PdfReader
 
-from services.intake import handlers
+from services.intake import commands
 from services.intake.main import create_app
 from shared.errors import Conflict
 from shared.identity import Officer
@@ -128,12 +128,12 @@ async def test_a_flag_raised_while_a_recap_is_being_compiled_keeps_the_dossier_o
     desk: Desk,
 ) -> None:
     dossier = await desk.registered_and_seen(DocumentType.KTP_EL)
-    plan = await handlers.plan_recap(desk.app.state.context, SITI, DocumentType.KTP_EL)
-    await handlers.flag_dossier(
+    plan = await commands.plan_recap(desk.app.state.context, SITI, DocumentType.KTP_EL)
+    await commands.flag_dossier(
         desk.app.state.context, SITI, uuid.UUID(dossier["dossier_id"]), FlagReason.OTHER, "tahan"
     )
     with pytest.raises(ConcurrencyConflict):
-        await handlers.commit_recap(desk.app.state.context, plan)
+        await commands.commit_recap(desk.app.state.context, plan)
     assert "RecapCompiled" not in [e.type for e in await desk.log()]
     again = await desk.client.post("/recaps", json={"document_type": "KTP_EL"}, headers=FO)
     assert again.status_code == 409
@@ -142,11 +142,11 @@ async def test_a_flag_raised_while_a_recap_is_being_compiled_keeps_the_dossier_o
 async def test_a_flag_racing_a_recap_loses_once_the_recap_is_in(desk: Desk) -> None:
     dossier = await desk.registered_and_seen(DocumentType.KTP_EL)
     context = desk.app.state.context
-    before = await handlers.load_dossier(context.log, uuid.UUID(dossier["dossier_id"]))
+    before = await commands.load_dossier(context.log, uuid.UUID(dossier["dossier_id"]))
     assert not before.in_recap
-    await handlers.compile_recap(context, SITI, DocumentType.KTP_EL)
+    await commands.compile_recap(context, SITI, DocumentType.KTP_EL)
     with pytest.raises(Conflict, match="already in a recap"):
-        await handlers.flag_dossier(
+        await commands.flag_dossier(
             context, SITI, uuid.UUID(dossier["dossier_id"]), FlagReason.OTHER, ""
         )
 

@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 
 from services.reporting.archivist import Archivist
 from services.reporting.config import ReportingSettings
-from services.reporting.handlers import control_card_for
+from services.reporting.queries import control_card_for
 from shared.db import make_engine, session_factory
 from shared.events import Envelope
 from shared.keys import Keys

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting import handlers
+from services.reporting import queries
 from services.reporting.archivist import Archivist
 from services.reporting.domain import Period
 from services.reporting.replay import differences, rebuild
@@ -116,14 +116,14 @@ async def all_differences(live: AsyncEngine, rebuilt: AsyncEngine) -> list[str]:
 
 async def reports(session: AsyncSession) -> list[object]:
     """Everything a reader can see, to compare before and after redelivery."""
-    undelivered, _ = await handlers.undelivered_documents(
+    undelivered, _ = await queries.undelivered_documents(
         session, "1471", None, 500, reveal_nik=True
     )
     return [
-        await handlers.delivery_report(session, "1471", Period()),
-        await handlers.delay_report(session, "1471", Period(), STANDARDS),
+        await queries.delivery_report(session, "1471", Period()),
+        await queries.delay_report(session, "1471", Period(), STANDARDS),
         undelivered,
-        (await handlers.archived_events(session, "1471", None, 500))[0],
+        (await queries.archived_events(session, "1471", None, 500))[0],
     ]
 
 

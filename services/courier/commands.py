@@ -24,8 +24,8 @@ from services.courier.domain import (
     evolve_handover,
     handover_stream,
 )
+from services.courier.queries import HandoverStatus
 from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
-from services.courier.views import HandoverStatus
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.commands import run_command
 from shared.errors import Conflict, NotFound

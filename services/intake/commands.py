@@ -25,7 +25,7 @@ from services.intake.domain import (
     evolve_recap_book,
     recap_book_stream,
 )
-from services.intake.read_model import dossier_row, waiting_dossier_ids
+from services.intake.queries import dossier_row, waiting_dossier_ids
 from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate, load_aggregates
 from shared.commands import run_command

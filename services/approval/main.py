@@ -3,8 +3,8 @@
 from fastapi import FastAPI
 
 from services.approval.config import ApprovalSettings
+from services.approval.consumers import CONSUMED, projection
 from services.approval.http import router
-from services.approval.projections import CONSUMED, projection
 from shared.events import LetterDrafted, LetterRejected, LetterSigned
 from shared.service import ServiceSpec, create_service_app
 

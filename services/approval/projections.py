@@ -1,13 +1,12 @@
 """Approval's read model of the office log: the recaps intake compiled (with the details of
 their documents, for the printed list; no NIK is kept) and the letters this service wrote.
 
-Each event is applied once (`claim_page` in the same transaction), a page at a time.
-Delivery may come out of order after a crash, so every row is an upsert that only fills in
-what its event knows, and a recap's status is computed from its letters when it is read.
+Each event is applied once (`claim_page` in the same transaction, `consumers`), a page at
+a time. Delivery may come out of order after a crash, so every row is an upsert that only
+fills in what its event knows, and a recap's status is computed from its letters when it is read.
 Every row carries its office (the event's), part of its key: offices never see each
 other's rows."""
 
-from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -15,10 +14,7 @@ from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.approval.config import Context
 from services.approval.domain import LetterStatus
-from shared.consumer import PageHandler
-from shared.db import claim_page
 from shared.events import (
     DocumentRegistered,
     Envelope,
@@ -31,14 +27,6 @@ from shared.events import (
 from shared.privacy import ERASED
 
 PROJECTION = "approval"
-CONSUMED = (
-    DocumentRegistered,
-    RecapCompiled,
-    LetterDrafted,
-    LetterSigned,
-    LetterRejected,
-    PersonalDataErased,
-)
 
 
 def sort_key(position: str) -> str:
@@ -97,21 +85,8 @@ class ApprovalLetter(SQLModel, table=True):
     sort_key: str = Field(index=True, max_length=32)
 
 
-def projection(context: Context) -> PageHandler:
-    """The consumer's handler: apply each page of events in one transaction, each once."""
-
-    async def apply_page(events: Sequence[Envelope]) -> None:
-        wanted = [e for e in events if isinstance(e.data, CONSUMED) and e.position is not None]
-        if not wanted:
-            return
-        async with context.sessions() as session, session.begin():
-            for event in await claim_page(session, PROJECTION, wanted):
-                await apply(session, event)
-
-    return PageHandler(apply_page)
-
-
 async def apply(session: AsyncSession, event: Envelope) -> None:
+    """The change one event makes to the read model (the caller commits)."""
     data = event.data
     if isinstance(data, DocumentRegistered):
         await session.merge(

@@ -3,16 +3,22 @@ documents of a recap for its printed list. All from the read model (eventually c
 and always of one office: the officer's."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.approval.domain import LetterStatus
+from services.approval.domain import Letter, LetterStatus
 from services.approval.projections import ApprovalDossier, ApprovalLetter, ApprovalRecap
 from shared.db import keyset_page
+from shared.events import Actor
+from shared.http.pagination import Page, encode_cursor
+from shared.masking import mask_phone
+from shared.wib import as_utc, wib_iso
 
 
 class RecapStatus(StrEnum):
@@ -25,23 +31,135 @@ LIVE = (LetterStatus.AWAITING_SIGNATURE.value, LetterStatus.SIGNED.value)
 
 
 @dataclass(frozen=True, slots=True)
-class RecapView:
+class RecapDetails:
+    """A recap as the read model shows it: its status, its live letter and its documents."""
+
     recap: ApprovalRecap
     status: RecapStatus
     letter: ApprovalLetter | None  # the live letter, if any
     documents: list[tuple[UUID, ApprovalDossier | None]]
 
 
+class OfficerPublic(BaseModel):
+    officer_id: str
+    name: str
+
+
+class LetterPublic(BaseModel):
+    letter_id: UUID
+    letter_number: str
+    recap_id: UUID
+    status: LetterStatus
+    drafted_by: OfficerPublic | None
+    drafted_at: str | None
+    signed_by: OfficerPublic | None = None
+    signed_at: str | None = None
+    rejected_by: OfficerPublic | None = None
+    rejected_at: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, letter: Letter) -> "LetterPublic":
+        return cls(
+            letter_id=letter.letter_id,
+            letter_number=letter.letter_number,
+            recap_id=letter.recap_id,
+            status=letter.status,
+            drafted_by=_officer(letter.drafted_by),
+            drafted_at=_at(letter.drafted_at),
+            signed_by=_officer(letter.signed_by),
+            signed_at=_at(letter.signed_at),
+            rejected_by=_officer(letter.rejected_by),
+            rejected_at=_at(letter.rejected_at),
+            reason=letter.reason,
+        )
+
+    @classmethod
+    def of_row(cls, row: ApprovalLetter) -> "LetterPublic":
+        def officer(officer_id: str | None, name: str | None) -> OfficerPublic | None:
+            return OfficerPublic(officer_id=officer_id, name=name or "") if officer_id else None
+
+        return cls(
+            letter_id=row.letter_id,
+            letter_number=row.letter_number,
+            recap_id=row.recap_id,
+            status=LetterStatus(row.status),
+            drafted_by=officer(row.drafted_by_id, row.drafted_by_name),
+            drafted_at=_at(row.drafted_at),
+            signed_by=officer(row.signed_by_id, row.signed_by_name),
+            signed_at=_at(row.signed_at),
+            rejected_by=officer(row.rejected_by_id, row.rejected_by_name),
+            rejected_at=_at(row.rejected_at),
+            reason=row.reason,
+        )
+
+
+class DocumentPublic(BaseModel):
+    """A document of the recap list: no NIK, and the phone masked (the courier's paper and
+    manifest carry it whole)."""
+
+    dossier_id: UUID
+    name: str | None
+    address: str | None
+    phone: str | None
+    document_type: str | None
+    document_number: str | None
+
+
+class RecapPublic(BaseModel):
+    recap_id: UUID
+    document_type: str
+    status: RecapStatus
+    compiled_at: str
+    compiled_by: str
+    letter_id: UUID | None
+    letter_number: str | None
+    documents: list[DocumentPublic]
+
+    @classmethod
+    def of(cls, details: RecapDetails) -> "RecapPublic":
+        return cls(
+            recap_id=details.recap.recap_id,
+            document_type=details.recap.document_type,
+            status=details.status,
+            compiled_at=wib_iso(as_utc(details.recap.compiled_at)),
+            compiled_by=details.recap.compiled_by,
+            letter_id=details.letter.letter_id if details.letter else None,
+            letter_number=details.letter.letter_number if details.letter else None,
+            documents=[
+                DocumentPublic(
+                    dossier_id=dossier_id,
+                    name=d.name if d else None,
+                    address=d.address if d else None,
+                    phone=mask_phone(d.phone) if d else None,
+                    document_type=d.document_type if d else None,
+                    document_number=d.document_number if d else None,
+                )
+                for dossier_id, d in details.documents
+            ],
+        )
+
+
+def _officer(actor: Actor | None) -> OfficerPublic | None:
+    return OfficerPublic(officer_id=actor.officer_id, name=actor.name) if actor else None
+
+
+def _at(moment: datetime | None) -> str | None:
+    return wib_iso(as_utc(moment)) if moment else None
+
+
 async def recaps_page(
     session: AsyncSession, office: str, status: RecapStatus | None, after: str | None, limit: int
-) -> tuple[list[RecapView], str | None]:
+) -> Page[RecapPublic]:
     """Recaps in the order they were compiled, oldest first, one page after `after`."""
     query = select(ApprovalRecap).where(ApprovalRecap.office == office)
     if status is not None:
         query = query.where(_having_status(office, status))
     recaps, more = await keyset_page(session, query, col(ApprovalRecap.sort_key), after, limit)
-    views = await _views(session, office, recaps)
-    return views, recaps[-1].sort_key if more else None
+    return Page(
+        items=[RecapPublic.of(details) for details in await _details(session, office, recaps)],
+        next=encode_cursor(recaps[-1].sort_key) if more else None,
+    )
 
 
 def _having_status(office: str, status: RecapStatus) -> ColumnElement[bool]:
@@ -59,9 +177,9 @@ def _having_status(office: str, status: RecapStatus) -> ColumnElement[bool]:
     return letters_in(LetterStatus.SIGNED.value)
 
 
-async def _views(
+async def _details(
     session: AsyncSession, office: str, recaps: list[ApprovalRecap]
-) -> list[RecapView]:
+) -> list[RecapDetails]:
     recap_ids = [recap.recap_id for recap in recaps]
     letters = (
         await session.exec(
@@ -75,7 +193,7 @@ async def _views(
     live = {letter.recap_id: letter for letter in letters}
     ids = [UUID(d) for recap in recaps for d in recap.dossier_ids]
     dossiers = await _dossiers(session, office, ids)
-    views = []
+    found = []
     for recap in recaps:
         letter = live.get(recap.recap_id)
         status = (
@@ -86,8 +204,8 @@ async def _views(
             else RecapStatus.LETTER_DRAFTED
         )
         documents = [(UUID(d), dossiers.get(UUID(d))) for d in recap.dossier_ids]
-        views.append(RecapView(recap, status, letter, documents))
-    return views
+        found.append(RecapDetails(recap, status, letter, documents))
+    return found
 
 
 async def _dossiers(
@@ -102,20 +220,23 @@ async def _dossiers(
     return {row.dossier_id: row for row in rows}
 
 
-async def recap_view(session: AsyncSession, office: str, recap_id: UUID) -> RecapView | None:
+async def recap_details(session: AsyncSession, office: str, recap_id: UUID) -> RecapDetails | None:
     recap = await session.get(ApprovalRecap, (office, recap_id))
     if recap is None:
         return None
-    [view] = await _views(session, office, [recap])
-    return view
+    [details] = await _details(session, office, [recap])
+    return details
 
 
 async def letters_page(
     session: AsyncSession, office: str, status: LetterStatus | None, after: str | None, limit: int
-) -> tuple[list[ApprovalLetter], str | None]:
+) -> Page[LetterPublic]:
     """Letters in the order they were drafted, oldest first, one page after `after`."""
     query = select(ApprovalLetter).where(ApprovalLetter.office == office)
     if status is not None:
         query = query.where(col(ApprovalLetter.status) == status.value)
     letters, more = await keyset_page(session, query, col(ApprovalLetter.sort_key), after, limit)
-    return letters, letters[-1].sort_key if more else None
+    return Page(
+        items=[LetterPublic.of_row(letter) for letter in letters],
+        next=encode_cursor(letters[-1].sort_key) if more else None,
+    )

@@ -9,7 +9,6 @@ documents its recap holds. Every command acts on the officer's office: its log, 
 from uuid import UUID
 
 import orjson
-from pydantic import BaseModel
 from sqlmodel import col, select
 
 from services.courier import domain
@@ -24,27 +23,14 @@ from services.courier.domain import (
     evolve_handover,
     handover_stream,
 )
-from services.courier.queries import HandoverStatus
-from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
+from services.courier.projections import CourierDossier, CourierLetter, CourierRecap
+from services.courier.queries import AcceptedHandoverPublic, DeliveryOutcomePublic
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.commands import run_command
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.identity import Officer
 from shared.vocabulary import Relationship, ReturnReason
-
-
-class AcceptedHandover(BaseModel):
-    letter_id: UUID
-    recap_id: UUID
-    status: HandoverStatus = HandoverStatus.ACCEPTED
-    dossier_ids: list[UUID]
-
-
-class DeliveryOutcome(BaseModel):
-    dossier_id: UUID
-    letter_id: UUID
-    delivery_status: Outcome
 
 
 async def _append(
@@ -77,17 +63,17 @@ async def _letter_facts(context: Context, office: str, letter_id: UUID) -> Lette
 
 async def accept_handover(
     context: Context, officer: Officer, letter_id: UUID
-) -> Committed[AcceptedHandover]:
+) -> Committed[AcceptedHandoverPublic]:
     """The courier takes a signed letter's documents over."""
 
-    async def attempt() -> Committed[AcceptedHandover]:
+    async def attempt() -> Committed[AcceptedHandoverPublic]:
         letter = await _letter_facts(context, officer.office, letter_id)
         stream_id = handover_stream(letter_id)
         log = context.log_for(officer.office)
         state, version = await load_aggregate(log, stream_id, evolve_handover, Handover())
         accepted = domain.accept_handover(state, letter)
         appended = await _append(context, officer, stream_id, accepted, version)
-        handover = AcceptedHandover(
+        handover = AcceptedHandoverPublic(
             letter_id=letter_id, recap_id=accepted.recap_id, dossier_ids=list(accepted.dossier_ids)
         )
         return committed(handover, appended)
@@ -141,10 +127,10 @@ async def record_delivery(
     recipient_name: str,
     relationship: Relationship,
     note: str,
-) -> Committed[DeliveryOutcome]:
+) -> Committed[DeliveryOutcomePublic]:
     """The courier hands a document to its holder (or family)."""
 
-    async def attempt() -> Committed[DeliveryOutcome]:
+    async def attempt() -> Committed[DeliveryOutcomePublic]:
         delivery, version, handover, letter_id = await _load_for_courier(
             context, officer.office, dossier_id
         )
@@ -158,7 +144,7 @@ async def record_delivery(
             note=note,
         )
         appended = await _append(context, officer, delivery_stream(dossier_id), delivered, version)
-        outcome = DeliveryOutcome(
+        outcome = DeliveryOutcomePublic(
             dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.DELIVERED
         )
         return committed(outcome, appended)
@@ -175,10 +161,10 @@ async def record_return(
     *,
     reason: ReturnReason,
     note: str,
-) -> Committed[DeliveryOutcome]:
+) -> Committed[DeliveryOutcomePublic]:
     """The courier brings a document back undelivered, with the reason."""
 
-    async def attempt() -> Committed[DeliveryOutcome]:
+    async def attempt() -> Committed[DeliveryOutcomePublic]:
         delivery, version, handover, letter_id = await _load_for_courier(
             context, officer.office, dossier_id
         )
@@ -186,7 +172,7 @@ async def record_return(
             delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
         )
         appended = await _append(context, officer, delivery_stream(dossier_id), returned, version)
-        outcome = DeliveryOutcome(
+        outcome = DeliveryOutcomePublic(
             dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.RETURNED
         )
         return committed(outcome, appended)
@@ -198,10 +184,10 @@ async def record_return(
 
 async def receive_return(
     context: Context, officer: Officer, dossier_id: UUID
-) -> Committed[DeliveryOutcome]:
+) -> Committed[DeliveryOutcomePublic]:
     """The Kasubbag Umum receives a returned document back into the office."""
 
-    async def attempt() -> Committed[DeliveryOutcome]:
+    async def attempt() -> Committed[DeliveryOutcomePublic]:
         stream_id = delivery_stream(dossier_id)
         log = context.log_for(officer.office)
         delivery, version = await load_aggregate(log, stream_id, evolve_delivery, Delivery())
@@ -209,7 +195,7 @@ async def receive_return(
             await _letter_carrying(context, officer.office, dossier_id)  # 404: nobody knows it
         received = domain.receive_return(delivery, dossier_id=dossier_id)
         appended = await _append(context, officer, stream_id, received, version)
-        outcome = DeliveryOutcome(
+        outcome = DeliveryOutcomePublic(
             dossier_id=dossier_id,
             letter_id=received.letter_id,
             delivery_status=Outcome.RECEIVED_BACK,

@@ -7,8 +7,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 
 from services.courier import commands, queries
-from services.courier.commands import AcceptedHandover, DeliveryOutcome
-from services.courier.queries import HandoverStatus, HandoverView, ReturnView
+from services.courier.queries import (
+    AcceptedHandoverPublic,
+    DeliveryOutcomePublic,
+    HandoverPublic,
+    HandoverStatus,
+    ReturnPublic,
+)
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
@@ -36,32 +41,32 @@ class ReturnedRequest(RequestModel):
 handovers = APIRouter(tags=["handovers"], dependencies=[READS_AFTER])
 
 
-@handovers.get("/handovers", response_model=Page[HandoverView])
+@handovers.get("/handovers", response_model=Page[HandoverPublic])
 async def list_handovers(
     officer: Courier,
     session: SessionDep,
     status: HandoverStatus | None = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> Page[HandoverView]:
+) -> Page[HandoverPublic]:
     """Signed cover letters with their manifests: READY to take, or ACCEPTED (no NIK)."""
     return await queries.handovers(session, officer.office, status, cursor, limit)
 
 
-@handovers.get("/handovers/{letter_id}", response_model=HandoverView)
-async def get_handover(letter_id: UUID, officer: Courier, session: SessionDep) -> HandoverView:
+@handovers.get("/handovers/{letter_id}", response_model=HandoverPublic)
+async def get_handover(letter_id: UUID, officer: Courier, session: SessionDep) -> HandoverPublic:
     """One handover: the signed letter and the documents it carries (no NIK)."""
     return await queries.handover_of(session, officer.office, letter_id)
 
 
 @handovers.post(
     "/handovers/{letter_id}/accept",
-    response_model=AcceptedHandover,
+    response_model=AcceptedHandoverPublic,
     responses=answers_with_position(),
 )
 async def accept_handover(
     letter_id: UUID, officer: Courier, context: ContextDep, response: Response
-) -> AcceptedHandover:
+) -> AcceptedHandoverPublic:
     """Take the signed list, the letter and its documents for delivery (once)."""
     accepted = await commands.accept_handover(context, officer, letter_id)
     tell_position(response, accepted.position)
@@ -73,7 +78,7 @@ deliveries = APIRouter(tags=["deliveries"], dependencies=[READS_AFTER])
 
 @deliveries.post(
     "/deliveries/{dossier_id}/delivered",
-    response_model=DeliveryOutcome,
+    response_model=DeliveryOutcomePublic,
     responses=answers_with_position(),
 )
 async def mark_delivered(
@@ -82,7 +87,7 @@ async def mark_delivered(
     officer: Courier,
     context: ContextDep,
     response: Response,
-) -> DeliveryOutcome:
+) -> DeliveryOutcomePublic:
     """Record that a document reached its recipient."""
     delivered = await commands.record_delivery(
         context,
@@ -98,7 +103,7 @@ async def mark_delivered(
 
 @deliveries.post(
     "/deliveries/{dossier_id}/returned",
-    response_model=DeliveryOutcome,
+    response_model=DeliveryOutcomePublic,
     responses=answers_with_position(),
 )
 async def mark_returned(
@@ -107,7 +112,7 @@ async def mark_returned(
     officer: Courier,
     context: ContextDep,
     response: Response,
-) -> DeliveryOutcome:
+) -> DeliveryOutcomePublic:
     """Record that a document could not be delivered and goes back to the office."""
     returned = await commands.record_return(
         context, officer, dossier_id, reason=body.reason, note=body.note
@@ -121,26 +126,26 @@ returns = APIRouter(tags=["returns"], dependencies=[READS_AFTER])
 
 @returns.post(
     "/returns/{dossier_id}/receive",
-    response_model=DeliveryOutcome,
+    response_model=DeliveryOutcomePublic,
     responses=answers_with_position(),
 )
 async def receive_return(
     dossier_id: UUID, officer: KasubbagUmum, context: ContextDep, response: Response
-) -> DeliveryOutcome:
+) -> DeliveryOutcomePublic:
     """Receive a returned document back into the office (Kasubbag Umum)."""
     received = await commands.receive_return(context, officer, dossier_id)
     tell_position(response, received.position)
     return received.result
 
 
-@returns.get("/returns", response_model=Page[ReturnView])
+@returns.get("/returns", response_model=Page[ReturnPublic])
 async def list_returns(
     officer: KasubbagUmum,
     session: SessionDep,
     received: bool | None = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> Page[ReturnView]:
+) -> Page[ReturnPublic]:
     """Returned documents with reason and note; `received=false`: still to be received."""
     return await queries.returns(session, officer.office, received, cursor, limit)
 

@@ -3,21 +3,10 @@
 from fastapi import FastAPI
 
 from services.courier.config import CourierSettings
+from services.courier.consumers import CONSUMED, projection
 from services.courier.http import ROUTERS
-from services.courier.projections import projection
-from services.courier.queries import HandoverView
-from shared.events import (
-    Delivered,
-    DocumentRegistered,
-    HandoverAccepted,
-    LetterDrafted,
-    LetterRejected,
-    LetterSigned,
-    PersonalDataErased,
-    RecapCompiled,
-    Returned,
-    ReturnReceived,
-)
+from services.courier.queries import HandoverPublic
+from shared.events import Delivered, HandoverAccepted, Returned, ReturnReceived
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -32,19 +21,8 @@ SPEC = ServiceSpec(
     ),
     routers=ROUTERS,
     publishes=(HandoverAccepted, Delivered, Returned, ReturnReceived),
-    consumes=(
-        DocumentRegistered,
-        RecapCompiled,
-        LetterDrafted,
-        LetterSigned,
-        LetterRejected,
-        HandoverAccepted,
-        Delivered,
-        Returned,
-        ReturnReceived,
-        PersonalDataErased,
-    ),
-    feed=HandoverView,
+    consumes=CONSUMED,
+    feed=HandoverPublic,
     projection=projection,
 )
 

@@ -2,23 +2,20 @@
 dossier (never the NIK), the recaps, the letters and what became of each document.
 
 Events may come twice or, after a crash, out of order: every row is upserted, a dossier's
-outcome only moves forward, and a handover goes to the feed once its letter is signed and
-its whole manifest is known, whichever of those events arrives last. Each office has its
-own rows (the event's office) and its own feed."""
+outcome only moves forward, and a handover goes to the feed (`consumers`) once its letter
+is signed and its whole manifest is known, whichever of those events arrives last. Each
+office has its own rows (the event's office) and its own feed."""
 
+from datetime import datetime
 from uuid import UUID
 
 import orjson
-from sqlmodel import col, select
+from sqlalchemy import BigInteger, DateTime
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.courier.config import Context
 from services.courier.domain import Outcome
-from services.courier.feed import CourierFeed
-from services.courier.queries import ready_manifest
-from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
-from shared.consumer import Handler
-from shared.db import claim_position, position_key, projection_of
+from shared.db import position_key
 from shared.events import (
     Delivered,
     DocumentRegistered,
@@ -35,6 +32,52 @@ from shared.events import (
 from shared.privacy import ERASED
 
 PROJECTION = "courier"
+
+
+class CourierDossier(SQLModel, table=True):
+    """One document as the courier sees it: delivery data, and what became of it."""
+
+    __tablename__ = "courier_dossier"
+    office: str = Field(primary_key=True, max_length=8)
+    dossier_id: str = Field(primary_key=True, max_length=36)
+    name: str | None = None  # None until its DocumentRegistered is projected
+    address: str | None = None
+    phone: str | None = None
+    document_type: str | None = None
+    document_number: str | None = None
+    recap_id: str | None = Field(default=None, index=True, max_length=36)
+    outcome: str = Field(default=Outcome.WITH_COURIER.value, max_length=20)
+    letter_id: str | None = Field(default=None, max_length=36)  # once delivered or returned
+    recipient_name: str | None = None
+    relationship: str | None = None
+    return_reason: str | None = None
+    note: str | None = None
+    returned_order: int | None = Field(default=None, index=True, sa_type=BigInteger)
+    returned_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    received_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class CourierRecap(SQLModel, table=True):
+    __tablename__ = "courier_recap"
+    office: str = Field(primary_key=True, max_length=8)
+    recap_id: str = Field(primary_key=True, max_length=36)
+    document_type: str
+    dossier_ids: str  # JSON list, in the recap's order
+
+
+class CourierLetter(SQLModel, table=True):
+    __tablename__ = "courier_letter"
+    office: str = Field(primary_key=True, max_length=8)
+    letter_id: str = Field(primary_key=True, max_length=36)
+    letter_number: str
+    recap_id: str = Field(index=True, max_length=36)
+    signed: bool = False
+    rejected: bool = False
+    accepted: bool = False
+    ready_order: int | None = Field(
+        default=None, index=True, sa_type=BigInteger
+    )  # the LetterSigned position
+    accepted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 def order_of(position: str) -> int:
@@ -151,27 +194,3 @@ async def _letters_of_recap(session: AsyncSession, office: str, recap_id: str | 
         )
     )
     return set(rows.all())
-
-
-def projection(context: Context) -> Handler:
-    feeds = {
-        office: CourierFeed(context.redis, context.keys_for(office)) for office in context.offices
-    }
-
-    async def handle(event: Envelope) -> None:
-        feed = feeds[event.office]  # the consumer hands over only its own office's events
-        async with context.sessions() as session:
-            claimed = projection_of(PROJECTION, event.office)
-            if not await claim_position(session, claimed, event.position or ""):
-                return
-            candidates = await apply_event(session, event)
-            await session.flush()
-            # The feed entry goes out before the commit: if the commit then fails, the
-            # event is handled again and the feed's own once-per-letter mark drops the copy.
-            for letter_id in sorted(candidates):
-                manifest = await ready_manifest(session, event.office, letter_id)
-                if manifest is not None:
-                    await feed.publish(letter_id, manifest)
-            await session.commit()
-
-    return handle

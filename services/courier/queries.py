@@ -1,4 +1,5 @@
-"""What the courier service shows: handovers with their manifest, returned documents.
+"""What the courier service shows: handovers with their manifest, returned documents, and
+the answers to its commands.
 Read from the projection (eventually consistent) and always of one office, the officer's;
 no NIK is ever part of it."""
 
@@ -13,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.courier.domain import Outcome
-from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
+from services.courier.projections import CourierDossier, CourierLetter, CourierRecap
 from shared.db import keyset_page
 from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
@@ -26,7 +27,7 @@ class HandoverStatus(StrEnum):
     ACCEPTED = "ACCEPTED"
 
 
-class DocumentView(BaseModel):
+class DocumentPublic(BaseModel):
     dossier_id: UUID
     name: str
     address: str
@@ -36,14 +37,14 @@ class DocumentView(BaseModel):
     delivery_status: DossierStatus
 
 
-class HandoverView(BaseModel):
+class HandoverPublic(BaseModel):
     letter_id: UUID
     letter_number: str
     status: HandoverStatus
-    documents: list[DocumentView]
+    documents: list[DocumentPublic]
 
 
-class ReturnView(BaseModel):
+class ReturnPublic(BaseModel):
     dossier_id: UUID
     letter_id: UUID
     name: str
@@ -58,7 +59,20 @@ class ReturnView(BaseModel):
     received_at: datetime | None
 
 
-def _document(dossier: CourierDossier, accepted: bool) -> DocumentView | None:
+class AcceptedHandoverPublic(BaseModel):
+    letter_id: UUID
+    recap_id: UUID
+    status: HandoverStatus = HandoverStatus.ACCEPTED
+    dossier_ids: list[UUID]
+
+
+class DeliveryOutcomePublic(BaseModel):
+    dossier_id: UUID
+    letter_id: UUID
+    delivery_status: Outcome
+
+
+def _document(dossier: CourierDossier, accepted: bool) -> DocumentPublic | None:
     if dossier.name is None or dossier.document_type is None:
         return None  # its registration is not projected yet
     outcome = Outcome(dossier.outcome)
@@ -66,7 +80,7 @@ def _document(dossier: CourierDossier, accepted: bool) -> DocumentView | None:
         status = DossierStatus.LETTER_SIGNED
     else:
         status = DossierStatus(outcome.value)
-    return DocumentView(
+    return DocumentPublic(
         dossier_id=UUID(dossier.dossier_id),
         name=dossier.name,
         address=dossier.address or "",
@@ -77,13 +91,13 @@ def _document(dossier: CourierDossier, accepted: bool) -> DocumentView | None:
     )
 
 
-def handover_view(
+def handover_public(
     letter: CourierLetter, dossiers: list[CourierDossier], *, as_handed_over: bool = False
-) -> HandoverView:
+) -> HandoverPublic:
     """A handover and its documents; `as_handed_over`: as it was when its letter was signed."""
     accepted = letter.accepted and not as_handed_over
     documents = [_document(dossier, accepted) for dossier in dossiers]
-    return HandoverView(
+    return HandoverPublic(
         letter_id=UUID(letter.letter_id),
         letter_number=letter.letter_number,
         status=HandoverStatus.ACCEPTED if accepted else HandoverStatus.READY,
@@ -113,7 +127,9 @@ async def recap_dossiers(
     return grouped
 
 
-async def ready_manifest(session: AsyncSession, office: str, letter_id: str) -> HandoverView | None:
+async def ready_manifest(
+    session: AsyncSession, office: str, letter_id: str
+) -> HandoverPublic | None:
     """The manifest of a signed letter as handed over; None until all of it is known."""
     letter = await session.get(CourierLetter, (office, letter_id))
     if letter is None or not letter.signed:
@@ -126,7 +142,7 @@ async def ready_manifest(session: AsyncSession, office: str, letter_id: str) -> 
         return None
     if any(dossier.name is None for dossier in dossiers):
         return None
-    return handover_view(letter, dossiers, as_handed_over=True)
+    return handover_public(letter, dossiers, as_handed_over=True)
 
 
 async def _signed_letter(session: AsyncSession, office: str, letter_id: UUID) -> CourierLetter:
@@ -136,10 +152,10 @@ async def _signed_letter(session: AsyncSession, office: str, letter_id: UUID) ->
     return letter
 
 
-async def handover_of(session: AsyncSession, office: str, letter_id: UUID) -> HandoverView:
+async def handover_of(session: AsyncSession, office: str, letter_id: UUID) -> HandoverPublic:
     letter = await _signed_letter(session, office, letter_id)
     dossiers = await recap_dossiers(session, office, [letter.recap_id])
-    return handover_view(letter, dossiers[letter.recap_id])
+    return handover_public(letter, dossiers[letter.recap_id])
 
 
 async def handovers(
@@ -148,7 +164,7 @@ async def handovers(
     status: HandoverStatus | None,
     cursor: str | None,
     limit: int,
-) -> Page[HandoverView]:
+) -> Page[HandoverPublic]:
     """Signed letters, oldest first, READY (not yet accepted) or ACCEPTED or both."""
     query = select(CourierLetter).where(
         CourierLetter.office == office,
@@ -162,14 +178,14 @@ async def handovers(
     )
     dossiers = await recap_dossiers(session, office, [letter.recap_id for letter in page])
     return Page(
-        items=[handover_view(letter, dossiers[letter.recap_id]) for letter in page],
+        items=[handover_public(letter, dossiers[letter.recap_id]) for letter in page],
         next=encode_cursor(str(page[-1].ready_order)) if more else None,
     )
 
 
 async def returns(
     session: AsyncSession, office: str, received: bool | None, cursor: str | None, limit: int
-) -> Page[ReturnView]:
+) -> Page[ReturnPublic]:
     """Documents the courier returned, oldest first; awaiting receipt or received back."""
     outcomes = {
         None: [Outcome.RETURNED, Outcome.RECEIVED_BACK],
@@ -185,17 +201,17 @@ async def returns(
         session, query, col(CourierDossier.returned_order), _after(cursor), limit
     )
     return Page(
-        items=[view for view in map(_return_view, page) if view is not None],
+        items=[view for view in map(_return_public, page) if view is not None],
         next=encode_cursor(str(page[-1].returned_order)) if more else None,
     )
 
 
-def _return_view(row: CourierDossier) -> ReturnView | None:
+def _return_public(row: CourierDossier) -> ReturnPublic | None:
     if row.name is None or row.document_type is None:
         return None  # its registration is not projected yet
     if row.letter_id is None or row.return_reason is None or row.returned_at is None:
         return None
-    return ReturnView(
+    return ReturnPublic(
         dossier_id=UUID(row.dossier_id),
         letter_id=UUID(row.letter_id),
         name=row.name or "",

@@ -3,34 +3,23 @@
 import asyncio
 import re
 import uuid
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
 
-from services.intake import commands
+from services.intake import commands, queries
 from services.intake.domain import Registration
 from services.intake.papers import recap_pdf
-from services.intake.queries import (
-    IntakeDossier,
-    IntakeRecap,
-    dossier_row,
-    dossiers_page,
-    recap_row,
-)
-from shared.errors import NotFound, Unprocessable
-from shared.events import DocumentFlagged, Envelope
+from services.intake.queries import DossierPublic, FlagPublic, RecapPublic
+from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
-from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
 from shared.http.responses import json_response
 from shared.identity import Officer
-from shared.masking import mask_nik
 from shared.validation import Address, DocumentNumber, IndonesianMobile, Nik, Note, PersonName
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason, Role
-from shared.wib import as_utc, to_wib
 
 SORT_KEY = re.compile(r"\d{15}-\d{8}")
 FrontOffice = Annotated[Officer, Depends(requires(Role.FO))]
@@ -62,114 +51,6 @@ class RecapRequest(RequestModel):
     document_type: DocumentType
 
 
-class OfficerPublic(BaseModel):
-    officer_id: str
-    name: str
-
-
-class DossierPublic(BaseModel):
-    dossier_id: uuid.UUID
-    status: DossierStatus
-    nik: str = Field(description="masked: region (first 6) and serial (last 4) only")
-    name: str
-    address: str
-    phone: str
-    document_type: DocumentType
-    document_number: str
-    flagged: bool
-    flag_reason: FlagReason | None = None
-    flag_note: str | None = None
-    recap_id: uuid.UUID | None = None
-    letter_id: uuid.UUID | None = None
-    letter_number: str | None = None
-    registered_at: datetime
-    registered_by: OfficerPublic
-    updated_at: datetime
-
-
-class FlagPublic(BaseModel):
-    dossier_id: uuid.UUID
-    status: DossierStatus
-    flag_reason: FlagReason | None
-    note: str
-    at: datetime
-    by: OfficerPublic
-
-
-class RecapPublic(BaseModel):
-    recap_id: uuid.UUID
-    document_type: DocumentType
-    dossier_ids: list[uuid.UUID]
-    compiled_at: datetime
-    compiled_by: OfficerPublic
-
-
-def _dossier_from_row(row: IntakeDossier) -> DossierPublic:
-    return DossierPublic(
-        dossier_id=row.dossier_id,
-        status=DossierStatus(row.status),
-        nik=mask_nik(row.nik),
-        name=row.name,
-        address=row.address,
-        phone=row.phone,
-        document_type=DocumentType(row.document_type),
-        document_number=row.document_number,
-        flagged=row.status == DossierStatus.FLAGGED,
-        flag_reason=FlagReason(row.flag_reason) if row.flag_reason else None,
-        flag_note=row.flag_note,
-        recap_id=row.recap_id,
-        letter_id=row.letter_id,
-        letter_number=row.letter_number,
-        registered_at=to_wib(as_utc(row.registered_at)),
-        registered_by=OfficerPublic(officer_id=row.registered_by_id, name=row.registered_by_name),
-        updated_at=to_wib(as_utc(row.updated_at)),
-    )
-
-
-def _dossier_from_events(events: list[Envelope]) -> DossierPublic:
-    registered: Any = events[0].data
-    flag = next((e.data for e in events if isinstance(e.data, DocumentFlagged)), None)
-    actor = events[0].actor
-    return DossierPublic(
-        dossier_id=registered.dossier_id,
-        status=DossierStatus.FLAGGED if flag else DossierStatus.REGISTERED,
-        nik=mask_nik(registered.nik),
-        name=registered.name,
-        address=registered.address,
-        phone=registered.phone,
-        document_type=registered.document_type,
-        document_number=registered.document_number,
-        flagged=flag is not None,
-        flag_reason=flag.reason if flag else None,
-        flag_note=flag.note if flag else None,
-        registered_at=to_wib(events[0].occurred_at),
-        registered_by=OfficerPublic(officer_id=actor.officer_id, name=actor.name),
-        updated_at=to_wib(events[-1].occurred_at),
-    )
-
-
-def _flag_from_event(event: Envelope, status: DossierStatus) -> FlagPublic:
-    data: Any = event.data
-    return FlagPublic(
-        dossier_id=data.dossier_id,
-        status=status,
-        flag_reason=getattr(data, "reason", None),
-        note=data.note,
-        at=to_wib(event.occurred_at),
-        by=OfficerPublic(officer_id=event.actor.officer_id, name=event.actor.name),
-    )
-
-
-def _recap_public(row: IntakeRecap) -> RecapPublic:
-    return RecapPublic(
-        recap_id=row.recap_id,
-        document_type=DocumentType(row.document_type),
-        dossier_ids=row.dossier_id_list(),
-        compiled_at=to_wib(as_utc(row.compiled_at)),
-        compiled_by=OfficerPublic(officer_id=row.compiled_by_id, name=row.compiled_by_name),
-    )
-
-
 # --- dossiers ------------------------------------------------------------------------------
 
 
@@ -182,7 +63,7 @@ async def register(
     """Register a citizen's document for home delivery (checked against the registry)."""
     registration = Registration(**body.model_dump())
     events = await commands.register_document(context, officer, registration)
-    response = json_response(_dossier_from_events(events), status_code=201)
+    response = json_response(queries.dossier_from_events(events), status_code=201)
     tell_position(response, events[-1].position)
     return response
 
@@ -200,7 +81,7 @@ async def list_dossiers(
     after = decode_cursor(cursor)
     if after is not None and not SORT_KEY.fullmatch(after):
         raise Unprocessable.field("cursor", "not a cursor this service gave out")
-    rows, more = await dossiers_page(
+    return await queries.dossiers_page(
         session,
         office=officer.office,
         status=status,
@@ -208,19 +89,12 @@ async def list_dossiers(
         after=after,
         limit=limit,
     )
-    return Page(
-        items=[_dossier_from_row(row) for row in rows],
-        next=encode_cursor(rows[-1].sort_key) if more else None,
-    )
 
 
 @dossiers.get("/{dossier_id}", response_model=DossierPublic)
 async def get_dossier(dossier_id: uuid.UUID, officer: Reader, session: SessionDep) -> DossierPublic:
     """One dossier with its place in the lifecycle."""
-    row = await dossier_row(session, officer.office, dossier_id)
-    if row is None:
-        raise NotFound(f"there is no dossier {dossier_id}")
-    return _dossier_from_row(row)
+    return await queries.dossier(session, officer.office, dossier_id)
 
 
 @dossiers.post(
@@ -239,7 +113,7 @@ async def flag(
     """Hold a dossier back until the responsible division has put it right."""
     event = await commands.flag_dossier(context, officer, dossier_id, body.reason, body.note)
     tell_position(response, event.position)
-    return _flag_from_event(event, DossierStatus.FLAGGED)
+    return queries.flag_from_event(event, DossierStatus.FLAGGED)
 
 
 @dossiers.post(
@@ -255,7 +129,7 @@ async def resolve(
     """Release a flagged dossier: the division has put it right, it may go out."""
     event = await commands.resolve_flag(context, officer, dossier_id, body.note)
     tell_position(response, event.position)
-    return _flag_from_event(event, DossierStatus.REGISTERED)
+    return queries.flag_from_event(event, DossierStatus.REGISTERED)
 
 
 # --- recaps --------------------------------------------------------------------------------
@@ -268,27 +142,13 @@ async def compile_recap(
     """Compile the recap list of every waiting dossier of one document type."""
     event = await commands.compile_recap(context, officer, body.document_type)
     tell_position(response, event.position)
-    data: Any = event.data
-    return RecapPublic(
-        recap_id=data.recap_id,
-        document_type=data.document_type,
-        dossier_ids=list(data.dossier_ids),
-        compiled_at=to_wib(event.occurred_at),
-        compiled_by=OfficerPublic(officer_id=event.actor.officer_id, name=event.actor.name),
-    )
-
-
-async def _recap_row(session: SessionDep, office: str, recap_id: uuid.UUID) -> IntakeRecap:
-    row = await recap_row(session, office, recap_id)
-    if row is None:
-        raise NotFound(f"there is no recap list {recap_id}")
-    return row
+    return queries.recap_from_event(event)
 
 
 @recaps.get("/{recap_id}", response_model=RecapPublic)
 async def get_recap(recap_id: uuid.UUID, officer: Reader, session: SessionDep) -> RecapPublic:
     """One recap list: its document type, dossiers, and who compiled it when."""
-    return _recap_public(await _recap_row(session, officer.office, recap_id))
+    return await queries.recap(session, officer.office, recap_id)
 
 
 @recaps.get(
@@ -300,11 +160,8 @@ async def get_recap_pdf(recap_id: uuid.UUID, officer: Reader, context: ContextDe
     """The printable Daftar Rekapan of one recap list (PDF)."""
     office = officer.office
     async with context.sessions() as session:
-        recap = await _recap_row(session, office, recap_id)
-        rows = [await dossier_row(session, office, d) for d in recap.dossier_id_list()]
-    content = await asyncio.to_thread(
-        recap_pdf, office, recap, [row for row in rows if row is not None]
-    )
+        recap, rows = await queries.recap_with_dossiers(session, office, recap_id)
+    content = await asyncio.to_thread(recap_pdf, office, recap, rows)
     return Response(
         content,
         media_type="application/pdf",

@@ -3,17 +3,11 @@
 from fastapi import FastAPI
 
 from services.intake.config import IntakeSettings
+from services.intake.consumers import CONSUMED, projection
 from services.intake.http import dossiers, recaps
-from services.intake.projections import intake_projection
-from services.intake.queries import add_position_columns
+from services.intake.projections import add_position_columns
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
-from shared.events import (
-    CATALOGUE,
-    DocumentFlagged,
-    DocumentRegistered,
-    FlagResolved,
-    RecapCompiled,
-)
+from shared.events import DocumentFlagged, DocumentRegistered, FlagResolved, RecapCompiled
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -22,8 +16,8 @@ SPEC = ServiceSpec(
     description="Registry check, registration, flags and recap lists.",
     routers=[dossiers, recaps],
     publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, RecapCompiled],
-    consumes=CATALOGUE,
-    projection=intake_projection,
+    consumes=CONSUMED,
+    projection=projection,
     on_startup=[add_position_columns],
 )
 

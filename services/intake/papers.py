@@ -1,7 +1,7 @@
 """The printable Daftar Rekapan: the list of documents of one type that go to the third
 party, as the FO hands it to the Kasubbag Umum. No NIK is printed."""
 
-from services.intake.queries import IntakeDossier, IntakeRecap
+from services.intake.projections import IntakeDossier, IntakeRecap
 from shared.pdf import Column, OfficePaper
 from shared.wib import as_utc, tanggal, tanggal_jam
 

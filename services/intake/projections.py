@@ -1,4 +1,5 @@
-"""How intake's read model (`services.intake.queries`) follows the log.
+"""Intake's read model and how it follows the log: every dossier of the offices served
+with its place in the lifecycle, and every recap.
 
 It consumes the WHOLE office log (one consumer per office served; every row carries its
 office and every lookup names it), so a dossier's status follows it through approval and
@@ -9,16 +10,16 @@ moves to a later one: applied in any order, the events leave the row as log orde
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlmodel import col, select
+from sqlalchemy import UniqueConstraint, inspect, text
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.config import Context
-from services.intake.queries import IntakeDossier, IntakeRecap, sort_key
-from shared.consumer import PageHandler
-from shared.db import chunks, claim_page, position_key
+from shared.db import chunks, position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -38,6 +39,74 @@ from shared.privacy import ERASED
 from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
 
 PROJECTION = "intake"
+
+
+def sort_key(position: str) -> str:
+    """A log position that sorts as text: the order of registration for paging."""
+    milliseconds, sequence = position_key(position)
+    return f"{milliseconds:015d}-{sequence:08d}"
+
+
+class IntakeDossier(SQLModel, table=True):
+    __tablename__ = "intake_dossier"
+    __table_args__ = (UniqueConstraint("office", "sort_key"),)
+    office: str = Field(primary_key=True, max_length=8)
+    dossier_id: uuid.UUID = Field(primary_key=True)
+    sort_key: str = Field(index=True, max_length=32)
+    nik: str = Field(max_length=16)
+    name: str = Field(max_length=100)
+    address: str = Field(max_length=300)
+    phone: str = Field(max_length=20)
+    document_type: str = Field(index=True, max_length=16)
+    document_number: str = Field(index=True, max_length=64)
+    status: str = Field(index=True, max_length=16)
+    status_position: str = Field(max_length=40)
+    flag_reason: str | None = Field(default=None, max_length=32)
+    flag_note: str | None = Field(default=None, max_length=500)
+    flag_position: str = Field(default="0-0", max_length=40)
+    recap_id: uuid.UUID | None = Field(default=None, index=True)
+    recap_position: str = Field(default="0-0", max_length=40)
+    letter_id: uuid.UUID | None = None
+    letter_number: str | None = Field(default=None, max_length=80)
+    letter_position: str = Field(default="0-0", max_length=40)
+    registered_at: datetime
+    registered_by_id: str = Field(max_length=64)
+    registered_by_name: str = Field(max_length=100)
+    updated_at: datetime
+
+
+class IntakeRecap(SQLModel, table=True):
+    __tablename__ = "intake_recap"
+    office: str = Field(primary_key=True, max_length=8)
+    recap_id: uuid.UUID = Field(primary_key=True)
+    document_type: str = Field(max_length=16)
+    dossier_ids: str = Field(description="JSON list of dossier ids, in recap order")
+    compiled_at: datetime
+    compiled_by_id: str = Field(max_length=64)
+    compiled_by_name: str = Field(max_length=100)
+
+    def dossier_id_list(self) -> list[uuid.UUID]:
+        return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
+
+
+POSITION_COLUMNS = ("flag_position", "recap_position", "letter_position")
+
+
+async def add_position_columns(context: Context) -> None:
+    """A database made before these columns existed gets them (rows keep what they show;
+    later events move each part as usual). `create_tables` adds tables, never columns."""
+    async with context.engine.begin() as connection:
+        present = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("intake_dossier")}
+        )
+        for name in POSITION_COLUMNS:
+            if name not in present:
+                await connection.execute(
+                    text(
+                        f"ALTER TABLE intake_dossier ADD COLUMN {name} "
+                        "VARCHAR(40) NOT NULL DEFAULT '0-0'"
+                    )
+                )
 
 
 class NotYetKnown(Exception):
@@ -177,16 +246,6 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
     for dossier_id in data.dossier_ids:
         row = await _dossier(session, event.office, dossier_id)
         _move(row, event, DossierStatus.RECAPPED, recap_id=data.recap_id)
-
-
-def intake_projection(context: Context) -> PageHandler:
-    """The consumer's handler: apply each page of events once, in one transaction."""
-
-    async def apply_page(events: Sequence[Envelope]) -> None:
-        async with context.sessions() as session, session.begin():
-            await apply_events(session, await claim_page(session, PROJECTION, events))
-
-    return PageHandler(apply_page)
 
 
 async def apply_events(session: AsyncSession, events: Sequence[Envelope]) -> None:

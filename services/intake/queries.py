@@ -1,86 +1,144 @@
-"""Intake's read model: every dossier of the offices served with its place in the
-lifecycle, and every recap; the tables and the questions the desk asks of them.
-`services.intake.projections` keeps them up to date from the log."""
+"""What the FO desk reads, and the answers it gives: dossiers of the offices served with
+their place in the lifecycle, and recaps. All from the read model (`projections`), and
+always of one office: the officer's."""
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-import orjson
-from sqlalchemy import UniqueConstraint, inspect, text
-from sqlmodel import Field, SQLModel, col, select
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.intake.config import Context
-from shared.db import keyset_page, position_key
-from shared.vocabulary import DossierStatus
+from services.intake.projections import IntakeDossier, IntakeRecap
+from shared.db import keyset_page
+from shared.errors import NotFound
+from shared.events import DocumentFlagged, Envelope
+from shared.http.pagination import Page, encode_cursor
+from shared.masking import mask_nik
+from shared.vocabulary import DocumentType, DossierStatus, FlagReason
+from shared.wib import as_utc, to_wib
 
 
-def sort_key(position: str) -> str:
-    """A log position that sorts as text: the order of registration for paging."""
-    milliseconds, sequence = position_key(position)
-    return f"{milliseconds:015d}-{sequence:08d}"
+class OfficerPublic(BaseModel):
+    officer_id: str
+    name: str
 
 
-class IntakeDossier(SQLModel, table=True):
-    __tablename__ = "intake_dossier"
-    __table_args__ = (UniqueConstraint("office", "sort_key"),)
-    office: str = Field(primary_key=True, max_length=8)
-    dossier_id: uuid.UUID = Field(primary_key=True)
-    sort_key: str = Field(index=True, max_length=32)
-    nik: str = Field(max_length=16)
-    name: str = Field(max_length=100)
-    address: str = Field(max_length=300)
-    phone: str = Field(max_length=20)
-    document_type: str = Field(index=True, max_length=16)
-    document_number: str = Field(index=True, max_length=64)
-    status: str = Field(index=True, max_length=16)
-    status_position: str = Field(max_length=40)
-    flag_reason: str | None = Field(default=None, max_length=32)
-    flag_note: str | None = Field(default=None, max_length=500)
-    flag_position: str = Field(default="0-0", max_length=40)
-    recap_id: uuid.UUID | None = Field(default=None, index=True)
-    recap_position: str = Field(default="0-0", max_length=40)
+class DossierPublic(BaseModel):
+    dossier_id: uuid.UUID
+    status: DossierStatus
+    nik: str = Field(description="masked: region (first 6) and serial (last 4) only")
+    name: str
+    address: str
+    phone: str
+    document_type: DocumentType
+    document_number: str
+    flagged: bool
+    flag_reason: FlagReason | None = None
+    flag_note: str | None = None
+    recap_id: uuid.UUID | None = None
     letter_id: uuid.UUID | None = None
-    letter_number: str | None = Field(default=None, max_length=80)
-    letter_position: str = Field(default="0-0", max_length=40)
+    letter_number: str | None = None
     registered_at: datetime
-    registered_by_id: str = Field(max_length=64)
-    registered_by_name: str = Field(max_length=100)
+    registered_by: OfficerPublic
     updated_at: datetime
 
 
-class IntakeRecap(SQLModel, table=True):
-    __tablename__ = "intake_recap"
-    office: str = Field(primary_key=True, max_length=8)
-    recap_id: uuid.UUID = Field(primary_key=True)
-    document_type: str = Field(max_length=16)
-    dossier_ids: str = Field(description="JSON list of dossier ids, in recap order")
+class FlagPublic(BaseModel):
+    dossier_id: uuid.UUID
+    status: DossierStatus
+    flag_reason: FlagReason | None
+    note: str
+    at: datetime
+    by: OfficerPublic
+
+
+class RecapPublic(BaseModel):
+    recap_id: uuid.UUID
+    document_type: DocumentType
+    dossier_ids: list[uuid.UUID]
     compiled_at: datetime
-    compiled_by_id: str = Field(max_length=64)
-    compiled_by_name: str = Field(max_length=100)
-
-    def dossier_id_list(self) -> list[uuid.UUID]:
-        return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
+    compiled_by: OfficerPublic
 
 
-POSITION_COLUMNS = ("flag_position", "recap_position", "letter_position")
+def dossier_from_row(row: IntakeDossier) -> DossierPublic:
+    return DossierPublic(
+        dossier_id=row.dossier_id,
+        status=DossierStatus(row.status),
+        nik=mask_nik(row.nik),
+        name=row.name,
+        address=row.address,
+        phone=row.phone,
+        document_type=DocumentType(row.document_type),
+        document_number=row.document_number,
+        flagged=row.status == DossierStatus.FLAGGED,
+        flag_reason=FlagReason(row.flag_reason) if row.flag_reason else None,
+        flag_note=row.flag_note,
+        recap_id=row.recap_id,
+        letter_id=row.letter_id,
+        letter_number=row.letter_number,
+        registered_at=to_wib(as_utc(row.registered_at)),
+        registered_by=OfficerPublic(officer_id=row.registered_by_id, name=row.registered_by_name),
+        updated_at=to_wib(as_utc(row.updated_at)),
+    )
 
 
-async def add_position_columns(context: Context) -> None:
-    """A database made before these columns existed gets them (rows keep what they show;
-    later events move each part as usual). `create_tables` adds tables, never columns."""
-    async with context.engine.begin() as connection:
-        present = await connection.run_sync(
-            lambda sync: {c["name"] for c in inspect(sync).get_columns("intake_dossier")}
-        )
-        for name in POSITION_COLUMNS:
-            if name not in present:
-                await connection.execute(
-                    text(
-                        f"ALTER TABLE intake_dossier ADD COLUMN {name} "
-                        "VARCHAR(40) NOT NULL DEFAULT '0-0'"
-                    )
-                )
+def dossier_from_events(events: list[Envelope]) -> DossierPublic:
+    """A dossier as its registration just appended it: the read model may not have it yet."""
+    registered: Any = events[0].data
+    flag = next((e.data for e in events if isinstance(e.data, DocumentFlagged)), None)
+    actor = events[0].actor
+    return DossierPublic(
+        dossier_id=registered.dossier_id,
+        status=DossierStatus.FLAGGED if flag else DossierStatus.REGISTERED,
+        nik=mask_nik(registered.nik),
+        name=registered.name,
+        address=registered.address,
+        phone=registered.phone,
+        document_type=registered.document_type,
+        document_number=registered.document_number,
+        flagged=flag is not None,
+        flag_reason=flag.reason if flag else None,
+        flag_note=flag.note if flag else None,
+        registered_at=to_wib(events[0].occurred_at),
+        registered_by=OfficerPublic(officer_id=actor.officer_id, name=actor.name),
+        updated_at=to_wib(events[-1].occurred_at),
+    )
+
+
+def flag_from_event(event: Envelope, status: DossierStatus) -> FlagPublic:
+    data: Any = event.data
+    return FlagPublic(
+        dossier_id=data.dossier_id,
+        status=status,
+        flag_reason=getattr(data, "reason", None),
+        note=data.note,
+        at=to_wib(event.occurred_at),
+        by=OfficerPublic(officer_id=event.actor.officer_id, name=event.actor.name),
+    )
+
+
+def recap_from_row(row: IntakeRecap) -> RecapPublic:
+    return RecapPublic(
+        recap_id=row.recap_id,
+        document_type=DocumentType(row.document_type),
+        dossier_ids=row.dossier_id_list(),
+        compiled_at=to_wib(as_utc(row.compiled_at)),
+        compiled_by=OfficerPublic(officer_id=row.compiled_by_id, name=row.compiled_by_name),
+    )
+
+
+def recap_from_event(event: Envelope) -> RecapPublic:
+    """A recap as its compiling just appended it: the read model may not have it yet."""
+    data: Any = event.data
+    return RecapPublic(
+        recap_id=data.recap_id,
+        document_type=data.document_type,
+        dossier_ids=list(data.dossier_ids),
+        compiled_at=to_wib(event.occurred_at),
+        compiled_by=OfficerPublic(officer_id=event.actor.officer_id, name=event.actor.name),
+    )
 
 
 async def dossiers_page(
@@ -91,14 +149,18 @@ async def dossiers_page(
     document_type: str | None,
     after: str | None,
     limit: int,
-) -> tuple[list[IntakeDossier], bool]:
-    """A page of one office's dossiers in registration order, and whether more follow."""
+) -> Page[DossierPublic]:
+    """A page of one office's dossiers in registration order."""
     query = select(IntakeDossier).where(IntakeDossier.office == office)
     if status is not None:
         query = query.where(IntakeDossier.status == status.value)
     if document_type is not None:
         query = query.where(IntakeDossier.document_type == document_type)
-    return await keyset_page(session, query, col(IntakeDossier.sort_key), after, limit)
+    rows, more = await keyset_page(session, query, col(IntakeDossier.sort_key), after, limit)
+    return Page(
+        items=[dossier_from_row(row) for row in rows],
+        next=encode_cursor(rows[-1].sort_key) if more else None,
+    )
 
 
 async def waiting_dossier_ids(
@@ -122,5 +184,28 @@ async def dossier_row(
     return await session.get(IntakeDossier, (office, dossier_id))
 
 
-async def recap_row(session: AsyncSession, office: str, recap_id: uuid.UUID) -> IntakeRecap | None:
-    return await session.get(IntakeRecap, (office, recap_id))
+async def dossier(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> DossierPublic:
+    row = await dossier_row(session, office, dossier_id)
+    if row is None:
+        raise NotFound(f"there is no dossier {dossier_id}")
+    return dossier_from_row(row)
+
+
+async def recap_row(session: AsyncSession, office: str, recap_id: uuid.UUID) -> IntakeRecap:
+    row = await session.get(IntakeRecap, (office, recap_id))
+    if row is None:
+        raise NotFound(f"there is no recap list {recap_id}")
+    return row
+
+
+async def recap(session: AsyncSession, office: str, recap_id: uuid.UUID) -> RecapPublic:
+    return recap_from_row(await recap_row(session, office, recap_id))
+
+
+async def recap_with_dossiers(
+    session: AsyncSession, office: str, recap_id: uuid.UUID
+) -> tuple[IntakeRecap, list[IntakeDossier]]:
+    """A recap and its dossiers in recap order, for its printed list."""
+    row = await recap_row(session, office, recap_id)
+    rows = [await dossier_row(session, office, d) for d in row.dossier_id_list()]
+    return row, [found for found in rows if found is not None]

@@ -11,16 +11,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from services.reporting import queries
 from services.reporting.domain import Period, parse_moment
 from services.reporting.papers import delivery_report_csv, delivery_report_pdf
+from services.reporting.queries import (
+    ArchivedEventPublic,
+    ControlCardPublic,
+    DelayReportPublic,
+    DeliveryReportPublic,
+    UndeliveredDocumentPublic,
+    VerificationPublic,
+)
 from services.reporting.sealing import Signing
 from services.reporting.verification import verify
-from services.reporting.views import (
-    ArchivedEventView,
-    ControlCard,
-    DelayReport,
-    DeliveryReport,
-    UndeliveredDocument,
-    VerificationView,
-)
 from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
@@ -63,10 +63,10 @@ def period_from(start: str | None, end: str | None) -> Period:
         raise Unprocessable.field("to", str(error)) from error
 
 
-@cards.get("/control-cards/{dossier_id}", response_model=ControlCard)
+@cards.get("/control-cards/{dossier_id}", response_model=ControlCardPublic)
 async def control_card(
     dossier_id: UUID, officer: Reader, session: SessionDep, context: ContextDep
-) -> ControlCard:
+) -> ControlCardPublic:
     """The control card (kartu kendali) of one file: every step, who, when, how long."""
     return await queries.control_card_for(
         session,
@@ -79,7 +79,7 @@ async def control_card(
 
 @reports.get(
     "/deliveries",
-    response_model=DeliveryReport,
+    response_model=DeliveryReportPublic,
     response_model_by_alias=True,
     responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
 )
@@ -90,7 +90,7 @@ async def deliveries(
     start: From = None,
     to: To = None,
     format: Literal["json", "csv", "pdf"] = "json",
-) -> DeliveryReport | Response:
+) -> DeliveryReportPublic | Response:
     """Laporan pengiriman dokumen: files registered in the period, by type and outcome."""
     office = officer.office
     report = await queries.delivery_report(session, office, period_from(start, to))
@@ -117,10 +117,10 @@ async def deliveries(
     return report
 
 
-@reports.get("/undelivered", response_model=Page[UndeliveredDocument])
+@reports.get("/undelivered", response_model=Page[UndeliveredDocumentPublic])
 async def undelivered(
     officer: Reader, session: SessionDep, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
-) -> Page[UndeliveredDocument]:
+) -> Page[UndeliveredDocumentPublic]:
     """Daftar dokumen yang belum diserahkan: returned files, why, and if received back."""
     after_text = decode_cursor(cursor)
     if after_text is not None and not after_text.isdigit():
@@ -135,20 +135,20 @@ async def undelivered(
     return Page(items=items, next=encode_cursor(str(last)) if last is not None else None)
 
 
-@reports.get("/delays", response_model=DelayReport, response_model_by_alias=True)
+@reports.get("/delays", response_model=DelayReportPublic, response_model_by_alias=True)
 async def delays(
     officer: Reader, session: SessionDep, context: ContextDep, start: From = None, to: To = None
-) -> DelayReport:
+) -> DelayReportPublic:
     """Where files waited and with whom: per SOP step and officer, median, p90 and late."""
     return await queries.delay_report(
         session, officer.office, period_from(start, to), context.settings.standards()
     )
 
 
-@audit.get("/events", response_model=Page[ArchivedEventView], responses=also_answers(404))
+@audit.get("/events", response_model=Page[ArchivedEventPublic], responses=also_answers(404))
 async def audit_events(
     officer: Auditor, session: SessionDep, after: str | None = None, limit: Limit = DEFAULT_LIMIT
-) -> Page[ArchivedEventView]:
+) -> Page[ArchivedEventPublic]:
     """The archive in log order: each event with its position and chain hash."""
     if after is not None and not POSITION.match(after):
         raise Unprocessable.field("after", "a log position such as 1764000000000-0")
@@ -156,10 +156,10 @@ async def audit_events(
     return Page(items=items, next=last)
 
 
-@audit.get("/verify", response_model=VerificationView)
+@audit.get("/verify", response_model=VerificationPublic)
 async def audit_verify(
     officer: Auditor, context: ContextDep, signing: SigningDep
-) -> VerificationView:
+) -> VerificationPublic:
     """Check the live log against the archive and its signed checkpoints."""
     return await verify(
         context.log_for(officer.office),

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from services.reporting.domain import DOCUMENT_NAMES
-from services.reporting.views import Counts, DeliveryReport, UndeliveredDocument
+from services.reporting.queries import CountsPublic, DeliveryReportPublic, UndeliveredDocumentPublic
 from shared.pdf import Column, OfficePaper
 from shared.vocabulary import DocumentType, ReturnReason, Role
 from shared.wib import tanggal, tanggal_jam
@@ -37,17 +37,20 @@ def _document_name(code: str) -> str:
         return code
 
 
-def delivery_report_csv(report: DeliveryReport) -> str:
+def delivery_report_csv(report: DeliveryReportPublic) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["document_type", *COUNT_COLUMNS])
-    rows: list[tuple[str, Counts]] = [*report.by_document_type.items(), ("TOTAL", report.totals)]
+    rows: list[tuple[str, CountsPublic]] = [
+        *report.by_document_type.items(),
+        ("TOTAL", report.totals),
+    ]
     for name, counts in rows:
         writer.writerow([name, *(getattr(counts, column) for column in COUNT_COLUMNS)])
     return out.getvalue()
 
 
-def _period_text(report: DeliveryReport) -> str:
+def _period_text(report: DeliveryReportPublic) -> str:
     start, end = report.period.start, report.period.end
     if not start and not end:
         return "Seluruh periode"
@@ -60,8 +63,8 @@ def _period_text(report: DeliveryReport) -> str:
 
 def delivery_report_pdf(
     office: str,
-    report: DeliveryReport,
-    undelivered: Sequence[UndeliveredDocument],
+    report: DeliveryReportPublic,
+    undelivered: Sequence[UndeliveredDocumentPublic],
     printed_at: datetime,
     signer: str,
     signer_role: Role,

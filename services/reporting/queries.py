@@ -1,9 +1,12 @@
-"""Queries of the reporting service: the control card of a file, the delivery, undelivered
-and delay reports, and pages of the audit archive. Each of one office only: the reader's."""
+"""What the reporting service reads and answers: the control card of a file, the delivery,
+undelivered and delay reports, and pages of the audit archive. Each of one office only: the
+reader's."""
 
 from collections import defaultdict
+from typing import Any
 
 import orjson
+from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
@@ -18,18 +21,6 @@ from services.reporting.domain import (
     percentile,
 )
 from services.reporting.projections import ReportingDossier, ReportingStep
-from services.reporting.views import (
-    ArchivedEventView,
-    CardStep,
-    ControlCard,
-    Counts,
-    DelayFigures,
-    DelayReport,
-    DeliveryReport,
-    OfficerDelay,
-    PeriodView,
-    UndeliveredDocument,
-)
 from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.masking import mask_nik
@@ -37,8 +28,104 @@ from shared.vocabulary import DocumentType, DossierStatus
 from shared.wib import wib_iso
 
 
-def period_view(period: Period) -> PeriodView:
-    return PeriodView(
+class CardStepPublic(BaseModel):
+    sop_step: int = Field(description="the SOP activity, 1 to 5")
+    event: str
+    role: str
+    officer_id: str
+    officer_name: str
+    at: str = Field(description="WIB, ISO 8601 with +07:00")
+    elapsed_seconds: float | None = Field(description="since the previous step; null first")
+    standard_seconds: int
+    late: bool
+
+
+class ControlCardPublic(BaseModel):
+    dossier_id: str
+    document_type: str
+    document_number: str
+    nik: str = Field(description="masked for every reader but the auditor")
+    name: str
+    status: str
+    steps: list[CardStepPublic]
+
+
+class PeriodPublic(BaseModel):
+    start: str | None = Field(default=None, serialization_alias="from")
+    end: str | None = Field(default=None, serialization_alias="to")
+
+
+class CountsPublic(BaseModel):
+    registered: int = 0
+    in_progress: int = 0
+    delivered: int = 0
+    returned: int = 0
+    received_back: int = 0
+
+
+class DeliveryReportPublic(BaseModel):
+    period: PeriodPublic
+    by_document_type: dict[str, CountsPublic]
+    totals: CountsPublic
+
+
+class UndeliveredDocumentPublic(BaseModel):
+    dossier_id: str
+    document_type: str
+    document_number: str
+    name: str
+    nik: str
+    letter_number: str | None
+    reason: str
+    note: str
+    returned_at: str
+    received_back: bool
+    received_back_at: str | None
+
+
+class DelayFiguresPublic(BaseModel):
+    sop_step: int
+    standard_seconds: int
+    count: int
+    median_seconds: float | None
+    p90_seconds: float | None
+    late: int
+
+
+class OfficerDelayPublic(DelayFiguresPublic):
+    officer_id: str
+    officer_name: str
+    role: str
+
+
+class DelayReportPublic(BaseModel):
+    period: PeriodPublic
+    by_step: list[DelayFiguresPublic]
+    by_officer: list[OfficerDelayPublic]
+
+
+class ArchivedEventPublic(BaseModel):
+    seq: int
+    position: str
+    chain_hash: str
+    event: dict[str, Any]
+
+
+class VerificationPublic(BaseModel):
+    ok: bool
+    events_checked: int
+    first_bad_position: str | None
+    problem: str | None
+    kind: str | None = Field(
+        default=None,
+        description="changed, removed, inserted, reordered, archive_modified, "
+        "checkpoint_forged, checkpoint_mismatch, checkpoint_missing or unreadable",
+    )
+    not_yet_archived: int = 0
+
+
+def period_public(period: Period) -> PeriodPublic:
+    return PeriodPublic(
         start=wib_iso(period.start) if period.start else None,
         end=wib_iso(period.end) if period.end else None,
     )
@@ -50,7 +137,7 @@ async def control_card_for(
     dossier_id: str,
     standards: dict[int, int],
     reveal_nik: bool,
-) -> ControlCard:
+) -> ControlCardPublic:
     # One statement, so one snapshot: read apart, the archivist could commit a step between
     # the dossier and its steps, and the card would show a status its steps do not.
     query = (
@@ -69,7 +156,7 @@ async def control_card_for(
         raise NotFound(f"no dossier {dossier_id} on record")
     dossier = rows[0][0]
     steps = [
-        CardStep(
+        CardStepPublic(
             sop_step=step.sop_step,
             event=step.event,
             role=step.role,
@@ -83,7 +170,7 @@ async def control_card_for(
         for _, step in rows
         if step is not None
     ]
-    return ControlCard(
+    return ControlCardPublic(
         dossier_id=dossier.dossier_id,
         document_type=dossier.document_type,
         document_number=dossier.document_number,
@@ -94,7 +181,9 @@ async def control_card_for(
     )
 
 
-async def delivery_report(session: AsyncSession, office: str, period: Period) -> DeliveryReport:
+async def delivery_report(
+    session: AsyncSession, office: str, period: Period
+) -> DeliveryReportPublic:
     """Documents registered in the period, by type and by where they are now."""
     query = (
         select(ReportingDossier.document_type, ReportingDossier.status, func.count())
@@ -112,20 +201,20 @@ async def delivery_report(session: AsyncSession, office: str, period: Period) ->
     totals = DeliveryCounts()
     for counts in by_type.values():
         totals = totals.plus(counts)
-    return DeliveryReport(
-        period=period_view(period),
-        by_document_type={name: Counts(**_fields(c)) for name, c in by_type.items()},
-        totals=Counts(**_fields(totals)),
+    return DeliveryReportPublic(
+        period=period_public(period),
+        by_document_type={name: CountsPublic(**_fields(c)) for name, c in by_type.items()},
+        totals=CountsPublic(**_fields(totals)),
     )
 
 
 def _fields(counts: DeliveryCounts) -> dict[str, int]:
-    return {name: getattr(counts, name) for name in Counts.model_fields}
+    return {name: getattr(counts, name) for name in CountsPublic.model_fields}
 
 
 async def undelivered_documents(
     session: AsyncSession, office: str, after: int | None, limit: int, reveal_nik: bool
-) -> tuple[list[UndeliveredDocument], int | None]:
+) -> tuple[list[UndeliveredDocumentPublic], int | None]:
     """Daftar dokumen yang belum diserahkan: what came back, oldest return first."""
     query = (
         select(ReportingDossier)
@@ -139,7 +228,7 @@ async def undelivered_documents(
     )
     rows, more = await keyset_page(session, query, col(ReportingDossier.returned_seq), after, limit)
     items = [
-        UndeliveredDocument(
+        UndeliveredDocumentPublic(
             dossier_id=row.dossier_id,
             document_type=row.document_type,
             document_number=row.document_number,
@@ -159,7 +248,7 @@ async def undelivered_documents(
 
 async def delay_report(
     session: AsyncSession, office: str, period: Period, standards: dict[int, int]
-) -> DelayReport:
+) -> DelayReportPublic:
     """Where files waited and with whom: per SOP step and per officer who did the step."""
     query = sa_select(
         col(ReportingStep.sop_step),
@@ -183,7 +272,7 @@ async def delay_report(
         _figures(step, values, standards[step]) for step, values in sorted(by_step.items())
     ]
     officer_figures = [
-        OfficerDelay(
+        OfficerDelayPublic(
             **_figures(step, values, standards[step]).model_dump(),
             officer_id=officer_id,
             officer_name=who[(step, officer_id)][0],
@@ -192,11 +281,13 @@ async def delay_report(
         for (step, officer_id), values in by_officer.items()
     ]
     officer_figures.sort(key=lambda f: (f.sop_step, -f.late, f.officer_name, f.officer_id))
-    return DelayReport(period=period_view(period), by_step=step_figures, by_officer=officer_figures)
+    return DelayReportPublic(
+        period=period_public(period), by_step=step_figures, by_officer=officer_figures
+    )
 
 
-def _figures(step: int, values: list[float], standard: int) -> DelayFigures:
-    return DelayFigures(
+def _figures(step: int, values: list[float], standard: int) -> DelayFiguresPublic:
+    return DelayFiguresPublic(
         sop_step=step,
         standard_seconds=standard,
         count=len(values),
@@ -208,7 +299,7 @@ def _figures(step: int, values: list[float], standard: int) -> DelayFigures:
 
 async def archived_events(
     session: AsyncSession, office: str, after: str | None, limit: int
-) -> tuple[list[ArchivedEventView], str | None]:
+) -> tuple[list[ArchivedEventPublic], str | None]:
     """A page of one office's archive in log order, after the event at position `after`."""
     anchor = None
     if after is not None:
@@ -221,7 +312,7 @@ async def archived_events(
     query = select(ArchivedEvent).where(ArchivedEvent.office == office)
     rows, more = await keyset_page(session, query, col(ArchivedEvent.seq), anchor, limit)
     items = [
-        ArchivedEventView(
+        ArchivedEventPublic(
             seq=row.seq,
             position=row.position,
             chain_hash=row.chain_hash,

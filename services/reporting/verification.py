@@ -22,8 +22,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, Checkpoint
+from services.reporting.queries import VerificationPublic
 from services.reporting.sealing import chain, signature_holds
-from services.reporting.views import VerificationView
 from shared.db import position_key
 from shared.events import Envelope, decode_entry, encode, encode_for_log
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD
@@ -52,19 +52,19 @@ async def verify(
     public_key: Ed25519PublicKey,
     checkpoint_every: int | None = None,
     page_size: int = 1000,
-) -> VerificationView:
+) -> VerificationPublic:
     walk = _Walk(log, sessions, public_key, checkpoint_every, page_size)
     try:
         await walk.run()
     except Finding as finding:
-        return VerificationView(
+        return VerificationPublic(
             ok=False,
             events_checked=walk.checked,
             first_bad_position=finding.position,
             problem=finding.problem,
             kind=finding.kind,
         )
-    return VerificationView(
+    return VerificationPublic(
         ok=True,
         events_checked=walk.checked,
         first_bad_position=None,

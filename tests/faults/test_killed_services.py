@@ -12,8 +12,8 @@ import pytest
 from redis.asyncio import Redis
 
 from services.approval.projections import ApprovalDossier, ApprovalLetter, ApprovalRecap
-from services.courier.read_model import CourierDossier, CourierLetter, CourierRecap
-from services.intake.queries import IntakeDossier, IntakeRecap
+from services.courier.projections import CourierDossier, CourierLetter, CourierRecap
+from services.intake.projections import IntakeDossier, IntakeRecap
 from shared.db import AppliedEvent, make_engine, projection_of
 from shared.keys import Keys
 from shared.log import EventLog

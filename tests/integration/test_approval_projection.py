@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import select
 
 from services.approval.config import ApprovalSettings
-from services.approval.projections import ApprovalLetter, projection
+from services.approval.consumers import projection
+from services.approval.projections import ApprovalLetter
 from shared.db import create_tables
 from shared.events import Actor, Envelope, EventData, LetterDrafted, LetterSigned, new_event
 from shared.log import EventLog

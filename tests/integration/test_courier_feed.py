@@ -9,8 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from services.courier.config import CourierSettings
+from services.courier.consumers import projection
 from services.courier.main import create_app
-from services.courier.projections import projection
 from shared.consumer import Handler
 from shared.db import create_tables
 from shared.keys import Keys

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from services.courier.config import CourierSettings
-from services.courier.projections import projection
+from services.courier.consumers import projection
 from services.courier.queries import handover_of, returns
 from shared.db import create_tables
 from shared.events import (

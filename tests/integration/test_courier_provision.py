@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from services.cli import app
 from services.courier.feed import CourierFeed
-from services.courier.queries import HandoverView
+from services.courier.queries import HandoverPublic
 from shared.keys import Keys
 from tests.integration.courier_support import eventually
 
@@ -65,7 +65,7 @@ async def connect(clients: list[Redis], url: str) -> Redis:
 
 
 async def publish_handover(redis: Redis, keys: Keys, letter_id: uuid.UUID) -> None:
-    manifest = HandoverView(
+    manifest = HandoverPublic(
         letter_id=letter_id, letter_number="470/1/2026", status="READY", documents=[]
     )
     await CourierFeed(redis, keys).publish(str(letter_id), manifest)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from services.courier.main import SPEC as COURIER
-from services.courier.queries import HandoverView
+from services.courier.queries import HandoverPublic
 from services.reporting.main import SPEC as REPORTING
 from shared.asyncapi import asyncapi_document
 from shared.events import CATALOGUE, Delivered, LetterSigned
@@ -62,12 +62,14 @@ def test_channels_reference_messages_declared_once_whose_schemas_are_referenced_
     delivered = messages["Delivered"]["payload"]["allOf"]
     assert delivered[0] == {"$ref": "#/components/schemas/Envelope"}
     assert delivered[1]["properties"]["data"] == {"$ref": "#/components/schemas/Delivered"}
-    assert messages["CourierFeedEntry"]["payload"] == {"$ref": "#/components/schemas/HandoverView"}
+    feed_entry = {"$ref": "#/components/schemas/HandoverPublic"}
+    assert messages["CourierFeedEntry"]["payload"] == feed_entry
     assert resolve(document, "#/components/schemas/Delivered")["properties"]["relationship"] == {
         "$ref": "#/components/schemas/Relationship"
     }
-    assert "nik" not in json.dumps(schemas["HandoverView"]) + json.dumps(schemas["DocumentView"])
-    assert set(HandoverView.model_fields) == set(schemas["HandoverView"]["properties"])
+    manifest = json.dumps(schemas["HandoverPublic"]) + json.dumps(schemas["DocumentPublic"])
+    assert "nik" not in manifest
+    assert set(HandoverPublic.model_fields) == set(schemas["HandoverPublic"]["properties"])
     text = json.dumps(document)
     assert "$defs" not in text, "nested definitions would be copies, and their refs dangle"
     assert text.count('"Recipient Name"') == 1, "a data schema appears once, two offices or not"

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from services.intake.projections import PROJECTION, NotYetKnown, apply_event, intake_projection
-from services.intake.queries import IntakeDossier
+from services.intake.consumers import projection
+from services.intake.projections import PROJECTION, IntakeDossier, NotYetKnown, apply_event
 from shared.db import claim_position, claim_positions, projection_of
 from shared.events import (
     Delivered,
@@ -123,7 +123,7 @@ async def test_a_redelivered_event_is_applied_once_and_an_old_one_never_sets_sta
     await desk.seen(first, lambda d: d["status"] == "LETTER_SIGNED")
 
     context = desk.app.state.context
-    handle = intake_projection(context)
+    handle = projection(context)
     await handle(drafted)  # delivered again, after the later event
     async with context.sessions() as session:
         row = await session.get(IntakeDossier, ("1471", uuid.UUID(first)))
@@ -149,7 +149,7 @@ async def test_the_kasubbag_and_sekretaris_may_read_dossiers(desk: Desk) -> None
 async def test_an_event_arriving_before_its_dossier_is_left_for_a_retry(desk: Desk) -> None:
     dossier_id = uuid.uuid4()
     early = flagged(dossier_id).model_copy(update={"position": "1-0"})
-    handle = intake_projection(desk.app.state.context)
+    handle = projection(desk.app.state.context)
     with pytest.raises(NotYetKnown):
         await handle(early)
     async with desk.app.state.context.sessions() as session:
@@ -171,7 +171,7 @@ async def test_a_page_with_a_registration_and_its_flag_is_applied_once_in_one_go
         flagged(dossier_id).model_copy(update={"position": "2-1"}),
     ]
     context = desk.app.state.context
-    handle = intake_projection(context)
+    handle = projection(context)
     await handle.apply_page(page)
     await handle.apply_page(page)  # the same page delivered again
     assert (await desk.seen(str(dossier_id)))["status"] == "FLAGGED"

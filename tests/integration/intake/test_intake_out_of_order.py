@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.intake.projections import NotYetKnown, apply_event
-from services.intake.queries import IntakeDossier, IntakeRecap
+from services.intake.projections import IntakeDossier, IntakeRecap, NotYetKnown, apply_event
 from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope
 from shared.log import EventLog

@@ -1,0 +1,61 @@
+"""What the courier service consumes, and the handler its consumer runs: it keeps the read
+model and adds each handover to the courier feed once its letter is signed and its whole
+manifest is known."""
+
+from services.courier.config import Context
+from services.courier.feed import CourierFeed
+from services.courier.projections import PROJECTION, apply_event
+from services.courier.queries import ready_manifest
+from shared.consumer import Handler
+from shared.db import claim_position, projection_of
+from shared.events import (
+    Delivered,
+    DocumentRegistered,
+    Envelope,
+    HandoverAccepted,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    PersonalDataErased,
+    RecapCompiled,
+    Returned,
+    ReturnReceived,
+)
+
+CONSUMED = (
+    DocumentRegistered,
+    RecapCompiled,
+    LetterDrafted,
+    LetterSigned,
+    LetterRejected,
+    HandoverAccepted,
+    Delivered,
+    Returned,
+    ReturnReceived,
+    PersonalDataErased,
+)
+
+
+def projection(context: Context) -> Handler:
+    """The consumer's handler: apply each event once, and feed what became ready."""
+    feeds = {
+        office: CourierFeed(context.redis, context.keys_for(office)) for office in context.offices
+    }
+
+    async def handle(event: Envelope) -> None:
+        feed = feeds[event.office]  # the consumer hands over only its own office's events
+        async with context.sessions() as session:
+            claimed = projection_of(PROJECTION, event.office)
+            if not await claim_position(session, claimed, event.position or ""):
+                return
+            candidates = await apply_event(session, event)
+            await session.flush()
+            # The feed entry goes out before the commit: if the commit then fails, the
+            # event is handled again and the feed's own once-per-letter mark drops the copy.
+            for letter_id in sorted(candidates):
+                manifest = await ready_manifest(session, event.office, letter_id)
+                if manifest is not None:
+                    await feed.publish(letter_id, manifest)
+            await session.commit()
+
+    return handle

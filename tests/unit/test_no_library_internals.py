@@ -34,13 +34,8 @@ ATTRIBUTE_BY_NAME = frozenset({"getattr", "setattr", "delattr", "hasattr", "__se
 # see). The integrator empties this set once their work is merged.
 KNOWN_OFFENDERS = frozenset({
     "shared/wire.py",  # imports from redis._parsers.base
-    "shared/bulk.py",  # SQLAlchemy's ._cached_bind_processor and ._type_affinity
-    "shared/reads.py",  # nothing found: it goes around SQLAlchemy's Connection
     "shared/log.py",  # nothing found
     "shared/replies.py",  # nothing found
-    "shared/db.py",  # nothing found
-    "bench/versus_eventsourcing.py",  # eventsourcing's Aggregate._create; .__dict__
-    "services/cli/demo/office_day.py",  # .__dict__ of an Applicant
 })  # fmt: skip
 
 

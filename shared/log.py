@@ -15,6 +15,7 @@ from itertools import islice
 from uuid import UUID
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from shared.events import Envelope, with_fields
 from shared.keys import Keys
@@ -45,14 +46,19 @@ class Write:
 
 
 class EventLog:
-    """The log of one office, on `store`: a Redis client (the office's keys on it) or any
-    EventStore; given `privacy`, it seals and reveals personal data."""
+    """The log of one office, on `store`: a Redis client, for a store of the office's keys
+    on it, or any EventStore; given `privacy`, it seals and reveals personal data."""
 
     def __init__(
-        self, store: Redis | EventStore, keys: Keys, privacy: PersonalData | None = None
+        self,
+        store: Redis | RedisCluster | EventStore,
+        keys: Keys,
+        privacy: PersonalData | None = None,
     ) -> None:
         self.keys = keys
-        self.store: EventStore = RedisEventStore(store, keys) if isinstance(store, Redis) else store
+        if isinstance(store, Redis | RedisCluster):
+            store = RedisEventStore(store, keys)
+        self.store: EventStore = store
         self.mapper = EventMapper(privacy)
 
     async def aclose(self) -> None:

@@ -12,6 +12,7 @@ from importlib.resources import files
 from typing import cast
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from shared.keys import Keys
 from shared.store import (
@@ -28,7 +29,7 @@ Entry = tuple[bytes, dict[bytes, bytes]]
 
 
 class RedisEventStore:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis | RedisCluster, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
         # redis-py's script object sends EVALSHA, and loads the script the first time a

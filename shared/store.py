@@ -8,8 +8,8 @@ a position. shared.stores holds the two implementations (Redis, in memory); one 
 suite (tests/integration/test_event_store_contract.py) runs against both."""
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -46,17 +46,16 @@ class StreamWrite:
     records: Sequence[NewRecord]
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
+class Recorded(NamedTuple):
     """One stored event: its position in the global log and its entry's fields as stored
     (the type and the encoded event, unless someone wrote others: an audit sees them all).
 
     The encoded event names its own stream, version and id, so the store keeps no second
     copy of them; they are read from the bytes only when asked, and a page is never parsed
-    twice."""
+    twice. A tuple, as a page holds a thousand of them."""
 
     position: str
-    entry: Mapping[bytes, bytes] = field(default_factory=dict)
+    entry: Mapping[bytes, bytes]
 
     @classmethod
     def of(cls, position: str, type_name: str, body: bytes) -> "Recorded":

@@ -65,7 +65,7 @@ class RedisEventStore:
             for position in positions:
                 pipe.xrange(self.keys.log, position, position, count=1)
             replies: list[list[Entry]] = await pipe.execute()
-        return [_recorded(entry) for reply in replies for entry in reply]
+        return [record for reply in replies for record in _records(reply)]
 
     async def load(self, stream_id: str) -> list[Recorded]:
         return await self._range(self.keys.stream(stream_id))
@@ -116,13 +116,8 @@ class RedisEventStore:
 
 
 def _records(entries: Sequence[Entry]) -> list[Recorded]:
-    return [_recorded(entry) for entry in entries]
+    return [Recorded(entry_id.decode(), fields) for entry_id, fields in entries]
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
-
-
-def _recorded(entry: Entry) -> Recorded:
-    entry_id, fields = entry
-    return Recorded(entry_id.decode(), fields)

@@ -25,7 +25,6 @@ from bench.machine import cpu_times, memory_probe_ms, probe_ms
 from shared.redis_server import RedisServer
 
 GOALS = {
-    "append_vs_xadd": ">= 0.8",
     "append_vs_eventsourcing": ">= 2.0",
     "replay_vs_eventsourcing": ">= 1.0",
     "replay_events_per_s": ">= 50,000",

@@ -1,9 +1,8 @@
 """The log client's single-event append (expected-version check, idempotency, global log and
 aggregate stream in one Lua step) against a raw XADD loop of the same payload, same server.
 
-The baseline is redis-py's `xadd`, what a Python team would otherwise call. The log appends
-on a connection of its own (shared.wire), which is lighter than redis-py's way; so the same
-XADD loop is measured on such a wire too, and the append against it is printed beside.
+The baseline is redis-py's `xadd`, what a Python team would otherwise call; the log sends
+its append through the same client.
 
 The machine is shared and noisy: the loops run in short batches, round by round, and each
 figure is the median of the per-round ratios, so all see the same conditions. The goal's
@@ -22,7 +21,6 @@ from redis.asyncio import Redis
 from shared.events import Envelope, encode_for_log
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.wire import Wire
 from tests.factories import registered
 
 T = TypeVar("T")
@@ -39,18 +37,6 @@ async def append_batch(log: EventLog, count: int, callers: int = 1) -> float:
 async def xadd_batch(redis: Redis, stream: str, count: int, callers: int = 1) -> float:
     return await _xadd_rate(
         lambda payload: redis.xadd(stream, {"type": "DocumentRegistered", "event": payload}),
-        count,
-        callers,
-    )
-
-
-async def wire_xadd_batch(wire: Wire, stream: str, count: int, callers: int = 1) -> float:
-    """The raw XADD loop sent the log's own way (shared.wire), not redis-py's: what the
-    append would be against if a Python team wrote its own client too."""
-    return await _xadd_rate(
-        lambda payload: wire.call(
-            "XADD", stream, "*", "type", "DocumentRegistered", "event", payload
-        ),
         count,
         callers,
     )
@@ -76,26 +62,21 @@ async def _rate(loop: Callable[[list[T]], Awaitable[None]], items: list[T], call
 async def measure(redis: Redis, batch: int = 250, pairs: int = 40) -> dict[str, float]:
     run = uuid.uuid4().hex[:8]
     log = EventLog(redis, Keys("1471", f"bench-append-{run}:"))
-    wire = Wire(redis)
     stream = f"bench-xadd-{run}:raw"
     try:
         await append_batch(log, 200)  # warm up: script load, connections
         await xadd_batch(redis, stream, 200)
-        await wire_xadd_batch(wire, stream, 200)
         await redis.config_resetstat()  # the server's time per call, of the measured calls only
-        one = await _rounds(log, redis, wire, stream, batch, pairs, callers=1)
+        one = await _rounds(log, redis, stream, batch, pairs, callers=1)
         commands = await redis.info("commandstats")
         # The same with 16 callers at once (as a service under load): throughput, not latency.
-        busy = await _rounds(log, redis, wire, stream, 4 * batch, pairs // 4, callers=IN_FLIGHT)
+        busy = await _rounds(log, redis, stream, 4 * batch, pairs // 4, callers=IN_FLIGHT)
     finally:
         await log.aclose()
-        await wire.aclose()
     return {
         "append_per_s": one.append,
         "xadd_per_s": one.xadd,
         "append_vs_xadd": one.ratio,
-        "xadd_on_wire_per_s": one.wire_xadd,
-        "append_vs_xadd_on_wire": one.wire_ratio,
         "server_us_per_append": float(commands["cmdstat_evalsha"]["usec_per_call"]),
         "server_us_per_xadd": float(commands["cmdstat_xadd"]["usec_per_call"]),
         f"append_{IN_FLIGHT}_in_flight_per_s": busy.append,
@@ -110,26 +91,22 @@ IN_FLIGHT = 16
 class Rates(NamedTuple):
     append: float
     xadd: float
-    ratio: float  # append / XADD through redis-py
-    wire_xadd: float
-    wire_ratio: float  # append / XADD on a wire
+    ratio: float  # append / XADD
 
 
 async def _rounds(
-    log: EventLog, redis: Redis, wire: Wire, stream: str, batch: int, rounds: int, callers: int
+    log: EventLog, redis: Redis, stream: str, batch: int, rounds: int, callers: int
 ) -> Rates:
-    """Medians of `rounds` rounds of one batch each (appends, XADDs through redis-py, XADDs
-    on a wire, in an order that turns round by round): the rates and the per-round ratios."""
+    """Medians of `rounds` rounds of one batch each (appends and XADDs, in an order that
+    turns round by round): the rates and the per-round ratios."""
     loops: list[Callable[[], Awaitable[float]]] = [
         lambda: append_batch(log, batch, callers),
         lambda: xadd_batch(redis, stream, batch, callers),
-        lambda: wire_xadd_batch(wire, stream, batch, callers),
     ]
-    rates: list[list[float]] = [[], [], []]
+    rates: list[list[float]] = [[], []]
     for n in range(rounds):
-        for k in [(n + shift) % 3 for shift in range(3)]:
+        for k in [(n + shift) % 2 for shift in range(2)]:
             rates[k].append(await loops[k]())
-    appends, xadds, wire_xadds = rates
+    appends, xadds = rates
     ratios = [a / x for a, x in zip(appends, xadds, strict=True)]
-    wire_ratios = [a / x for a, x in zip(appends, wire_xadds, strict=True)]
-    return Rates(*map(statistics.median, (appends, xadds, ratios, wire_xadds, wire_ratios)))
+    return Rates(*map(statistics.median, (appends, xadds, ratios)))

@@ -1,18 +1,14 @@
 -- One command's events, appended in one atomic step.
 -- KEYS[1] the office's global log, KEYS[2] the event-id index (hash event_id -> position),
--- KEYS[3..] the aggregate streams written, in the order of their groups in ARGV, then,
--- when data keys are offered, the office's key store.
+-- KEYS[3..] the aggregate streams written, in the order of their groups in ARGV. Every key
+-- is one office's, under its hash tag: the script runs on one shard of a Redis Cluster.
 -- ARGV: the number of groups, then per group: expected version, event count,
---       then per event: event_id, type, encoded event; then the number of data keys
---       offered, then per key: dossier, wrapped key (the keys the events were sealed
---       with, made by the client for dossiers these events begin).
+--       then per event: event_id, type, encoded event.
 -- Returns {"ok", pos, ...}, {"dup", pos, ...} when every event was appended before,
--- {"conflict", stream, actual} when a stream's version is not the expected one,
--- {"mismatch"} when only some of the events were appended before, or {"keyed"} when an
--- offered dossier has a key (or its erasure's tombstone) already: nothing is written, and
--- the client seals again under what the key store holds.
--- Kept lean (it runs once per command): one pass over ARGV per phase, no tables built
--- until the writes, one HSET for the whole index update.
+-- {"conflict", stream, actual} when a stream's version is not the expected one, or
+-- {"mismatch"} when only some of the events were appended before.
+-- It runs once per command: one pass over ARGV per phase, no tables built until the
+-- writes, one HSET for the whole index update.
 local groups = tonumber(ARGV[1])
 
 -- 1. idempotency: were these event ids appended before?
@@ -45,17 +41,7 @@ for g = 1, groups do
   i = i + 2 + 3 * tonumber(ARGV[i + 1])
 end
 
--- 3. the data keys offered, kept only for dossiers that have none
-local offered = tonumber(ARGV[i])
-if offered > 0 then
-  local store = KEYS[groups + 3]
-  for o = i + 1, i + 2 * offered, 2 do
-    if redis.call('HEXISTS', store, ARGV[o]) == 1 then return {'keyed'} end
-  end
-  redis.call('HSET', store, unpack(ARGV, i + 1, i + 2 * offered))
-end
-
--- 4. the writes: global log, aggregate stream under the same id, index
+-- 3. the writes: global log, aggregate stream under the same id, index
 local positions, index = {'ok'}, {}
 i = 2
 for g = 1, groups do

@@ -32,7 +32,7 @@ from shared.events import (
     with_fields,
 )
 from shared.keys import Keys
-from shared.personal_data import NewKeys, PersonalFields
+from shared.personal_data import PersonalFields
 from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
 
@@ -59,7 +59,8 @@ return 0
 """
 
 # Offer each dossier a fresh wrapped key (ARGV: dossier, key, dossier, key, ...) and read
-# whichever each has now: ours, an older one, or the tombstone. One step for a whole page.
+# whichever each has now: ours, an older one, or the tombstone. One step for a whole page,
+# taken before the append, so that the append itself stores nothing but events.
 _OFFER_SCRIPT = """
 local found = {}
 for i = 1, #ARGV, 2 do
@@ -198,32 +199,10 @@ class Privacy:
             ) from error
 
     async def seal(self, events: Iterable[Envelope]) -> list[Envelope]:
-        """Encrypt the personal fields of the events that carry them (before appending).
-        A dossier already erased gets `[dihapus]`: nothing personal is written for it again."""
+        """Encrypt the personal fields of the events that carry them (before appending), a
+        new dossier's under a data key made here. A dossier already erased gets `[dihapus]`:
+        nothing personal is written for it again."""
         return await self._passed_through(list(events), _seal, sealed=False)
-
-    def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None:
-        """`seal` without asking the key store, when the personal data to seal is only that of
-        dossiers these events begin (their `DocumentRegistered`): each is sealed under a data
-        key made here. Returned with the events: the keys to offer with the append (dossier,
-        wrapped key, ...), which keeps them only for dossiers that have none, and else
-        refuses (a key made before, or an erasure's tombstone): then `seal` is the way.
-        None when an event's dossier may have a key already."""
-        chosen = [_holds_data(event, sealed=False) for event in events]
-        taken = [event for event, take in zip(events, chosen, strict=True) if take]
-        if not all(isinstance(event.data, DocumentRegistered) for event in taken):
-            return None
-        ciphers: dict[UUID, AESGCM | None] = {}
-        offers: list[str | bytes] = []
-        for dossier_id in dict.fromkeys(_dossier_of(event) for event in taken):
-            field, key = str(dossier_id), _new_data_key()
-            ciphers[dossier_id] = AESGCM(key)
-            offers += [field, self._wrapped(field, key)]
-        sealed = [
-            _transformed(event, _seal, ciphers) if take else event
-            for event, take in zip(events, chosen, strict=True)
-        ]
-        return sealed, NewKeys(self.store, offers)
 
     async def reveal_all(
         self, events: Sequence[Envelope], only: PersonalFields = SEALED_FIELDS

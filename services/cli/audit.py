@@ -35,7 +35,7 @@ from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.personal_data import NewKeys, PersonalData, PersonalFields
+from shared.personal_data import PersonalData, PersonalFields
 from shared.privacy import (
     SEALED_FIELDS,
     InsecureKey,
@@ -66,9 +66,6 @@ class WithoutKey:
         self.problem = problem
 
     async def seal(self, events: Iterable[Envelope]) -> list[Envelope]:
-        raise InsecureKey(self.problem)
-
-    def seal_new(self, events: Sequence[Envelope]) -> tuple[list[Envelope], NewKeys] | None:
         raise InsecureKey(self.problem)
 
     async def reveal_all(

@@ -40,11 +40,11 @@ READ_MODELS = {
 EVENTS = 2000
 
 
-async def office_histories(office: Office, events: int, per_second: float) -> None:
+async def office_histories(office: Office, redis: Redis, events: int, per_second: float) -> None:
     """AKTA files through the whole SOP, ten to a recap, appended at a steady pace until the
     log (with what the HTTP traffic adds) holds `events` events."""
     batch = 0
-    while await office.log.redis.xlen(office.log.keys.log) < events:
+    while await redis.xlen(office.log.keys.log) < events:
         batch += 1
         started = len(office.appended)
         dossiers = [await office.register(DocumentType.AKTA) for _ in range(10)]
@@ -81,7 +81,7 @@ async def test_every_service_killed_mid_flow_comes_back_and_equals_a_fresh_repla
     try:
         await installation.ready()
         office = Office(event_log)
-        histories = asyncio.create_task(office_histories(office, EVENTS, per_second=110))
+        histories = asyncio.create_task(office_histories(office, redis, EVENTS, per_second=110))
         traffic = Traffic(installation, people)
         quiet = asyncio.Event()
         driving = asyncio.create_task(traffic.run(quiet))

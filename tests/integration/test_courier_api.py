@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from services.courier.main import create_app
 from shared.log import EventLog
@@ -162,7 +163,7 @@ async def test_handovers_are_listed_in_pages(
 
 
 async def test_a_document_is_delivered_only_after_the_handover_is_accepted_and_only_once(
-    client: httpx.AsyncClient, event_log: EventLog
+    client: httpx.AsyncClient, event_log: EventLog, redis: Redis
 ) -> None:
     handover = await ready(client, event_log)
     url = f"/deliveries/{handover.dossier_ids[0]}/delivered"
@@ -184,7 +185,7 @@ async def test_a_document_is_delivered_only_after_the_handover_is_accepted_and_o
         f"/deliveries/{handover.dossier_ids[0]}/returned", json=RETURNED, headers=COURIER
     )
     assert (back.status_code, "cannot be returned" in back.json()["detail"]) == (409, True)
-    (event,) = await revealing(event_log).load(f"delivery-{handover.dossier_ids[0]}")
+    (event,) = await revealing(event_log, redis).load(f"delivery-{handover.dossier_ids[0]}")
     assert event.type == "Delivered"
     assert event.data.model_dump(mode="json")["recipient_name"] == "Rina Marlina"
     assert event.actor.officer_id == "kurir-7"

@@ -8,6 +8,7 @@ view is awaited: the delivery report and a control card."""
 
 import asyncio
 from collections.abc import Awaitable, Iterable
+from dataclasses import replace
 from functools import partial
 from random import Random
 from typing import Any
@@ -222,9 +223,7 @@ class OfficeDay:
             return known
         # A dossier of an earlier day still waiting: its manifest is all we know.
         stand_in = self.people[0]
-        return Applicant(
-            **{**stand_in.__dict__, "name": document["name"], "address": document["address"]}
-        )
+        return replace(stand_in, name=document["name"], address=document["address"])
 
     async def receive_returns(self) -> None:
         # One returned document is still on its way back at the end of the day.

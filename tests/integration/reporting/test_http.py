@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlmodel import select
 
 from services.reporting.archive import Checkpoint, chain_head
@@ -285,13 +286,13 @@ async def test_the_audit_trail_pages_through_the_archive_and_verifies(
 
 
 async def test_the_verification_names_an_entry_whose_type_was_altered(
-    service_env: dict[str, str], office: Office
+    service_env: dict[str, str], office: Office, redis: Redis
 ) -> None:
     await a_delivered_and_a_returned_file(office)
     last = office.appended[-1].position
     signed = next(e for e in office.appended if e.type == "LetterSigned")
     assert last is not None and signed.position is not None
-    redis, log = office.log.redis, office.log.keys.log
+    log = office.log.keys.log
     async with running(create_app()) as client:
         archived = await client.get("/audit/events", headers={**AUDITOR, "Jasa-Read-After": last})
         assert archived.status_code == 200, archived.text

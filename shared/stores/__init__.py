@@ -1,0 +1,1 @@
+"""The event store's implementations (shared.store is the port they share)."""

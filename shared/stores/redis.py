@@ -1,0 +1,123 @@
+"""The event store on Redis Streams, through redis-py's public client and its pool.
+
+Each event is an entry (`type`, `event`) of the office's global log, and a copy under the
+same id in its stream's own, so loading one stream never scans the log; the hash of event
+ids to positions makes a retried command a no-op. An append is one Lua step (append.lua)
+that checks, writes and indexes atomically. Every key is one office's (shared.keys), under
+its hash tag, and no command names two offices' keys: it all runs on Redis Cluster too."""
+
+import asyncio
+from collections.abc import AsyncGenerator, Sequence
+from importlib.resources import files
+from typing import cast
+
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+
+from shared.keys import Keys
+from shared.store import (
+    ConcurrencyConflict,
+    IdempotencyMismatch,
+    Recorded,
+    StreamWrite,
+)
+
+APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
+
+# An entry as redis-py gives it: its id and its fields.
+Entry = tuple[bytes, dict[bytes, bytes]]
+
+
+class RedisEventStore:
+    def __init__(self, redis: Redis | RedisCluster, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+        # redis-py's script object sends EVALSHA, and loads the script the first time a
+        # server does not know it (new, restarted, flushed).
+        self._append = redis.register_script(APPEND_SCRIPT)
+
+    async def append(self, writes: Sequence[StreamWrite]) -> list[Recorded]:
+        keys = [self.keys.log, self.keys.event_ids]
+        args: list[str | bytes | int] = [len(writes)]
+        for write in writes:
+            keys.append(self.keys.stream(write.stream_id))
+            args += [write.expected_version, len(write.records)]
+            for record in write.records:
+                args += [record.event_id, record.type, record.body]
+        outcome, *rest = await self._append(keys=keys, args=args)
+        if outcome == b"conflict":
+            key, actual = (part.decode() for part in rest)
+            write = writes[keys.index(key) - 2]
+            raise ConcurrencyConflict(write.stream_id, write.expected_version, int(actual))
+        if outcome == b"mismatch":
+            raise IdempotencyMismatch("only some of this command's events were appended before")
+        positions = [position.decode() for position in rest]
+        if outcome == b"dup":  # appended before: answered with what the log holds
+            return await self._at_each(positions)
+        sent = [record for write in writes for record in write.records]
+        return [
+            Recorded.of(position, record.type, record.body)
+            for position, record in zip(positions, sent, strict=True)
+        ]
+
+    async def _at_each(self, positions: Sequence[str]) -> list[Recorded]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for position in positions:
+                pipe.xrange(self.keys.log, position, position, count=1)
+            replies: list[list[Entry]] = await pipe.execute()
+        return [record for reply in replies for record in _records(reply)]
+
+    async def load(self, stream_id: str) -> list[Recorded]:
+        return await self._range(self.keys.stream(stream_id))
+
+    async def load_many(self, stream_ids: Sequence[str]) -> list[list[Recorded]]:
+        # One round trip on one connection of the pool, however many streams.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream_id in stream_ids:
+                pipe.xrange(self.keys.stream(stream_id))
+            replies: list[list[Entry]] = await pipe.execute()
+        return [_records(reply) for reply in replies]
+
+    async def version(self, stream_id: str) -> int:
+        return int(await self.redis.xlen(self.keys.stream(stream_id)))
+
+    async def read(
+        self, after: str = "0-0", limit: int = 1000, until: str | None = None
+    ) -> list[Recorded]:
+        return await self._range(self.keys.log, f"({after}", until or "+", limit)
+
+    async def pages(
+        self, after: str = "0-0", limit: int = 1000, until: str | None = None
+    ) -> AsyncGenerator[list[Recorded], None]:
+        # The next page is asked for as soon as a page arrives, so Redis prepares it while
+        # the caller works on this one; leaving early cancels that read.
+        upcoming = asyncio.ensure_future(self.read(after, limit, until))
+        try:
+            while page := await upcoming:
+                upcoming = asyncio.ensure_future(self.read(page[-1].position, limit, until))
+                yield page
+        finally:
+            upcoming.cancel()
+
+    async def at(self, position: str) -> Recorded | None:
+        found = await self._range(self.keys.log, position, position, 1)
+        return found[0] if found else None
+
+    async def find(self, event_id: str) -> Recorded | None:
+        position = await self.redis.hget(self.keys.event_ids, event_id)
+        return None if position is None else await self.at(_text(position))
+
+    async def _range(
+        self, key: str, start: str = "-", end: str = "+", count: int | None = None
+    ) -> list[Recorded]:
+        # The log's entries always hold their id and fields, never the gaps of deleted ones.
+        entries = cast(list[Entry], await self.redis.xrange(key, start, end, count=count))
+        return _records(entries)
+
+
+def _records(entries: Sequence[Entry]) -> list[Recorded]:
+    return [Recorded(entry_id.decode(), fields) for entry_id, fields in entries]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

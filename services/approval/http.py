@@ -23,7 +23,7 @@ from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
 from shared.identity import Officer
-from shared.masking import mask_phone
+from shared.masking import mask_document_number, mask_phone
 from shared.validation import Reason
 from shared.vocabulary import Role
 from shared.wib import as_utc, wib_iso
@@ -139,7 +139,7 @@ class RecapOut(BaseModel):
                     address=d.address if d else None,
                     phone=mask_phone(d.phone) if d else None,
                     document_type=d.document_type if d else None,
-                    document_number=d.document_number if d else None,
+                    document_number=mask_document_number(d.document_number) if d else None,
                 )
                 for dossier_id, d in view.documents
             ],

@@ -17,6 +17,7 @@ from services.courier.read_model import CourierDossier, CourierLetter, CourierRe
 from shared.db import keyset_page
 from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
+from shared.masking import mask_document_number
 from shared.vocabulary import DocumentType, DossierStatus, ReturnReason
 from shared.wib import as_utc, to_wib
 
@@ -72,7 +73,7 @@ def _document(dossier: CourierDossier, accepted: bool) -> DocumentView | None:
         address=dossier.address or "",
         phone=dossier.phone or "",
         document_type=DocumentType(dossier.document_type),
-        document_number=dossier.document_number or "",
+        document_number=mask_document_number(dossier.document_number or ""),
         delivery_status=status,
     )
 
@@ -202,7 +203,7 @@ def _return_view(row: CourierDossier) -> ReturnView | None:
         address=row.address or "",
         phone=row.phone or "",
         document_type=DocumentType(row.document_type),
-        document_number=row.document_number or "",
+        document_number=mask_document_number(row.document_number or ""),
         reason=ReturnReason(row.return_reason),
         note=row.note or "",
         returned_at=to_wib(as_utc(row.returned_at)),

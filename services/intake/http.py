@@ -27,7 +27,7 @@ from shared.http.positions import READS_AFTER, answers_with_position, tell_posit
 from shared.http.requests import RequestModel
 from shared.http.responses import json_response
 from shared.identity import Officer
-from shared.masking import mask_nik
+from shared.masking import mask_document_number, mask_nik
 from shared.validation import Address, DocumentNumber, IndonesianMobile, Nik, Note, PersonName
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason, Role
 from shared.wib import as_utc, to_wib
@@ -113,7 +113,7 @@ def _dossier_from_row(row: IntakeDossier) -> DossierPublic:
         address=row.address,
         phone=row.phone,
         document_type=DocumentType(row.document_type),
-        document_number=row.document_number,
+        document_number=mask_document_number(row.document_number),
         flagged=row.status == DossierStatus.FLAGGED,
         flag_reason=FlagReason(row.flag_reason) if row.flag_reason else None,
         flag_note=row.flag_note,
@@ -138,7 +138,7 @@ def _dossier_from_events(events: list[Envelope]) -> DossierPublic:
         address=registered.address,
         phone=registered.phone,
         document_type=registered.document_type,
-        document_number=registered.document_number,
+        document_number=mask_document_number(registered.document_number),
         flagged=flag is not None,
         flag_reason=flag.reason if flag else None,
         flag_note=flag.note if flag else None,

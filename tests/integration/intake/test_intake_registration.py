@@ -7,7 +7,7 @@ import pytest
 
 from shared.events import Delivered, new_event
 from shared.log import EventLog
-from shared.masking import mask_nik
+from shared.masking import mask_document_number, mask_nik
 from shared.vocabulary import DocumentType, Relationship
 from tests.factories import FO as FO_ACTOR
 from tests.integration.intake.conftest import (
@@ -35,7 +35,8 @@ async def test_a_signed_document_in_the_registry_is_registered(desk: Desk) -> No
     assert dossier["registered_at"].endswith("+07:00")
     seen = await desk.seen(dossier["dossier_id"])
     assert seen["status"] == "REGISTERED"
-    assert (seen["nik"], seen["document_number"]) == (mask_nik(entry.nik), entry.document_number)
+    shown = (seen["nik"], seen["document_number"])
+    assert shown == (mask_nik(entry.nik), mask_document_number(entry.document_number))
     (event,) = await desk.log()
     assert event.type == "DocumentRegistered"
     assert event.actor.officer_id == "198001012005011001"

@@ -85,6 +85,7 @@ async def test_a_document_under_another_nik_is_refused(desk: Desk) -> None:
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "nik"
     assert "under another NIK" in response.json()["detail"]
+    assert entry.document_number not in response.json()["detail"]
     assert await desk.log() == []
 
 
@@ -195,6 +196,8 @@ async def test_a_document_in_flight_cannot_be_registered_twice(desk: Desk) -> No
     assert response.status_code == 409
     assert first["dossier_id"] in response.json()["detail"]
     assert "in flight" in response.json()["detail"]
+    assert entry.document_number not in response.json()["detail"], "a KTP-el's number is a NIK"
+    assert mask_document_number(entry.document_number) in response.json()["detail"]
     assert len(await desk.log()) == 1
 
 

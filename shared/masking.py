@@ -19,3 +19,13 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 8:
         return "*" * len(phone)
     return f"{phone[:6]}{'*' * (len(phone) - 9)}{phone[-3:]}"
+
+
+def mask_document_number(number: str) -> str:
+    """Only the last 4 characters: a KTP-el's or KIA's number is a NIK, and 4 digits are
+    enough to match the paper document in hand."""
+    if number == ERASED:
+        return number
+    if len(number) <= 4:
+        return "*" * len(number)
+    return f"{'*' * (len(number) - 4)}{number[-4:]}"

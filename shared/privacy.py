@@ -1,10 +1,13 @@
 """Personal data in the log, encrypted and erasable (crypto-shredding).
 
-The personal fields of DocumentRegistered (NIK, name, address, phone), and the recipient's
+The personal fields of DocumentRegistered (NIK, name, address, phone, and the document's
+number: a KTP-el's number is its holder's NIK, a KIA's the child's), and the recipient's
 name of Delivered, are stored in the log encrypted with AES-GCM under a data key of their
 own dossier. Data keys live apart from the log, in the office's key store
 (`jasa:{<office>}:pii-keys`), each wrapped by the installation's key-encryption key
 (JASA_PII_KEY, or a key generated into the data dir).
+Events appended before a field was sealed keep it in clear: a stored byte is never rewritten
+(the audit chain hashes them), so each field is opened only if it is sealed.
 Erasing a dossier's data key makes its personal data unreadable wherever it came from the
 log, while the log itself — and so the audit chain over it — stays untouched.
 
@@ -36,7 +39,7 @@ from shared.personal_data import PersonalFields
 from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
 
-PERSONAL_FIELDS = ("nik", "name", "address", "phone")
+PERSONAL_FIELDS = ("nik", "name", "address", "phone", "document_number")
 # The person's own data, per event type: the applicant's, and the name of whoever received
 # the document (the applicant themself when delivered to SELF). All under the dossier's key.
 SEALED_FIELDS: PersonalFields = {
@@ -255,6 +258,8 @@ def _seal(cipher: AESGCM, dossier_id: str, field: str, value: str) -> str:
 
 
 def _open(cipher: AESGCM, dossier_id: str, field: str, value: str) -> str:
+    if not is_sealed(value):
+        return value  # appended before this field was sealed
     raw = binascii.a2b_base64(value[len(SEALED_PREFIX) :])
     try:
         return cipher.decrypt(raw[:12], raw[12:], f"{dossier_id}:{field}".encode()).decode()

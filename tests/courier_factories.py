@@ -61,7 +61,13 @@ class Handover:
 
     def registrations(self) -> list[Envelope]:
         return [
-            registered(dossier_id, nik=NIKS[n % len(NIKS)], name=f"Warga {n}")
+            # A KTP-el's number is its holder's NIK.
+            registered(
+                dossier_id,
+                nik=NIKS[n % len(NIKS)],
+                document_number=NIKS[n % len(NIKS)],
+                name=f"Warga {n}",
+            )
             for n, dossier_id in enumerate(self.dossier_ids)
         ]
 

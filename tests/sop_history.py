@@ -70,7 +70,10 @@ class Office:
             address="Jl. Sudirman No. 12, Pekanbaru",
             phone="+6281234567890",
             document_type=document_type,
-            document_number=f"{document_type.value}-{dossier_id.hex[:8]}",
+            # A KTP-el's or KIA's number is its holder's NIK.
+            document_number=NIK
+            if document_type in (DocumentType.KTP_EL, DocumentType.KIA)
+            else f"{document_type.value}-{dossier_id.hex[:8]}",
         )
         await self._append(f"dossier-{dossier_id}", data, actor, at)
         return dossier_id

@@ -11,6 +11,7 @@ from fpdf.enums import XPos, YPos
 
 from services.approval.domain import Letter, LetterStatus
 from services.approval.projections import ApprovalDossier
+from shared.masking import mask_document_number
 from shared.pdf import Column, OfficePaper
 from shared.wib import tanggal, tanggal_jam
 
@@ -57,7 +58,7 @@ def document_rows(
                 dossier.address,
                 national_phone(dossier.phone),
                 DOCUMENT_NAMES.get(dossier.document_type, dossier.document_type),
-                dossier.document_number,
+                mask_document_number(dossier.document_number),
             )
         )
     return rows

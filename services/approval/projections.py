@@ -120,7 +120,7 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
         # No row yet: its DocumentRegistered, revealed after the erasure, reads erased itself.
         dossier = await session.get(ApprovalDossier, (event.office, data.dossier_id))
         if dossier is not None:
-            dossier.name = dossier.address = dossier.phone = ERASED
+            dossier.name = dossier.address = dossier.phone = dossier.document_number = ERASED
 
 
 async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:

@@ -17,7 +17,7 @@ from services.approval.projections import ApprovalDossier, ApprovalLetter, Appro
 from shared.db import keyset_page
 from shared.events import Actor
 from shared.http.pagination import Page, encode_cursor
-from shared.masking import mask_phone
+from shared.masking import mask_document_number, mask_phone
 from shared.wib import as_utc, wib_iso
 
 
@@ -133,7 +133,7 @@ class RecapPublic(BaseModel):
                     address=d.address if d else None,
                     phone=mask_phone(d.phone) if d else None,
                     document_type=d.document_type if d else None,
-                    document_number=d.document_number if d else None,
+                    document_number=mask_document_number(d.document_number) if d else None,
                 )
                 for dossier_id, d in details.documents
             ],

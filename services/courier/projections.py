@@ -178,6 +178,8 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
             # The feed entries already sent to the third party are out of the office's reach.
             row = await _dossier(session, office, data.dossier_id)
             row.name = row.address = row.phone = ERASED
+            if row.document_number is not None:
+                row.document_number = ERASED
             if row.recipient_name is not None:
                 row.recipient_name = ERASED
     return set()

@@ -18,6 +18,7 @@ from services.courier.projections import CourierDossier, CourierLetter, CourierR
 from shared.db import keyset_page
 from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
+from shared.masking import mask_document_number
 from shared.vocabulary import DocumentType, DossierStatus, ReturnReason
 from shared.wib import as_utc, to_wib
 
@@ -86,7 +87,7 @@ def _document(dossier: CourierDossier, accepted: bool) -> DocumentPublic | None:
         address=dossier.address or "",
         phone=dossier.phone or "",
         document_type=DocumentType(dossier.document_type),
-        document_number=dossier.document_number or "",
+        document_number=mask_document_number(dossier.document_number or ""),
         delivery_status=status,
     )
 
@@ -218,7 +219,7 @@ def _return_public(row: CourierDossier) -> ReturnPublic | None:
         address=row.address or "",
         phone=row.phone or "",
         document_type=DocumentType(row.document_type),
-        document_number=row.document_number or "",
+        document_number=mask_document_number(row.document_number or ""),
         reason=ReturnReason(row.return_reason),
         note=row.note or "",
         returned_at=to_wib(as_utc(row.returned_at)),

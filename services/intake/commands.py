@@ -33,6 +33,7 @@ from shared.errors import NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.identity import Officer
 from shared.log import EventLog, Write
+from shared.masking import mask_document_number
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
 
 
@@ -96,7 +97,8 @@ async def register_document(
 
     return await run_command(
         attempt,
-        busy=f"{registration.document_type.value} {registration.document_number} is being "
+        busy=f"{registration.document_type.value} "
+        f"{mask_document_number(registration.document_number)} is being "
         "registered by someone else at this very moment; try again",
     )
 

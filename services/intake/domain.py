@@ -21,6 +21,7 @@ from shared.events import (
     FlagResolved,
     RecapCompiled,
 )
+from shared.masking import mask_document_number
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
 
 FINISHED = frozenset({DossierStatus.DELIVERED, DossierStatus.RECEIVED_BACK})
@@ -70,7 +71,8 @@ def check_against_registry(
     registration: Registration, entries: list[RegistryEntry]
 ) -> RegistryEntry:
     """The registry's entry for this document, or a 422 saying what does not match."""
-    number = registration.document_number
+    # The answer names the document masked, as every answer does: a KTP-el's number is a NIK.
+    number = mask_document_number(registration.document_number)
     if not entries:
         raise Unprocessable.field(
             "document_number",
@@ -109,7 +111,8 @@ def decide_registration(
         if status not in FINISHED:
             shown = status.value if status else "just registered"
             raise Conflict(
-                f"{registration.document_type.value} {registration.document_number} is already "
+                f"{registration.document_type.value} "
+                f"{mask_document_number(registration.document_number)} is already "
                 f"in flight as dossier {previous_id} ({shown}); it can be registered again "
                 "once that dossier is delivered or received back"
             )

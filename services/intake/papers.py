@@ -2,6 +2,7 @@
 party, as the FO hands it to the Kasubbag Umum. No NIK is printed."""
 
 from services.intake.projections import IntakeDossier, IntakeRecap
+from shared.masking import mask_document_number
 from shared.pdf import Column, OfficePaper
 from shared.wib import as_utc, tanggal, tanggal_jam
 
@@ -43,7 +44,7 @@ def recap_pdf(office: str, recap: IntakeRecap, dossiers: list[IntakeDossier]) ->
                 dossier.address,
                 national_phone(dossier.phone),
                 dossier.document_type,
-                dossier.document_number,
+                mask_document_number(dossier.document_number),
             )
             for n, dossier in enumerate(dossiers, start=1)
         ],

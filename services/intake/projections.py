@@ -227,7 +227,7 @@ async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: u
     # key was destroyed, will read erased by itself.
     row = await _find(session, office, dossier_id)
     if row is not None:
-        row.nik = row.name = row.address = row.phone = ERASED
+        row.nik = row.name = row.address = row.phone = row.document_number = ERASED
 
 
 async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompiled) -> None:

@@ -15,7 +15,7 @@ from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.events import DocumentFlagged, Envelope
 from shared.http.pagination import Page, encode_cursor
-from shared.masking import mask_nik
+from shared.masking import mask_document_number, mask_nik
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
 from shared.wib import as_utc, to_wib
 
@@ -71,7 +71,7 @@ def dossier_from_row(row: IntakeDossier) -> DossierPublic:
         address=row.address,
         phone=row.phone,
         document_type=DocumentType(row.document_type),
-        document_number=row.document_number,
+        document_number=mask_document_number(row.document_number),
         flagged=row.status == DossierStatus.FLAGGED,
         flag_reason=FlagReason(row.flag_reason) if row.flag_reason else None,
         flag_note=row.flag_note,
@@ -97,7 +97,7 @@ def dossier_from_events(events: list[Envelope]) -> DossierPublic:
         address=registered.address,
         phone=registered.phone,
         document_type=registered.document_type,
-        document_number=registered.document_number,
+        document_number=mask_document_number(registered.document_number),
         flagged=flag is not None,
         flag_reason=flag.reason if flag else None,
         flag_note=flag.note if flag else None,

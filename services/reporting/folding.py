@@ -139,7 +139,7 @@ class Cards:
             dossier_id = id_text(data.dossier_id)
             erased = self.dossiers.get(dossier_id)
             if erased is not None:
-                erased["nik"] = erased["name"] = ERASED
+                erased["nik"] = erased["name"] = erased["document_number"] = ERASED
                 self.dossiers.touch(dossier_id)
             return
         line = _line(event, seq, at)

@@ -82,7 +82,7 @@ class ReportingLetter(SQLModel, table=True):
 
 # The personal data the read models hold: only these fields are revealed to fold a page
 # (an applicant's NIK and name on the card; not the address, phone or recipient's name).
-PERSONAL_DATA_READ: PersonalFields = {DocumentRegistered: ("nik", "name")}
+PERSONAL_DATA_READ: PersonalFields = {DocumentRegistered: ("nik", "name", "document_number")}
 
 READ_MODELS: tuple[type[SQLModel], ...] = (
     ReportingDossier,

@@ -23,7 +23,7 @@ from services.reporting.domain import (
 from services.reporting.projections import ReportingDossier, ReportingStep
 from shared.db import keyset_page
 from shared.errors import NotFound
-from shared.masking import mask_nik
+from shared.masking import mask_document_number, mask_nik
 from shared.vocabulary import DocumentType, DossierStatus
 from shared.wib import wib_iso
 
@@ -173,7 +173,9 @@ async def control_card_for(
     return ControlCardPublic(
         dossier_id=dossier.dossier_id,
         document_type=dossier.document_type,
-        document_number=dossier.document_number,
+        document_number=dossier.document_number
+        if reveal_nik
+        else mask_document_number(dossier.document_number),
         nik=dossier.nik if reveal_nik else mask_nik(dossier.nik),
         name=dossier.name,
         status=dossier.status,
@@ -231,7 +233,9 @@ async def undelivered_documents(
         UndeliveredDocumentPublic(
             dossier_id=row.dossier_id,
             document_type=row.document_type,
-            document_number=row.document_number,
+            document_number=row.document_number
+            if reveal_nik
+            else mask_document_number(row.document_number),
             name=row.name,
             nik=row.nik if reveal_nik else mask_nik(row.nik),
             letter_number=row.letter_number,

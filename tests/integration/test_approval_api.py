@@ -10,6 +10,7 @@ import pytest
 
 from services.approval.main import create_app
 from shared.log import EventLog
+from shared.masking import mask_document_number
 from tests.approval_support import KASUBBAG, SEKRETARIS, compile_recap, eventually
 from tests.conftest import running, token_for
 from tests.pdf import pdf_text as text_of_pdf
@@ -312,7 +313,9 @@ async def test_the_surat_pengantar_prints_the_number_the_list_and_who_signed(
     assert "Pengantar Pengiriman Dokumen Kependudukan" in unsigned
     assert "Pihak Ketiga" in unsigned and "Budi Santoso" in unsigned
     for registration in registrations:
-        assert registration.data.name in unsigned and registration.data.document_number in unsigned
+        number = registration.data.document_number
+        assert registration.data.name in unsigned
+        assert mask_document_number(number) in unsigned and number not in unsigned
     assert "0812-3456-7890" in unsigned
     assert "BELUM DITANDATANGANI" in unsigned
     assert NIK not in unsigned

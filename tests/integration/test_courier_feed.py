@@ -57,6 +57,11 @@ async def test_each_signed_letter_is_on_the_feed_once_even_when_handled_again(
         ]
         shown = (await client.get(f"/handovers/{first.letter_id}", headers=COURIER)).json()
         assert orjson.loads(entries[0][b"__data__"]) == shown
+        assert {d["document_number"] for d in shown["documents"]} <= {
+            "************0003",
+            "************0001",
+            "************0002",
+        }
         assert shown["status"] == "READY" and len(shown["documents"]) == 2
 
         signed = [e for e in await event_log.read() if e.type == "LetterSigned"]

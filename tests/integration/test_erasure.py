@@ -88,8 +88,9 @@ async def office(service_env: dict[str, str]) -> AsyncIterator[Office]:
             await stack.enter_async_context(running(app))
             for app in (intake, approval_app(), courier_app(), reporting_app())
         ]
-        for n, person in enumerate((SRI, JOKO)):
-            entry = RegistryEntry(DocumentType.KTP_EL, f"KTP-ERASE-{n}", person.nik, "", True)
+        for person in (SRI, JOKO):
+            # A KTP-el's number is its holder's NIK.
+            entry = RegistryEntry(DocumentType.KTP_EL, person.nik, person.nik, "", True)
             await load_registry(intake.state.context.engine, [entry], office="1471")
         yield Office(*clients)
 
@@ -113,9 +114,10 @@ async def register(office: Office, person: Person, number: str, key: str) -> htt
 
 
 async def through_the_whole_procedure(office: Office) -> tuple[str, str, str, str]:
-    """Sri and Joko registered, recapped, lettered, signed, handed over and delivered."""
-    sri = (await register(office, SRI, "KTP-ERASE-0", "sri-1")).json()["dossier_id"]
-    joko = (await register(office, JOKO, "KTP-ERASE-1", "joko-1")).json()["dossier_id"]
+    """Sri and Joko registered, recapped, lettered, signed and handed over; Joko's KTP-el
+    delivered, Sri's returned and received back."""
+    sri = (await register(office, SRI, SRI.nik, "sri-1")).json()["dossier_id"]
+    joko = (await register(office, JOKO, JOKO.nik, "joko-1")).json()["dossier_id"]
     for dossier_id in (sri, joko):
         await eventually(
             lambda d=dossier_id: office.intake.get(f"/dossiers/{d}", headers=FO),
@@ -140,18 +142,25 @@ async def through_the_whole_procedure(office: Office) -> tuple[str, str, str, st
     )
     accepted = await office.courier.post(f"/handovers/{letter_id}/accept", headers=COURIER)
     assert accepted.status_code == 200, accepted.text
-    for dossier_id, person in ((sri, SRI), (joko, JOKO)):
-        delivered = await office.courier.post(
-            f"/deliveries/{dossier_id}/delivered",
-            json={"recipient_name": person.name, "relationship": "SELF", "note": "diterima"},
-            headers=COURIER,
-        )
-        assert delivered.status_code == 200, delivered.text
-    for dossier_id in (sri, joko):
+    delivered = await office.courier.post(
+        f"/deliveries/{joko}/delivered",
+        json={"recipient_name": JOKO.name, "relationship": "SELF", "note": "diterima"},
+        headers=COURIER,
+    )
+    assert delivered.status_code == 200, delivered.text
+    returned = await office.courier.post(
+        f"/deliveries/{sri}/returned",
+        json={"reason": "RECIPIENT_NOT_HOME", "note": "rumah kosong"},
+        headers=COURIER,
+    )
+    assert returned.status_code == 200, returned.text
+    received = await office.courier.post(f"/returns/{sri}/receive", headers=KASUBBAG)
+    assert received.status_code == 200, received.text
+    for dossier_id, status in ((sri, "RECEIVED_BACK"), (joko, "DELIVERED")):
         await eventually(
             lambda d=dossier_id: office.reporting.get(f"/control-cards/{d}", headers=AUDITOR),
-            lambda r: r.status_code == 200 and r.json()["status"] == "DELIVERED",
-            "the delivered document on its control card",
+            lambda r, s=status: r.status_code == 200 and r.json()["status"] == s,
+            "the document's last step on its control card",
         )
     return sri, joko, recap_id, letter_id
 
@@ -182,6 +191,7 @@ async def test_an_erased_person_reads_as_erased_everywhere_and_the_audit_still_h
     sri, joko, recap_id, letter_id = await through_the_whole_procedure(office)
     card_before = (await office.reporting.get(f"/control-cards/{sri}", headers=AUDITOR)).json()
     assert (card_before["nik"], card_before["name"]) == (SRI.nik, SRI.name)
+    assert card_before["document_number"] == SRI.nik  # the auditor reads it whole
 
     erased = await run_jasa(
         "privacy", "erase", sri, "--officer-id", "auditor-1", "--name", "Rudi Auditor", "--yes"
@@ -194,8 +204,9 @@ async def test_an_erased_person_reads_as_erased_everywhere_and_the_audit_still_h
         lambda r: r.json()["name"] == ERASED,
         "intake's dossier erased",
     )
-    assert {dossier.json()[f] for f in ("nik", "name", "address", "phone")} == {ERASED}
-    assert dossier.json()["status"] == "DELIVERED"
+    fields = ("nik", "name", "address", "phone", "document_number")
+    assert {dossier.json()[f] for f in fields} == {ERASED}
+    assert dossier.json()["status"] == "RECEIVED_BACK"
     recaps = await eventually(
         lambda: office.approval.get("/recaps", headers=KASUBBAG),
         lambda r: documents_of(r.json()["items"][0], sri)["name"] == ERASED,
@@ -214,7 +225,7 @@ async def test_an_erased_person_reads_as_erased_everywhere_and_the_audit_still_h
         lambda r: r.json()["name"] == ERASED,
         "the control card erased",
     )
-    assert card.json()["nik"] == ERASED
+    assert card.json()["nik"] == card.json()["document_number"] == ERASED
     assert card.json()["steps"] == card_before["steps"]  # erasure is no SOP step
 
     letter_pdf = text_of(await office.approval.get(f"/letters/{letter_id}/pdf", headers=KASUBBAG))
@@ -228,6 +239,9 @@ async def test_an_erased_person_reads_as_erased_everywhere_and_the_audit_still_h
             handover.text,
             card.text,
             (await office.intake.get("/dossiers", headers=FO)).text,
+            (await office.courier.get("/returns?received=true", headers=KASUBBAG)).text,
+            (await office.reporting.get("/reports/undelivered", headers=AUDITOR)).text,
+            (await office.reporting.get(f"/control-cards/{sri}", headers=AUDITOR)).text,
         ]
     ).replace("\n", " ")
     assert ERASED in letter_pdf and ERASED in recap_pdf
@@ -252,8 +266,8 @@ async def test_an_erased_person_reads_as_erased_everywhere_and_the_audit_still_h
 async def test_a_retried_registration_returns_the_same_dossier_with_one_event(
     office: Office, redis: Redis, keys: Keys
 ) -> None:
-    first = await register(office, SRI, "KTP-ERASE-0", "sri-1")
-    retry = await register(office, SRI, "KTP-ERASE-0", "sri-1")
+    first = await register(office, SRI, SRI.nik, "sri-1")
+    retry = await register(office, SRI, SRI.nik, "sri-1")
     assert first.status_code == retry.status_code == 201
     assert retry.json() == first.json()
     assert retry.json()["name"] == SRI.name
@@ -265,7 +279,7 @@ async def test_a_retried_registration_returns_the_same_dossier_with_one_event(
 async def test_erasing_twice_tells_the_services_once_and_an_unknown_dossier_is_refused(
     office: Office, redis: Redis, keys: Keys
 ) -> None:
-    sri = (await register(office, SRI, "KTP-ERASE-0", "sri-1")).json()["dossier_id"]
+    sri = (await register(office, SRI, SRI.nik, "sri-1")).json()["dossier_id"]
     first = await run_jasa("privacy", "erase", sri, "--yes")
     again = await run_jasa("privacy", "erase", sri, "--yes")
     assert (first.exit_code, again.exit_code) == (0, 0), first.output + again.output
@@ -286,7 +300,7 @@ async def test_erasing_twice_tells_the_services_once_and_an_unknown_dossier_is_r
 async def test_a_replay_without_the_installations_key_says_so_instead_of_differing(
     office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await register(office, SRI, "KTP-ERASE-0", "sri-1")
+    await register(office, SRI, SRI.nik, "sri-1")
     monkeypatch.setenv("JASA_DATA_DIR", str(tmp_path / "elsewhere"))
     replayed = await run_jasa("audit", "replay")
     assert replayed.exit_code == 2, replayed.output

@@ -7,7 +7,8 @@ text of a PDF) is searched for the NIK and for the phone number in every way it 
 written (+62812..., 62812..., 0812..., 0812-3456-7890).
 
 - NIK: masked (first 6, last 4) for every role but the auditor, everywhere; the courier never
-  sees it, not even masked.
+  sees it, not even masked. A KTP-el's number is its holder's NIK: it shows only its last 4
+  digits to every role but the auditor.
 - Phone: whole where the work needs it (the FO desk that recorded it, the courier who calls
   the citizen, and the Surat Pengantar, the paper handed to the courier with the documents);
   masked on every other screen (approval's recap lists, reporting)."""
@@ -28,7 +29,7 @@ from services.courier.main import create_app as courier_app
 from services.intake.main import create_app as intake_app
 from services.reporting.main import create_app as reporting_app
 from shared.log import EventLog
-from shared.masking import mask_nik
+from shared.masking import mask_document_number, mask_nik
 from tests.conftest import running, token_for
 from tests.polling import wait_until
 from tests.sop_history import NIK, Office
@@ -225,6 +226,9 @@ async def test_the_courier_never_sees_a_nik_not_even_masked(office: Office4) -> 
         assert "nik" not in text.lower() and not shows_nik(text), f"courier {path}"
         assert mask_nik(NIK) not in text
         assert shows_phone(text), f"courier {path}: the courier calls the citizen"
+    handover = (await office.read("courier", f"/handovers/{office.letter_id}", "COURIER")).json()
+    numbers = {document["document_number"] for document in handover["documents"]}
+    assert numbers == {mask_document_number(NIK)} == {"************0003"}, "a KTP-el's is a NIK"
 
 
 async def test_reporting_masks_the_nik_for_all_but_the_auditor_and_never_shows_a_phone(
@@ -242,5 +246,7 @@ async def test_reporting_masks_the_nik_for_all_but_the_auditor_and_never_shows_a
         await office.read("reporting", f"/control-cards/{office.returned}", "SEKRETARIS")
     ).json()
     assert card["nik"] == mask_nik(NIK)
+    assert card["document_number"] == mask_document_number(NIK)
     card = (await office.read("reporting", f"/control-cards/{office.returned}", "AUDITOR")).json()
     assert card["nik"] == NIK, "the auditor reads the file as it was registered"
+    assert card["document_number"] == NIK

@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from shared.events import Delivered, DocumentRegistered, Envelope, encode, new_event
+from shared.events import (
+    Delivered,
+    DocumentRegistered,
+    Envelope,
+    encode,
+    new_event,
+    with_data_fields,
+    with_fields,
+)
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import ERASED, Privacy, WrongMasterKey, holds_sealed_data
@@ -28,9 +36,11 @@ def privacy(redis: Redis, keys: Keys, master: bytes) -> Privacy:
 async def test_personal_fields_are_stored_encrypted_and_read_back_in_clear(
     privacy: Privacy, event_log: EventLog, redis: Redis, keys: Keys
 ) -> None:
-    event = registered(nik="1471014506900003", name="Rina Marlina")
+    # A KTP-el's number is its holder's NIK: it is sealed like the NIK.
+    nik = "1471014506900003"
+    event = registered(nik=nik, name="Rina Marlina", document_number=nik)
     [stored] = await event_log.append(event.stream_id, await privacy.seal([event]), 0)
-    raw = b"".join(fields[b"event"] for _, fields in await redis.xrange(keys.log))
+    raw = b"".join(b"".join(fields.values()) for _, fields in await redis.xrange(keys.log))
     for secret_text in (b"1471014506900003", b"Rina Marlina", b"Sudirman", b"81234567890"):
         assert secret_text not in raw
     revealed = await privacy.reveal(stored)
@@ -346,6 +356,20 @@ async def test_the_name_of_whoever_received_the_document_is_sealed_under_the_dos
     [loaded] = await sealing_log.load(delivered.stream_id)
     assert loaded.data.recipient_name == ERASED  # type: ignore[attr-defined]
     assert loaded.data.note == "diterima langsung"  # type: ignore[attr-defined]
+
+
+async def test_an_event_sealed_before_document_numbers_were_reads_its_number_as_stored(
+    event_log: EventLog, sealing_log: EventLog, privacy: Privacy
+) -> None:
+    event = registered(document_number="KTP-OLD-1")
+    [sealed] = await privacy.seal([event])
+    older = with_fields(sealed, data=with_data_fields(sealed.data, document_number="KTP-OLD-1"))
+    await event_log.append(event.stream_id, [older], 0)
+    [loaded] = await sealing_log.load(event.stream_id)
+    assert loaded.data == event.data
+    await privacy.erase(event.data.dossier_id)  # type: ignore[attr-defined]
+    [erased] = await sealing_log.load(event.stream_id)
+    assert erased.data.document_number == ERASED  # type: ignore[attr-defined]
 
 
 async def test_events_appended_before_encryption_read_as_they_were(

@@ -13,6 +13,7 @@ from services.intake.main import create_app
 from shared.errors import Conflict
 from shared.identity import Officer
 from shared.log import ConcurrencyConflict
+from shared.masking import mask_document_number
 from shared.vocabulary import DocumentType, FlagReason, Role
 from tests.conftest import running
 from tests.integration.intake.conftest import (
@@ -184,7 +185,8 @@ async def test_the_daftar_rekapan_is_a_pdf_without_the_nik(desk: Desk) -> None:
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert entry.document_number in text
+    assert mask_document_number(entry.document_number) in text
+    assert entry.document_number not in text
     assert entry.nik not in text and dossier["nik"] not in text
 
 

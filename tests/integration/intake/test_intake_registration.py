@@ -7,7 +7,7 @@ import pytest
 
 from shared.events import Delivered, new_event
 from shared.log import EventLog
-from shared.masking import mask_nik
+from shared.masking import mask_document_number, mask_nik
 from shared.vocabulary import DocumentType, Relationship
 from tests.factories import FO as FO_ACTOR
 from tests.integration.intake.conftest import (
@@ -35,7 +35,8 @@ async def test_a_signed_document_in_the_registry_is_registered(desk: Desk) -> No
     assert dossier["registered_at"].endswith("+07:00")
     seen = await desk.seen(dossier["dossier_id"])
     assert seen["status"] == "REGISTERED"
-    assert (seen["nik"], seen["document_number"]) == (mask_nik(entry.nik), entry.document_number)
+    shown = (seen["nik"], seen["document_number"])
+    assert shown == (mask_nik(entry.nik), mask_document_number(entry.document_number))
     (event,) = await desk.log()
     assert event.type == "DocumentRegistered"
     assert event.actor.officer_id == "198001012005011001"
@@ -84,6 +85,7 @@ async def test_a_document_under_another_nik_is_refused(desk: Desk) -> None:
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "nik"
     assert "under another NIK" in response.json()["detail"]
+    assert entry.document_number not in response.json()["detail"]
     assert await desk.log() == []
 
 
@@ -194,6 +196,8 @@ async def test_a_document_in_flight_cannot_be_registered_twice(desk: Desk) -> No
     assert response.status_code == 409
     assert first["dossier_id"] in response.json()["detail"]
     assert "in flight" in response.json()["detail"]
+    assert entry.document_number not in response.json()["detail"], "a KTP-el's number is a NIK"
+    assert mask_document_number(entry.document_number) in response.json()["detail"]
     assert len(await desk.log()) == 1
 
 

@@ -8,11 +8,13 @@ its hash tag, and no command names two offices' keys: it all runs on Redis Clust
 
 import asyncio
 from collections.abc import AsyncGenerator, Sequence
+from hashlib import sha1
 from importlib.resources import files
-from typing import cast
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import NoScriptError
 
 from shared.keys import Keys
 from shared.store import (
@@ -24,6 +26,7 @@ from shared.store import (
 
 APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
 
+Arg = str | bytes | int
 # An entry as redis-py gives it: its id and its fields.
 Entry = tuple[bytes, dict[bytes, bytes]]
 
@@ -32,9 +35,7 @@ class RedisEventStore:
     def __init__(self, redis: Redis | RedisCluster, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        # redis-py's script object sends EVALSHA, and loads the script the first time a
-        # server does not know it (new, restarted, flushed).
-        self._append = redis.register_script(APPEND_SCRIPT)
+        self._appends = ScriptCalls(redis, APPEND_SCRIPT)
 
     async def append(self, writes: Sequence[StreamWrite]) -> list[Recorded]:
         keys = [self.keys.log, self.keys.event_ids]
@@ -44,7 +45,7 @@ class RedisEventStore:
             args += [write.expected_version, len(write.records)]
             for record in write.records:
                 args += [record.event_id, record.type, record.body]
-        outcome, *rest = await self._append(keys=keys, args=args)
+        outcome, *rest = await self._appends.call(keys, args)
         if outcome == b"conflict":
             key, actual = (part.decode() for part in rest)
             write = writes[keys.index(key) - 2]
@@ -113,6 +114,64 @@ class RedisEventStore:
         # The log's entries always hold their id and fields, never the gaps of deleted ones.
         entries = cast(list[Entry], await self.redis.xrange(key, start, end, count=count))
         return _records(entries)
+
+
+class ScriptCalls:
+    """Calls of one Lua script, sent together: the calls made while a batch is on its way go
+    as the next redis-py pipeline, on one connection and one round trip. Each call is still
+    its own atomic step on the server, run in the order asked; a lone call is a batch of one.
+    Appends from many requests at once would otherwise each take a connection of the pool and
+    pay redis-py's cost of a command alone."""
+
+    def __init__(self, redis: Redis | RedisCluster, script: str) -> None:
+        self.redis = redis
+        self.script = script
+        self.sha = sha1(script.encode()).hexdigest()
+        self._waiting: list[tuple[list[str], list[Arg], asyncio.Future[Any]]] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def call(self, keys: list[str], args: list[Arg]) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((keys, args, future))
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send_all())
+        return await future
+
+    async def _send_all(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    replies = await self._sent(batch)
+                except Exception as error:  # the connection failed: every caller is told
+                    replies = [error] * len(batch)
+                for (_, _, future), reply in zip(batch, replies, strict=True):
+                    if future.done():  # its caller was cancelled meanwhile
+                        continue
+                    if isinstance(reply, Exception):
+                        future.set_exception(reply)
+                    else:
+                        future.set_result(reply)
+        finally:
+            self._sender = None
+
+    async def _sent(self, batch: Sequence[tuple[list[str], list[Arg], Any]]) -> list[Any]:
+        replies = await self._pipelined(batch)
+        unknown = [n for n, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if unknown:
+            # A server that does not know the script yet (new, restarted, flushed) ran none
+            # of those calls: it is given the script, and they are sent again.
+            await self.redis.script_load(self.script)
+            again = await self._pipelined([batch[n] for n in unknown])
+            for n, reply in zip(unknown, again, strict=True):
+                replies[n] = reply
+        return replies
+
+    async def _pipelined(self, batch: Sequence[tuple[list[str], list[Arg], Any]]) -> list[Any]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for keys, args, _ in batch:
+                pipe.evalsha(self.sha, len(keys), *keys, *args)
+            return cast(list[Any], await pipe.execute(raise_on_error=False))
 
 
 def _records(entries: Sequence[Entry]) -> list[Recorded]:

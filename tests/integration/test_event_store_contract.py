@@ -188,3 +188,28 @@ async def test_fifty_appends_at_once_at_one_version_write_exactly_one(store: Eve
     assert (outcomes.count("written"), outcomes.count("conflict")) == (1, 49)
     assert await store.version("dossier-a") == 1
     assert len(await store.read()) == 1
+
+
+async def test_appends_made_at_once_to_many_streams_are_all_written_each_at_its_position(
+    store: EventStore,
+) -> None:
+    streams = [f"dossier-{n}" for n in range(40)]
+    answers = await asyncio.gather(
+        *(store.append([records(stream, [registered()])]) for stream in streams)
+    )
+    log = await store.read(limit=100)
+    assert {r.position for [r] in answers} == {r.position for r in log}
+    assert len(log) == len(streams)
+    assert all([await store.version(stream) for stream in streams])
+
+
+async def test_a_server_that_forgot_the_append_script_is_given_it_again(
+    redis: Redis, keys: Keys
+) -> None:
+    store = RedisEventStore(redis, keys)
+    await store.append([records("dossier-a", [registered()])])
+    await redis.script_flush()  # as after a restart of a server that keeps no scripts
+    answers = await asyncio.gather(
+        *(store.append([records(f"dossier-{n}", [registered()])]) for n in range(5))
+    )
+    assert len(await store.read()) == 6 and all(len(a) == 1 for a in answers)

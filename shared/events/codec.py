@@ -5,6 +5,7 @@ Old events keep loading after their class changes: `register_upcaster` adds a st
 turns data of one schema version into the next, and `decode` applies them in turn."""
 
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 import orjson
@@ -83,12 +84,21 @@ def decode(raw: bytes | str | Mapping[str, Any], position: str | None = None) ->
     data = fields.get("data") or {}
     if not isinstance(data, Mapping):
         raise ValueError(f"an event's data is a JSON object, not {type(data).__name__}")
-    data = _upcast(data_class.__name__, version, dict(data), data_class.SCHEMA_VERSION)
-    fields["data"] = data_class.model_validate(data)
-    fields["schema_version"] = data_class.SCHEMA_VERSION
+    if version != data_class.SCHEMA_VERSION:
+        fields["data"] = _upcast(
+            data_class.__name__, version, dict(data), data_class.SCHEMA_VERSION
+        )
+        fields["schema_version"] = data_class.SCHEMA_VERSION
     if position is not None:
         fields["position"] = position
-    return Envelope.model_validate(fields)
+    return _envelope_of(data_class).model_validate(fields)
+
+
+@cache
+def _envelope_of(data_class: type[EventData]) -> type[Envelope]:
+    """The envelope of one event type, which validates envelope and data in one step; kept,
+    since pydantic's look-up of a parametrized model costs as much as the validation."""
+    return Envelope[data_class]  # type: ignore[valid-type]
 
 
 def decode_entry(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Envelope:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializeAsAny
@@ -47,7 +47,14 @@ class Actor(FrozenModel):
     role: Role
 
 
-class Envelope(FrozenModel):
+D = TypeVar("D", bound=EventData)
+
+
+class Envelope(FrozenModel, Generic[D]):
+    """One event. `Envelope[SomeEvent]` is the envelope of one event type: the log's reader
+    validates an event's envelope and data in one step with it, and it equals the plain
+    `Envelope` of the same fields."""
+
     event_id: UUID
     type: str
     stream_id: str
@@ -59,10 +66,7 @@ class Envelope(FrozenModel):
     correlation_id: UUID
     causation_id: UUID | None = None
     schema_version: int
-    data: SerializeAsAny[EventData]
-
-
-D = TypeVar("D", bound=EventData)
+    data: SerializeAsAny[D]
 
 
 def with_fields(envelope: Envelope, **changes: Any) -> Envelope:

@@ -78,7 +78,7 @@ def test_every_event_of_the_catalogue_is_written_sorted_compact_and_in_utc(event
 def test_a_stream_entry_reads_back_as_the_event_appended_at_its_position(event):  # type: ignore[no-untyped-def]
     entry = {b"type": event.type.encode(), b"event": encode_for_log(event)}
     read = decode_entry(b"1700000000000-7", entry)
-    assert type(read) is Envelope
+    assert isinstance(read, Envelope)
     assert read == with_fields(event, position="1700000000000-7")
     assert type(read.data) is type(event.data)
     assert encode(read) == encode(with_fields(event, position="1700000000000-7"))

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.duties import DutyRule
+
 SERVICE_PORTS = {"intake": 1, "approval": 2, "courier": 3, "reporting": 4}
 OFFICE_CODE = re.compile(r"\d{2,8}")  # a region code: it names keys and hash tags
 
@@ -126,6 +128,26 @@ class ServiceSettings(CommonSettings):
         validation_alias="JASA_REDIS_CONNECTIONS",
         description="the most connections one service process opens to Redis at once",
     )
+
+    relaxed_duties: dict[str, frozenset[DutyRule]] = Field(
+        default_factory=dict,
+        validation_alias="JASA_RELAXED_DUTIES",
+        description="the separation-of-duties rules each office relaxes, JSON such as "
+        '{"1471": ["resolve-own-flag"]}; unset: every rule holds in every office',
+    )
+
+    @field_validator("relaxed_duties")
+    @classmethod
+    def _offices_by_region_code(
+        cls, value: dict[str, frozenset[DutyRule]]
+    ) -> dict[str, frozenset[DutyRule]]:
+        for office in value:
+            region_code(office)
+        return value
+
+    def separates_duties(self, office: str, rule: DutyRule) -> bool:
+        """Whether `office` has the two steps `rule` names taken by two different officers."""
+        return rule not in self.relaxed_duties.get(office, frozenset())
 
     @property
     def port(self) -> int:

@@ -22,6 +22,7 @@ from services.approval.domain import (
 from services.approval.projections import ApprovalRecap
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.commands import run_command
+from shared.duties import DutyRule
 from shared.errors import NotFound
 from shared.events import EventData, LetterDrafted, new_event
 from shared.identity import Officer
@@ -104,16 +105,32 @@ async def _with_fate(log: EventLog, letter: Letter) -> Letter:
 
 async def sign(context: Context, officer: Officer, letter_id: UUID) -> Committed[Letter]:
     """The Sekretaris signs a letter awaiting signature."""
-    return await _decide_on_letter(context, officer, letter_id, sign_letter)
+    separate = _separates_drafting_and_signing(context, officer)
+    return await _decide_on_letter(
+        context,
+        officer,
+        letter_id,
+        lambda letter: sign_letter(letter, by=officer.officer_id, separate_duties=separate),
+    )
 
 
 async def reject(
     context: Context, officer: Officer, letter_id: UUID, reason: str
 ) -> Committed[Letter]:
     """The Sekretaris rejects a letter awaiting signature, with a reason."""
+    separate = _separates_drafting_and_signing(context, officer)
     return await _decide_on_letter(
-        context, officer, letter_id, lambda letter: reject_letter(letter, reason)
+        context,
+        officer,
+        letter_id,
+        lambda letter: reject_letter(
+            letter, reason, by=officer.officer_id, separate_duties=separate
+        ),
     )
+
+
+def _separates_drafting_and_signing(context: Context, officer: Officer) -> bool:
+    return context.settings.separates_duties(officer.office, DutyRule.SIGN_OWN_DRAFT)
 
 
 async def _decide_on_letter(

@@ -144,8 +144,9 @@ def draft_letter(
     return LetterDrafted(letter_id=letter_id, letter_number=number, recap_id=recap_id)
 
 
-def sign_letter(letter: Letter) -> LetterSigned:
-    """The Sekretaris signs a letter that awaits signature."""
+def sign_letter(letter: Letter, *, by: str, separate_duties: bool) -> LetterSigned:
+    """The Sekretaris signs a letter that awaits signature. `by` is the signing officer;
+    `separate_duties`: this office keeps the drafter from signing their own letter."""
     if letter.status is LetterStatus.SIGNED:
         raise Conflict(f"letter {letter.letter_number} is already signed")
     if letter.status is LetterStatus.REJECTED:
@@ -153,15 +154,26 @@ def sign_letter(letter: Letter) -> LetterSigned:
             f"letter {letter.letter_number} was rejected and cannot be signed; "
             "the Kasubbag Umum drafts a new letter for the recap"
         )
+    _not_by_its_drafter(letter, by, "sign", separate_duties)
     return LetterSigned(
         letter_id=letter.letter_id, letter_number=letter.letter_number, recap_id=letter.recap_id
     )
 
 
-def reject_letter(letter: Letter, reason: str) -> LetterRejected:
-    """The Sekretaris sends a letter awaiting signature back, saying why."""
+def reject_letter(letter: Letter, reason: str, *, by: str, separate_duties: bool) -> LetterRejected:
+    """The Sekretaris sends a letter awaiting signature back, saying why; the drafter may not
+    judge their own letter where duties are separated."""
     if letter.status is LetterStatus.SIGNED:
         raise Conflict(f"letter {letter.letter_number} is already signed and cannot be rejected")
     if letter.status is LetterStatus.REJECTED:
         raise Conflict(f"letter {letter.letter_number} was already rejected")
+    _not_by_its_drafter(letter, by, "reject", separate_duties)
     return LetterRejected(letter_id=letter.letter_id, recap_id=letter.recap_id, reason=reason)
+
+
+def _not_by_its_drafter(letter: Letter, by: str, verb: str, separate_duties: bool) -> None:
+    if separate_duties and by == letter.drafted_by.officer_id:
+        raise Conflict(
+            f"letter {letter.letter_number} was drafted by you (officer {by}); the officer "
+            f"who drafted a letter cannot also {verb} it; another Sekretaris signs or rejects it"
+        )

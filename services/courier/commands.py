@@ -27,6 +27,7 @@ from services.courier.projections import CourierDossier, CourierLetter, CourierR
 from services.courier.queries import AcceptedHandoverPublic, DeliveryOutcomePublic
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.commands import run_command
+from shared.duties import DutyRule
 from shared.errors import Conflict, NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.identity import Officer
@@ -186,6 +187,7 @@ async def receive_return(
     context: Context, officer: Officer, dossier_id: UUID
 ) -> Committed[DeliveryOutcomePublic]:
     """The Kasubbag Umum receives a returned document back into the office."""
+    separate = context.settings.separates_duties(officer.office, DutyRule.RECEIVE_OWN_RETURN)
 
     async def attempt() -> Committed[DeliveryOutcomePublic]:
         stream_id = delivery_stream(dossier_id)
@@ -193,7 +195,9 @@ async def receive_return(
         delivery, version = await load_aggregate(log, stream_id, evolve_delivery, Delivery())
         if version == 0:
             await _letter_carrying(context, officer.office, dossier_id)  # 404: nobody knows it
-        received = domain.receive_return(delivery, dossier_id=dossier_id)
+        received = domain.receive_return(
+            delivery, dossier_id=dossier_id, by=officer.officer_id, separate_duties=separate
+        )
         appended = await _append(context, officer, stream_id, received, version)
         outcome = DeliveryOutcomePublic(
             dossier_id=dossier_id,

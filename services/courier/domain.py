@@ -86,6 +86,7 @@ class Outcome(StrEnum):
 class Delivery:
     outcome: Outcome = Outcome.WITH_COURIER
     letter_id: UUID | None = None
+    returned_by: str | None = None  # the officer id that recorded the return
 
 
 def evolve_delivery(state: Delivery, event: Envelope) -> Delivery:
@@ -93,9 +94,9 @@ def evolve_delivery(state: Delivery, event: Envelope) -> Delivery:
         case Delivered(letter_id=letter_id):
             return Delivery(Outcome.DELIVERED, letter_id)
         case Returned(letter_id=letter_id):
-            return Delivery(Outcome.RETURNED, letter_id)
+            return Delivery(Outcome.RETURNED, letter_id, returned_by=event.actor.officer_id)
         case ReturnReceived(letter_id=letter_id):
-            return Delivery(Outcome.RECEIVED_BACK, letter_id)
+            return Delivery(Outcome.RECEIVED_BACK, letter_id, returned_by=state.returned_by)
     return state
 
 
@@ -157,10 +158,19 @@ def return_document(
     return Returned(dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note)
 
 
-def receive_return(state: Delivery, *, dossier_id: UUID) -> ReturnReceived:
-    """The Kasubbag Umum takes a returned document back into the office."""
+def receive_return(
+    state: Delivery, *, dossier_id: UUID, by: str, separate_duties: bool
+) -> ReturnReceived:
+    """The Kasubbag Umum takes a returned document back into the office. `by` is the receiving
+    officer; `separate_duties`: this office keeps whoever returned it from receiving it."""
     if state.outcome is Outcome.RECEIVED_BACK:
         raise Conflict(f"document {dossier_id} was already received back")
     if state.outcome is not Outcome.RETURNED or state.letter_id is None:
         raise Conflict(f"document {dossier_id} was not returned by the courier")
+    if separate_duties and by == state.returned_by:
+        raise Conflict(
+            f"document {dossier_id} was returned by you (officer {by}) as courier; the officer "
+            "who returned a document cannot also receive it back; another Kasubbag Umum "
+            "receives it"
+        )
     return ReturnReceived(dossier_id=dossier_id, letter_id=state.letter_id)

@@ -6,7 +6,7 @@ Every use case acts on the officer's own office: its log, its read model, its re
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.intake.config import Context
@@ -29,6 +29,7 @@ from services.intake.queries import dossier_row, waiting_dossier_ids
 from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate, load_aggregates
 from shared.commands import run_command
+from shared.duties import DutyRule
 from shared.errors import NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.identity import Officer
@@ -148,14 +149,14 @@ async def _decide_on_dossier(
     context: Context,
     officer: Officer,
     dossier_id: uuid.UUID,
-    decide: Callable[[DossierNow], EventData],
+    decide: Callable[[DossierNow], Awaitable[EventData]],
 ) -> Envelope:
     """Decide on the dossier as the log has it; decide again when a recap or flag moved first."""
     log = context.log_for(officer.office)
 
     async def attempt() -> Envelope:
         now = await load_dossier(log, dossier_id)
-        return await _append_about_dossier(log, officer, now, decide(now))
+        return await _append_about_dossier(log, officer, now, await decide(now))
 
     return await run_command(
         attempt, busy=f"dossier {dossier_id} kept changing at this very moment; try again"
@@ -170,18 +171,28 @@ async def flag_dossier(
     note: str,
 ) -> Envelope:
     """Hold a dossier back until the responsible division has put it right."""
-    return await _decide_on_dossier(
-        context, officer, dossier_id, lambda now: decide_flag(now.state, now.in_recap, reason, note)
-    )
+
+    async def decide(now: DossierNow) -> EventData:
+        return decide_flag(now.state, now.in_recap, reason, note)
+
+    return await _decide_on_dossier(context, officer, dossier_id, decide)
 
 
 async def resolve_flag(
     context: Context, officer: Officer, dossier_id: uuid.UUID, note: str
 ) -> Envelope:
-    """Release a flagged dossier: it may go into the next recap list."""
-    return await _decide_on_dossier(
-        context, officer, dossier_id, lambda now: decide_resolve(now.state, note)
-    )
+    """Release a flagged dossier: it may go into the next recap list. The registry is read
+    again on every attempt, so a document it still lists unsigned stays held back."""
+    separate = context.settings.separates_duties(officer.office, DutyRule.RESOLVE_OWN_FLAG)
+
+    async def decide(now: DossierNow) -> EventData:
+        number = now.state.document_number or ""
+        registry = await registry_entries_for(context.engine, officer.office, number)
+        return decide_resolve(
+            now.state, note, by=officer.officer_id, separate_duties=separate, registry=registry
+        )
+
+    return await _decide_on_dossier(context, officer, dossier_id, decide)
 
 
 # --- recaps ------------------------------------------------------------------------------

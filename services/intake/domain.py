@@ -145,7 +145,9 @@ def decide_registration(
 class Dossier:
     dossier_id: uuid.UUID | None = None
     document_type: DocumentType | None = None
+    document_number: str | None = None
     flag_reason: FlagReason | None = None
+    flagged_by: str | None = None  # the officer id that raised the flag
 
     @property
     def registered(self) -> bool:
@@ -159,11 +161,15 @@ class Dossier:
 def evolve_dossier(state: Dossier, event: Envelope) -> Dossier:
     data: Any = event.data
     if isinstance(data, DocumentRegistered):
-        return Dossier(dossier_id=data.dossier_id, document_type=data.document_type)
+        return Dossier(
+            dossier_id=data.dossier_id,
+            document_type=data.document_type,
+            document_number=data.document_number,
+        )
     if isinstance(data, DocumentFlagged):
-        return replace(state, flag_reason=data.reason)
+        return replace(state, flag_reason=data.reason, flagged_by=event.actor.officer_id)
     if isinstance(data, FlagResolved):
-        return replace(state, flag_reason=None)
+        return replace(state, flag_reason=None, flagged_by=None)
     return state
 
 
@@ -179,12 +185,50 @@ def decide_flag(state: Dossier, in_recap: bool, reason: FlagReason, note: str) -
     return DocumentFlagged(dossier_id=state.dossier_id, reason=reason, note=note)
 
 
-def decide_resolve(state: Dossier, note: str) -> FlagResolved:
-    """The responsible division has put it right: the dossier may go out."""
+def decide_resolve(
+    state: Dossier,
+    note: str,
+    *,
+    by: str,
+    separate_duties: bool,
+    registry: list[RegistryEntry],
+) -> FlagResolved:
+    """The responsible division has put it right: the dossier may go out.
+
+    `by` is the resolving officer; `separate_duties`: this office keeps whoever raised a flag
+    from resolving it. `registry` is what the registry holds now under the dossier's document
+    number: an unsigned document stays held back until the registry says it is signed."""
     assert state.dossier_id is not None, "resolve a registered dossier"
     if not state.flagged:
         raise Conflict(f"dossier {state.dossier_id} is not flagged; there is nothing to resolve")
+    if separate_duties and by == state.flagged_by:
+        raise Conflict(
+            f"the flag on dossier {state.dossier_id} was raised by you (officer {by}); in this "
+            "office the officer who raised a flag cannot also resolve it; another FO resolves it"
+        )
+    if state.flag_reason is FlagReason.UNSIGNED_DOCUMENT:
+        _signed_in_registry(state, registry)
     return FlagResolved(dossier_id=state.dossier_id, note=note)
+
+
+def _signed_in_registry(state: Dossier, registry: list[RegistryEntry]) -> None:
+    """The registry is asked again, as it was at registration: a flag resolved on one's word
+    alone would send an unsigned document out in a recap and a letter."""
+    entry = next((e for e in registry if e.document_type == state.document_type), None)
+    if entry is not None and entry.signed:
+        return
+    kind = state.document_type.value if state.document_type else "the document"
+    number = mask_document_number(state.document_number or "")
+    if entry is None:
+        raise Conflict(
+            f"the population registry no longer holds {kind} {number}, so its UNSIGNED_DOCUMENT "
+            "flag cannot be resolved; load its signed state with `jasa registry load FILE.csv` "
+            "first"
+        )
+    raise Conflict(
+        f"the population registry still lists {kind} {number} as unsigned; load its signed "
+        "state with `jasa registry load FILE.csv`, then resolve the flag"
+    )
 
 
 # --- the recap book of one document type ---------------------------------------------------

@@ -37,6 +37,7 @@ class Day:
     desks: dict[str, Officer] = field(default_factory=dict)  # who registered each
     unsigned: list[str] = field(default_factory=list)  # came back FLAGGED
     resolved: str = ""  # the unsigned one whose flag was resolved
+    resolved_by: Officer = FO  # the other FO desk than the one that registered (and flagged) it
     recaps: dict[DocumentType, Json] = field(default_factory=dict)
     drafted: list[Json] = field(default_factory=list)  # every letter, in drafting order
     rejected: Json = field(default_factory=dict)
@@ -110,15 +111,22 @@ def at_once(work: Callable[..., None], calls: list[tuple[Any, ...]]) -> None:
             done.result()
 
 
-def resolve_one_flag(office: OfficeClient, day: Day) -> None:
-    """The unsigned KK is signed after all; the unsigned AKTA stays held back."""
+def resolve_one_flag(office: OfficeClient, day: Day, registry: Path) -> None:
+    """The unsigned KK is signed after all; the unsigned AKTA stays held back. The flag holds
+    until the registry says so (loaded from `registry`, a file written here), and the FO desk
+    that did not register it resolves it."""
     (day.resolved,) = (d for d in day.unsigned if day.people[d].document_type is DocumentType.KK)
-    resolved = office.post(
-        FO,
-        "intake",
-        f"/dossiers/{day.resolved}/flags/resolve",
-        {"note": "Sudah ditandatangani pejabat; berkas boleh dikirim."},
+    path = f"/dossiers/{day.resolved}/flags/resolve"
+    note = {"note": "Sudah ditandatangani pejabat; berkas boleh dikirim."}
+    day.resolved_by = FO_2 if day.desks[day.resolved] == FO else FO
+    refused = office.post(day.resolved_by, "intake", path, note, expect=409)
+    assert "still lists KK" in refused["detail"] and "as unsigned" in refused["detail"]
+    signed = office.system.run(
+        "registry", "load", str(write_registry(registry, [day.people[day.resolved]], set()))
     )
+    assert signed.returncode == 0, signed.stderr
+    assert "1 updated" in signed.stdout
+    resolved = office.post(day.resolved_by, "intake", path, note)
     assert resolved["status"] == "REGISTERED"
 
 

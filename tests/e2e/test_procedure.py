@@ -138,7 +138,7 @@ def expected_steps(day: Day, dossier_id: str) -> list[Step]:
     if dossier_id in day.unsigned:
         steps.append(step(1, "DocumentFlagged", desk))
     if dossier_id == day.resolved:
-        steps.append(step(1, "FlagResolved", FO))
+        steps.append(step(1, "FlagResolved", day.resolved_by))
     if dossier_id == day.still_flagged:
         return steps
     steps.append(step(1, "RecapCompiled", FO))
@@ -330,7 +330,7 @@ def test_fifty_dossiers_of_every_type_go_through_the_procedure_and_every_view_ag
     register_everyone(office, people, day)
     assert len(day.unsigned) == 2
     turn_away_what_the_registry_refuses(office, people, walk_in)
-    resolve_one_flag(office, day)
+    resolve_one_flag(office, day, tmp_path / "signed.csv")
     compile_recaps(office, day)
     draft_and_sign_letters(office, day)
     manifests = accept_handovers(office, day)

@@ -96,7 +96,7 @@ def play_a_day(office: RecordingOffice, system: JasaUp, tmp_path: Path) -> Day:
     assert system.run("registry", "load", str(registry)).returncode == 0
     day = Day()
     register_everyone(office, people, day)
-    resolve_one_flag(office, day)
+    resolve_one_flag(office, day, tmp_path / "signed.csv")
     compile_recaps(office, day)
     draft_and_sign_letters(office, day)
     deliver_and_return(office, accept_handovers(office, day), day)

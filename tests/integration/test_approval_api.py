@@ -17,6 +17,8 @@ from tests.pdf import pdf_text as text_of_pdf
 
 KASUBBAG_TOKEN = token_for(**KASUBBAG)
 SEKRETARIS_TOKEN = token_for(**SEKRETARIS)
+# The Kasubbag Umum's own officer id on a Sekretaris's token: one person in both roles.
+DRAFTER_AS_SEKRETARIS = token_for(**{**KASUBBAG, "role": "SEKRETARIS"})
 NIK = "1471014506900003"  # every registration of tests.factories carries it
 
 
@@ -171,6 +173,41 @@ async def test_the_sekretaris_signs_a_letter_once(
         listed["letter_id"] == letter["letter_id"]
         and listed["signed_by"]["name"] == "Dra. Hj. Nurhayati"
     )
+
+
+@pytest.mark.parametrize("step", ["sign", "reject"])
+async def test_the_kasubbag_who_drafted_a_letter_cannot_sign_or_reject_it_as_sekretaris(
+    client: httpx.AsyncClient, event_log: EventLog, step: str
+) -> None:
+    letter = await draft(client, await recap_ready(client, event_log))
+    refused = await client.post(
+        f"/letters/{letter['letter_id']}/{step}",
+        json={"reason": "lampiran kurang"},
+        headers=DRAFTER_AS_SEKRETARIS,
+    )
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == (
+        f"letter {letter['letter_number']} was drafted by you (officer "
+        f"{KASUBBAG['officer_id']}); the officer who drafted a letter cannot also {step} it; "
+        "another Sekretaris signs or rejects it"
+    )
+    assert [e.type for e in await event_log.read()][-1] == "LetterDrafted"
+    signed = await client.post(f"/letters/{letter['letter_id']}/sign", headers=SEKRETARIS_TOKEN)
+    assert signed.status_code == 200, signed.text
+
+
+async def test_an_office_that_relaxes_the_rule_lets_the_drafter_sign(
+    service_env: dict[str, str], event_log: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JASA_RELAXED_DUTIES", '{"1471": ["sign-own-draft"]}')
+    async with running(create_app()) as client:
+        letter = await draft(client, await recap_ready(client, event_log))
+        signed = await client.post(
+            f"/letters/{letter['letter_id']}/sign", headers=DRAFTER_AS_SEKRETARIS
+        )
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["signed_by"]["officer_id"] == KASUBBAG["officer_id"]
 
 
 async def test_a_rejected_letter_can_be_drafted_again_with_a_new_number(

@@ -18,6 +18,8 @@ from tests.privacy_support import revealing
 COURIER = token_for("COURIER", officer_id="kurir-7", name="Andi Kurir")
 KASUBBAG = token_for("KASUBBAG_UMUM", officer_id="197502022000031002", name="Budi Santoso")
 FO = token_for("FO")
+# The courier's own officer id on a Kasubbag Umum's token: one person in both roles.
+COURIER_AS_KASUBBAG = token_for("KASUBBAG_UMUM", officer_id="kurir-7", name="Andi Kurir")
 DELIVERED = {"recipient_name": "Rina Marlina", "relationship": "SELF", "note": "diterima"}
 RETURNED = {"reason": "RECIPIENT_NOT_HOME", "note": "rumah kosong tiga kali"}
 
@@ -248,6 +250,43 @@ async def test_a_returned_document_goes_back_to_the_office_and_is_received_once(
     )
     received = (await client.get("/returns?received=true", headers=KASUBBAG)).json()["items"]
     assert [(i["dossier_id"], i["received"]) for i in received] == [(str(dossier_id), True)]
+
+
+async def test_whoever_returned_a_document_as_courier_cannot_receive_it_back(
+    client: httpx.AsyncClient, event_log: EventLog
+) -> None:
+    handover = await accepted(client, event_log)
+    dossier_id = handover.dossier_ids[0]
+    returned = await client.post(
+        f"/deliveries/{dossier_id}/returned", json=RETURNED, headers=COURIER
+    )
+    assert returned.status_code == 200, returned.text
+    refused = await client.post(f"/returns/{dossier_id}/receive", headers=COURIER_AS_KASUBBAG)
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == (
+        f"document {dossier_id} was returned by you (officer kurir-7) as courier; the officer "
+        "who returned a document cannot also receive it back; another Kasubbag Umum receives it"
+    )
+    assert [e.type for e in await event_log.load(f"delivery-{dossier_id}")] == ["Returned"]
+    received = await client.post(f"/returns/{dossier_id}/receive", headers=KASUBBAG)
+    assert received.status_code == 200, received.text
+
+
+async def test_an_office_that_relaxes_the_rule_lets_the_same_officer_receive_it_back(
+    service_env: dict[str, str], event_log: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JASA_RELAXED_DUTIES", '{"1471": ["receive-own-return"]}')
+    async with running(create_app()) as client:
+        handover = await accepted(client, event_log)
+        dossier_id = handover.dossier_ids[0]
+        returned = await client.post(
+            f"/deliveries/{dossier_id}/returned", json=RETURNED, headers=COURIER
+        )
+        assert returned.status_code == 200, returned.text
+        received = await client.post(f"/returns/{dossier_id}/receive", headers=COURIER_AS_KASUBBAG)
+    assert received.status_code == 200, received.text
+    assert received.json()["delivery_status"] == "RECEIVED_BACK"
 
 
 async def test_only_a_returned_document_can_be_received_back(

@@ -20,7 +20,14 @@ from services.approval.domain import (
 )
 from services.approval.numbering import DEFAULT_PATTERN, BadPattern, LetterNumberPattern
 from shared.errors import Conflict
-from shared.events import Actor, Envelope, EventData, new_event
+from shared.events import (
+    Actor,
+    Envelope,
+    EventData,
+    LetterRejected,
+    LetterSigned,
+    new_event,
+)
 from shared.validation import NOTE_MAX, validate_reason
 from shared.vocabulary import Role
 
@@ -59,6 +66,16 @@ def a_letter() -> Letter:
     return drafted_letter(drafted(Register(2026), uuid.uuid4()))
 
 
+def sign(letter: Letter, by: Actor = SEKRETARIS, separate_duties: bool = True) -> LetterSigned:
+    return sign_letter(letter, by=by.officer_id, separate_duties=separate_duties)
+
+
+def reject(
+    letter: Letter, reason: str, by: Actor = SEKRETARIS, separate_duties: bool = True
+) -> LetterRejected:
+    return reject_letter(letter, reason, by=by.officer_id, separate_duties=separate_duties)
+
+
 def test_the_first_letter_of_the_year_is_number_one_in_the_default_pattern() -> None:
     assert drafted(Register(2026), uuid.uuid4()).data.letter_number == "470/Dukcapil-PDIP/0001/2026"  # type: ignore[attr-defined]
 
@@ -81,28 +98,28 @@ def test_a_recap_with_a_letter_awaiting_signature_cannot_get_another() -> None:
 
 
 def test_a_recap_with_a_signed_letter_cannot_get_another() -> None:
-    letter = evolve_letter(a_letter(), stamped(sign_letter(a_letter()), SEKRETARIS))
+    letter = evolve_letter(a_letter(), stamped(sign(a_letter()), SEKRETARIS))
     with pytest.raises(Conflict, match="signed letter"):
         drafted(Register(2026), letter.recap_id, [letter])
 
 
 def test_a_recap_whose_letters_were_all_rejected_can_be_drafted_again() -> None:
     letter = a_letter()
-    rejected = evolve_letter(letter, stamped(reject_letter(letter, "salah nama"), SEKRETARIS))
+    rejected = evolve_letter(letter, stamped(reject(letter, "salah nama"), SEKRETARIS))
     again = drafted(Register(2026, version=1), letter.recap_id, [rejected])
     assert again.data.letter_number == "470/Dukcapil-PDIP/0002/2026"  # type: ignore[attr-defined]
 
 
 def test_signing_a_letter_awaiting_signature_signs_it_and_records_who() -> None:
     letter = a_letter()
-    signed = evolve_letter(letter, stamped(sign_letter(letter), SEKRETARIS))
+    signed = evolve_letter(letter, stamped(sign(letter), SEKRETARIS))
     assert signed.status is LetterStatus.SIGNED
     assert signed.signed_by == SEKRETARIS and signed.signed_at == NOW
 
 
 def test_rejecting_a_letter_awaiting_signature_records_the_reason() -> None:
     letter = a_letter()
-    rejected = evolve_letter(letter, stamped(reject_letter(letter, "lampiran kurang"), SEKRETARIS))
+    rejected = evolve_letter(letter, stamped(reject(letter, "lampiran kurang"), SEKRETARIS))
     assert rejected.status is LetterStatus.REJECTED
     assert rejected.reason == "lampiran kurang" and not rejected.live
 
@@ -120,10 +137,39 @@ def test_a_step_out_of_order_is_refused_with_a_sentence(
     first: str, then: str, sentence: str
 ) -> None:
     letter = a_letter()
-    step = {"sign": sign_letter, "reject": lambda lt: reject_letter(lt, "alasan")}
+    step = {"sign": sign, "reject": lambda lt: reject(lt, "alasan")}
     letter = evolve_letter(letter, stamped(step[first](letter), SEKRETARIS))
     with pytest.raises(Conflict, match=sentence):
         step[then](letter)
+
+
+# The same person holding both roles: a token as Kasubbag Umum, another as Sekretaris.
+DRAFTER_AS_SEKRETARIS = Actor(officer_id=KASUBBAG.officer_id, name="Budi", role=Role.SEKRETARIS)
+
+
+@pytest.mark.parametrize("step", ["sign", "reject"])
+def test_the_officer_who_drafted_a_letter_cannot_sign_or_reject_it(step: str) -> None:
+    letter = a_letter()
+    decide = {"sign": sign, "reject": lambda lt, by: reject(lt, "alasan", by)}[step]
+    with pytest.raises(Conflict) as caught:
+        decide(letter, DRAFTER_AS_SEKRETARIS)
+    assert caught.value.detail == (
+        f"letter {letter.letter_number} was drafted by you (officer k-1); the officer who "
+        f"drafted a letter cannot also {step} it; another Sekretaris signs or rejects it"
+    )
+
+
+def test_an_office_that_relaxes_the_rule_lets_the_drafter_sign() -> None:
+    letter = a_letter()
+    signed = sign(letter, DRAFTER_AS_SEKRETARIS, separate_duties=False)
+    assert signed.letter_id == letter.letter_id
+
+
+def test_a_step_out_of_order_is_told_before_who_takes_it() -> None:
+    letter = a_letter()
+    letter = evolve_letter(letter, stamped(sign(letter), SEKRETARIS))
+    with pytest.raises(Conflict, match="already signed"):
+        sign(letter, DRAFTER_AS_SEKRETARIS)
 
 
 def test_a_letter_belongs_to_the_year_of_a_pekanbaru_clock() -> None:

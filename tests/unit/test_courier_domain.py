@@ -17,10 +17,11 @@ from services.courier.domain import (
     return_document,
 )
 from shared.errors import Conflict, Unprocessable
-from shared.events import Actor, Envelope, EventData, new_event
+from shared.events import Actor, Envelope, EventData, ReturnReceived, new_event
 from shared.vocabulary import Relationship, ReturnReason, Role
 
 COURIER = Actor(officer_id="kurir-7", name="Andi Kurir", role=Role.COURIER)
+KASUBBAG = Actor(officer_id="197502022000031002", name="Budi Santoso", role=Role.KASUBBAG_UMUM)
 LETTER_ID, RECAP_ID = uuid.uuid4(), uuid.uuid4()
 DOSSIER_ID, OTHER_DOSSIER_ID = uuid.uuid4(), uuid.uuid4()
 
@@ -36,8 +37,12 @@ def letter(*, signed: bool = True, rejected: bool = False, known_recap: bool = T
     )
 
 
+def stamped(data: EventData, actor: Actor) -> Envelope:
+    return new_event(data, stream_id="s", actor=actor, office="1471")
+
+
 def applied(data: EventData) -> Envelope:
-    return new_event(data, stream_id="s", actor=COURIER, office="1471")
+    return stamped(data, COURIER)
 
 
 ACCEPTED = evolve_handover(Handover(), applied(accept_handover(Handover(), letter())))
@@ -68,8 +73,14 @@ def returned(
     return evolve_delivery(state, applied(data))
 
 
+def receive(
+    state: Delivery, by: str = KASUBBAG.officer_id, separate_duties: bool = True
+) -> ReturnReceived:
+    return receive_return(state, dossier_id=DOSSIER_ID, by=by, separate_duties=separate_duties)
+
+
 def received_back(state: Delivery) -> Delivery:
-    return evolve_delivery(state, applied(receive_return(state, dossier_id=DOSSIER_ID)))
+    return evolve_delivery(state, stamped(receive(state), KASUBBAG))
 
 
 def test_accepting_a_signed_letter_takes_every_document_of_its_recap() -> None:
@@ -103,8 +114,9 @@ def test_an_accepted_document_can_be_delivered() -> None:
 
 
 def test_an_accepted_document_can_be_returned_and_then_received_back() -> None:
-    assert returned() == Delivery(Outcome.RETURNED, LETTER_ID)
-    assert received_back(returned()) == Delivery(Outcome.RECEIVED_BACK, LETTER_ID)
+    assert (returned().outcome, returned().letter_id) == (Outcome.RETURNED, LETTER_ID)
+    back = received_back(returned())
+    assert (back.outcome, back.letter_id) == (Outcome.RECEIVED_BACK, LETTER_ID)
 
 
 def test_nothing_is_delivered_or_returned_before_the_handover_is_accepted() -> None:
@@ -147,11 +159,27 @@ def test_a_document_back_at_the_office_is_neither_delivered_nor_returned_again()
 
 def test_only_a_returned_document_is_received_back_and_only_once() -> None:
     with pytest.raises(Conflict, match="was not returned"):
-        receive_return(Delivery(), dossier_id=DOSSIER_ID)
+        receive(Delivery())
     with pytest.raises(Conflict, match="was not returned"):
-        receive_return(delivered(), dossier_id=DOSSIER_ID)
+        receive(delivered())
     with pytest.raises(Conflict, match="already received back"):
-        receive_return(received_back(returned()), dossier_id=DOSSIER_ID)
+        receive(received_back(returned()))
+
+
+def test_whoever_returned_a_document_as_courier_cannot_receive_it_back() -> None:
+    back = returned()
+    assert back.returned_by == COURIER.officer_id
+    with pytest.raises(Conflict) as caught:
+        receive(back, by=COURIER.officer_id)
+    assert caught.value.detail == (
+        f"document {DOSSIER_ID} was returned by you (officer kurir-7) as courier; the officer "
+        "who returned a document cannot also receive it back; another Kasubbag Umum receives it"
+    )
+
+
+def test_an_office_that_relaxes_the_rule_lets_the_same_officer_receive_it_back() -> None:
+    received = receive(returned(), by=COURIER.officer_id, separate_duties=False)
+    assert received == ReturnReceived(dossier_id=DOSSIER_ID, letter_id=LETTER_ID)
 
 
 def test_a_return_for_another_reason_must_say_why() -> None:

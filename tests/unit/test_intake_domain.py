@@ -55,6 +55,34 @@ def registered(dossier_id: uuid.UUID, document_type: DocumentType = KTP) -> Docu
     )
 
 
+OTHER_FO = "198502022010012002"
+
+
+def flagged_by_fo(reason: FlagReason) -> Dossier:
+    """A registered dossier that FO flagged for `reason`."""
+    dossier_id = uuid.uuid4()
+    flag = DocumentFlagged(dossier_id=dossier_id, reason=reason, note="")
+    return fold(registered(dossier_id), flag)
+
+
+def resolve(
+    state: Dossier,
+    note: str = "",
+    *,
+    by: str = OTHER_FO,
+    separate_duties: bool = True,
+    registry: list[RegistryEntry] | None = None,
+) -> FlagResolved:
+    """Resolve as another FO would, in a strict office, with the document signed."""
+    return decide_resolve(
+        state,
+        note,
+        by=by,
+        separate_duties=separate_duties,
+        registry=[SIGNED] if registry is None else registry,
+    )
+
+
 # --- the registry ------------------------------------------------------------------------
 
 
@@ -139,7 +167,7 @@ def test_a_registered_dossier_can_be_flagged_and_resolved() -> None:
     assert flag.reason == FlagReason.DATA_ENTRY_ERROR
     flagged = fold(registered(dossier_id), flag)
     assert flagged.flagged
-    resolved = decide_resolve(flagged, "sudah dibetulkan")
+    resolved = resolve(flagged, "sudah dibetulkan")
     assert not fold(registered(dossier_id), flag, resolved).flagged
 
 
@@ -161,14 +189,62 @@ def test_a_dossier_in_a_recap_cannot_be_flagged() -> None:
 def test_a_flag_that_is_not_there_cannot_be_resolved() -> None:
     dossier_id = uuid.uuid4()
     with pytest.raises(Conflict, match="not flagged"):
-        decide_resolve(fold(registered(dossier_id)), "")
+        resolve(fold(registered(dossier_id)))
     twice = fold(
         registered(dossier_id),
         DocumentFlagged(dossier_id=dossier_id, reason=FlagReason.OTHER, note=""),
         FlagResolved(dossier_id=dossier_id, note=""),
     )
     with pytest.raises(Conflict, match="not flagged"):
-        decide_resolve(twice, "")
+        resolve(twice)
+
+
+def test_the_officer_who_raised_a_flag_cannot_resolve_it() -> None:
+    state = flagged_by_fo(FlagReason.DATA_ENTRY_ERROR)
+    assert state.flagged_by == FO.officer_id
+    with pytest.raises(Conflict) as caught:
+        resolve(state, by=FO.officer_id)
+    assert f"raised by you (officer {FO.officer_id})" in caught.value.detail
+    assert "another FO resolves it" in caught.value.detail
+
+
+def test_another_officer_resolves_a_flag() -> None:
+    resolved = resolve(flagged_by_fo(FlagReason.DATA_ENTRY_ERROR), by=OTHER_FO)
+    assert isinstance(resolved, FlagResolved)
+
+
+def test_an_office_that_relaxes_the_rule_lets_the_officer_resolve_their_own_flag() -> None:
+    state = flagged_by_fo(FlagReason.OTHER)
+    assert isinstance(resolve(state, by=FO.officer_id, separate_duties=False), FlagResolved)
+
+
+def test_an_unsigned_document_stays_flagged_while_the_registry_lists_it_unsigned() -> None:
+    state = flagged_by_fo(FlagReason.UNSIGNED_DOCUMENT)
+    with pytest.raises(Conflict) as caught:
+        resolve(state, registry=[UNSIGNED])
+    assert "the population registry still lists KTP_EL *TP-1 as unsigned" in caught.value.detail
+    assert "jasa registry load" in caught.value.detail
+
+
+def test_an_unsigned_document_the_registry_no_longer_holds_stays_flagged() -> None:
+    with pytest.raises(Conflict, match="no longer holds"):
+        resolve(flagged_by_fo(FlagReason.UNSIGNED_DOCUMENT), registry=[])
+
+
+def test_an_unsigned_document_is_released_once_the_registry_lists_it_signed() -> None:
+    resolved = resolve(flagged_by_fo(FlagReason.UNSIGNED_DOCUMENT), registry=[SIGNED])
+    assert isinstance(resolved, FlagResolved)
+
+
+def test_a_registry_entry_of_another_type_does_not_sign_the_document() -> None:
+    other_type = RegistryEntry(DocumentType.KK, "KTP-1", NIK, "Rina", signed=True)
+    with pytest.raises(Conflict, match="no longer holds"):
+        resolve(flagged_by_fo(FlagReason.UNSIGNED_DOCUMENT), registry=[other_type])
+
+
+def test_a_flag_for_another_reason_does_not_ask_the_registry() -> None:
+    resolved = resolve(flagged_by_fo(FlagReason.DATA_ENTRY_ERROR), registry=[UNSIGNED])
+    assert isinstance(resolved, FlagResolved)
 
 
 # --- recaps --------------------------------------------------------------------------------

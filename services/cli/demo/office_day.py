@@ -103,8 +103,9 @@ class OfficeDay:
             },
         )
         self.progress.advance(task)
+        # Another FO resolves it: the one who raised a flag may not (separation of duties).
         await self.api.post(
-            FO_DESK[1],
+            FO_DESK[0],
             "intake",
             f"/dossiers/{dossier_id}/flags/resolve",
             {"note": "Dicocokkan dengan KK asli: data pada berkas sudah benar."},

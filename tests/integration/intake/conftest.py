@@ -5,7 +5,7 @@ import itertools
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -59,6 +59,12 @@ class Desk:
         await load_registry(self.app.state.context.engine, [entry], office="1471")
         return entry
 
+    async def signed_in_registry(self, entry: RegistryEntry) -> None:
+        """The registry is loaded again with the document signed (`jasa registry load`)."""
+        await load_registry(
+            self.app.state.context.engine, [replace(entry, signed=True)], office="1471"
+        )
+
     def application(self, entry: RegistryEntry, **overrides: Any) -> dict[str, Any]:
         return {
             "nik": entry.nik,
@@ -84,6 +90,16 @@ class Desk:
         dossier = await self.register(await self.in_registry(document_type, signed=signed))
         await self.seen(dossier["dossier_id"], lambda d: d["status"] == dossier["status"])
         return dossier
+
+    async def unsigned_and_seen(
+        self, document_type: DocumentType = DocumentType.KTP_EL
+    ) -> tuple[RegistryEntry, dict[str, Any]]:
+        """A dossier registered (by FO) for a document the registry lists unsigned, flagged."""
+        entry = await self.in_registry(document_type, signed=False)
+        dossier = await self.register(entry)
+        assert dossier["status"] == "FLAGGED"
+        await self.seen(dossier["dossier_id"], lambda d: d["status"] == "FLAGGED")
+        return entry, dossier
 
     async def seen(
         self,

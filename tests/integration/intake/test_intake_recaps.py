@@ -90,10 +90,12 @@ async def test_a_recapped_dossier_is_never_recapped_again(desk: Desk) -> None:
 
 
 async def test_a_resolved_flag_lets_the_dossier_into_the_next_recap(desk: Desk) -> None:
-    unsigned = await desk.registered_and_seen(DocumentType.AKTA, signed=False)
-    await desk.client.post(
-        f"/dossiers/{unsigned['dossier_id']}/flags/resolve", json={"note": "ok"}, headers=FO
+    entry, unsigned = await desk.unsigned_and_seen(DocumentType.AKTA)
+    await desk.signed_in_registry(entry)
+    resolved = await desk.client.post(
+        f"/dossiers/{unsigned['dossier_id']}/flags/resolve", json={"note": "ok"}, headers=FO_2
     )
+    assert resolved.status_code == 200, resolved.text
     await desk.seen(unsigned["dossier_id"], lambda d: d["status"] == "REGISTERED")
     recap = await desk.client.post("/recaps", json={"document_type": "AKTA"}, headers=FO)
     assert recap.json()["dossier_ids"] == [unsigned["dossier_id"]]

@@ -27,12 +27,12 @@ from services.cli.service_process import ServiceProcess
 from services.intake.domain import RegistryEntry
 from services.intake.registry import load_registry
 from shared.db import create_tables, make_engine
+from shared.heap import freeze_heap
 from shared.identity import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import Privacy
 from shared.redis_server import free_port
-from shared.service import freeze_heap
 from shared.vocabulary import DocumentType, Role
 
 SECRET = "bench-secret-" + "x" * 32

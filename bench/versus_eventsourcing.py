@@ -26,9 +26,9 @@ from redis.asyncio import Redis
 
 from bench.card import ControlCards
 from bench.lifecycles import Step, envelope, recaps, steps
+from shared.heap import freeze_heap
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.service import freeze_heap
 
 try:
     from eventsourcing.application import Application

@@ -22,9 +22,7 @@ delivery is given back (`shared.deliveries`): only failures that reached the dat
 count toward dead-lettering, however long the outage (`outage_pause_ms` between tries). A
 delivery claimed while this process still runs the event is given back too.
 
-Whether the group has applied a position is asked of Redis, not of this process
-(`has_applied`): every process of the service shares the group and its read model, and an
-event leaves the pending list only once its effect is committed."""
+How far the group has got (`self.progress`) is `shared.progress`'s to answer."""
 
 import asyncio
 import contextlib
@@ -41,11 +39,12 @@ from faststream.redis.annotations import RedisStreamMessage as IncomingMessage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from shared.db import database_unreachable, position_key
+from shared.db import database_unreachable
 from shared.deliveries import Deliveries, Outage
 from shared.entries import entries_of, without_body
 from shared.events import Envelope, decode_entry
 from shared.keys import Keys
+from shared.progress import GroupProgress
 
 log = logging.getLogger("jasa.consumer")
 
@@ -123,6 +122,7 @@ class EventConsumer:
         self._watchdog: asyncio.Task[None] | None = None
         self._in_flight: set[bytes] = set()
         self.deliveries = Deliveries(redis, keys, options.group, options.consumer)
+        self.progress = GroupProgress(redis, keys, options.group)
         self._outage = Outage(options.group)
         self.recoveries = 0
 
@@ -196,47 +196,6 @@ class EventConsumer:
     @property
     def running(self) -> bool:
         return all(subscriber.running for subscriber in self.subscribers)
-
-    async def has_applied(self, position: str) -> bool:
-        """Whether the group has applied every event of the log up to `position`: all handed
-        over, none still pending (an event is acked only once its effect is committed). A
-        dead-lettered event counts as applied: no wait would ever see it applied."""
-        log, group = self.keys.log, self.options.group
-        try:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.xinfo_groups(log)
-                pipe.xpending_range(log, group, min="-", max=position, count=1)
-                groups, pending = await pipe.execute()
-        except ResponseError:  # no log or no group yet (or lost): nothing is applied
-            return False
-        delivered = next(
-            (_text(g["last-delivered-id"]) for g in groups if _text(g["name"]) == group), None
-        )
-        if delivered is None or pending:
-            return False
-        if position_key(delivered) >= position_key(position):
-            return True
-        # Delivered up to an earlier event: applied if the log holds none after it up to
-        # `position` (an event appended since is one not handed over yet).
-        return not await self.redis.xrange(log, f"({delivered}", position, count=1)
-
-    async def wait_until_applied(self, position: str, within_s: float) -> bool:
-        """`has_applied`, asked again until it holds or `within_s` has passed (then False)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within_s
-        pause = 0.005
-        while not await self.has_applied(position):
-            left = deadline - loop.time()
-            if left <= 0:
-                return False
-            await asyncio.sleep(min(pause, left))
-            pause = min(pause * 2, 0.05)
-        return True
-
-    async def last_position(self) -> str | None:
-        """The position of the last event the log holds now (None while it is empty)."""
-        entries = await self.redis.xrevrange(self.keys.log, count=1)
-        return _text(entries[0][0]) if entries else None
 
     async def _watch(self) -> None:
         while True:
@@ -342,8 +301,3 @@ class EventConsumer:
         self._outage.over()
         await self.redis.xack(self.keys.log, self.options.group, entry_id)
         return "applied"
-
-
-def _text(value: object) -> str:
-    """A reply's id or name as text, whether redis-py decoded it or not."""
-    return value.decode() if isinstance(value, bytes) else str(value)

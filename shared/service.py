@@ -6,10 +6,9 @@ with its own routers and its projection handler; nothing is built at import time
 
 import asyncio
 import contextlib
-import gc
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -26,6 +25,7 @@ from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_con
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ReadModelBehind, ServiceUnavailable
 from shared.events import EventData
+from shared.heap import freeze_heap
 from shared.http.api_docs import serve_api_docs
 from shared.http.guards import GuardMiddleware
 from shared.http.idempotency import IdempotencyMiddleware
@@ -91,8 +91,8 @@ class ServiceContext(Generic[SettingsT]):
         if consumer is None:
             return
         within_s = self.settings.read_wait_s
-        wanted = position if position is not None else await consumer.last_position()
-        if wanted is not None and not await consumer.wait_until_applied(wanted, within_s):
+        wanted = position if position is not None else await consumer.progress.last_position()
+        if wanted is not None and not await consumer.progress.wait_until_applied(wanted, within_s):
             raise ReadModelBehind(position, within_s)
 
     @property
@@ -189,29 +189,6 @@ def build_consumer(context: ServiceContext, office: str, handle: Handler) -> Eve
     )
     log = context.log_for(office)
     return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal_all)
-
-
-def freeze_heap() -> None:
-    """Leave what exists once a process has started (modules, models, the app) out of every
-    later garbage collection: going over them all again is a pause every request in flight
-    would wait out."""
-    gc.collect()
-    gc.freeze()
-
-
-@contextlib.contextmanager
-def batch_collections(young: int = 50_000) -> Iterator[None]:
-    """Garbage collection for a batch that makes and drops a page of objects at a time (the
-    audit commands over a whole log): the young generation is collected once `young` more
-    objects are made than freed, not 700, so that the pages in flight are not gone over again
-    and again. Memory stays bounded: garbage kept alive by a cycle still counts towards the
-    threshold."""
-    saved = gc.get_threshold()
-    gc.set_threshold(young, *saved[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:

@@ -33,6 +33,7 @@ from services.reporting.sealing import (
 from services.reporting.verification import verify as verify_log
 from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope
+from shared.heap import batch_collections, freeze_heap
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.personal_data import PersonalData, PersonalFields
@@ -44,7 +45,6 @@ from shared.privacy import (
     holds_sealed_data,
     load_or_create_master_key,
 )
-from shared.service import batch_collections, freeze_heap
 
 audit = typer.Typer(help="Verify the log; rebuild the reports and compare them.")
 console = Console(stderr=True)

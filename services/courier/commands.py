@@ -6,6 +6,7 @@ commands racing on one document give one effect and one conflict. The projection
 asked only for facts that never change once known: which letter is signed, which
 documents its recap holds. Every command acts on the officer's office: its log, its rows."""
 
+from collections.abc import Callable
 from uuid import UUID
 
 import orjson
@@ -130,12 +131,12 @@ async def record_delivery(
     note: str,
 ) -> Committed[DeliveryOutcomePublic]:
     """The courier hands a document to its holder (or family)."""
-
-    async def attempt() -> Committed[DeliveryOutcomePublic]:
-        delivery, version, handover, letter_id = await _load_for_courier(
-            context, officer.office, dossier_id
-        )
-        delivered = domain.deliver(
+    return await _record_outcome(
+        context,
+        officer,
+        dossier_id,
+        Outcome.DELIVERED,
+        lambda delivery, handover, letter_id: domain.deliver(
             delivery,
             handover,
             dossier_id=dossier_id,
@@ -143,15 +144,7 @@ async def record_delivery(
             recipient_name=recipient_name,
             relationship=relationship,
             note=note,
-        )
-        appended = await _append(context, officer, delivery_stream(dossier_id), delivered, version)
-        outcome = DeliveryOutcomePublic(
-            dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.DELIVERED
-        )
-        return committed(outcome, appended)
-
-    return await run_command(
-        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
+        ),
     )
 
 
@@ -164,17 +157,34 @@ async def record_return(
     note: str,
 ) -> Committed[DeliveryOutcomePublic]:
     """The courier brings a document back undelivered, with the reason."""
+    return await _record_outcome(
+        context,
+        officer,
+        dossier_id,
+        Outcome.RETURNED,
+        lambda delivery, handover, letter_id: domain.return_document(
+            delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
+        ),
+    )
+
+
+async def _record_outcome(
+    context: Context,
+    officer: Officer,
+    dossier_id: UUID,
+    status: Outcome,
+    decide: Callable[[Delivery, Handover, UUID], EventData],
+) -> Committed[DeliveryOutcomePublic]:
+    """A delivery's outcome decided on the document as the log has it, and appended."""
 
     async def attempt() -> Committed[DeliveryOutcomePublic]:
         delivery, version, handover, letter_id = await _load_for_courier(
             context, officer.office, dossier_id
         )
-        returned = domain.return_document(
-            delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
-        )
-        appended = await _append(context, officer, delivery_stream(dossier_id), returned, version)
+        event = decide(delivery, handover, letter_id)
+        appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
         outcome = DeliveryOutcomePublic(
-            dossier_id=dossier_id, letter_id=letter_id, delivery_status=Outcome.RETURNED
+            dossier_id=dossier_id, letter_id=letter_id, delivery_status=status
         )
         return committed(outcome, appended)
 

@@ -59,12 +59,12 @@ async def test_a_position_counts_as_applied_once_the_projection_has_committed_it
     consumer = consumer_of(keys)
     [event] = await noted(event_log, "first")
     assert event.position is not None
-    assert not await consumer.has_applied(event.position)  # no group reads the log yet
+    assert not await consumer.progress.has_applied(event.position)  # no group reads the log yet
 
     await consumer.start()
-    assert await consumer.wait_until_applied(event.position, within_s=10)
+    assert await consumer.progress.wait_until_applied(event.position, within_s=10)
     assert [row.position for row in await projection.rows()] == [event.position]
-    assert await consumer.last_position() == event.position
+    assert await consumer.progress.last_position() == event.position
 
 
 async def test_an_event_that_keeps_failing_holds_back_every_position_after_it(
@@ -76,9 +76,9 @@ async def test_an_event_that_keeps_failing_holds_back_every_position_after_it(
     await consumer.start()
     await wait_until(lambda: _holds(projection, {before.position, after.position}))
 
-    assert await consumer.has_applied(before.position)
-    assert not await consumer.has_applied(poison.position)
-    assert not await consumer.wait_until_applied(after.position, within_s=0.3)
+    assert await consumer.progress.has_applied(before.position)
+    assert not await consumer.progress.has_applied(poison.position)
+    assert not await consumer.progress.wait_until_applied(after.position, within_s=0.3)
 
 
 async def test_positions_are_compared_as_numbers_not_as_text(
@@ -92,13 +92,13 @@ async def test_positions_are_compared_as_numbers_not_as_text(
 
     [[_, [(ninth, _)]]] = await redis.xreadgroup("sample", "by-hand", {keys.log: ">"}, count=1)
     await redis.xack(keys.log, "sample", ninth)
-    assert await consumer.has_applied("5-9")
-    assert not await consumer.has_applied("5-10")  # not handed over yet
+    assert await consumer.progress.has_applied("5-9")
+    assert not await consumer.progress.has_applied("5-10")  # not handed over yet
 
     [[_, [(tenth, _)]]] = await redis.xreadgroup("sample", "by-hand", {keys.log: ">"}, count=1)
-    assert not await consumer.has_applied("5-10")  # handed over, not yet acknowledged
+    assert not await consumer.progress.has_applied("5-10")  # handed over, not yet acknowledged
     await redis.xack(keys.log, "sample", tenth)
-    assert await consumer.has_applied("5-10")
+    assert await consumer.progress.has_applied("5-10")
 
 
 async def test_a_position_past_the_end_of_the_log_holds_nothing_left_to_apply(
@@ -109,8 +109,8 @@ async def test_a_position_past_the_end_of_the_log_holds_nothing_left_to_apply(
     consumer = consumer_of(keys)
     await consumer.start()
     milliseconds, _ = event.position.split("-")
-    assert await consumer.wait_until_applied(f"{int(milliseconds) + 1}-0", within_s=10)
-    assert await consumer.has_applied(event.position)
+    assert await consumer.progress.wait_until_applied(f"{int(milliseconds) + 1}-0", within_s=10)
+    assert await consumer.progress.has_applied(event.position)
 
 
 async def _holds(projection: SampleProjection, positions: set[str | None]) -> bool:

@@ -10,7 +10,7 @@ import pytest
 import services.reporting.archive  # noqa: F401  (its tables)
 from services.cli.audit import _reporting_failures
 from shared.db import create_tables, make_engine
-from shared.service import batch_collections
+from shared.heap import batch_collections
 
 
 @pytest.mark.parametrize(("scratch", "journal"), [(True, "off"), (False, "wal")])

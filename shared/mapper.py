@@ -9,7 +9,7 @@ key), and erasing a dossier's key leaves each stored byte as it was."""
 from collections.abc import Sequence
 
 from shared.events import Envelope, encode_for_log
-from shared.events.codec import EVENT_FIELD, TYPE_FIELD, decode_stored
+from shared.events.codec import decode_entry
 from shared.personal_data import PersonalData, PersonalFields
 from shared.store import NewRecord, Recorded
 
@@ -27,8 +27,7 @@ class EventMapper:
 
     def stored(self, record: Recorded) -> Envelope:
         """A record's event as stored: its personal data still sealed."""
-        entry = record.entry
-        return decode_stored(record.position, entry.get(TYPE_FIELD), entry.get(EVENT_FIELD))
+        return decode_entry(record.position, record.entry)
 
     async def revealed(self, records: Sequence[Recorded]) -> list[Envelope]:
         """The records' events with their personal data readable (one read of the key store)."""

@@ -102,15 +102,11 @@ def _envelope_of(data_class: type[EventData]) -> type[Envelope]:
 
 
 def decode_entry(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Envelope:
-    """An event from a stream entry (id, fields) as Redis returns it."""
-    return decode_stored(entry_id, fields.get(TYPE_FIELD), fields.get(EVENT_FIELD))
-
-
-def decode_stored(entry_id: bytes | str, kind: bytes | None, raw: bytes | None) -> Envelope:
-    """An event from a stream entry's id and its `type` and `event` fields (None if absent).
-    The event is read from its JSON alone: the `type` field is a copy for readers that filter
-    entries without parsing them."""
+    """An event from a stream entry (id, fields) as Redis returns it. The event is read from
+    its JSON alone: the `type` field is a copy for readers that filter entries without
+    parsing them."""
     position = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    raw = fields.get(EVENT_FIELD)
     if raw is None:
         raise ValueError(f"log entry {position} holds no event")
     return decode(raw, position=position)

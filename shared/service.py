@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.asyncapi import asyncapi_document
+from shared.asyncapi import asyncapi_document, describe_appends
 from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_consumer_name
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ReadModelBehind, ServiceUnavailable
@@ -174,8 +174,11 @@ def broker_logger() -> logging.Logger:
     return logger
 
 
-def build_consumer(context: ServiceContext, office: str, handle: Handler) -> EventConsumer:
-    """The service's consumer group on one office's log."""
+def build_consumer(
+    spec: ServiceSpec, context: ServiceContext, office: str, handle: Handler
+) -> EventConsumer:
+    """The service's consumer group on one office's log; its broker also describes what
+    the service appends there, for the AsyncAPI document."""
     settings = context.settings
     broker = RedisBroker(
         settings.require_redis_url(), log_level=logging.DEBUG, logger=broker_logger()
@@ -188,6 +191,7 @@ def build_consumer(context: ServiceContext, office: str, handle: Handler) -> Eve
         max_deliveries=settings.max_deliveries,
     )
     log = context.log_for(office)
+    describe_appends(broker, log.keys, spec.publishes, spec.feed)
     return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal_all)
 
 
@@ -203,7 +207,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     install_log_redaction(context.token_secrets)
     if handle is not None:
         context.consumers = {
-            office: build_consumer(context, office, handle) for office in context.offices
+            office: build_consumer(spec, context, office, handle) for office in context.offices
         }
 
     @contextlib.asynccontextmanager
@@ -246,8 +250,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
 
 def _add_operational_routes(app: FastAPI, spec: ServiceSpec, context: ServiceContext) -> None:
-    offices = [context.keys_for(office) for office in context.offices]
-    document = asyncapi_document(spec.title, offices, spec.publishes, spec.consumes, spec.feed)
+    brokers = [consumer.broker for consumer in context.consumers.values()]
+    document = asyncapi_document(spec.title, brokers, list(context.offices))
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:

@@ -21,6 +21,7 @@ from shared.events.codec import (
     decode_entry,
     encode,
     encode_for_log,
+    envelope_of,
     register_upcaster,
 )
 from shared.events.envelope import (
@@ -55,6 +56,7 @@ __all__ = [
     "decode_entry",
     "encode",
     "encode_for_log",
+    "envelope_of",
     "id_text",
     "new_event",
     "register_upcaster",

@@ -91,11 +91,11 @@ def decode(raw: bytes | str | Mapping[str, Any], position: str | None = None) ->
         fields["schema_version"] = data_class.SCHEMA_VERSION
     if position is not None:
         fields["position"] = position
-    return _envelope_of(data_class).model_validate(fields)
+    return envelope_of(data_class).model_validate(fields)
 
 
 @cache
-def _envelope_of(data_class: type[EventData]) -> type[Envelope]:
+def envelope_of(data_class: type[EventData]) -> type[Envelope]:
     """The envelope of one event type, which validates envelope and data in one step; kept,
     since pydantic's look-up of a parametrized model costs as much as the validation."""
     return Envelope[data_class]  # type: ignore[valid-type]

@@ -5,7 +5,6 @@ Old events keep loading after their class changes: `register_upcaster` adds a st
 turns data of one schema version into the next, and `decode` applies them in turn."""
 
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from functools import cache
 from typing import Any
 
@@ -110,11 +109,24 @@ def decode_entry(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Envelo
     raw = fields.get(EVENT_FIELD)
     if raw is None:
         raise ValueError(f"log entry {position} holds no event")
-    data_class = EventData.registry.get(fields.get(TYPE_FIELD, b"").decode(errors="replace"))
-    if data_class is not None:
-        with suppress(ValueError):
-            envelope = envelope_of(data_class).model_validate_json(raw, context=at(position))
-            if envelope.type == data_class.type_name():
-                if envelope.schema_version == data_class.SCHEMA_VERSION:
-                    return envelope
+    named = _named_by(fields.get(TYPE_FIELD, b""))
+    if named is not None:
+        envelope_class, type_name, schema_version = named
+        try:
+            envelope = envelope_class.model_validate_json(raw, context=at(position))
+        except ValueError:
+            pass
+        else:
+            if envelope.type == type_name and envelope.schema_version == schema_version:
+                return envelope
     return decode(raw, position=position)
+
+
+@cache
+def _named_by(type_field: bytes) -> tuple[type[Envelope], str, int] | None:
+    """The envelope, name and current schema version of the event type an entry's `type`
+    field names, if it names one."""
+    data_class = EventData.registry.get(type_field.decode(errors="replace"))
+    if data_class is None:
+        return None
+    return envelope_of(data_class), data_class.type_name(), data_class.SCHEMA_VERSION

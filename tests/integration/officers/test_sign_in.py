@@ -214,3 +214,30 @@ async def test_the_auditor_reads_sign_ins_failures_and_sign_outs_on_reporting(
         assert "kata-sandi" not in auditor.text
         fo = await reporting.get("/audit/sign-ins", headers=token_for("FO"))
         assert fo.status_code == 403
+
+
+async def test_a_page_read_after_a_command_waits_for_the_command_to_be_applied(
+    service_env: dict[str, str], redis: Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JASA_READ_WAIT_S", "0.3")
+    await enrol(redis, keys, "kasubbag", Role.KASUBBAG_UMUM)
+    app = create_approval()
+    async with running(app) as approval:
+        await sign_in(approval, "kasubbag")
+        sessions = app.state.site.sessions
+        session = await sessions.find(approval.cookies[COOKIE])
+        (enrolled,) = await EventLog(redis, keys).load("officers")
+        assert enrolled.position is not None
+        await sessions.remember_position(session, enrolled.position)
+        page = await approval.get("/")
+        consumer = app.state.context.consumers["1471"]
+        assert await consumer.progress.has_applied(enrolled.position)
+        assert "Data sedang diperbarui" not in page.text
+        await consumer.stop()  # the read model stops following the log
+        later = await enrol(redis, keys, "sekretaris", Role.SEKRETARIS)
+        (_, enrolled_later) = await EventLog(redis, keys).load("officers")
+        assert enrolled_later.data.username == later.username
+        await sessions.remember_position(session, enrolled_later.position)
+        late = await approval.get("/")
+        assert late.status_code == 200
+        assert "Data sedang diperbarui" in late.text

@@ -241,3 +241,25 @@ async def test_a_page_read_after_a_command_waits_for_the_command_to_be_applied(
         late = await approval.get("/")
         assert late.status_code == 200
         assert "Data sedang diperbarui" in late.text
+
+
+async def test_htmx_sends_the_csrf_token_as_a_header_and_an_overlong_field_is_a_wrong_sign_in(
+    intake: httpx.AsyncClient, redis: Redis, keys: Keys
+) -> None:
+    await enrol(redis, keys, "siti", Role.FO)
+    form = await intake.get("/login")
+    overlong = await intake.post(
+        "/login",
+        data={"username": "siti", "password": "x" * 5000},
+        headers={"X-CSRF-Token": csrf_of(form.text)},
+    )
+    assert overlong.status_code == 401 and WRONG in overlong.text
+    await sign_in(intake, "siti")
+    page = await intake.get("/")
+    assert f'"X-CSRF-Token": "{csrf_of(page.text)}"' in page.text  # the body's hx-headers
+    out = await intake.post(
+        "/logout", headers={"X-CSRF-Token": csrf_of(page.text), "HX-Request": "true"}
+    )
+    assert out.status_code == 303
+    again = await intake.get("/", headers={"HX-Request": "true"})
+    assert again.status_code == 401 and again.headers["HX-Redirect"] == "/login?next=/"

@@ -11,7 +11,7 @@ import getpass
 import socket
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from redis.asyncio import Redis
@@ -51,7 +51,7 @@ def _group() -> None:
     """The office's officers and their passwords."""
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"jasa officer: {message}", err=True)
     raise typer.Exit(code)
 
@@ -73,7 +73,6 @@ def _run(office: str | None, act: Callable[[Redis, Keys], Awaitable[T]]) -> T:
         return asyncio.run(run())
     except Problem as refusal:
         _fail(refusal.detail)
-        raise AssertionError("unreachable") from None
 
 
 def _password(username: str, from_stdin: bool) -> str:
@@ -88,7 +87,6 @@ def _password(username: str, from_stdin: bool) -> str:
         return check_strength(password, username=username)
     except WeakPassword as weak:
         _fail(f"{weak}; nothing was changed")
-        raise AssertionError("unreachable") from None
 
 
 async def _actor(directory: OfficerDirectory, by: str | None) -> Actor:
@@ -102,7 +100,6 @@ async def _actor(directory: OfficerDirectory, by: str | None) -> Actor:
     entry = await directory.find(by)
     if entry is None or entry.suspended:
         _fail(f"--by {by}: no active officer of this office has that username")
-        raise AssertionError("unreachable")
     return entry.identity().actor()
 
 
@@ -225,7 +222,6 @@ def reset_password(
     entry = _run(office, known)
     if entry is None:
         _fail(f"there is no officer {username.strip()}")
-        return
     password = _password(entry.username, password_stdin)
     settings = ServiceSettings()
 

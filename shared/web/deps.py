@@ -1,13 +1,24 @@
 """The page dependencies: the session, the signed-in officer, a role check, and the CSRF
-check every page router carries (`page_router`).
+check every page router carries (`page_router`). A service's `pages.py`:
 
     pages = page_router()
+    FrontOffice = Annotated[Officer, Depends(page_for(Role.FO))]
 
     @pages.get("/")
     async def landing(request: Request, officer: FrontOffice) -> HTMLResponse:
         return await render(request, "landing.html", {...})
 
-where `FrontOffice = Annotated[Officer, Depends(page_for(Role.FO))]`."""
+    @pages.post("/dossiers")
+    async def register(request: Request, officer: FrontOffice, context: ContextDep,
+                       nik: Annotated[str, Form()], ...) -> Response:
+        events = await commands.register_document(context, officer, registration)
+        await remember_position(request, events[-1].position)  # the next page shows it
+        await flash(request, "Berkas terdaftar.")
+        return RedirectResponse("/", status_code=303)
+
+The officer is the paraf of the command's events; `ContextDep` and `SessionDep` (the SQL
+session) of `shared.http.deps` work on pages too, `CurrentOfficer` and `LogDep` do not (they
+read a bearer token): use `context.log_for(officer.office)`."""
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated

@@ -121,7 +121,9 @@ def add(
     password_stdin: PasswordStdin = False,
     by: ByOption = None,
 ) -> None:
-    """Enrol an officer and set their password (asked twice, hidden)."""
+    """Enrol an officer and set their password.
+
+    The password is asked twice, hidden, or read from stdin with --password-stdin."""
     username = username.strip().lower()
     settings = CommonSettings()
     for other in settings.served_offices():
@@ -147,7 +149,7 @@ def add(
 
 @officer.command("list")
 def list_officers(office: OfficeOption = None) -> None:
-    """The office's officers, with their role and whether they are suspended."""
+    """List the office's officers and their roles."""
 
     async def officers(redis: Redis, keys: Keys) -> list[OfficerEntry]:
         return await OfficerDirectory(EventLog(redis, keys)).officers()
@@ -169,7 +171,9 @@ def suspend(
     office: OfficeOption = None,
     by: ByOption = None,
 ) -> None:
-    """Suspend an officer: their open sessions end at once and they cannot sign in."""
+    """Suspend an officer; their open sessions end at once.
+
+    They cannot sign in until reinstated."""
 
     async def act(redis: Redis, keys: Keys) -> tuple[OfficerEntry, int]:
         directory = OfficerDirectory(EventLog(redis, keys))
@@ -182,7 +186,7 @@ def suspend(
 
 @officer.command("reinstate")
 def reinstate(username: str, office: OfficeOption = None, by: ByOption = None) -> None:
-    """Reinstate a suspended officer: they may sign in again."""
+    """Reinstate a suspended officer."""
 
     async def act(redis: Redis, keys: Keys) -> OfficerEntry:
         directory = OfficerDirectory(EventLog(redis, keys))
@@ -198,7 +202,7 @@ def change_role(
     office: OfficeOption = None,
     by: ByOption = None,
 ) -> None:
-    """Give an officer another role; their open sessions end (they sign in again)."""
+    """Give an officer another role; their sessions end."""
 
     async def act(redis: Redis, keys: Keys) -> OfficerEntry:
         directory = OfficerDirectory(EventLog(redis, keys))
@@ -214,7 +218,9 @@ def change_role(
 def reset_password(
     username: str, office: OfficeOption = None, password_stdin: PasswordStdin = False
 ) -> None:
-    """Set a new password (asked twice, hidden); open sessions end, a lock is lifted."""
+    """Set an officer's new password; their sessions end.
+
+    Asked twice, hidden (or --password-stdin); a lock on the username is lifted."""
 
     async def known(redis: Redis, keys: Keys) -> OfficerEntry | None:
         return await OfficerDirectory(EventLog(redis, keys)).find(username)

@@ -263,3 +263,15 @@ async def test_htmx_sends_the_csrf_token_as_a_header_and_an_overlong_field_is_a_
     assert out.status_code == 303
     again = await intake.get("/", headers={"HX-Request": "true"})
     assert again.status_code == 401 and again.headers["HX-Redirect"] == "/login?next=/"
+
+
+async def test_an_officer_of_another_served_office_signs_in_to_their_own_office(
+    service_env: dict[str, str], redis: Redis, key_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JASA_OFFICES", "1471,1472")
+    await enrol(redis, Keys("1472", key_prefix), "dumai.fo", Role.FO)
+    async with running(create_intake()) as intake:
+        answer = await sign_in(intake, "dumai.fo")
+        assert answer.status_code == 303
+        assert answer.cookies[COOKIE].startswith("1472.")
+        assert (await intake.get("/")).status_code == 200

@@ -275,3 +275,26 @@ async def test_an_officer_of_another_served_office_signs_in_to_their_own_office(
         assert answer.status_code == 303
         assert answer.cookies[COOKIE].startswith("1472.")
         assert (await intake.get("/")).status_code == 200
+
+
+async def test_in_production_the_session_cookie_is_secure(
+    service_env: dict[str, str], redis: Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+    import secrets
+
+    monkeypatch.setenv("JASA_ENV", "production")
+    monkeypatch.setenv("JASA_SECRET", secrets.token_urlsafe(48))
+    monkeypatch.setenv("JASA_PII_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+    await enrol(redis, keys, "siti", Role.FO)
+    app = create_intake()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+        ) as intake,  # behind the TLS proxy production has: Secure cookies come back
+    ):
+        answer = await sign_in(intake, "siti")
+        assert answer.status_code == 303
+        assert "secure" in answer.headers["set-cookie"].lower()
+        assert (await intake.get("/")).status_code == 200

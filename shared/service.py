@@ -37,6 +37,7 @@ from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, load_or_create_master_key
 from shared.redaction import install_log_redaction
 from shared.settings import ServiceSettings
+from shared.web.install import install_site
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
@@ -159,6 +160,7 @@ class ServiceSpec:
     projection: HandlerFactory | None = None
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
+    pages: APIRouter | None = None  # its pages (`services/<name>/pages.py`), with /login
 
 
 def broker_logger() -> logging.Logger:
@@ -243,6 +245,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(GuardMiddleware)
     for router in spec.routers:
         app.include_router(router)
+    if spec.pages is not None:
+        install_site(app, spec.name, context, spec.pages)
     _add_operational_routes(app, spec, context)
     declare_problems(app)
     serve_api_docs(app)

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.courier.config import CourierSettings
 from services.courier.consumers import CONSUMED, projection
 from services.courier.http import ROUTERS
+from services.courier.pages import pages
 from services.courier.queries import HandoverPublic
 from shared.events import Delivered, HandoverAccepted, Returned, ReturnReceived
 from shared.service import ServiceSpec, create_service_app
@@ -20,6 +21,7 @@ SPEC = ServiceSpec(
         "leaves the office."
     ),
     routers=ROUTERS,
+    pages=pages,
     publishes=(HandoverAccepted, Delivered, Returned, ReturnReceived),
     consumes=CONSUMED,
     feed=HandoverPublic,

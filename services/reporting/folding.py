@@ -142,6 +142,8 @@ class Cards:
                 erased["nik"] = erased["name"] = erased["document_number"] = ERASED
                 self.dossiers.touch(dossier_id)
             return
+        if event.type not in SOP_STEP_OF_EVENT:
+            return  # no step of a file (the officer directory's): archived, on no card
         line = _line(event, seq, at)
         for dossier in self._dossiers_named(event):
             self._initial(dossier, event, line)

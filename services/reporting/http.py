@@ -16,6 +16,7 @@ from services.reporting.queries import (
     ControlCardPublic,
     DelayReportPublic,
     DeliveryReportPublic,
+    SignInPublic,
     UndeliveredDocumentPublic,
     VerificationPublic,
 )
@@ -27,6 +28,7 @@ from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.http.positions import READS_AFTER
 from shared.identity import Officer
+from shared.officers.sign_ins import SecurityRecord
 from shared.vocabulary import Role
 
 Reader = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM, Role.SEKRETARIS))]
@@ -153,6 +155,18 @@ async def audit_events(
     if after is not None and not POSITION.match(after):
         raise Unprocessable.field("after", "a log position such as 1764000000000-0")
     items, last = await queries.archived_events(session, officer.office, after, limit)
+    return Page(items=items, next=last)
+
+
+@audit.get("/sign-ins", response_model=Page[SignInPublic])
+async def audit_sign_ins(
+    officer: Auditor, context: ContextDep, before: str | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[SignInPublic]:
+    """The office's sign-ins, failures, lockouts and sessions ended, newest first."""
+    if before is not None and not POSITION.match(before):
+        raise Unprocessable.field("before", "a position such as 1764000000000-0")
+    record = SecurityRecord(context.redis, context.keys_for(officer.office))
+    items, last = await queries.sign_ins(record, before, limit)
     return Page(items=items, next=last)
 
 

@@ -3,6 +3,7 @@ undelivered and delay reports, and pages of the audit archive. Each of one offic
 reader's."""
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from services.reporting.projections import ReportingDossier, ReportingStep
 from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.masking import mask_document_number, mask_nik
+from shared.officers.sign_ins import SecurityRecord
 from shared.vocabulary import DocumentType, DossierStatus
 from shared.wib import wib_iso
 
@@ -109,6 +111,37 @@ class ArchivedEventPublic(BaseModel):
     position: str
     chain_hash: str
     event: dict[str, Any]
+
+
+class SignInPublic(BaseModel):
+    """One entry of the office's security record: a sign-in, a failure, a lockout, a
+    sign-out or sessions ended. `username` is null for a username no officer has."""
+
+    position: str
+    at: str = Field(description="in WIB")
+    kind: str
+    username: str | None
+    officer_id: str | None
+    address: str
+
+
+async def sign_ins(
+    record: SecurityRecord, before: str | None, limit: int
+) -> tuple[list[SignInPublic], str | None]:
+    """The newest entries first; the position to page on when there may be older ones."""
+    entries = await record.latest(limit, before)
+    items = [
+        SignInPublic(
+            position=e.position,
+            at=wib_iso(datetime.fromtimestamp(e.at, UTC)),
+            kind=e.kind.value,
+            username=e.username,
+            officer_id=e.officer_id,
+            address=e.address,
+        )
+        for e in entries
+    ]
+    return items, (items[-1].position if len(items) == limit else None)
 
 
 class VerificationPublic(BaseModel):

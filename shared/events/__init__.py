@@ -2,6 +2,7 @@
 
 from shared.events.catalogue import (
     CATALOGUE,
+    OFFICER_DIRECTORY,
     Delivered,
     DocumentFlagged,
     DocumentRegistered,
@@ -10,6 +11,10 @@ from shared.events.catalogue import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    OfficerEnrolled,
+    OfficerReinstated,
+    OfficerRoleChanged,
+    OfficerSuspended,
     PersonalDataErased,
     RecapCompiled,
     Returned,
@@ -36,6 +41,7 @@ from shared.events.envelope import (
 
 __all__ = [
     "CATALOGUE",
+    "OFFICER_DIRECTORY",
     "Actor",
     "Delivered",
     "DocumentFlagged",
@@ -47,6 +53,10 @@ __all__ = [
     "LetterDrafted",
     "LetterRejected",
     "LetterSigned",
+    "OfficerEnrolled",
+    "OfficerReinstated",
+    "OfficerRoleChanged",
+    "OfficerSuspended",
     "PersonalDataErased",
     "RecapCompiled",
     "ReturnReceived",

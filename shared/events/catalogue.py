@@ -1,12 +1,14 @@
 """The event catalogue of DESIGN.md: small, frozen, past-tense. PersonalDataErased extends
-it (`jasa privacy erase`)."""
+it (`jasa privacy erase`). The officer directory's events (`OFFICER_DIRECTORY`) are the
+office's history too, but no step of the procedure: they live in the office's directory
+stream, and no read model of a dossier folds them."""
 
 from uuid import UUID
 
 from pydantic import Field
 
 from shared.events.envelope import EventData
-from shared.vocabulary import DocumentType, FlagReason, Relationship, ReturnReason
+from shared.vocabulary import DocumentType, FlagReason, Relationship, ReturnReason, Role
 
 
 class DocumentRegistered(EventData):
@@ -99,4 +101,36 @@ CATALOGUE: tuple[type[EventData], ...] = (
     Returned,
     ReturnReceived,
     PersonalDataErased,
+)
+
+
+class OfficerEnrolled(EventData):
+    """An officer joined the office's directory; their password is kept apart, never here."""
+
+    username: str
+    officer_id: str = Field(description="the paraf's id on every event they make: NIP or username")
+    name: str
+    nip: str | None
+    role: Role
+
+
+class OfficerRoleChanged(EventData):
+    username: str
+    role: Role
+
+
+class OfficerSuspended(EventData):
+    username: str
+    reason: str
+
+
+class OfficerReinstated(EventData):
+    username: str
+
+
+OFFICER_DIRECTORY: tuple[type[EventData], ...] = (
+    OfficerEnrolled,
+    OfficerRoleChanged,
+    OfficerSuspended,
+    OfficerReinstated,
 )

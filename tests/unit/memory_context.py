@@ -1,0 +1,250 @@
+"""The command services of an installation composed on memory, for the handlers' unit tests.
+
+Each service gets its own `Context`, as `shared.service.build_context` makes it, but with
+each office's log an `EventLog` over an `InMemoryEventStore`, personal data sealed by the
+real `Privacy` with its data keys in memory, and its read model a real SQLite database in a
+file of its own. The services of one office share its one log, as they share its stream
+on Redis. Nothing talks to Redis: the contexts' client points at a port where nothing
+listens, so a handler that reached for Redis would fail rather than pass by accident.
+
+No consumer runs: `follow` applies what the log holds to every read model, through each
+service's own projection, as its consumer would (revealed, each position once)."""
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.approval import consumers as approval_consumers
+from services.approval.commands import draft_letter_for_recap, sign
+from services.approval.config import ApprovalSettings
+from services.approval.config import Context as ApprovalContext
+from services.approval.domain import Letter
+from services.courier.commands import accept_handover
+from services.courier.config import Context as CourierContext
+from services.courier.config import CourierSettings
+from services.courier.consumers import CONSUMED as COURIER_CONSUMED
+from services.courier.projections import PROJECTION as COURIER_PROJECTION
+from services.courier.projections import apply_event as apply_to_courier
+from services.intake import consumers as intake_consumers
+from services.intake.commands import compile_recap, register_document
+from services.intake.config import Context as IntakeContext
+from services.intake.config import IntakeSettings
+from services.intake.domain import Registration, RegistryEntry
+from services.intake.registry import load_registry
+from shared.data_keys import InMemoryDataKeys
+from shared.db import claim_position, create_tables, make_engine, projection_of, session_factory
+from shared.duties import DutyRule
+from shared.events import Envelope, RecapCompiled
+from shared.identity import Officer
+from shared.keys import Keys
+from shared.log import EventLog
+from shared.privacy import Privacy
+from shared.service import ServiceContext
+from shared.settings import ServiceSettings
+from shared.stores.memory import InMemoryEventStore
+from shared.vocabulary import DocumentType, Role
+
+OFFICE = "1471"  # Pekanbaru
+OTHER_OFFICE = "1401"  # another office the same installation serves
+NOWHERE = "redis://127.0.0.1:1/0"  # no Redis listens there
+SECRET = "memory-context-secret-not-for-production-0123456789"
+
+FO = Officer("198001012005011001", "Siti Rahma", Role.FO, OFFICE)
+OTHER_FO = Officer("198502022010012002", "Yusuf Hamdani", Role.FO, OFFICE)
+KASUBBAG = Officer("197503102000031002", "Budi Santoso", Role.KASUBBAG_UMUM, OFFICE)
+OTHER_KASUBBAG = Officer("197901012003121003", "Rahmat Hidayat", Role.KASUBBAG_UMUM, OFFICE)
+SEKRETARIS = Officer("196812121990032001", "Dra. Hj. Nurhayati", Role.SEKRETARIS, OFFICE)
+COURIER = Officer("kurir-07", "Andi Kurir", Role.COURIER, OFFICE)
+FO_ELSEWHERE = Officer("199001012015011004", "Maya Sari", Role.FO, OTHER_OFFICE)
+KASUBBAG_ELSEWHERE = Officer("198001012006041005", "Hendra", Role.KASUBBAG_UMUM, OTHER_OFFICE)
+SEKRETARIS_ELSEWHERE = Officer("197001011995032006", "Lina", Role.SEKRETARIS, OTHER_OFFICE)
+COURIER_ELSEWHERE = Officer("kurir-99", "Bayu Kurir", Role.COURIER, OTHER_OFFICE)
+
+
+@dataclass
+class MemoryInstallation:
+    """One installation serving two offices: each office's log in memory, each service's
+    context, and the stores themselves, for tests that look at what was stored."""
+
+    stores: dict[str, InMemoryEventStore]
+    intake: IntakeContext
+    approval: ApprovalContext
+    courier: CourierContext
+
+    def log(self, office: str = OFFICE) -> EventLog:
+        return self.intake.log_for(office)
+
+    async def events(self, office: str = OFFICE) -> list[Envelope]:
+        """Every event of an office's log, in log order, its personal data revealed."""
+        log = self.log(office)
+        return await log.reveal_all(await log.read(limit=100_000))
+
+    async def load_registry(self, *entries: RegistryEntry, office: str = OFFICE) -> None:
+        await load_registry(self.intake.engine, list(entries), office=office)
+
+    async def follow(self) -> None:
+        """Every read model applies what every office's log holds, as its consumer would."""
+        for office in self.stores:
+            events = await self.events(office)
+            await intake_consumers.projection(self.intake).apply_page(events)
+            await approval_consumers.projection(self.approval).apply_page(events)
+            await _apply_to_courier(self.courier, events)
+
+
+async def _apply_to_courier(context: CourierContext, events: Sequence[Envelope]) -> None:
+    """The courier's consumer applies each event once; its feed to the third party lives on
+    Redis and is not part of these tests."""
+    async with context.sessions() as session, session.begin():
+        for event in events:
+            if not isinstance(event.data, COURIER_CONSUMED):
+                continue
+            claimed = projection_of(COURIER_PROJECTION, event.office)
+            if await claim_position(session, claimed, event.position or ""):
+                await apply_to_courier(session, event)
+
+
+def _settings(
+    cls: type[ServiceSettings], service: str, data_dir: Path, relaxed: Sequence[DutyRule]
+) -> Any:
+    return cls(
+        redis_url=NOWHERE,
+        secret=SECRET,
+        data_dir=data_dir,
+        database_url=f"sqlite+aiosqlite:///{data_dir / service}.db",
+        office=OFFICE,
+        offices=f"{OFFICE},{OTHER_OFFICE}",
+        relaxed_duties={OFFICE: frozenset(relaxed)} if relaxed else {},
+    )
+
+
+def _context(
+    settings: Any, logs: dict[str, EventLog], engine: AsyncEngine, redis: Redis
+) -> ServiceContext[Any]:
+    log = logs[settings.default_office()]
+    return ServiceContext(
+        settings=settings,
+        redis=redis,
+        keys=log.keys,
+        log=log,
+        engine=engine,
+        sessions=session_factory(engine),
+        secret=SECRET,
+        logs=logs,
+    )
+
+
+@contextlib.asynccontextmanager
+async def installation_on_memory(
+    data_dir: Path, relaxed: Sequence[DutyRule] = ()
+) -> AsyncIterator[MemoryInstallation]:
+    """`relaxed`: the separation-of-duties rules office 1471 relaxes (none by default)."""
+    master_key = secrets.token_bytes(32)
+    stores = {office: InMemoryEventStore() for office in (OFFICE, OTHER_OFFICE)}
+    logs = {}
+    for office, store in stores.items():
+        keys = Keys(office)
+        logs[office] = EventLog(store, keys, Privacy(InMemoryDataKeys(), keys, master_key))
+    nowhere = Redis.from_url(NOWHERE)  # lazy: building it connects to nothing
+    contexts, engines = [], []
+    services: dict[str, type[ServiceSettings]] = {
+        "intake": IntakeSettings,
+        "approval": ApprovalSettings,
+        "courier": CourierSettings,
+    }
+    for service, cls in services.items():
+        settings = _settings(cls, service, data_dir, relaxed)
+        engine = make_engine(settings.resolved_database_url())
+        await create_tables(engine)
+        engines.append(engine)
+        contexts.append(_context(settings, logs, engine, nowhere))
+    intake, approval, courier = contexts
+    try:
+        yield MemoryInstallation(stores, intake, approval, courier)
+    finally:
+        for engine in engines:
+            await engine.dispose()
+        await nowhere.aclose()
+
+
+def ktp(number: str, *, signed: bool = True, name: str = "Rina Marlina") -> RegistryEntry:
+    """A KTP-el in the population registry: its number is its holder's NIK."""
+    return RegistryEntry(DocumentType.KTP_EL, number, number, name, signed)
+
+
+def kk(number: str, nik: str, *, signed: bool = True, name: str = "Ahmad Fauzi") -> RegistryEntry:
+    return RegistryEntry(DocumentType.KK, number, nik, name, signed)
+
+
+# --- a file's way through the office, by the handlers themselves -------------------------
+
+ADDRESS = "Jl. Sudirman No. 12, Pekanbaru"
+PHONE = "+6281234567890"
+
+
+def registration(entry: RegistryEntry, **overrides: Any) -> Registration:
+    """What the FO types in for a document of the registry (validated, as the API gives it)."""
+    typed = {
+        "nik": entry.nik,
+        "name": entry.name,
+        "address": ADDRESS,
+        "phone": PHONE,
+        "document_type": entry.document_type,
+        "document_number": entry.document_number,
+        **overrides,
+    }
+    return Registration(**typed)
+
+
+async def registered(office: MemoryInstallation, *entries: RegistryEntry) -> list[UUID]:
+    """The documents in the registry and registered by the FO; their dossier ids."""
+    await office.load_registry(*entries)
+    ids = []
+    for entry in entries:
+        first, *_ = await register_document(office.intake, FO, registration(entry))
+        ids.append(first.data.dossier_id)  # type: ignore[attr-defined]
+    await office.follow()
+    return ids
+
+
+async def recapped(office: MemoryInstallation, *entries: RegistryEntry) -> Envelope:
+    """The documents registered and compiled into one recap list (its RecapCompiled)."""
+    await registered(office, *entries)
+    recap = await compile_recap(office.intake, FO, entries[0].document_type)
+    await office.follow()
+    return recap
+
+
+async def drafted(office: MemoryInstallation, *entries: RegistryEntry) -> Letter:
+    """A cover letter drafted for the recap of the documents, awaiting signature."""
+    recap = await recapped(office, *entries)
+    letter = await draft_letter_for_recap(office.approval, KASUBBAG, recap_id_of(recap))
+    await office.follow()
+    return letter.result
+
+
+async def signed(office: MemoryInstallation, *entries: RegistryEntry) -> Letter:
+    """The letter of the documents' recap, drafted and signed: ready for the courier."""
+    letter = await drafted(office, *entries)
+    await sign(office.approval, SEKRETARIS, letter.letter_id)
+    await office.follow()
+    return letter
+
+
+async def handed_over(office: MemoryInstallation, *entries: RegistryEntry) -> UUID:
+    """The documents with the courier, their handover accepted; the letter's id."""
+    letter = await signed(office, *entries)
+    await accept_handover(office.courier, COURIER, letter.letter_id)
+    await office.follow()
+    return letter.letter_id
+
+
+def recap_id_of(recap: Envelope) -> UUID:
+    assert isinstance(recap.data, RecapCompiled)
+    return recap.data.recap_id

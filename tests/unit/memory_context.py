@@ -13,7 +13,7 @@ service's own projection, as its consumer would (revealed, each position once)."
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -36,7 +36,7 @@ from services.intake import consumers as intake_consumers
 from services.intake.commands import compile_recap, register_document
 from services.intake.config import Context as IntakeContext
 from services.intake.config import IntakeSettings
-from services.intake.domain import Registration, RegistryEntry
+from services.intake.domain import Registration, RegistryEntry, dossier_slot
 from services.intake.registry import load_registry
 from shared.data_keys import InMemoryDataKeys
 from shared.db import claim_position, create_tables, make_engine, projection_of, session_factory
@@ -77,25 +77,30 @@ class MemoryInstallation:
     intake: IntakeContext
     approval: ApprovalContext
     courier: CourierContext
+    followed: dict[str, str] = field(default_factory=dict)  # office -> last position applied
 
     def log(self, office: str = OFFICE) -> EventLog:
         return self.intake.log_for(office)
 
-    async def events(self, office: str = OFFICE) -> list[Envelope]:
-        """Every event of an office's log, in log order, its personal data revealed."""
+    async def events(self, office: str = OFFICE, after: str = "0-0") -> list[Envelope]:
+        """The events of an office's log (after a position), in log order, revealed."""
         log = self.log(office)
-        return await log.reveal_all(await log.read(limit=100_000))
+        return await log.reveal_all(await log.read(after, limit=100_000))
 
     async def load_registry(self, *entries: RegistryEntry, office: str = OFFICE) -> None:
         await load_registry(self.intake.engine, list(entries), office=office)
 
     async def follow(self) -> None:
-        """Every read model applies what every office's log holds, as its consumer would."""
+        """Every read model applies what every office's log holds, as its consumer would:
+        a page of what it has not seen yet."""
         for office in self.stores:
-            events = await self.events(office)
+            events = await self.events(office, after=self.followed.get(office, "0-0"))
+            if not events:
+                continue
             await intake_consumers.projection(self.intake).apply_page(events)
             await approval_consumers.projection(self.approval).apply_page(events)
             await _apply_to_courier(self.courier, events)
+            self.followed[office] = str(events[-1].position)
 
 
 async def _apply_to_courier(context: CourierContext, events: Sequence[Envelope]) -> None:
@@ -248,3 +253,8 @@ async def handed_over(office: MemoryInstallation, *entries: RegistryEntry) -> UU
 def recap_id_of(recap: Envelope) -> UUID:
     assert isinstance(recap.data, RecapCompiled)
     return recap.data.recap_id
+
+
+def dossier_of(entry: RegistryEntry, n: int = 1) -> UUID:
+    """The id of the n-th dossier opened for a document in office 1471."""
+    return dossier_slot(OFFICE, entry.document_type, entry.document_number, n)

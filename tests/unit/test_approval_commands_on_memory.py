@@ -2,6 +2,7 @@
 in-memory event store: the Kasubbag Umum drafts cover letters, the Sekretaris signs or
 rejects them. No Redis; the read model is a real SQLite file (tests/unit/memory_context.py)."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -84,6 +85,17 @@ async def test_the_letters_of_two_recaps_are_numbered_one_after_the_other(
     first = await drafted(office, RINA)
     second = await drafted(office, FAMILY_CARD)
     assert [first.letter_number, second.letter_number] == [number(1), number(2)]
+
+
+async def test_two_letters_drafted_at_once_get_two_numbers_one_after_the_other(
+    office: MemoryInstallation,
+) -> None:
+    first, second = await recapped(office, RINA), await recapped(office, FAMILY_CARD)
+    letters = await asyncio.gather(
+        draft_letter_for_recap(office.approval, KASUBBAG, recap_id_of(first)),
+        draft_letter_for_recap(office.approval, OTHER_KASUBBAG, recap_id_of(second)),
+    )
+    assert sorted(letter.result.letter_number for letter in letters) == [number(1), number(2)]
 
 
 async def test_a_recap_not_yet_followed_into_approvals_read_model_is_not_found(

@@ -3,6 +3,7 @@ in-memory event store: the handover, each document delivered or returned, and a 
 document received back by the Kasubbag Umum. No Redis; the read model is a real SQLite
 file (tests/unit/memory_context.py)."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -170,6 +171,22 @@ async def test_a_document_is_delivered_once_and_then_cannot_be_returned(
     with pytest.raises(Conflict, match="was delivered; it cannot be returned"):
         await returned(office, dossier_of(RINA))
     assert [e.type for e in await office.events()].count("Delivered") == 1
+
+
+async def test_a_delivery_and_a_return_recorded_at_once_give_one_outcome_and_one_refusal(
+    office: MemoryInstallation,
+) -> None:
+    await handed_over(office, RINA)
+    # Both read the document with the courier; the log lets one outcome in, and the other,
+    # decided again, is refused with the reason the first one gives.
+    outcomes = await asyncio.gather(
+        delivered_to_family(office, dossier_of(RINA)),
+        returned(office, dossier_of(RINA)),
+        return_exceptions=True,
+    )
+    assert [type(o) for o in outcomes].count(Conflict) == 1
+    kept = [e.type for e in await office.events() if e.type in ("Delivered", "Returned")]
+    assert len(kept) == 1
 
 
 async def test_documents_of_a_handover_not_yet_accepted_are_neither_delivered_nor_returned(

@@ -2,6 +2,7 @@
 store: registration, flags and their resolution, recap lists. No Redis; the read model is a
 real SQLite file (tests/unit/memory_context.py)."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -151,6 +152,22 @@ async def test_a_document_registered_a_moment_ago_is_in_flight_before_the_read_m
     await register_document(office.intake, FO, registration(RINA))
     with pytest.raises(Conflict, match="just registered"):
         await register_document(office.intake, FO, registration(RINA))
+
+
+async def test_of_two_fos_registering_one_document_at_once_one_wins_and_one_is_told_why(
+    office: MemoryInstallation,
+) -> None:
+    await office.load_registry(RINA)
+    # Both find the document's first slot free; the log lets one in, and the other, deciding
+    # again on what the log holds now, finds the document in flight.
+    outcomes = await asyncio.gather(
+        register_document(office.intake, FO, registration(RINA)),
+        register_document(office.intake, OTHER_FO, registration(RINA)),
+        return_exceptions=True,
+    )
+    refusals = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(refusals) == 1 and "already in flight" in refusals[0].detail
+    assert [e.type for e in await office.events()] == ["DocumentRegistered"]
 
 
 async def test_a_delivered_document_can_be_registered_again_as_a_new_dossier(

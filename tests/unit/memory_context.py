@@ -10,8 +10,10 @@ listens, so a handler that reached for Redis would fail rather than pass by acci
 No consumer runs: `follow` applies what the log holds to every read model, through each
 service's own projection, as its consumer would (revealed, each position once)."""
 
+import asyncio
 import contextlib
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,11 +147,27 @@ def _context(
     )
 
 
+def empty_database(directory: Path) -> Path:
+    """An SQLite file with every table and index of the read models and no row, made once
+    for a test session: each service's database starts as a copy of it, which takes a
+    fraction of the time that making the tables does."""
+    path = directory / "empty.db"
+
+    async def make() -> None:
+        engine = make_engine(f"sqlite:///{path}", scratch=True)  # no journal beside the file
+        await create_tables(engine)
+        await engine.dispose()
+
+    asyncio.run(make())
+    return path
+
+
 @contextlib.asynccontextmanager
 async def installation_on_memory(
-    data_dir: Path, relaxed: Sequence[DutyRule] = ()
+    data_dir: Path, empty: Path, relaxed: Sequence[DutyRule] = ()
 ) -> AsyncIterator[MemoryInstallation]:
-    """`relaxed`: the separation-of-duties rules office 1471 relaxes (none by default)."""
+    """`empty`: the empty database each service's starts as (`empty_database`); `relaxed`:
+    the separation-of-duties rules office 1471 relaxes (none by default)."""
     master_key = secrets.token_bytes(32)
     stores = {office: InMemoryEventStore() for office in (OFFICE, OTHER_OFFICE)}
     logs = {}
@@ -165,8 +183,8 @@ async def installation_on_memory(
     }
     for service, cls in services.items():
         settings = _settings(cls, service, data_dir, relaxed)
+        shutil.copyfile(empty, data_dir / f"{service}.db")
         engine = make_engine(settings.resolved_database_url())
-        await create_tables(engine)
         engines.append(engine)
         contexts.append(_context(settings, logs, engine, nowhere))
     intake, approval, courier = contexts

@@ -49,8 +49,8 @@ def number(seq: int) -> str:
 
 
 @pytest.fixture
-async def office(tmp_path: Path) -> AsyncIterator[MemoryInstallation]:
-    async with installation_on_memory(tmp_path) as installation:
+async def office(tmp_path: Path, empty_read_model: Path) -> AsyncIterator[MemoryInstallation]:
+    async with installation_on_memory(tmp_path, empty_read_model) as installation:
         yield installation
 
 
@@ -200,8 +200,12 @@ async def test_the_officer_who_drafted_a_letter_can_neither_sign_nor_reject_it(
     assert await office.events() == before
 
 
-async def test_an_office_that_relaxes_the_rule_lets_the_drafter_sign(tmp_path: Path) -> None:
-    async with installation_on_memory(tmp_path, relaxed=[DutyRule.SIGN_OWN_DRAFT]) as office:
+async def test_an_office_that_relaxes_the_rule_lets_the_drafter_sign(
+    tmp_path: Path, empty_read_model: Path
+) -> None:
+    async with installation_on_memory(
+        tmp_path, empty_read_model, relaxed=[DutyRule.SIGN_OWN_DRAFT]
+    ) as office:
         letter = await drafted(office, RINA)
         outcome = await sign(office.approval, DRAFTER_AS_SEKRETARIS, letter.letter_id)
         assert outcome.result.status is LetterStatus.SIGNED

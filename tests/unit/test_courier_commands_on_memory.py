@@ -48,8 +48,8 @@ RETURNER_AS_KASUBBAG = Officer(COURIER.officer_id, COURIER.name, Role.KASUBBAG_U
 
 
 @pytest.fixture
-async def office(tmp_path: Path) -> AsyncIterator[MemoryInstallation]:
-    async with installation_on_memory(tmp_path) as installation:
+async def office(tmp_path: Path, empty_read_model: Path) -> AsyncIterator[MemoryInstallation]:
+    async with installation_on_memory(tmp_path, empty_read_model) as installation:
         yield installation
 
 
@@ -283,9 +283,11 @@ async def test_whoever_returned_a_document_cannot_receive_it_back(
 
 
 async def test_an_office_that_relaxes_the_rule_lets_the_returner_receive_it(
-    tmp_path: Path,
+    tmp_path: Path, empty_read_model: Path
 ) -> None:
-    async with installation_on_memory(tmp_path, relaxed=[DutyRule.RECEIVE_OWN_RETURN]) as office:
+    async with installation_on_memory(
+        tmp_path, empty_read_model, relaxed=[DutyRule.RECEIVE_OWN_RETURN]
+    ) as office:
         await handed_over(office, RINA)
         await returned(office, dossier_of(RINA))
         outcome = await receive_return(office.courier, RETURNER_AS_KASUBBAG, dossier_of(RINA))

@@ -50,8 +50,8 @@ FAMILY_CARD = kk("1471010101100001", "1471011205800004", name="Budi Santoso")
 
 
 @pytest.fixture
-async def office(tmp_path: Path) -> AsyncIterator[MemoryInstallation]:
-    async with installation_on_memory(tmp_path) as installation:
+async def office(tmp_path: Path, empty_read_model: Path) -> AsyncIterator[MemoryInstallation]:
+    async with installation_on_memory(tmp_path, empty_read_model) as installation:
         yield installation
 
 
@@ -269,9 +269,11 @@ async def test_the_fo_who_raised_a_flag_cannot_resolve_it(office: MemoryInstalla
 
 
 async def test_an_office_that_relaxes_the_rule_lets_a_lone_fo_resolve_their_own_flag(
-    tmp_path: Path,
+    tmp_path: Path, empty_read_model: Path
 ) -> None:
-    async with installation_on_memory(tmp_path, relaxed=[DutyRule.RESOLVE_OWN_FLAG]) as office:
+    async with installation_on_memory(
+        tmp_path, empty_read_model, relaxed=[DutyRule.RESOLVE_OWN_FLAG]
+    ) as office:
         [dossier_id] = await registered(office, RINA)
         await flag_dossier(office.intake, FO, dossier_id, FlagReason.DATA_ENTRY_ERROR, "nama")
         event = await resolve_flag(office.intake, FO, dossier_id, "sudah diperbaiki")

@@ -17,11 +17,10 @@ import shutil
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.approval import consumers as approval_consumers
 from services.approval.commands import draft_letter_for_recap, sign
@@ -52,6 +51,8 @@ from shared.service import ServiceContext
 from shared.settings import ServiceSettings
 from shared.stores.memory import InMemoryEventStore
 from shared.vocabulary import DocumentType, Role
+
+S = TypeVar("S", bound=ServiceSettings)
 
 OFFICE = "1471"  # Pekanbaru
 OTHER_OFFICE = "1401"  # another office the same installation serves
@@ -117,9 +118,10 @@ async def _apply_to_courier(context: CourierContext, events: Sequence[Envelope])
                 await apply_to_courier(session, event)
 
 
-def _settings(
-    cls: type[ServiceSettings], service: str, data_dir: Path, relaxed: Sequence[DutyRule]
-) -> Any:
+def _settings(cls: type[S], data_dir: Path, relaxed: Sequence[DutyRule]) -> S:
+    """The service's settings; its database named here, so that a DATABASE_URL in the
+    environment of whoever runs the tests is never written to."""
+    service = cls.model_fields["service"].default
     return cls(
         redis_url=NOWHERE,
         secret=SECRET,
@@ -132,8 +134,11 @@ def _settings(
 
 
 def _context(
-    settings: Any, logs: dict[str, EventLog], engine: AsyncEngine, redis: Redis
-) -> ServiceContext[Any]:
+    settings: S, logs: dict[str, EventLog], empty: Path, redis: Redis
+) -> ServiceContext[S]:
+    """The service's context on the offices' logs, its database a copy of `empty`."""
+    shutil.copyfile(empty, settings.data_dir / f"{settings.service}.db")
+    engine = make_engine(settings.resolved_database_url())
     log = logs[settings.default_office()]
     return ServiceContext(
         settings=settings,
@@ -175,24 +180,14 @@ async def installation_on_memory(
         keys = Keys(office)
         logs[office] = EventLog(store, keys, Privacy(InMemoryDataKeys(), keys, master_key))
     nowhere = Redis.from_url(NOWHERE)  # lazy: building it connects to nothing
-    contexts, engines = [], []
-    services: dict[str, type[ServiceSettings]] = {
-        "intake": IntakeSettings,
-        "approval": ApprovalSettings,
-        "courier": CourierSettings,
-    }
-    for service, cls in services.items():
-        settings = _settings(cls, service, data_dir, relaxed)
-        shutil.copyfile(empty, data_dir / f"{service}.db")
-        engine = make_engine(settings.resolved_database_url())
-        engines.append(engine)
-        contexts.append(_context(settings, logs, engine, nowhere))
-    intake, approval, courier = contexts
+    intake = _context(_settings(IntakeSettings, data_dir, relaxed), logs, empty, nowhere)
+    approval = _context(_settings(ApprovalSettings, data_dir, relaxed), logs, empty, nowhere)
+    courier = _context(_settings(CourierSettings, data_dir, relaxed), logs, empty, nowhere)
     try:
         yield MemoryInstallation(stores, intake, approval, courier)
     finally:
-        for engine in engines:
-            await engine.dispose()
+        for context in (intake, approval, courier):
+            await context.engine.dispose()
         await nowhere.aclose()
 
 

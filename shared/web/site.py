@@ -18,6 +18,7 @@ from shared.officers.sign_ins import SecurityRecord, SignInGuard
 from shared.settings import SERVICE_PORTS
 from shared.web.navigation import Link, home_of
 from shared.web.sessions import SessionStore
+from shared.web.wording import FILTERS
 
 if TYPE_CHECKING:  # shared.service builds the site: no import back at run time
     from shared.service import ServiceContext
@@ -88,4 +89,5 @@ def page_templates(service: str) -> Jinja2Templates:
         [FileSystemLoader(SERVICES / service / "templates"), FileSystemLoader(HERE / "templates")]
     )
     environment = Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
+    environment.filters.update(FILTERS)  # `{{ status|status_name }}` on every screen
     return Jinja2Templates(env=environment)

@@ -86,6 +86,22 @@ async def accept_handover(
     )
 
 
+async def handover_of(context: Context, office: str, letter_id: UUID) -> Handover:
+    """A letter's handover as the log has it now, e.g. to say why an acceptance was refused."""
+    log = context.log_for(office)
+    handover, _ = await load_aggregate(log, handover_stream(letter_id), evolve_handover, Handover())
+    return handover
+
+
+async def delivery_of(context: Context, office: str, dossier_id: UUID) -> Delivery:
+    """What became of a document as the log has it now, e.g. to say why a command was refused."""
+    log = context.log_for(office)
+    delivery, _ = await load_aggregate(
+        log, delivery_stream(dossier_id), evolve_delivery, Delivery()
+    )
+    return delivery
+
+
 async def _letter_carrying(context: Context, office: str, dossier_id: UUID) -> UUID:
     """The signed letter whose handover carries this document."""
     async with context.sessions() as session:

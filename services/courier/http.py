@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from services.courier import commands, queries
 from services.courier.queries import (
     AcceptedHandoverPublic,
+    CourierDocumentPublic,
     DeliveryOutcomePublic,
     HandoverPublic,
     HandoverStatus,
@@ -74,6 +75,14 @@ async def accept_handover(
 
 
 deliveries = APIRouter(tags=["deliveries"], dependencies=[READS_AFTER])
+
+
+@deliveries.get("/deliveries/{dossier_id}", response_model=CourierDocumentPublic)
+async def get_delivery(
+    dossier_id: UUID, officer: Courier, session: SessionDep
+) -> CourierDocumentPublic:
+    """One document of a signed letter: whom it goes to (no NIK) and what became of it."""
+    return await queries.courier_document(session, officer.office, dossier_id)
 
 
 @deliveries.post(

@@ -19,7 +19,7 @@ from shared.db import keyset_page
 from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
 from shared.masking import mask_document_number
-from shared.vocabulary import DocumentType, DossierStatus, ReturnReason
+from shared.vocabulary import DocumentType, DossierStatus, Relationship, ReturnReason
 from shared.wib import as_utc, to_wib
 
 
@@ -235,3 +235,95 @@ def _after(cursor: str | None) -> int | None:
     if not value.isdigit():
         raise Unprocessable.field("cursor", "not a cursor this service gave out")
     return int(value)
+
+
+# --- the courier's round: one document, and the handovers still being delivered ---------
+
+
+class CourierDocumentPublic(BaseModel):
+    """One document on the courier's round: whom it goes to (no NIK), on which letter, and
+    what became of it."""
+
+    dossier_id: UUID
+    letter_id: UUID
+    letter_number: str
+    name: str
+    address: str
+    phone: str
+    document_type: DocumentType
+    document_number: str
+    delivery_status: DossierStatus
+    recipient_name: str | None = None
+    relationship: Relationship | None = None
+    return_reason: ReturnReason | None = None
+    note: str = ""
+    returned_at: datetime | None = None
+    received_at: datetime | None = None
+
+
+async def _letter_of(session: AsyncSession, office: str, row: CourierDossier) -> CourierLetter:
+    """The signed letter that carries a document: the one its outcome names, else its recap's."""
+    if row.letter_id is not None:
+        letter = await session.get(CourierLetter, (office, row.letter_id))
+        if letter is not None:
+            return letter
+    letters = await session.exec(
+        select(CourierLetter).where(
+            CourierLetter.office == office,
+            CourierLetter.recap_id == (row.recap_id or ""),
+            col(CourierLetter.signed).is_(True),
+            col(CourierLetter.rejected).is_(False),
+        )
+    )
+    letter = letters.first()
+    if letter is None:
+        raise NotFound(f"document {row.dossier_id} is on no signed cover letter")
+    return letter
+
+
+async def courier_document(
+    session: AsyncSession, office: str, dossier_id: UUID
+) -> CourierDocumentPublic:
+    """A document of a signed letter, as the courier may know it, and its outcome."""
+    row = await session.get(CourierDossier, (office, str(dossier_id)))
+    if row is None:
+        raise NotFound(f"there is no document {dossier_id} for the courier")
+    letter = await _letter_of(session, office, row)
+    document = _document(row, letter.accepted)
+    if document is None:
+        raise NotFound(f"there is no document {dossier_id} for the courier")
+    return CourierDocumentPublic(
+        **document.model_dump(),
+        letter_id=UUID(letter.letter_id),
+        letter_number=letter.letter_number,
+        recipient_name=row.recipient_name,
+        relationship=Relationship(row.relationship) if row.relationship else None,
+        return_reason=ReturnReason(row.return_reason) if row.return_reason else None,
+        note=row.note or "",
+        returned_at=to_wib(as_utc(row.returned_at)) if row.returned_at else None,
+        received_at=to_wib(as_utc(row.received_at)) if row.received_at else None,
+    )
+
+
+async def handovers_on_round(
+    session: AsyncSession, office: str, cursor: str | None, limit: int
+) -> Page[HandoverPublic]:
+    """Accepted handovers with a document still with the courier, oldest first: the round
+    of today, without the handovers already done with."""
+    still_out = select(CourierDossier.recap_id).where(
+        CourierDossier.office == office, CourierDossier.outcome == Outcome.WITH_COURIER.value
+    )
+    query = select(CourierLetter).where(
+        CourierLetter.office == office,
+        col(CourierLetter.accepted).is_(True),
+        col(CourierLetter.rejected).is_(False),
+        col(CourierLetter.recap_id).in_(still_out),
+    )
+    page, more = await keyset_page(
+        session, query, col(CourierLetter.ready_order), _after(cursor), limit
+    )
+    dossiers = await recap_dossiers(session, office, [letter.recap_id for letter in page])
+    return Page(
+        items=[handover_public(letter, dossiers[letter.recap_id]) for letter in page],
+        next=encode_cursor(str(page[-1].ready_order)) if more else None,
+    )

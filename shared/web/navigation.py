@@ -26,14 +26,17 @@ MENU: dict[Role, tuple[Link, ...]] = {
     Role.FO: (Link("intake", "/", "Pendaftaran"),),
     Role.KASUBBAG_UMUM: (
         Link("approval", "/", "Surat pengantar"),
-        Link("courier", "/", "Dokumen kembali"),
+        Link("courier", "/kembali", "Dokumen kembali"),
         Link("reporting", "/", "Laporan"),
     ),
     Role.SEKRETARIS: (
         Link("approval", "/", "Tanda tangan"),
         Link("reporting", "/", "Laporan"),
     ),
-    Role.COURIER: (Link("courier", "/", "Serah terima"),),
+    Role.COURIER: (
+        Link("courier", "/", "Serah terima"),
+        Link("courier", "/antaran", "Antaran"),
+    ),
     Role.AUDITOR: (
         Link("reporting", "/", "Audit"),
         Link("reporting", "/laporan/pengiriman", "Laporan"),

@@ -28,11 +28,13 @@ async def render(
     *,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
+    fragment: bool = False,
 ) -> HTMLResponse:
     """The page `template` with `values`; the layout's own values are added:
     `officer`, `role_label`, `menu` (links with `url`, `label`, `current`), `csrf_token`,
     `csrf_field`, `messages` (shown once), `behind` (the read model lags the officer's last
-    write), `static` (the static files' path) and `service`."""
+    write), `static` (the static files' path) and `service`. A `fragment` (a part of a page
+    that htmx swaps in, e.g. a queue's poll) leaves the messages for the next whole page."""
     site = site_of(request)
     session: Session | None = getattr(request.state, "session", None)
     layout: dict[str, Any] = {
@@ -44,7 +46,7 @@ async def render(
         "officer": session.officer if session else None,
         "role_label": ROLE_LABELS[session.officer.role] if session else "",
         "menu": [],
-        "messages": await site.sessions.take_flashes(session) if session else [],
+        "messages": await site.sessions.take_flashes(session) if session and not fragment else [],
         "behind": getattr(request.state, "behind", False),
     }
     if session is not None:

@@ -118,14 +118,13 @@ async def accept(
 ) -> Response:
     """Take the signed list, the letter and its documents over."""
     found = _uuid(letter_id)
+    if found is None:
+        return await _not_here(request)
     try:
-        if found is None:
-            raise NotFound(letter_id)
         accepted = await commands.accept_handover(context, officer, found)
     except NotFound:
         return await _not_here(request)
     except Conflict:
-        assert found is not None
         if (await commands.handover_of(context, officer.office, found)).accepted:
             # A second tap, or another courier's: the handover is taken either way.
             await flash(request, "Serah terima surat pengantar ini sudah diterima.")
@@ -356,14 +355,13 @@ async def receive(
 ) -> Response:
     """Receive a returned document back into the office."""
     found = _uuid(dossier_id)
+    if found is None:
+        return await _not_here(request)
     try:
-        if found is None:
-            raise NotFound(dossier_id)
         received = await commands.receive_return(context, officer, found)
     except NotFound:
         return await _not_here(request)
     except Conflict:
-        assert found is not None
         delivery = await commands.delivery_of(context, officer.office, found)
         if delivery.outcome is Outcome.RECEIVED_BACK:
             await flash(request, "Dokumen itu sudah diterima kembali di kantor.")

@@ -1,6 +1,7 @@
 """The courier's screens on a 360x740 phone, and the Kasubbag Umum's returns on the desk: a
 letter registered, drafted and signed through the API (tokens from `jasa token`), then the
-courier accepts its handover, delivers one document and returns two, and the Kasubbag Umum
+courier accepts its handover, delivers two documents (one with the keyboard alone) and
+returns two, and the Kasubbag Umum
 receives a return back, but not one they returned themselves as courier."""
 
 from dataclasses import dataclass
@@ -69,12 +70,12 @@ def api(office: Office) -> Api:
 
 @pytest.fixture(scope="module")
 def letter(office: Office, api: Api, tmp_path_factory: pytest.TempPathFactory) -> SignedLetter:
-    """Three Kartu Keluarga registered, recapped, the letter drafted and signed (API)."""
+    """Four Kartu Keluarga registered, recapped, the letter drafted and signed (API)."""
     people = [
         p for p in applicants(24, Random(26), date.today()) if p.document_type is DocumentType.KK
     ]
-    people = people[:3]
-    assert len(people) == 3
+    people = people[:4]
+    assert len(people) == 4
     rows = [RegistryRow(p.document_number, p.document_type, p.nik, p.name, True) for p in people]
     registry = write_registry_csv(tmp_path_factory.mktemp("registry") / "kk.csv", rows)
     loaded = office.jasa("registry", "load", str(registry))
@@ -93,7 +94,7 @@ def letter(office: Office, api: Api, tmp_path_factory: pytest.TempPathFactory) -
         listed = api.call("GET", *fo, "intake", "/dossiers", params={"status": "REGISTERED"})
         return set(registered) <= {item["dossier_id"] for item in listed["items"]}
 
-    eventually(all_listed, "intake to list the three registrations")
+    eventually(all_listed, "intake to list the four registrations")
     recap = api.call("POST", *fo, "intake", "/recaps", json={"document_type": "KK"})
     drafter = (Role.KASUBBAG_UMUM, "kasubbag.api")
 
@@ -115,7 +116,7 @@ def letter(office: Office, api: Api, tmp_path_factory: pytest.TempPathFactory) -
             "GET", Role.COURIER, "kurir.api", "courier", "/handovers", params={"status": "READY"}
         )
         return any(
-            h["letter_id"] == drafted["letter_id"] and len(h["documents"]) == 3
+            h["letter_id"] == drafted["letter_id"] and len(h["documents"]) == 4
             for h in listed["items"]
         )
 
@@ -135,7 +136,7 @@ def test_the_courier_accepts_a_ready_handover_on_the_phone(
     sign_in(phone, office.url("courier"), "rudi.kurir")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Serah terima dokumen")
     card = phone.locator(".kartu", has_text=letter.letter_number)
-    expect(card).to_contain_text("3 dokumen Kartu Keluarga")
+    expect(card).to_contain_text("4 dokumen Kartu Keluarga")
     fits_the_phone(phone)
     assert_accessible(phone)
     screenshot(phone, request, "serah-terima")
@@ -154,8 +155,8 @@ def test_the_courier_accepts_a_ready_handover_on_the_phone(
 
     phone.get_by_role("button", name="Terima serah terima").click()
     expect(phone).to_have_url(office.url("courier", "/antaran"))
-    expect(phone.locator("#pesan")).to_contain_text("3 dokumen siap diantar")
-    expect(phone.locator(".kartu")).to_have_count(3)
+    expect(phone.locator("#pesan")).to_contain_text("4 dokumen siap diantar")
+    expect(phone.locator(".kartu")).to_have_count(4)
     expect(phone.locator(".kartu").first).to_contain_text("Dibawa kurir")
     fits_the_phone(phone)
     assert_accessible(phone)
@@ -221,6 +222,24 @@ def test_the_courier_returns_a_document_with_its_reason(
     expect(card).to_contain_text("Dikembalikan kurir")
     fits_the_phone(phone)
     screenshot(phone, request, "antaran-setelah")
+
+
+def test_the_courier_records_a_delivery_with_the_keyboard_alone(
+    office: Office, letter: SignedLetter, phone: Page
+) -> None:
+    sign_in(phone, office.url("courier"), "rudi.kurir")
+    phone.goto(office.url("courier", f"/antaran/{letter.dossier(3)}"))
+    phone.get_by_label("Nama penerima").focus()
+    phone.keyboard.type(letter.person(3).name)
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_label("Pemilik dokumen sendiri")).to_be_focused()
+    phone.keyboard.press("Space")
+    phone.keyboard.press("Tab")
+    phone.keyboard.type("Diterima langsung")
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_role("button", name="Simpan: diserahkan")).to_be_focused()
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#pesan")).to_contain_text("diserahkan kepada pemilik dokumen sendiri")
 
 
 def test_the_kasubbag_receives_a_return_on_the_desk(

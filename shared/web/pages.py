@@ -5,6 +5,7 @@ needs: the officer and their menu, the CSRF token, the messages to show once.
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -28,11 +29,13 @@ async def render(
     *,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
+    fragment: bool = False,
 ) -> HTMLResponse:
     """The page `template` with `values`; the layout's own values are added:
     `officer`, `role_label`, `menu` (links with `url`, `label`, `current`), `csrf_token`,
     `csrf_field`, `messages` (shown once), `behind` (the read model lags the officer's last
-    write), `static` (the static files' path) and `service`."""
+    write), `static` (the static files' path) and `service`. A `fragment` (a part of a page
+    that htmx swaps in, e.g. a queue's poll) leaves the messages for the next whole page."""
     site = site_of(request)
     session: Session | None = getattr(request.state, "session", None)
     layout: dict[str, Any] = {
@@ -44,7 +47,7 @@ async def render(
         "officer": session.officer if session else None,
         "role_label": ROLE_LABELS[session.officer.role] if session else "",
         "menu": [],
-        "messages": await site.sessions.take_flashes(session) if session else [],
+        "messages": await site.sessions.take_flashes(session) if session and not fragment else [],
         "behind": getattr(request.state, "behind", False),
     }
     if session is not None:
@@ -52,7 +55,7 @@ async def render(
             {
                 "url": site.url_of(request, link),
                 "label": link.label,
-                "current": link.service == site.service and link.path == request.url.path,
+                "current": link.service == site.service and _is_current(link.path, request),
             }
             for link in MENU[session.officer.role]
         ]
@@ -63,3 +66,10 @@ async def render(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _is_current(target: str, request: Request) -> bool:
+    """A menu link is the page shown: the same path, and any query the link names."""
+    path, _, query = target.partition("?")
+    wanted = parse_qsl(query)
+    return path == request.url.path and all(request.query_params.get(k) == v for k, v in wanted)

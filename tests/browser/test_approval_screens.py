@@ -127,6 +127,9 @@ def test_a_letter_is_drafted_rejected_drafted_again_and_signed(
     sign_in(sekretaris, office.url("approval"), "zulkarnain")
     expect(sekretaris.get_by_text("Tidak ada surat yang menunggu tanda tangan")).to_be_visible()
     sekretaris.evaluate("window.belumDimuatUlang = true")
+    poll = str(sekretaris.locator("#surat-menunggu").get_attribute("hx-get"))
+    unchanged = sekretaris.request.get(office.url("approval", poll))
+    assert unchanged.status == 204, "a poll of an unchanged queue has nothing to swap"
 
     recap.get_by_role("button", name=re.compile("Buat surat pengantar")).click()
     first = drafted_number(kasubbag)
@@ -153,8 +156,10 @@ def test_a_letter_is_drafted_rejected_drafted_again_and_signed(
     expect(sekretaris.get_by_role("heading", level=1)).to_have_text(f"Surat pengantar {first}")
     sekretaris.get_by_role("button", name="Tolak surat").click()
     reason_box = sekretaris.get_by_label("Alasan penolakan")
-    expect(sekretaris.get_by_text("alasan wajib diisi")).to_be_visible()
+    expect(sekretaris.get_by_role("alert")).to_contain_text("Surat belum ditolak")
     expect(reason_box).to_have_attribute("aria-invalid", "true")
+    expect(reason_box).to_have_accessible_description(re.compile("alasan wajib diisi"))
+    expect(reason_box).to_be_focused()
     assert_accessible(sekretaris)
     screenshot(sekretaris, request, "sekretaris-alasan-kosong")
     reason = "Jumlah berkas di surat tidak sama dengan daftar rekapan."
@@ -211,12 +216,26 @@ def test_the_officer_who_drafted_a_letter_cannot_sign_it(
     office: Office, page: Page, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     office.enrol("rina", Role.KASUBBAG_UMUM, "Rina Wati")
-    compile_recap(office, DocumentType.KK, 2, tmp_path)
+    recap_id, _ = compile_recap(office, DocumentType.KK, 2, tmp_path)
     sign_in(page, office.url("approval"), "rina")
     recap = page.get_by_role("row").filter(has_text="Kartu Keluarga")
     expect(recap).to_be_visible(timeout=POLL)
     recap.get_by_role("button", name=re.compile("Buat surat pengantar")).click()
     number = drafted_number(page)
+
+    # The same button sent again (a double click) drafts no second letter.
+    again = post_form(page, office.url("approval", "/surat"), recap_id=recap_id)
+    assert again == 303
+    page.goto(office.url("approval", "/"))
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{number} untuk rekapan ini sudah Anda buat"
+    )
+    client = OfficeClient(office.system)
+    try:
+        letters = client.items(KASUBBAG, "approval", "/letters")
+        assert [x["letter_number"] for x in letters if x["recap_id"] == recap_id] == [number]
+    finally:
+        client.close()
 
     # Rina becomes a Sekretaris, and finds her own letter in the queue.
     moved = office.jasa("officer", "role", "rina", "SEKRETARIS")
@@ -290,8 +309,9 @@ def test_a_letter_is_refused_to_another_role_and_to_another_office(
         client.close()
 
 
-def post_form(page: Page, url: str) -> int:
-    """A POST with the page's own session and CSRF token, as a crafted form would send it;
-    the answer's status."""
+def post_form(page: Page, url: str, **fields: str) -> int:
+    """A POST with the page's own session and CSRF token, as a crafted form (or a second
+    click) would send it; the answer's status, redirects not followed."""
     token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
-    return page.request.post(url, form={"csrf_token": token or ""}).status
+    form = {"csrf_token": token or "", **fields}
+    return page.request.post(url, form=form, max_redirects=0).status

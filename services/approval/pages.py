@@ -202,24 +202,23 @@ async def draft(
             404,
         )
     except Conflict:
-        details = await queries.recap_details(session, officer.office, recap) if recap else None
-        letter = details.letter if details else None
+        letters = await commands.letters_of_recap(context, officer, recap) if recap else []
+        live = next((letter for letter in letters if letter.live), None)
         if (
-            letter
-            and letter.status == LetterStatus.AWAITING_SIGNATURE
-            and letter.drafted_by_id == officer.officer_id
+            live
+            and live.status is LetterStatus.AWAITING_SIGNATURE
+            and live.drafted_by.officer_id == officer.officer_id
         ):
             # The same officer's second click: the letter they drafted is the answer.
             await flash(
-                request,
-                f"Surat pengantar {letter.letter_number} untuk rekapan ini sudah Anda buat.",
+                request, f"Surat pengantar {live.letter_number} untuk rekapan ini sudah Anda buat."
             )
             return RedirectResponse("/", status_code=303)
         why = (
-            f"Rekapan ini sudah punya surat pengantar {letter.letter_number} "
-            f"({STATUS_LABELS[LetterStatus(letter.status)].lower()}); surat baru hanya dapat "
-            "dibuat bila surat itu ditolak."
-            if letter
+            f"Rekapan ini sudah punya surat pengantar {live.letter_number} "
+            f"({STATUS_LABELS[live.status].lower()}); surat baru hanya dapat dibuat bila "
+            "surat itu ditolak."
+            if live
             else "Rekapan ini baru saja berubah. Muat ulang halaman, lalu coba lagi."
         )
         return await _draft_refused(request, session, officer, why, 409)

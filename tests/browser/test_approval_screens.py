@@ -163,8 +163,10 @@ def test_a_letter_is_drafted_rejected_drafted_again_and_signed(
     assert_accessible(sekretaris)
     screenshot(sekretaris, request, "sekretaris-alasan-kosong")
     reason = "Jumlah berkas di surat tidak sama dengan daftar rekapan."
-    reason_box.fill(reason)
-    sekretaris.get_by_role("button", name="Tolak surat").click()
+    sekretaris.keyboard.type(reason)  # with the keyboard alone, from the focused box
+    sekretaris.keyboard.press("Tab")
+    expect(sekretaris.get_by_role("button", name="Tolak surat")).to_be_focused()
+    sekretaris.keyboard.press("Enter")
     expect(sekretaris.get_by_role("status")).to_contain_text(f"{first} ditolak dengan alasan")
     expect(sekretaris.get_by_role("article").filter(has_text=first)).to_have_count(0)
 

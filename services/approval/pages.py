@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.approval import commands, queries
 from services.approval.domain import Letter, LetterStatus
 from services.approval.http import SORT_KEY
-from services.approval.papers import DOCUMENT_NAMES, printed_letter
+from services.approval.papers import printed_letter
 from services.approval.queries import LetterPublic, RecapPublic, RecapStatus
 from shared.errors import Conflict, NotFound, Problem
 from shared.http.deps import ContextDep, SessionDep
@@ -30,6 +30,7 @@ from shared.validation import NOTE_MAX, Reason
 from shared.vocabulary import Role
 from shared.web.deps import flash, page_for, page_router, remember_position
 from shared.web.pages import render
+from shared.web.wording import document_name
 from shared.wib import tanggal_jam
 
 pages = page_router()
@@ -56,7 +57,7 @@ REASON_ERRORS = {
     "too_long": f"Alasan penolakan paling panjang {NOTE_MAX} karakter.",
     "control_character": "Alasan penolakan tidak boleh berisi tab atau karakter kendali lain.",
 }
-PAGE_VALUES = {"names": DOCUMENT_NAMES, "labels": STATUS_LABELS, "reason_max": NOTE_MAX}
+PAGE_VALUES = {"labels": STATUS_LABELS, "reason_max": NOTE_MAX}
 
 
 # --- the queues -----------------------------------------------------------------------
@@ -226,7 +227,7 @@ async def draft(
     details = await queries.recap_details(session, officer.office, recap)
     what = ""
     if details is not None:
-        kind = DOCUMENT_NAMES.get(details.recap.document_type, details.recap.document_type)
+        kind = document_name(details.recap.document_type)
         what = f" untuk rekapan {kind} ({len(details.documents)} dokumen)"
     await flash(
         request,

@@ -1,8 +1,6 @@
 """HTTP routes of the reporting service: control cards, reports and the audit trail."""
 
-import asyncio
 import re
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -10,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.reporting import queries
 from services.reporting.domain import Period, parse_moment
-from services.reporting.papers import delivery_report_csv, delivery_report_pdf
+from services.reporting.papers import delivery_report_csv, delivery_report_pdf_for
 from services.reporting.queries import (
     ArchivedEventPublic,
     ControlCardPublic,
@@ -21,7 +19,7 @@ from services.reporting.queries import (
     VerificationPublic,
 )
 from services.reporting.sealing import Signing
-from services.reporting.verification import verify
+from services.reporting.verification import LastVerification, verify
 from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
@@ -99,20 +97,8 @@ async def deliveries(
     if format == "csv":
         return Response(delivery_report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "pdf":
-        items, _ = await queries.undelivered_documents(
-            session, office, None, MAX_LIMIT, reveal_nik=False
-        )
-        pdf = await asyncio.to_thread(
-            delivery_report_pdf,
-            office,
-            report,
-            items,
-            datetime.now(UTC),
-            officer.name,
-            officer.role,
-        )
         return Response(
-            pdf,
+            await delivery_report_pdf_for(session, officer, report),
             media_type="application/pdf",
             headers={"Content-Disposition": 'inline; filename="laporan-pengiriman.pdf"'},
         )
@@ -175,12 +161,16 @@ async def audit_verify(
     officer: Auditor, context: ContextDep, signing: SigningDep
 ) -> VerificationPublic:
     """Check the live log against the archive and its signed checkpoints."""
-    return await verify(
+    result = await verify(
         context.log_for(officer.office),
         context.sessions,
         signing.sealer(officer.office).public_key,
         context.settings.checkpoint_every,
     )
+    await LastVerification(context.redis, context.keys_for(officer.office)).remember(
+        result, officer.name
+    )
+    return result
 
 
 ROUTERS = [cards, reports, audit]

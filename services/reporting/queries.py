@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.archive import ArchivedEvent
+from services.reporting.archive import ArchivedEvent, Checkpoint
 from services.reporting.domain import (
     DeliveryCounts,
     Period,
@@ -27,7 +27,7 @@ from shared.errors import NotFound
 from shared.masking import mask_document_number, mask_nik
 from shared.officers.sign_ins import SecurityRecord
 from shared.vocabulary import DocumentType, DossierStatus
-from shared.wib import wib_iso
+from shared.wib import as_utc, wib_iso
 
 
 class CardStepPublic(BaseModel):
@@ -142,6 +142,12 @@ async def sign_ins(
         for e in entries
     ]
     return items, (items[-1].position if len(items) == limit else None)
+
+
+class CheckpointPublic(BaseModel):
+    count: int = Field(description="events sealed by it")
+    position: str = Field(description="the last of them")
+    sealed_at: str = Field(description="in WIB")
 
 
 class VerificationPublic(BaseModel):
@@ -358,3 +364,19 @@ async def archived_events(
         for row in rows
     ]
     return items, (rows[-1].position if more and rows else None)
+
+
+async def last_checkpoint(session: AsyncSession, office: str) -> CheckpointPublic | None:
+    """The office's latest signed checkpoint, or None before the first."""
+    query = (
+        select(Checkpoint)
+        .where(Checkpoint.office == office)
+        .order_by(col(Checkpoint.count).desc())
+        .limit(1)
+    )
+    found = (await session.exec(query)).first()
+    if found is None:
+        return None
+    return CheckpointPublic(
+        count=found.count, position=found.position, sealed_at=wib_iso(as_utc(found.sealed_at))
+    )

@@ -36,7 +36,12 @@ MENU: dict[Role, tuple[Link, ...]] = {
         Link("reporting", "/", "Laporan"),
     ),
     Role.COURIER: (Link("courier", "/", "Serah terima"),),
-    Role.AUDITOR: (Link("reporting", "/", "Audit"),),
+    Role.AUDITOR: (
+        Link("reporting", "/", "Audit"),
+        Link("reporting", "/laporan/pengiriman", "Laporan"),
+        Link("reporting", "/kartu", "Kartu kendali"),
+        Link("reporting", "/audit/masuk", "Catatan masuk"),
+    ),
 }
 
 

@@ -3,7 +3,6 @@ directory, credentials, sign-in guard and security record, and the addresses of 
 services' pages."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,7 @@ from shared.officers.sign_ins import SecurityRecord, SignInGuard
 from shared.settings import SERVICE_PORTS
 from shared.web.navigation import Link, home_of
 from shared.web.sessions import SessionStore
-from shared.wib import as_utc, tanggal_jam
+from shared.web.wording import FILTERS
 
 if TYPE_CHECKING:  # shared.service builds the site: no import back at run time
     from shared.service import ServiceContext
@@ -90,15 +89,5 @@ def page_templates(service: str) -> Jinja2Templates:
         [FileSystemLoader(SERVICES / service / "templates"), FileSystemLoader(HERE / "templates")]
     )
     environment = Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
-    environment.filters["wib"] = wib_text
+    environment.filters.update(FILTERS)  # `{{ status|status_name }}` on every screen
     return Jinja2Templates(env=environment)
-
-
-def wib_text(moment: datetime | str | None) -> str:
-    """A moment (or the ISO text an answer model carries) as a page shows it:
-    `24 November 2026 09:15 WIB`; nothing for none."""
-    if moment is None or moment == "":
-        return ""
-    return tanggal_jam(
-        as_utc(datetime.fromisoformat(moment) if isinstance(moment, str) else moment)
-    )

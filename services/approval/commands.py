@@ -56,17 +56,8 @@ async def draft_letter_for_recap(
     async def attempt() -> Committed[Letter]:
         now = datetime.now(UTC)
         year = register_year(now)
-        # A recap's letters sit in the registers from the year it was compiled to this one.
-        years = range(min(register_year(as_utc(recap.compiled_at)), year), year + 1)
-        registers = [
-            await load_aggregate(log, register_stream(y), evolve_register, Register(y))
-            for y in years
-        ]
-        recap_letters = [
-            await _with_fate(log, letter)
-            for register, _ in registers
-            for letter in register.letters_of(recap_id)
-        ]
+        registers = await _registers_since(log, recap, year)
+        recap_letters = await _letters_in(log, registers, recap_id)
         (register, version) = registers[-1]
         drafted = draft_letter(
             register,
@@ -96,6 +87,38 @@ async def draft_letter_for_recap(
     return await run_command(
         attempt, busy="the letter register is busy with other drafts; try again in a moment"
     )
+
+
+async def letters_of_recap(context: Context, officer: Officer, recap_id: UUID) -> list[Letter]:
+    """Every letter drafted for a recap of the officer's office, with its fate, straight from
+    the log (current the moment a letter is drafted); none for a recap not yet in approval."""
+    log = context.log_for(officer.office)
+    async with context.sessions() as session:
+        recap = await session.get(ApprovalRecap, (officer.office, recap_id))
+    if recap is None:
+        return []
+    registers = await _registers_since(log, recap, register_year(datetime.now(UTC)))
+    return await _letters_in(log, registers, recap_id)
+
+
+async def _registers_since(
+    log: EventLog, recap: ApprovalRecap, year: int
+) -> list[tuple[Register, int]]:
+    # A recap's letters sit in the registers from the year it was compiled to this one.
+    years = range(min(register_year(as_utc(recap.compiled_at)), year), year + 1)
+    return [
+        await load_aggregate(log, register_stream(y), evolve_register, Register(y)) for y in years
+    ]
+
+
+async def _letters_in(
+    log: EventLog, registers: list[tuple[Register, int]], recap_id: UUID
+) -> list[Letter]:
+    return [
+        await _with_fate(log, letter)
+        for register, _ in registers
+        for letter in register.letters_of(recap_id)
+    ]
 
 
 async def _with_fate(log: EventLog, letter: Letter) -> Letter:

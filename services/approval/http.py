@@ -1,7 +1,6 @@
 """HTTP routes of the approval desk: recaps awaiting a letter, drafting, signing, rejecting,
 and the printable Surat Pengantar."""
 
-import asyncio
 import re
 from typing import Annotated
 from uuid import UUID
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from services.approval import commands, queries
 from services.approval.domain import LetterStatus
-from services.approval.papers import surat_pengantar
+from services.approval.papers import printed_letter
 from services.approval.queries import LetterPublic, RecapPublic, RecapStatus
 from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
@@ -100,17 +99,7 @@ async def letter_pdf(
     letter_id: UUID, officer: Reader, context: ContextDep, session: SessionDep
 ) -> Response:
     """The printable Surat Pengantar with its recap list, signed or not (or rejected)."""
-    letter, _version = await commands.load_letter(context.log_for(officer.office), letter_id)
-    details = await queries.recap_details(session, officer.office, letter.recap_id)
-    document_type = details.recap.document_type if details else ""
-    documents = details.documents if details else []
-    pdf = await asyncio.to_thread(surat_pengantar, letter, officer.office, document_type, documents)
-    filename = re.sub(r"[^A-Za-z0-9]+", "-", letter.letter_number).strip("-")
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="surat-pengantar-{filename}.pdf"'},
-    )
+    return await printed_letter(context.log_for(officer.office), session, officer.office, letter_id)
 
 
 @router.post("/letters/{letter_id}/sign", responses=answers_with_position())

@@ -2,15 +2,22 @@
 Nomor / Lampiran / Perihal, the third party it is addressed to, the recap list, and who
 drafted and who signed it. No NIK is printed."""
 
+import asyncio
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 import phonenumbers
+from fastapi import Response
 from fpdf.enums import XPos, YPos
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.approval import queries
+from services.approval.commands import load_letter
 from services.approval.domain import Letter, LetterStatus
 from services.approval.projections import ApprovalDossier
+from shared.log import EventLog
 from shared.masking import mask_document_number
 from shared.pdf import Column, OfficePaper
 from shared.wib import tanggal, tanggal_jam
@@ -62,6 +69,24 @@ def document_rows(
             )
         )
     return rows
+
+
+async def printed_letter(
+    log: EventLog, session: AsyncSession, office: str, letter_id: UUID
+) -> Response:
+    """The Surat Pengantar of one of the office's letters, as the API and the pages serve
+    it; NotFound for a letter of another office."""
+    letter, _version = await load_letter(log, letter_id)
+    details = await queries.recap_details(session, office, letter.recap_id)
+    document_type = details.recap.document_type if details else ""
+    documents = details.documents if details else []
+    pdf = await asyncio.to_thread(surat_pengantar, letter, office, document_type, documents)
+    filename = re.sub(r"[^A-Za-z0-9]+", "-", letter.letter_number).strip("-")
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="surat-pengantar-{filename}.pdf"'},
+    )
 
 
 def surat_pengantar(

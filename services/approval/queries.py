@@ -240,3 +240,56 @@ async def letters_page(
         items=[LetterPublic.of_row(letter) for letter in letters],
         next=encode_cursor(letters[-1].sort_key) if more else None,
     )
+
+
+class LetterWithDocumentsPublic(BaseModel):
+    """A letter with its recap's document type and documents, masked as in `RecapPublic`:
+    what the Sekretaris checks before signing."""
+
+    letter: LetterPublic
+    document_type: str | None
+    recap_status: RecapStatus | None  # AWAITING_LETTER after a rejection: draft again
+    documents: list[DocumentPublic]
+
+
+async def letters_with_documents(
+    session: AsyncSession, office: str, status: LetterStatus | None, after: str | None, limit: int
+) -> Page[LetterWithDocumentsPublic]:
+    """`letters_page`, each letter with its recap's documents."""
+    page = await letters_page(session, office, status, after, limit)
+    recap_ids = list({letter.recap_id for letter in page.items})
+    query = select(ApprovalRecap).where(
+        ApprovalRecap.office == office, col(ApprovalRecap.recap_id).in_(recap_ids)
+    )
+    rows = list((await session.exec(query)).all()) if recap_ids else []
+    recaps = {d.recap.recap_id: RecapPublic.of(d) for d in await _details(session, office, rows)}
+    items = []
+    for letter in page.items:
+        recap = recaps.get(letter.recap_id)
+        items.append(
+            LetterWithDocumentsPublic(
+                letter=letter,
+                document_type=recap.document_type if recap else None,
+                recap_status=recap.status if recap else None,
+                documents=recap.documents if recap else [],
+            )
+        )
+    return Page(items=items, next=page.next)
+
+
+async def last_rejections(
+    session: AsyncSession, office: str, recap_ids: list[UUID]
+) -> dict[UUID, LetterPublic]:
+    """The latest rejected letter of each of these recaps that has one: why it came back."""
+    if not recap_ids:
+        return {}
+    query = (
+        select(ApprovalLetter)
+        .where(
+            ApprovalLetter.office == office,
+            col(ApprovalLetter.recap_id).in_(recap_ids),
+            ApprovalLetter.status == LetterStatus.REJECTED.value,
+        )
+        .order_by(col(ApprovalLetter.sort_key))
+    )
+    return {row.recap_id: LetterPublic.of_row(row) for row in (await session.exec(query)).all()}

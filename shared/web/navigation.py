@@ -26,11 +26,13 @@ MENU: dict[Role, tuple[Link, ...]] = {
     Role.FO: (Link("intake", "/", "Pendaftaran"),),
     Role.KASUBBAG_UMUM: (
         Link("approval", "/", "Surat pengantar"),
+        Link("approval", "/surat", "Daftar surat"),
         Link("courier", "/kembali", "Dokumen kembali"),
         Link("reporting", "/", "Laporan"),
     ),
     Role.SEKRETARIS: (
         Link("approval", "/", "Tanda tangan"),
+        Link("approval", "/surat?status=SIGNED", "Surat ditandatangani"),
         Link("reporting", "/", "Laporan"),
     ),
     Role.COURIER: (

@@ -5,6 +5,7 @@ needs: the officer and their menu, the CSRF token, the messages to show once.
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -54,7 +55,7 @@ async def render(
             {
                 "url": site.url_of(request, link),
                 "label": link.label,
-                "current": link.service == site.service and link.path == request.url.path,
+                "current": link.service == site.service and _is_current(link.path, request),
             }
             for link in MENU[session.officer.role]
         ]
@@ -65,3 +66,10 @@ async def render(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _is_current(target: str, request: Request) -> bool:
+    """A menu link is the page shown: the same path, and any query the link names."""
+    path, _, query = target.partition("?")
+    wanted = parse_qsl(query)
+    return path == request.url.path and all(request.query_params.get(k) == v for k, v in wanted)

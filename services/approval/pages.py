@@ -8,7 +8,6 @@ drafted at one desk appears at the other without a reload. A poll carries the fi
 of what it shows; when nothing changed it is answered 204 and htmx swaps nothing, so the
 part is not replaced under the officer's hands."""
 
-import hashlib
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -29,7 +28,7 @@ from shared.identity import Officer
 from shared.validation import NOTE_MAX, Reason
 from shared.vocabulary import Role
 from shared.web.deps import flash, page_for, page_router, remember_position
-from shared.web.pages import render
+from shared.web.pages import fingerprint, polled_part, render
 from shared.web.wording import document_name
 from shared.wib import tanggal_jam
 
@@ -76,7 +75,9 @@ async def recaps_part(
     request: Request, officer: Kasubbag, session: SessionDep, sidik: str = ""
 ) -> Response:
     """The Kasubbag's queue alone, for its poll."""
-    return await _part(request, "_rekapan.html", await _recaps_to_draft(session, officer), sidik)
+    return await polled_part(
+        request, "_rekapan.html", await _recaps_to_draft(session, officer), sidik
+    )
 
 
 @pages.get("/bagian/surat-menunggu")
@@ -85,7 +86,7 @@ async def letters_to_sign_part(
 ) -> Response:
     """The Sekretaris's queue alone, for its poll."""
     values = await _letters_to_sign(session, officer)
-    return await _part(request, "_surat_menunggu.html", values, sidik)
+    return await polled_part(request, "_surat_menunggu.html", values, sidik)
 
 
 @pages.get("/surat")
@@ -109,7 +110,7 @@ async def letters_part(
 ) -> Response:
     """The list of letters alone, for its poll."""
     values = await _letters(session, officer, status, cursor)
-    return await _part(request, "_daftar_surat.html", values, sidik)
+    return await polled_part(request, "_daftar_surat.html", values, sidik)
 
 
 async def _recaps_to_draft(session: AsyncSession, officer: Officer) -> dict[str, Any]:
@@ -124,7 +125,7 @@ async def _recaps_to_draft(session: AsyncSession, officer: Officer) -> dict[str,
         "recaps": page.items,
         "more": page.next is not None,
         "rejections": rejections,
-        "sidik": _fingerprint(page.model_dump_json(), *rejected),
+        "sidik": fingerprint(page.model_dump_json(), *rejected),
     }
 
 
@@ -136,7 +137,7 @@ async def _letters_to_sign(session: AsyncSession, officer: Officer) -> dict[str,
         **PAGE_VALUES,
         "letters": page.items,
         "more": page.next is not None,
-        "sidik": _fingerprint(page.model_dump_json()),
+        "sidik": fingerprint(page.model_dump_json()),
     }
 
 
@@ -155,7 +156,7 @@ async def _letters(
         "letters": page.items,
         "cursor": cursor if after else "",
         "next": page.next,
-        "sidik": _fingerprint(page.model_dump_json()),
+        "sidik": fingerprint(page.model_dump_json()),
     }
 
 
@@ -165,16 +166,6 @@ def _sort_key(cursor: str) -> str | None:
     except Problem:
         return None
     return after if after is not None and SORT_KEY.fullmatch(after) else None
-
-
-def _fingerprint(*parts: str) -> str:
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
-async def _part(request: Request, template: str, values: dict[str, Any], sidik: str) -> Response:
-    if sidik == values["sidik"]:
-        return Response(status_code=204)  # unchanged: htmx leaves the part as it is
-    return await render(request, template, values, fragment=True)
 
 
 # --- the Kasubbag Umum drafts ------------------------------------------------------------

@@ -8,7 +8,6 @@ The queues poll their own part of the page (`/bagian/...`, every 5 s). A poll ca
 fingerprint of what it shows; when nothing changed it is answered 204 and htmx swaps
 nothing, so a button is not replaced under the officer's thumb."""
 
-import hashlib
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -29,7 +28,7 @@ from shared.validation import NAME_MAX, NOTE_MAX
 from shared.vocabulary import DossierStatus, Relationship, ReturnReason, Role
 from shared.web import wording
 from shared.web.deps import flash, page_for, page_router, remember_position
-from shared.web.pages import render
+from shared.web.pages import fingerprint, polled_part, render
 
 pages = page_router()
 
@@ -64,7 +63,7 @@ async def ready_part(
     request: Request, officer: Courier, session: SessionDep, sidik: str = ""
 ) -> Response:
     """The ready handovers alone, for their poll."""
-    return await _part(request, "_serah_terima.html", await _ready(session, officer), sidik)
+    return await polled_part(request, "_serah_terima.html", await _ready(session, officer), sidik)
 
 
 @pages.get("/antaran")
@@ -78,27 +77,25 @@ async def round_part(
     request: Request, officer: Courier, session: SessionDep, sidik: str = ""
 ) -> Response:
     """The round alone, for its poll."""
-    return await _part(request, "_antaran.html", await _round(session, officer), sidik)
+    return await polled_part(request, "_antaran.html", await _round(session, officer), sidik)
 
 
 async def _ready(session: AsyncSession, officer: Officer) -> dict[str, Any]:
     page = await queries.handovers(session, officer.office, HandoverStatus.READY, None, MAX_LIMIT)
-    return {"handovers": page.items, "more": page.next is not None, "sidik": _sidik(page)}
+    return {
+        "handovers": page.items,
+        "more": page.next is not None,
+        "sidik": fingerprint(page.model_dump_json()),
+    }
 
 
 async def _round(session: AsyncSession, officer: Officer) -> dict[str, Any]:
     page = await queries.handovers_on_round(session, officer.office, None, MAX_LIMIT)
-    return {"handovers": page.items, "more": page.next is not None, "sidik": _sidik(page)}
-
-
-def _sidik(page: Any) -> str:
-    return hashlib.sha256(page.model_dump_json().encode()).hexdigest()[:16]
-
-
-async def _part(request: Request, template: str, values: dict[str, Any], sidik: str) -> Response:
-    if sidik == values["sidik"]:
-        return Response(status_code=204)  # unchanged: htmx leaves the part as it is
-    return await render(request, template, values, fragment=True)
+    return {
+        "handovers": page.items,
+        "more": page.next is not None,
+        "sidik": fingerprint(page.model_dump_json()),
+    }
 
 
 # --- a handover, accepted -------------------------------------------------------------
@@ -342,7 +339,7 @@ async def returns_part(
     request: Request, officer: KasubbagUmum, session: SessionDep, sidik: str = ""
 ) -> Response:
     """The returns to receive alone, for their poll."""
-    return await _part(request, "_kembali.html", await _returns(session, officer), sidik)
+    return await polled_part(request, "_kembali.html", await _returns(session, officer), sidik)
 
 
 @pages.post("/kembali/{dossier_id}/terima")
@@ -381,7 +378,7 @@ async def _returns(session: AsyncSession, officer: Officer) -> dict[str, Any]:
     return {
         "returns": page.items,
         "more": page.next is not None,
-        "sidik": _sidik(page),
+        "sidik": fingerprint(page.model_dump_json()),
         "refused": {},
     }
 

@@ -3,12 +3,13 @@ needs: the officer and their menu, the CSRF token, the messages to show once.
 
     return await render(request, "landing.html", {"heading": "..."})"""
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from shared.web.csrf import CSRF_FIELD, CSRF_HEADER
 from shared.web.navigation import MENU, ROLE_LABELS
@@ -73,3 +74,19 @@ def _is_current(target: str, request: Request) -> bool:
     path, _, query = target.partition("?")
     wanted = parse_qsl(query)
     return path == request.url.path and all(request.query_params.get(k) == v for k, v in wanted)
+
+
+def fingerprint(*parts: str) -> str:
+    """A short digest of what a polled part of a page shows: the poll sends it back, and an
+    unchanged part is not sent again (`polled_part`)."""
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+async def polled_part(
+    request: Request, template: str, values: Mapping[str, Any], shown: str
+) -> Response:
+    """A part of a page that htmx polls: 204 when what it shows has not changed (`shown` is
+    the fingerprint the page holds), so htmx leaves it, and focus and scroll stay put."""
+    if shown == values["sidik"]:
+        return Response(status_code=204)
+    return await render(request, template, values, fragment=True)

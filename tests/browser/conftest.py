@@ -4,7 +4,7 @@ downloads) against the four services run as real processes by `jasa up`.
 Fixtures, for the screens' tests:
 - `office` (per module): `jasa up` on free ports with its own Redis and data dir, and
   `office.enrol(username, role)` to add an officer through `jasa officer add`;
-- `browser` (per session): headless Chromium; `page` a fresh desk-sized page, `phone` a
+- `browser` (per module): headless Chromium; `page` a fresh desk-sized page, `phone` a
   360x740 one (the courier's);
 - helpers `sign_in(page, url, username)`, `assert_accessible(page)` (axe-core: no serious or
   critical violation) and `screenshot(page, name)` (kept under var/test-artifacts/).
@@ -45,7 +45,9 @@ def chromium() -> Path:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: sync Playwright keeps an event loop running in this thread
+# while it is open, and the asyncio tests that run after the browser's modules need none.
+@pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)

@@ -5,10 +5,9 @@ import io
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from services.reporting.domain import DOCUMENT_NAMES
 from services.reporting.queries import CountsPublic, DeliveryReportPublic, UndeliveredDocumentPublic
 from shared.pdf import Column, OfficePaper
-from shared.vocabulary import DocumentType, ReturnReason, Role
+from shared.vocabulary import DOCUMENT_NAMES, DocumentType, ReturnReason, Role
 from shared.wib import tanggal, tanggal_jam
 
 COUNT_COLUMNS = ("registered", "in_progress", "delivered", "returned", "received_back")

@@ -67,6 +67,7 @@ class DeliveryCounts:
     delivered: int = 0
     returned: int = 0
     received_back: int = 0
+    failed_attempts: int = 0
 
     @classmethod
     def of(cls, status: DossierStatus, dossiers: int = 1) -> "DeliveryCounts":
@@ -89,6 +90,7 @@ class DeliveryCounts:
             self.delivered + other.delivered,
             self.returned + other.returned,
             self.received_back + other.received_back,
+            self.failed_attempts + other.failed_attempts,
         )
 
 

@@ -244,9 +244,9 @@ class Privacy:
 
     async def seal_bytes(self, dossier_id: UUID, purpose: str, data: bytes) -> bytes | None:
         """Bytes kept apart from the log (a photo proof) encrypted under the dossier's data
-        key, bound to the dossier and `purpose`; None when the dossier has no key (erased,
-        or never registered here): nothing personal is kept for it."""
-        cipher = (await self._data_keys([dossier_id], create=False))[dossier_id]
+        key, bound to the dossier and `purpose` (a dossier registered before its data was
+        sealed is given its key now); None once erased: nothing personal is kept for it."""
+        cipher = (await self._data_keys([dossier_id], create=True))[dossier_id]
         if cipher is None:
             return None
         nonce = secrets.token_bytes(12)

@@ -101,7 +101,7 @@ class OutForDelivery(EventData):
 class DeliveryAttemptFailed(EventData):
     dossier_id: UUID
     letter_id: UUID
-    attempt: int = Field(description="1 for the first failed attempt, and so on")
+    attempt: int = Field(ge=1, description="1 for the first failed attempt, and so on")
     reason: AttemptReason
     note: str
 
@@ -111,7 +111,7 @@ class ReceiptCodeRefused(EventData):
 
     dossier_id: UUID
     letter_id: UUID
-    wrong_tries: int = Field(description="wrong codes entered so far, this one included")
+    wrong_tries: int = Field(ge=1, description="wrong codes entered so far, this one included")
 
 
 class Returned(EventData):

@@ -58,7 +58,8 @@ def test_channels_reference_messages_declared_once_whose_schemas_are_referenced_
             for item in message.get("oneOf", [message] if message else []):
                 assert list(item) == ["$ref"], f"a message copied into a channel: {item}"
     messages, schemas = document["components"]["messages"], document["components"]["schemas"]
-    assert set(messages) == {e.type_name() for e in COURIER.consumes} | {"CourierFeedEntry"}
+    declared = {e.type_name() for e in (*COURIER.consumes, *COURIER.publishes)}
+    assert set(messages) == declared | {"CourierFeedEntry"}
     delivered = messages["Delivered"]["payload"]["allOf"]
     assert delivered[0] == {"$ref": "#/components/schemas/Envelope"}
     assert delivered[1]["properties"]["data"] == {"$ref": "#/components/schemas/Delivered"}

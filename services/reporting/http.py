@@ -27,7 +27,6 @@ from services.reporting.queries import (
 )
 from services.reporting.sealing import Signing
 from services.reporting.tracking import (
-    LOOKUPS_PER_MINUTE,
     TooManyLookups,
     TrackingPublic,
     count_lookup,
@@ -189,7 +188,7 @@ citizens = APIRouter(tags=["citizens"])
 TRACKING_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}},
     404: {"description": "no dossier has this tracking code (or its data was erased)"},
-    429: {"description": f"more than {LOOKUPS_PER_MINUTE} lookups a minute from one address"},
+    **also_answers(429),
 }
 
 
@@ -205,8 +204,8 @@ def _page(status: int, title: str, **values: Any) -> HTMLResponse:
 
 
 def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
+    """A browser asks for HTML; any other client (an app, curl, a gateway) gets JSON."""
+    return "text/html" not in request.headers.get("accept", "")
 
 
 @citizens.get("/lacak", response_class=HTMLResponse, include_in_schema=False)

@@ -30,6 +30,7 @@ from tests.integration.test_erasure import (
 from tests.pdf import pdf_text
 
 JSON = {"Accept": "application/json"}
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # as a browser asks
 CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{12}")
 
 
@@ -152,7 +153,7 @@ async def test_the_tracking_page_shows_the_journey_and_leaks_no_personal_data(
     pages = [
         (await office.reporting.get(f"/lacak/{person['tracking_code']}", headers=accept)).text
         for person in (sri, joko)
-        for accept in (JSON, {"Accept": "text/html"})
+        for accept in (JSON, HTML)
     ]
     html = pages[1]
     assert '<html lang="id">' in html and "Perjalanan dokumen" in html
@@ -191,7 +192,7 @@ async def test_the_tracking_page_shows_the_journey_and_leaks_no_personal_data(
 async def test_an_unknown_code_is_not_found_as_json_and_as_a_page(office: Office) -> None:
     for code in ("K7MW3QXP9RHT", "bukan-kode", "0" * 12):
         as_json = await office.reporting.get(f"/lacak/{code}", headers=JSON)
-        as_page = await office.reporting.get(f"/lacak/{code}")
+        as_page = await office.reporting.get(f"/lacak/{code}", headers=HTML)
         assert as_json.status_code == as_page.status_code == 404
         assert as_json.headers["content-type"] == "application/problem+json"
         assert "tidak ditemukan" in as_page.text and '<html lang="id">' in as_page.text
@@ -228,7 +229,7 @@ async def test_erasure_removes_the_photo_and_empties_the_tracking_page_while_the
         lambda r: r.status_code == 404,
         "the erased dossier's tracking page gone",
     )
-    page = await office.reporting.get(f"/lacak/{joko['tracking_code']}")
+    page = await office.reporting.get(f"/lacak/{joko['tracking_code']}", headers=HTML)
     assert page.status_code == 404 and JOKO.name not in page.text
     still = await office.reporting.get(f"/lacak/{sri['tracking_code']}", headers=JSON)
     assert still.status_code == 200  # only Joko was erased

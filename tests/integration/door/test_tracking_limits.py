@@ -11,6 +11,7 @@ import httpx
 from services.reporting.main import create_app
 
 JSON = {"Accept": "application/json"}
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # as a browser asks
 
 
 @contextlib.asynccontextmanager
@@ -49,7 +50,7 @@ async def test_more_than_twenty_lookups_a_minute_from_one_address_get_429(
         assert limited.status_code == 429
         assert limited.headers["content-type"] == "application/problem+json"
         assert 0 < int(limited.headers["retry-after"]) <= 60
-        as_page = await second.get("/lacak/K7MW3QXP9RHT")
+        as_page = await second.get("/lacak/K7MW3QXP9RHT", headers=HTML)
         assert as_page.status_code == 429
         assert '<html lang="id">' in as_page.text and "Terlalu banyak" in as_page.text
 

@@ -255,7 +255,8 @@ class NotificationSender:
         if isinstance(event.data, OutForDelivery) and event.data.receipt_code == ERASED:
             return None, "the dossier's personal data was erased"
         text, params = compose(self.context.settings, row.kind, dossier, event)
-        return Message(row.event_id, dossier.phone, row.kind, text, params), ""
+        message = Message(row.event_id, dossier.phone, row.kind, text, params, row.dossier_id)
+        return message, ""
 
 
 class Notifications:

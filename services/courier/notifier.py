@@ -27,6 +27,7 @@ class Message:
     kind: str  # registered, out_for_delivery, delivered, returned
     text: str  # in Bahasa Indonesia, ready to send as an SMS
     params: dict[str, str] = field(default_factory=dict)  # the text's parts, for templates
+    dossier_id: str = ""  # kept in the file (development, the demo), not sent to a gateway
 
 
 class NotSent(Exception):
@@ -51,6 +52,7 @@ class FileNotifier:
         line = json.dumps(
             {
                 "id": message.message_id,
+                "dossier_id": message.dossier_id,
                 "at": datetime.now(UTC).isoformat(),
                 "to": message.to,
                 "kind": message.kind,

@@ -107,9 +107,9 @@ def compose(
     follow = f" Lacak: {params['tracking_link']}" if code else ""
     match event.data:
         case DocumentRegistered():
+            shown = f" Kode lacak {params['tracking_code']}." if code else ""
             text = (
-                f"Dukcapil: permohonan pengantaran {document} Anda sudah terdaftar. "
-                f"Kode lacak {params['tracking_code']}.{follow}"
+                f"Dukcapil: permohonan pengantaran {document} Anda sudah terdaftar.{shown}{follow}"
             )
         case OutForDelivery(receipt_code=receipt_code):
             params["receipt_code"] = receipt_code

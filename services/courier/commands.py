@@ -41,6 +41,7 @@ from shared.duties import DutyRule
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import Delivered, Envelope, EventData, ReceiptCodeRefused, new_event
 from shared.identity import Officer
+from shared.log import EventLog
 from shared.vocabulary import AttemptReason, ReturnReason
 
 
@@ -241,9 +242,18 @@ async def record_delivery(
             attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
         )
     except Exception:
-        if photo is not None and wrote:
+        if photo is not None and wrote and not await _delivered_with(log, dossier_id, photo):
             await store.discard(office, dossier_id, photo.sha256)
         raise
+
+
+async def _delivered_with(log: EventLog, dossier_id: UUID, photo: Photo) -> bool:
+    """Whether a delivery of the document was recorded with this very photo (a request sent
+    twice at once: the one that lost must not take the winner's photo away)."""
+    events = await log.load(delivery_stream(dossier_id))
+    return any(
+        isinstance(e.data, Delivered) and e.data.photo_sha256 == photo.sha256 for e in events
+    )
 
 
 class WrongReceiptCode(Unprocessable):

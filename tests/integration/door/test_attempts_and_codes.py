@@ -230,3 +230,25 @@ async def test_a_code_before_the_document_went_out_is_refused(
     )
     assert answer.status_code == 409
     assert "mark it out for delivery first" in answer.json()["detail"]
+
+
+async def test_a_form_beyond_the_upload_bound_is_413_and_other_bodies_keep_theirs(
+    client: httpx.AsyncClient, event_log: EventLog, redis: Redis, data_dir: Path
+) -> None:
+    handover = await accepted_handover(client, event_log, redis, documents=1)
+    dossier_id = handover.dossier_ids[0]
+    huge = await client.post(
+        f"/deliveries/{dossier_id}/delivered",
+        data={"recipient_name": "Joko Susilo", "relationship": "FAMILY"},
+        files={"photo": ("foto.jpg", b"\xff\xd8" + b"\x00" * (3 * 1024 * 1024), "image/jpeg")},
+        headers=COURIER,
+    )
+    assert huge.status_code == 413
+    big_json = await client.post(
+        f"/deliveries/{dossier_id}/attempts",
+        json={"reason": "OTHER", "note": "x" * (70 * 1024)},
+        headers=COURIER,
+    )
+    assert big_json.status_code == 413  # only a form with a photo gets the larger bound
+    assert await stored_types(event_log, dossier_id) == []
+    assert photo_files(data_dir) == []

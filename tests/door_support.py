@@ -4,7 +4,9 @@ courier has accepted, its documents registered with their data keys as intake ma
 
 import io
 import os
+import struct
 import uuid
+import zlib
 from pathlib import Path
 
 import httpx
@@ -61,3 +63,19 @@ async def accepted_handover(
 def photo_files(data_dir: Path) -> list[Path]:
     """The photo files kept under the data dir (folders left empty do not count)."""
     return sorted(path for path in (data_dir / "photos").rglob("*") if path.is_file())
+
+
+def png_claiming_vast_size() -> bytes:
+    """A few bytes of PNG whose header claims 100,000 x 100,000 pixels (a decompression bomb)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )

@@ -50,6 +50,8 @@ def checked_photo(content: bytes) -> Photo:
         with Image.open(io.BytesIO(content)) as image:
             kind = image.format
             image.verify()
+    except Image.DecompressionBombError as error:  # a few bytes that claim a vast picture
+        raise Unprocessable.field("photo", "the image claims too many pixels") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise Unprocessable.field("photo", "not a readable JPEG or PNG image") from error
     if kind not in MEDIA_TYPES:

@@ -20,6 +20,7 @@ from tests.door_support import (
     noisy_png_over_2_mb,
     photo,
     photo_files,
+    png_claiming_vast_size,
     receipt_code,
 )
 
@@ -177,8 +178,9 @@ async def test_wrong_codes_are_refused_then_locked_and_only_photo_proof_delivers
         (photo("GIF"), "only JPEG or PNG"),
         (photo("JPEG")[:200], "not a readable JPEG or PNG"),
         (None, "at most 2,097,152"),
+        (png_claiming_vast_size(), "too many pixels"),
     ],
-    ids=["pdf", "gif header only", "a real gif", "a cut jpeg", "too big"],
+    ids=["pdf", "gif header only", "a real gif", "a cut jpeg", "too big", "pixel bomb"],
 )
 async def test_a_photo_that_is_not_an_image_or_too_big_is_refused_with_nothing_written(
     client: httpx.AsyncClient,

@@ -1,12 +1,14 @@
 """The consumer runtime: one FastStream consumer group per service on the office log.
 
-Two subscribers share the group: one reads new events (XREADGROUP `>`), the other claims
-events another consumer left pending for longer than `claim_idle_ms` (XAUTOCLAIM, one at
-a time; for a `PageHandler` the others idle as long follow a page at a time), since
-FastStream's `min_idle_time` subscriber reads only the pending list. An event is acked
-only after the handler returned (its effect committed). A handler that can apply a page of
-events at once (`PageHandler`: one transaction) is given each page read; if the page
-fails, its events are handled one by one, so that only the failing one stays behind. A
+Two FastStream subscribers share the group: one reads new events (XREADGROUP `>`), the
+other claims events another consumer left pending for longer than `claim_idle_ms`
+(XAUTOCLAIM, one at a time; for a `PageHandler` the others idle as long follow a page at a
+time), since FastStream's `min_idle_time` subscriber reads only the pending list. Both are
+typed: FastStream's decoder hook turns the entries read into `Envelope`s, and the message
+is acknowledged through FastStream (`message.ack()`) only after the handler returned (its
+effect committed). A handler that can apply a page of events at once (`PageHandler`: one
+transaction) is given each page read; if the page fails, its events are handled one by
+one, so that only the failing one stays behind. A
 failing event stays pending and is tried again; after `max_deliveries` it goes to the
 group's dead-letter stream with its error, and the consumer goes on. An event that cannot
 be decoded at all, or that names another office than the log's (projections key their
@@ -31,11 +33,12 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from faststream import AckPolicy
+from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.annotations import RedisStreamMessage as IncomingMessage
+from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
@@ -51,7 +54,7 @@ log = logging.getLogger("jasa.consumer")
 Handler = Callable[[Envelope], Awaitable[None]]
 # Personal data made readable, a page of events at once (`EventLog.reveal_all`).
 Reveal = Callable[[Sequence[Envelope]], Awaitable[list[Envelope]]]
-Outcome = Literal["applied", "failed", "out of reach"]
+Outcome = Literal["applied", "dead-lettered", "failed", "out of reach"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +134,15 @@ class EventConsumer:
         pause_s = options.outage_pause_ms / 1000
         claim_idle = options.claim_idle_ms
 
-        async def on_fresh(message: IncomingMessage) -> None:
-            ids, fields_of = entries_of(message.raw_message)
-            if await self._process(ids, fields_of):
+        async def on_fresh(events: list[Envelope], message: RedisBatchStreamMessage) -> None:
+            read = len(message.raw_message["message_ids"])
+            if await self._process(events, message):
                 await asyncio.sleep(pause_s)
-            elif gather_s and len(ids) < options.page:
+            elif gather_s and read < options.page:
                 await asyncio.sleep(gather_s)
 
-        async def on_reclaimed(message: IncomingMessage) -> None:
-            out_of_reach = await self._process(*entries_of(message.raw_message))
+        async def on_reclaimed(events: list[Envelope], message: RedisStreamMessage) -> None:
+            out_of_reach = await self._process(events, message)
             # FastStream claims one entry at a time. After an outage hundreds may wait: a
             # PageHandler takes the others a page at a time (those it just failed are not
             # idle, so they wait their turn again).
@@ -147,7 +150,7 @@ class EventConsumer:
                 ids, fields_of = await self.deliveries.claim_idle(claim_idle, options.page)
                 if not ids:
                     break
-                out_of_reach = await self._process(ids, fields_of)
+                out_of_reach = await self._process_claimed(ids, fields_of)
             if out_of_reach:
                 await asyncio.sleep(pause_s)
 
@@ -167,11 +170,26 @@ class EventConsumer:
             min_idle_time=options.claim_idle_ms,
         )
         self.subscribers = [
-            broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL, parser=without_body)
-            for sub in (fresh, reclaim)
+            broker.subscriber(
+                stream=fresh,
+                ack_policy=AckPolicy.MANUAL,
+                parser=without_body,
+                decoder=self._readable,
+                title=f"{keys.log}:{options.group}",
+                description=f"The log of office {keys.office}, read by the consumer group "
+                f"{options.group!r}: every event, each applied once.",
+            ),
+            # The same group's second reader: one channel in the AsyncAPI document.
+            broker.subscriber(
+                stream=reclaim,
+                ack_policy=AckPolicy.MANUAL,
+                parser=without_body,
+                decoder=self._readable,
+                include_in_schema=False,
+            ),
         ]
-        for subscriber, on_entries in zip(self.subscribers, (on_fresh, on_reclaimed), strict=True):
-            subscriber(on_entries)
+        self.subscribers[0](on_fresh)
+        self.subscribers[1](on_reclaimed)
 
     async def ensure_group(self) -> None:
         """Create the group at the start of the log (and the log, if it is not there)."""
@@ -215,70 +233,119 @@ class EventConsumer:
             except (RedisError, OSError) as error:
                 log.warning("consumer group %s not yet recovered: %s", self.options.group, error)
 
-    async def _process(self, ids: list[bytes], fields_of: list[dict[bytes, bytes]]) -> bool:
-        """The entries of one read (a page of fresh ones, or reclaimed), in log order;
-        True when the database was out of reach (what was not applied is given back)."""
+    async def _readable(self, message: StreamMessage[Any]) -> list[Envelope]:
+        """FastStream's decoder: the events of the entries read that this office can apply."""
+        return self._events_of(*entries_of(message.raw_message))
+
+    def _events_of(self, ids: list[bytes], fields_of: list[dict[bytes, bytes]]) -> list[Envelope]:
+        """The events of these entries that this office can apply. An entry left out is
+        dead-lettered by `_apply_entries` (`_unreadable` says why)."""
+        events = []
+        for entry_id, fields in zip(ids, fields_of, strict=True):
+            with contextlib.suppress(Exception):
+                event = decode_entry(entry_id, fields)
+                if event.office == self.keys.office:
+                    events.append(event)
+        return events
+
+    def _unreadable(self, entry_id: bytes, fields: dict[bytes, bytes]) -> Exception:
+        """Why an entry was left out by `_readable`."""
+        try:
+            event = decode_entry(entry_id, fields)
+        except Exception as error:
+            return error
+        return WrongOffice(event.office, self.keys.office)
+
+    async def _process(
+        self, events: list[Envelope], message: RedisStreamMessage | RedisBatchStreamMessage
+    ) -> bool:
+        """The events of one message (a page of fresh ones, or one reclaimed), in log order;
+        True when the database was out of reach (what was not applied is given back). The
+        message is acknowledged through FastStream once every entry in it is done with."""
+        ids, fields_of = entries_of(message.raw_message)
+        done, out_of_reach = await self._apply_entries(ids, fields_of, events)
+        if len(done) == len(ids):
+            await message.ack()
+        elif done:
+            # FastStream acks a message whole; after a page that failed, only the events
+            # applied one by one are done, so those alone are acknowledged.
+            await self.redis.xack(self.keys.log, self.options.group, *done)
+        return out_of_reach
+
+    async def _process_claimed(self, ids: list[bytes], fields_of: list[dict[bytes, bytes]]) -> bool:
+        """A page claimed after an outage (not through FastStream): the same steps, acked
+        as they are done."""
+        done, out_of_reach = await self._apply_entries(
+            ids, fields_of, self._events_of(ids, fields_of)
+        )
+        if done:
+            await self.redis.xack(self.keys.log, self.options.group, *done)
+        return out_of_reach
+
+    async def _apply_entries(
+        self, ids: list[bytes], fields_of: list[dict[bytes, bytes]], events: list[Envelope]
+    ) -> tuple[list[bytes], bool]:
+        """Apply the readable events of these entries and dead-letter the others: the ids
+        done with (applied or dead-lettered), and whether the database was out of reach."""
+        fields_by_id = dict(zip(ids, fields_of, strict=True))
+        by_id = {(event.position or "").encode(): event for event in events}
+        dead = [entry_id for entry_id in ids if entry_id not in by_id]
+        for entry_id in dead:
+            error = self._unreadable(entry_id, fields_by_id[entry_id])
+            await self.deliveries.dead_letter(entry_id, fields_by_id[entry_id], error, 1)
         # An entry of ours that runs still looked idle to the reclaimer: the first run acks it.
-        entries = [(i, f) for i, f in zip(ids, fields_of, strict=True) if i not in self._in_flight]
-        if len(entries) < len(ids):
-            await self.deliveries.give_back([i for i in ids if i in self._in_flight])
-        taken = [entry_id for entry_id, _ in entries]
+        running = [entry_id for entry_id in by_id if entry_id in self._in_flight]
+        if running:
+            await self.deliveries.give_back(running)
+        readable = [(i, event) for i, event in by_id.items() if i not in self._in_flight]
+        taken = [entry_id for entry_id, _ in readable]
         self._in_flight.update(taken)
         try:
-            readable = [
-                (entry_id, fields, envelope)
-                for entry_id, fields in entries
-                if (envelope := await self._decode(entry_id, fields)) is not None
-            ]
-            if len(readable) > 1 and isinstance(self.handle, PageHandler):
-                outcome = await self._apply_page(self.handle, readable)
-                if outcome == "out of reach":
-                    await self.deliveries.give_back([entry_id for entry_id, *_ in readable])
-                if outcome != "failed":
-                    return outcome == "out of reach"
-            for index, (entry_id, fields, envelope) in enumerate(readable):
-                if await self._apply(entry_id, fields, envelope) == "out of reach":
-                    # The events after it would meet the outage too: left for later, untried.
-                    await self.deliveries.give_back([entry_id for entry_id, *_ in readable[index:]])
-                    return True
-            return False
+            done, out_of_reach = await self._apply_readable(readable, fields_by_id)
         finally:
             self._in_flight.difference_update(taken)
+        return dead + done, out_of_reach
 
-    async def _decode(self, entry_id: bytes, fields: dict[bytes, bytes]) -> Envelope | None:
-        """The entry's event; None when no code can read it (dead-lettered at once, since
-        trying again will not help)."""
-        try:
-            envelope = decode_entry(entry_id, fields)
-            if envelope.office != self.keys.office:
-                raise WrongOffice(envelope.office, self.keys.office)
-        except Exception as error:
-            await self.deliveries.dead_letter(entry_id, fields, error, deliveries=1)
-            return None
-        return envelope
+    async def _apply_readable(
+        self, readable: list[tuple[bytes, Envelope]], fields_by_id: dict[bytes, dict[bytes, bytes]]
+    ) -> tuple[list[bytes], bool]:
+        if len(readable) > 1 and isinstance(self.handle, PageHandler):
+            outcome = await self._apply_page(self.handle, [event for _, event in readable])
+            if outcome == "applied":
+                return [entry_id for entry_id, _ in readable], False
+            if outcome == "out of reach":
+                await self.deliveries.give_back([entry_id for entry_id, _ in readable])
+                return [], True
+        done: list[bytes] = []
+        for index, (entry_id, event) in enumerate(readable):
+            outcome = await self._apply(entry_id, fields_by_id[entry_id], event)
+            if outcome == "out of reach":
+                # The events after it would meet the outage too: left for later, untried.
+                await self.deliveries.give_back([entry_id for entry_id, _ in readable[index:]])
+                return done, True
+            if outcome in ("applied", "dead-lettered"):
+                done.append(entry_id)
+        return done, False
 
-    async def _apply_page(
-        self, handle: PageHandler, readable: list[tuple[bytes, dict[bytes, bytes], Envelope]]
-    ) -> Outcome:
-        """The whole page in one go, acknowledged together. If it failed, nothing of it was
-        applied: out of reach, the caller gives it back; else it goes through its events
-        one by one."""
+    async def _apply_page(self, handle: PageHandler, events: list[Envelope]) -> Outcome:
+        """The whole page in one go. If it failed, nothing of it was applied: out of reach,
+        the caller gives it back; else it goes through its events one by one."""
         try:
-            await handle.apply_page(await self.reveal([envelope for *_, envelope in readable]))
+            await handle.apply_page(await self.reveal(events))
         except Exception as error:
             if database_unreachable(error):
                 self._outage.met(error)
                 return "out of reach"
-            log.info("a page of %d events failed (%r); one by one now", len(readable), error)
+            log.info("a page of %d events failed (%r); one by one now", len(events), error)
             return "failed"
         self._outage.over()
-        await self.redis.xack(self.keys.log, self.options.group, *(i for i, *_ in readable))
         return "applied"
 
     async def _apply(
         self, entry_id: bytes, fields: dict[bytes, bytes], envelope: Envelope
     ) -> Outcome:
-        """One event; out of reach, the caller gives its delivery back."""
+        """One event; out of reach, the caller gives its delivery back. A failure that
+        spent the event's deliveries dead-letters it, which acknowledges it."""
         try:
             (revealed,) = await self.reveal([envelope])
             await self.handle(revealed)
@@ -289,15 +356,14 @@ class EventConsumer:
             deliveries = await self.deliveries.count(entry_id)
             if deliveries >= self.options.max_deliveries:
                 await self.deliveries.dead_letter(entry_id, fields, error, deliveries)
-            else:
-                log.warning(
-                    "event %s (%s) failed on delivery %d: %r; it stays pending",
-                    envelope.position,
-                    envelope.type,
-                    deliveries,
-                    error,
-                )
+                return "dead-lettered"
+            log.warning(
+                "event %s (%s) failed on delivery %d: %r; it stays pending",
+                envelope.position,
+                envelope.type,
+                deliveries,
+                error,
+            )
             return "failed"
         self._outage.over()
-        await self.redis.xack(self.keys.log, self.options.group, entry_id)
         return "applied"

@@ -5,7 +5,8 @@ number: a KTP-el's number is its holder's NIK, a KIA's the child's), and the rec
 name of Delivered, are stored in the log encrypted with AES-GCM under a data key of their
 own dossier. Data keys live apart from the log, in the office's key store
 (`jasa:{<office>}:pii-keys`), each wrapped by the installation's key-encryption key
-(JASA_PII_KEY, or a key generated into the data dir).
+(JASA_PII_KEY, or a key generated into the data dir). Where the keys are kept is a port
+(shared.data_keys): Redis in the services, memory in the handlers' unit tests.
 Events appended before a field was sealed keep it in clear: a stored byte is never rewritten
 (the audit chain hashes them), so each field is opened only if it is sealed.
 Erasing a dossier's data key makes its personal data unreadable wherever it came from the
@@ -25,7 +26,9 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
+from shared.data_keys import DataKeyStore, RedisDataKeys
 from shared.events import (
     Delivered,
     DocumentRegistered,
@@ -55,26 +58,6 @@ KEY_FILE = "pii.key"
 # What an erased dossier's entry in the key store holds instead of its data key, so that no
 # new key can ever be made for it (a retried append after erasure seals nothing readable).
 TOMBSTONE = b"erased"
-
-# Replace the dossier's data key by the tombstone; 1 if a key was there to destroy.
-_ERASE_SCRIPT = """
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-if current and current ~= ARGV[2] then return 1 end
-return 0
-"""
-
-# Offer each dossier a fresh wrapped key (ARGV: dossier, key, dossier, key, ...) and read
-# whichever each has now: ours, an older one, or the tombstone. One step for a whole page,
-# taken before the append, so that the append itself stores nothing but events.
-_OFFER_SCRIPT = """
-local found = {}
-for i = 1, #ARGV, 2 do
-  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
-  found[#found + 1] = redis.call('HGET', KEYS[1], ARGV[i])
-end
-return found
-"""
 
 
 class InsecureKey(RuntimeError):
@@ -157,12 +140,16 @@ def _transformed(
 
 
 class Privacy:
-    def __init__(self, redis: Redis, keys: Keys, master_key: bytes) -> None:
-        self.redis = redis
-        self.store = keys.scoped("pii-keys")
+    """Seals and reveals the personal data of one office, its data keys kept in `store`: a
+    Redis client, for the office's key store on it, or any DataKeyStore."""
+
+    def __init__(
+        self, store: Redis | RedisCluster | DataKeyStore, keys: Keys, master_key: bytes
+    ) -> None:
+        if isinstance(store, Redis | RedisCluster):
+            store = RedisDataKeys(store, keys)
+        self.store: DataKeyStore = store
         self._master = AESGCM(master_key)
-        self._erase = redis.register_script(_ERASE_SCRIPT)
-        self._offer = redis.register_script(_OFFER_SCRIPT)
 
     async def _data_keys(
         self, dossier_ids: Iterable[UUID], create: bool
@@ -174,14 +161,14 @@ class Privacy:
         if not wanted:
             return {}
         fields = list(wanted.values())
+        wrapped: list[bytes] | list[bytes | None]
         if create:
-            # Sealing mostly comes with a new dossier, which has no key yet.
-            offers = [
-                part for field in fields for part in (field, self._wrapped(field, _new_data_key()))
-            ]
-            wrapped = await self._offer(keys=[self.store], args=offers)
+            # Sealing mostly comes with a new dossier, which has no key yet. An erased one
+            # keeps its tombstone: the offer never replaces what a dossier holds.
+            offers = [(field, self._wrapped(field, _new_data_key())) for field in fields]
+            wrapped = await self.store.offer(offers)
         else:
-            wrapped = await self.redis.hmget(self.store, fields)
+            wrapped = await self.store.get(fields)
         return {
             dossier_id: self._cipher(dossier_id, field, stored)
             for (dossier_id, field), stored in zip(wanted.items(), wrapped, strict=True)
@@ -266,10 +253,12 @@ class Privacy:
 
     async def erase(self, dossier_id: UUID) -> bool:
         """Destroy the dossier's data key for good. True if there was one to destroy."""
-        return bool(await self._erase(keys=[self.store], args=[str(dossier_id), TOMBSTONE]))
+        before = await self.store.replace(str(dossier_id), TOMBSTONE)
+        return before is not None and before != TOMBSTONE
 
     async def is_erased(self, dossier_id: UUID) -> bool:
-        return await self.redis.hget(self.store, str(dossier_id)) in (None, TOMBSTONE)
+        (stored,) = await self.store.get([str(dossier_id)])
+        return stored in (None, TOMBSTONE)
 
 
 def _new_data_key() -> bytes:

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.asyncapi import asyncapi_document
+from shared.asyncapi import asyncapi_document, describe_appends
 from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_consumer_name
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ReadModelBehind, ServiceUnavailable
@@ -37,6 +37,7 @@ from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, load_or_create_master_key
 from shared.redaction import install_log_redaction
 from shared.settings import ServiceSettings
+from shared.web.install import install_site
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
@@ -160,6 +161,7 @@ class ServiceSpec:
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
     uploads: Sequence[str] = ()  # paths (regular expressions) whose multipart POST takes a file
+    pages: APIRouter | None = None  # its pages (`services/<name>/pages.py`), with /login
 
 
 def broker_logger() -> logging.Logger:
@@ -175,8 +177,11 @@ def broker_logger() -> logging.Logger:
     return logger
 
 
-def build_consumer(context: ServiceContext, office: str, handle: Handler) -> EventConsumer:
-    """The service's consumer group on one office's log."""
+def build_consumer(
+    spec: ServiceSpec, context: ServiceContext, office: str, handle: Handler
+) -> EventConsumer:
+    """The service's consumer group on one office's log; its broker also describes what
+    the service appends there, for the AsyncAPI document."""
     settings = context.settings
     broker = RedisBroker(
         settings.require_redis_url(), log_level=logging.DEBUG, logger=broker_logger()
@@ -189,6 +194,7 @@ def build_consumer(context: ServiceContext, office: str, handle: Handler) -> Eve
         max_deliveries=settings.max_deliveries,
     )
     log = context.log_for(office)
+    describe_appends(broker, log.keys, spec.publishes, spec.feed)
     return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal_all)
 
 
@@ -204,7 +210,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     install_log_redaction(context.token_secrets)
     if handle is not None:
         context.consumers = {
-            office: build_consumer(context, office, handle) for office in context.offices
+            office: build_consumer(spec, context, office, handle) for office in context.offices
         }
 
     @contextlib.asynccontextmanager
@@ -240,6 +246,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(GuardMiddleware, uploads=spec.uploads)
     for router in spec.routers:
         app.include_router(router)
+    if spec.pages is not None:
+        install_site(app, spec.name, context, spec.pages)
     _add_operational_routes(app, spec, context)
     declare_problems(app)
     serve_api_docs(app)
@@ -247,8 +255,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
 
 def _add_operational_routes(app: FastAPI, spec: ServiceSpec, context: ServiceContext) -> None:
-    offices = [context.keys_for(office) for office in context.offices]
-    document = asyncapi_document(spec.title, offices, spec.publishes, spec.consumes, spec.feed)
+    brokers = [consumer.broker for consumer in context.consumers.values()]
+    document = asyncapi_document(spec.title, brokers, list(context.offices))
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:

@@ -150,6 +150,38 @@ class ServiceSettings(CommonSettings):
         description="the most connections one service process opens to Redis at once",
     )
 
+    session_idle_s: int = Field(
+        default=30 * 60,
+        ge=1,
+        validation_alias="JASA_SESSION_IDLE_S",
+        description="a page session ends after this many seconds without a request",
+    )
+    session_absolute_s: int = Field(
+        default=12 * 3600,
+        ge=1,
+        validation_alias="JASA_SESSION_ABSOLUTE_S",
+        description="a page session ends this many seconds after its sign-in, in any case",
+    )
+    sign_in_attempts: int = Field(
+        default=5,
+        ge=1,
+        validation_alias="JASA_SIGN_IN_ATTEMPTS",
+        description="failed sign-ins in a row that lock a username",
+    )
+    sign_in_lock_s: int = Field(
+        default=15 * 60,
+        ge=1,
+        validation_alias="JASA_SIGN_IN_LOCK_S",
+        description="how long a locked username stays locked",
+    )
+    public_urls: dict[str, str] = Field(
+        default_factory=dict,
+        validation_alias="JASA_PUBLIC_URLS",
+        description="the address of each service's pages as a browser reaches them, JSON "
+        'such as {"intake": "https://fo.example.go.id"}; unset: the host the browser used, '
+        "on the service's port",
+    )
+
     relaxed_duties: dict[str, frozenset[DutyRule]] = Field(
         default_factory=dict,
         validation_alias="JASA_RELAXED_DUTIES",

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 
 def references(node: Any) -> Iterator[str]:
@@ -21,7 +22,8 @@ def resolve(document: dict[str, Any], reference: str) -> Any:
     """What a local reference (`#/a/b`) names; KeyError when nothing does."""
     assert reference.startswith("#/"), f"not a reference into the document: {reference}"
     node: Any = document
-    for part in reference[2:].split("/"):
+    # A fragment is percent-encoded (RFC 6901, section 6): FastStream's names hold braces.
+    for part in unquote(reference[2:]).split("/"):
         node = node[part.replace("~1", "/").replace("~0", "~")]
     return node
 

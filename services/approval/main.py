@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.approval.config import ApprovalSettings
 from services.approval.consumers import CONSUMED, projection
 from services.approval.http import router
+from services.approval.pages import pages
 from shared.events import LetterDrafted, LetterRejected, LetterSigned
 from shared.service import ServiceSpec, create_service_app
 
@@ -13,6 +14,7 @@ SPEC = ServiceSpec(
     title="Jasa Dukcapil - approval (Kasubbag Umum, Sekretaris)",
     description="Kasubbag Umum drafts cover letters, Sekretaris signs or rejects them.",
     routers=[router],
+    pages=pages,
     publishes=[LetterDrafted, LetterSigned, LetterRejected],
     consumes=CONSUMED,
     projection=projection,

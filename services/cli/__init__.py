@@ -3,7 +3,7 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import audit, courier, dead_letters, privacy, registry, tokens, up
+from services.cli import audit, courier, dead_letters, officers, privacy, registry, tokens, up
 from services.cli.demo import command as demo
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ def _group() -> None:
 
 
 tokens.register(app)
+officers.register(app)
 audit.register(app)
 courier.register(app)
 privacy.register(app)

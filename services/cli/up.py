@@ -87,6 +87,11 @@ def _print_welcome(installation: Installation) -> None:
         f'  {env}jasa token FO --officer-id 198001012005011001 --name "Siti Rahma"', soft_wrap=True
     )
     console.print(f"An office day played through the API:\n  {env}jasa demo", soft_wrap=True)
+    console.print(
+        f"The pages: enrol an officer, then sign in at {installation.services[0].url}/login\n"
+        f'  {env}jasa officer add siti.rahma --role FO --name "Siti Rahma"',
+        soft_wrap=True,
+    )
     console.print("Ctrl-C stops everything.\n")
     console.file.flush()
 

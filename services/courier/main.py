@@ -8,6 +8,7 @@ from services.courier.config import CourierSettings
 from services.courier.consumers import CONSUMED, projection
 from services.courier.http import ROUTERS
 from services.courier.notifications import Notifications
+from services.courier.pages import pages
 from services.courier.projections import add_columns
 from services.courier.queries import HandoverPublic
 from shared.events import (
@@ -34,6 +35,7 @@ SPEC = ServiceSpec(
         "is sent a message at registration, out for delivery, delivery and return."
     ),
     routers=ROUTERS,
+    pages=pages,
     publishes=(
         HandoverAccepted,
         OutForDelivery,

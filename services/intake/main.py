@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.intake.config import IntakeSettings
 from services.intake.consumers import CONSUMED, projection
 from services.intake.http import dossiers, recaps
+from services.intake.pages import pages
 from services.intake.projections import add_position_columns
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
 from shared.events import DocumentFlagged, DocumentRegistered, FlagResolved, RecapCompiled
@@ -15,6 +16,7 @@ SPEC = ServiceSpec(
     title="Jasa Dukcapil - intake (FO)",
     description="Registry check, registration, flags and recap lists.",
     routers=[dossiers, recaps],
+    pages=pages,
     publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, RecapCompiled],
     consumes=CONSUMED,
     projection=projection,

@@ -162,6 +162,8 @@ class Cards:
                 tracked["tracking_code"] = None
                 self.tracking.touch(dossier_id)
             return
+        if event.type not in SOP_STEP_OF_EVENT:
+            return  # no step of a file (the officer directory's): archived, on no card
         line = _line(event, seq, at)
         for dossier in self._dossiers_named(event):
             self._initial(dossier, event, line)

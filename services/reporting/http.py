@@ -1,7 +1,6 @@
 """HTTP routes of the reporting service: control cards, reports and the audit trail; and
 the citizen's public tracking page (`/lacak`), the one route here without a token."""
 
-import asyncio
 import functools
 import re
 from datetime import UTC, datetime
@@ -16,12 +15,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.reporting import queries
 from services.reporting.domain import Period, parse_moment
-from services.reporting.papers import delivery_report_csv, delivery_report_pdf
+from services.reporting.papers import delivery_report_csv, delivery_report_pdf_for
 from services.reporting.queries import (
     ArchivedEventPublic,
     ControlCardPublic,
     DelayReportPublic,
     DeliveryReportPublic,
+    SignInPublic,
     UndeliveredDocumentPublic,
     VerificationPublic,
 )
@@ -32,7 +32,7 @@ from services.reporting.tracking import (
     count_lookup,
     tracking_of,
 )
-from services.reporting.verification import verify
+from services.reporting.verification import LastVerification, verify
 from shared.errors import NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
@@ -41,6 +41,7 @@ from shared.http.positions import READS_AFTER
 from shared.http.problems import problem_response
 from shared.http.responses import json_response
 from shared.identity import Officer
+from shared.officers.sign_ins import SecurityRecord
 from shared.tracking import normalised_tracking_code
 from shared.vocabulary import Role
 
@@ -112,20 +113,8 @@ async def deliveries(
     if format == "csv":
         return Response(delivery_report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "pdf":
-        items, _ = await queries.undelivered_documents(
-            session, office, None, MAX_LIMIT, reveal_nik=False
-        )
-        pdf = await asyncio.to_thread(
-            delivery_report_pdf,
-            office,
-            report,
-            items,
-            datetime.now(UTC),
-            officer.name,
-            officer.role,
-        )
         return Response(
-            pdf,
+            await delivery_report_pdf_for(session, officer, report),
             media_type="application/pdf",
             headers={"Content-Disposition": 'inline; filename="laporan-pengiriman.pdf"'},
         )
@@ -171,17 +160,33 @@ async def audit_events(
     return Page(items=items, next=last)
 
 
+@audit.get("/sign-ins", response_model=Page[SignInPublic])
+async def audit_sign_ins(
+    officer: Auditor, context: ContextDep, before: str | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[SignInPublic]:
+    """The office's sign-ins, failures, lockouts and sessions ended, newest first."""
+    if before is not None and not POSITION.match(before):
+        raise Unprocessable.field("before", "a position such as 1764000000000-0")
+    record = SecurityRecord(context.redis, context.keys_for(officer.office))
+    items, last = await queries.sign_ins(record, before, limit)
+    return Page(items=items, next=last)
+
+
 @audit.get("/verify", response_model=VerificationPublic)
 async def audit_verify(
     officer: Auditor, context: ContextDep, signing: SigningDep
 ) -> VerificationPublic:
     """Check the live log against the archive and its signed checkpoints."""
-    return await verify(
+    result = await verify(
         context.log_for(officer.office),
         context.sessions,
         signing.sealer(officer.office).public_key,
         context.settings.checkpoint_every,
     )
+    await LastVerification(context.redis, context.keys_for(officer.office)).remember(
+        result, officer.name
+    )
+    return result
 
 
 citizens = APIRouter(tags=["citizens"])

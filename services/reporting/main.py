@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.reporting.config import ReportingSettings
 from services.reporting.consumers import CONSUMED, projection, seal_on_shutdown
 from services.reporting.http import ROUTERS
+from services.reporting.pages import pages
 from services.reporting.sealing import Signing
 from shared.service import ServiceSpec, create_service_app
 
@@ -16,6 +17,7 @@ SPEC = ServiceSpec(
     title="Jasa Dukcapil - reporting (control card, audit)",
     description="Control cards, reports, audit log, verification and replay.",
     routers=ROUTERS,
+    pages=pages,
     consumes=CONSUMED,
 )
 

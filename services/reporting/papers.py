@@ -1,11 +1,21 @@
 """The delivery report on paper (Laporan Pengiriman Dokumen, PDF) and as CSV."""
 
+import asyncio
 import csv
 import io
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from services.reporting.queries import CountsPublic, DeliveryReportPublic, UndeliveredDocumentPublic
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.reporting.queries import (
+    CountsPublic,
+    DeliveryReportPublic,
+    UndeliveredDocumentPublic,
+    undelivered_documents,
+)
+from shared.http.pagination import MAX_LIMIT
+from shared.identity import Officer
 from shared.pdf import Column, OfficePaper
 from shared.vocabulary import DOCUMENT_NAMES, DocumentType, ReturnReason, Role
 from shared.wib import tanggal, tanggal_jam
@@ -130,3 +140,21 @@ def delivery_report_pdf(
     place = "Pekanbaru" if office == "1471" else f"Kantor {office}"
     paper.signature_block(f"{place}, {tanggal(printed_at)}", SIGNER_TITLES[signer_role], signer)
     return paper.render()
+
+
+async def delivery_report_pdf_for(
+    session: AsyncSession, officer: Officer, report: DeliveryReportPublic
+) -> bytes:
+    """The delivery report's PDF as an officer prints it, from the API or a page alike."""
+    items, _ = await undelivered_documents(
+        session, officer.office, None, MAX_LIMIT, reveal_nik=False
+    )
+    return await asyncio.to_thread(
+        delivery_report_pdf,
+        officer.office,
+        report,
+        items,
+        datetime.now(UTC),
+        officer.name,
+        officer.role,
+    )

@@ -3,6 +3,7 @@ undelivered and delay reports, and pages of the audit archive. Each of one offic
 reader's."""
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.archive import ArchivedEvent
+from services.reporting.archive import ArchivedEvent, Checkpoint
 from services.reporting.domain import (
     DeliveryCounts,
     Period,
@@ -24,8 +25,9 @@ from services.reporting.projections import ReportingAttempt, ReportingDossier, R
 from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.masking import mask_document_number, mask_nik
+from shared.officers.sign_ins import SecurityRecord
 from shared.vocabulary import DocumentType, DossierStatus
-from shared.wib import wib_iso
+from shared.wib import as_utc, wib_iso
 
 
 class CardStepPublic(BaseModel):
@@ -132,6 +134,43 @@ class ArchivedEventPublic(BaseModel):
     position: str
     chain_hash: str
     event: dict[str, Any]
+
+
+class SignInPublic(BaseModel):
+    """One entry of the office's security record: a sign-in, a failure, a lockout, a
+    sign-out or sessions ended. `username` is null for a username no officer has."""
+
+    position: str
+    at: str = Field(description="in WIB")
+    kind: str
+    username: str | None
+    officer_id: str | None
+    address: str
+
+
+async def sign_ins(
+    record: SecurityRecord, before: str | None, limit: int
+) -> tuple[list[SignInPublic], str | None]:
+    """The newest entries first; the position to page on when there may be older ones."""
+    entries = await record.latest(limit, before)
+    items = [
+        SignInPublic(
+            position=e.position,
+            at=wib_iso(datetime.fromtimestamp(e.at, UTC)),
+            kind=e.kind.value,
+            username=e.username,
+            officer_id=e.officer_id,
+            address=e.address,
+        )
+        for e in entries
+    ]
+    return items, (items[-1].position if len(items) == limit else None)
+
+
+class CheckpointPublic(BaseModel):
+    count: int = Field(description="events sealed by it")
+    position: str = Field(description="the last of them")
+    sealed_at: str = Field(description="in WIB")
 
 
 class VerificationPublic(BaseModel):
@@ -418,3 +457,19 @@ async def archived_events(
         for row in rows
     ]
     return items, (rows[-1].position if more and rows else None)
+
+
+async def last_checkpoint(session: AsyncSession, office: str) -> CheckpointPublic | None:
+    """The office's latest signed checkpoint, or None before the first."""
+    query = (
+        select(Checkpoint)
+        .where(Checkpoint.office == office)
+        .order_by(col(Checkpoint.count).desc())
+        .limit(1)
+    )
+    found = (await session.exec(query)).first()
+    if found is None:
+        return None
+    return CheckpointPublic(
+        count=found.count, position=found.position, sealed_at=wib_iso(as_utc(found.sealed_at))
+    )

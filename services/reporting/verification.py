@@ -14,9 +14,11 @@ One office at a time: the office of the log given, its archive and its checkpoin
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +29,7 @@ from services.reporting.sealing import chain, signature_holds
 from shared.db import position_key
 from shared.events import Envelope, decode_entry, encode, encode_for_log
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD
+from shared.keys import Keys
 from shared.log import EventLog
 
 
@@ -294,3 +297,26 @@ def _upcast(stored: bytes, event: Envelope) -> bool:
 
 def _shown(value: bytes) -> str:
     return repr(value.decode("utf-8", "replace"))
+
+
+class LastVerification:
+    """The office's last verification and who ran it, for the audit screen: kept in Redis
+    beside the log, so every reporting process shows the same one."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis, self.key = redis, keys.scoped("audit:last-verification")
+
+    async def remember(self, result: VerificationPublic, by: str) -> None:
+        record = {"result": result.model_dump(), "by": by, "at": datetime.now(UTC).isoformat()}
+        await self.redis.set(self.key, orjson.dumps(record))
+
+    async def recall(self) -> tuple[VerificationPublic, str, datetime] | None:
+        raw = await self.redis.get(self.key)
+        if raw is None:
+            return None
+        record = orjson.loads(raw)
+        return (
+            VerificationPublic.model_validate(record["result"]),
+            record["by"],
+            datetime.fromisoformat(record["at"]),
+        )

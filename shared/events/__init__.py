@@ -2,6 +2,7 @@
 
 from shared.events.catalogue import (
     CATALOGUE,
+    OFFICER_DIRECTORY,
     Delivered,
     DeliveryAttemptFailed,
     DocumentFlagged,
@@ -11,6 +12,10 @@ from shared.events.catalogue import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    OfficerEnrolled,
+    OfficerReinstated,
+    OfficerRoleChanged,
+    OfficerSuspended,
     OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
@@ -24,6 +29,7 @@ from shared.events.codec import (
     decode_entry,
     encode,
     encode_for_log,
+    envelope_of,
     register_upcaster,
 )
 from shared.events.envelope import (
@@ -38,6 +44,7 @@ from shared.events.envelope import (
 
 __all__ = [
     "CATALOGUE",
+    "OFFICER_DIRECTORY",
     "Actor",
     "Delivered",
     "DeliveryAttemptFailed",
@@ -50,6 +57,10 @@ __all__ = [
     "LetterDrafted",
     "LetterRejected",
     "LetterSigned",
+    "OfficerEnrolled",
+    "OfficerReinstated",
+    "OfficerRoleChanged",
+    "OfficerSuspended",
     "OutForDelivery",
     "PersonalDataErased",
     "RecapCompiled",
@@ -61,6 +72,7 @@ __all__ = [
     "decode_entry",
     "encode",
     "encode_for_log",
+    "envelope_of",
     "id_text",
     "new_event",
     "register_upcaster",

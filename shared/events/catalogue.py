@@ -1,7 +1,9 @@
 """The event catalogue of DESIGN.md: small, frozen, past-tense. PersonalDataErased extends
 it (`jasa privacy erase`); issue 28 adds the last mile: the tracking code, the courier's way
 to the door (out for delivery, failed attempts, a wrong receipt code) and the proof of
-delivery.
+delivery. The officer directory's events (`OFFICER_DIRECTORY`) are the office's history
+too, but no step of the procedure: they live in the office's directory stream, and no read
+model of a dossier folds them.
 
 A field added to an event already in logs is left out of its encoding while it holds its
 default (`exclude_if`): the audit chain hashes the canonical bytes of the events already
@@ -12,7 +14,14 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.events.envelope import EventData
-from shared.vocabulary import AttemptReason, DocumentType, FlagReason, Relationship, ReturnReason
+from shared.vocabulary import (
+    AttemptReason,
+    DocumentType,
+    FlagReason,
+    Relationship,
+    ReturnReason,
+    Role,
+)
 
 
 class DocumentRegistered(EventData):
@@ -148,4 +157,36 @@ CATALOGUE: tuple[type[EventData], ...] = (
     OutForDelivery,
     DeliveryAttemptFailed,
     ReceiptCodeRefused,
+)
+
+
+class OfficerEnrolled(EventData):
+    """An officer joined the office's directory; their password is kept apart, never here."""
+
+    username: str
+    officer_id: str = Field(description="the paraf's id on every event they make: NIP or username")
+    name: str
+    nip: str | None
+    role: Role
+
+
+class OfficerRoleChanged(EventData):
+    username: str
+    role: Role
+
+
+class OfficerSuspended(EventData):
+    username: str
+    reason: str
+
+
+class OfficerReinstated(EventData):
+    username: str
+
+
+OFFICER_DIRECTORY: tuple[type[EventData], ...] = (
+    OfficerEnrolled,
+    OfficerRoleChanged,
+    OfficerSuspended,
+    OfficerReinstated,
 )

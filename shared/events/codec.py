@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from shared.events import catalogue as _catalogue  # noqa: F401  (fills the registry)
-from shared.events.envelope import Envelope, EventData
+from shared.events.envelope import Envelope, EventData, at
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _upcasters: dict[tuple[str, int], Upcaster] = {}
@@ -68,7 +68,8 @@ def _upcast(type_name: str, version: int, data: dict[str, Any], target: int) -> 
 
 def decode(raw: bytes | str | Mapping[str, Any], position: str | None = None) -> Envelope:
     """An event from its JSON; an unknown type is an `UnknownEventType` error, bytes that are
-    not an event of its type a `ValueError` (pydantic's `ValidationError` is one)."""
+    not an event of its type a `ValueError` (pydantic's `ValidationError` is one). An event
+    stored under an older schema version is upcast to its type's current one first."""
     loaded = orjson.loads(raw) if isinstance(raw, bytes | str) else raw
     if not isinstance(loaded, Mapping):
         raise ValueError(f"an event is a JSON object, not {type(loaded).__name__}")
@@ -89,24 +90,43 @@ def decode(raw: bytes | str | Mapping[str, Any], position: str | None = None) ->
             data_class.__name__, version, dict(data), data_class.SCHEMA_VERSION
         )
         fields["schema_version"] = data_class.SCHEMA_VERSION
-    if position is not None:
-        fields["position"] = position
-    return _envelope_of(data_class).model_validate(fields)
+    return envelope_of(data_class).model_validate(fields, context=at(position))
 
 
 @cache
-def _envelope_of(data_class: type[EventData]) -> type[Envelope]:
+def envelope_of(data_class: type[EventData]) -> type[Envelope]:
     """The envelope of one event type, which validates envelope and data in one step; kept,
     since pydantic's look-up of a parametrized model costs as much as the validation."""
     return Envelope[data_class]  # type: ignore[valid-type]
 
 
 def decode_entry(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Envelope:
-    """An event from a stream entry (id, fields) as Redis returns it. The event is read from
-    its JSON alone: the `type` field is a copy for readers that filter entries without
-    parsing them."""
+    """An event from a stream entry (id, fields) as Redis returns it. Its JSON is validated
+    as it is, in one step, against the type the entry's `type` field names (a copy kept for
+    readers that filter entries without parsing them); an event of an older schema version,
+    or whose JSON names another type, is read by `decode` instead, which upcasts or refuses."""
     position = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     raw = fields.get(EVENT_FIELD)
     if raw is None:
         raise ValueError(f"log entry {position} holds no event")
+    named = _named_by(fields.get(TYPE_FIELD, b""))
+    if named is not None:
+        envelope_class, type_name, schema_version = named
+        try:
+            envelope = envelope_class.model_validate_json(raw, context=at(position))
+        except ValueError:
+            pass
+        else:
+            if envelope.type == type_name and envelope.schema_version == schema_version:
+                return envelope
     return decode(raw, position=position)
+
+
+@cache
+def _named_by(type_field: bytes) -> tuple[type[Envelope], str, int] | None:
+    """The envelope, name and current schema version of the event type an entry's `type`
+    field names, if it names one."""
+    data_class = EventData.registry.get(type_field.decode(errors="replace"))
+    if data_class is None:
+        return None
+    return envelope_of(data_class), data_class.type_name(), data_class.SCHEMA_VERSION

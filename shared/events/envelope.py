@@ -5,7 +5,15 @@ from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializeAsAny
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationInfo,
+    field_validator,
+)
 
 from shared.vocabulary import Role
 
@@ -15,9 +23,11 @@ class FrozenModel(BaseModel):
 
 
 def _as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError("a time must carry its time zone")
-    return value.astimezone(UTC)
+    # Times are stored in UTC: one read back from the log is kept as it was parsed.
+    return value if not offset else value.astimezone(UTC)
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
@@ -59,7 +69,9 @@ class Envelope(FrozenModel, Generic[D]):
     type: str
     stream_id: str
     version: int = Field(ge=0, description="1-based within its stream; 0 until appended")
-    position: str | None = Field(default=None, description="its id in the global log")
+    position: str | None = Field(
+        default=None, validate_default=True, description="its id in the global log"
+    )
     occurred_at: UtcDatetime
     office: str
     actor: Actor
@@ -67,6 +79,18 @@ class Envelope(FrozenModel, Generic[D]):
     causation_id: UUID | None = None
     schema_version: int
     data: SerializeAsAny[D]
+
+    # The log's reader validates an event's JSON as stored, and gives where it found it (the
+    # entry's id, not a field of the JSON) as context: no copy of the envelope to add it.
+    @field_validator("position")
+    @classmethod
+    def _position_in_the_log(cls, position: str | None, info: ValidationInfo) -> str | None:
+        return info.context["position"] if info.context else position
+
+
+def at(position: str | None) -> dict[str, str] | None:
+    """The validation context of an event read at `position` in the log (see `Envelope`)."""
+    return None if position is None else {"position": position}
 
 
 def with_fields(envelope: Envelope, **changes: Any) -> Envelope:

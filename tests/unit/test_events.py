@@ -13,7 +13,9 @@ from shared.events import (
     EventData,
     UnknownEventType,
     decode,
+    decode_entry,
     encode,
+    encode_for_log,
     new_event,
     register_upcaster,
 )
@@ -112,3 +114,39 @@ def test_event_data_is_frozen_and_rejects_unknown_fields() -> None:
         data.recipient_name = "someone else"  # type: ignore[misc]
     with pytest.raises(ValueError):
         Delivered.model_validate({**data.model_dump(), "extra": 1})
+
+
+@given(registrations())
+def test_an_entry_read_back_from_the_log_is_the_event_at_its_position(event):  # type: ignore[no-untyped-def]
+    fields = {b"event": encode_for_log(event), b"type": event.type.encode()}
+    read = decode_entry(event.position.encode(), fields)
+    assert read == event
+    assert read.occurred_at.utcoffset() == timedelta(0)
+
+
+def test_an_entry_whose_type_field_names_another_event_is_read_as_its_json_says() -> None:
+    event = registered().model_copy(update={"version": 1, "position": "7-0"})
+    fields = {b"event": encode_for_log(event), b"type": b"Delivered"}
+    assert decode_entry(b"7-0", fields) == event
+    assert decode_entry(b"7-0", {**fields, b"type": b"NoSuchEvent"}) == event
+
+
+def test_an_entry_of_an_older_schema_version_is_upcast_when_read_from_the_log() -> None:
+    class CrateStacked(EventData):
+        """A test event at schema version 2: a count became a list of layers."""
+
+        SCHEMA_VERSION = 2
+        layers: list[int]
+
+    @register_upcaster("CrateStacked", 1)
+    def count_to_layers(data: dict) -> dict:  # type: ignore[type-arg]
+        return {"layers": [1] * data["count"]}
+
+    try:
+        old = orjson.loads(encode(registered()))
+        old.update(type="CrateStacked", schema_version=1, data={"count": 3})
+        event = decode_entry(b"9-1", {b"event": orjson.dumps(old), b"type": b"CrateStacked"})
+        assert event.data == CrateStacked(layers=[1, 1, 1])
+        assert (event.schema_version, event.position) == (2, "9-1")
+    finally:
+        del EventData.registry["CrateStacked"]

@@ -23,6 +23,7 @@ SKELETON = {
     "commands.py",
     "queries.py",
     "http.py",
+    "pages.py",
     "projections.py",
     "consumers.py",
     "main.py",

@@ -1,5 +1,8 @@
 """The use cases' loading of aggregates, on the log facade over the in-memory event store:
-the same EventLog the services use, with no Redis behind it."""
+the same EventLog the services use, with no Redis behind it. The command handlers
+themselves are tested on the whole services composed on memory
+(tests/unit/memory_context.py; test_intake_, test_approval_ and
+test_courier_commands_on_memory.py)."""
 
 import uuid
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table, bindparam, inspect, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -167,6 +167,19 @@ async def create_tables(engine: AsyncEngine, attempts: int = 5, indexes: bool = 
             if attempt == attempts or not any(s in root_cause(error) for s in _CREATED_MEANWHILE):
                 raise
             await asyncio.sleep(0.05 * attempt)
+
+
+async def add_missing_columns(engine: AsyncEngine, table: str, columns: dict[str, str]) -> None:
+    """Columns added to a table after databases were made with it (`create_tables` adds
+    tables, never columns): each missing one is added with its SQL type and default."""
+    async with engine.begin() as connection:
+        present = await connection.run_sync(
+            lambda sync: {column["name"] for column in inspect(sync).get_columns(table)}
+        )
+        for name, definition in columns.items():
+            if name not in present:
+                statement = f"ALTER TABLE {table} ADD COLUMN {name} {definition}"
+                await connection.execute(text(statement))
 
 
 def _tables_without_indexes(connection: Connection) -> None:

@@ -78,6 +78,16 @@ class EventLog:
         that needs no more is spared opening the rest. The other fields stay sealed."""
         return await self.mapper.reveal_all(events, only)
 
+    async def seal_bytes(self, dossier_id: UUID, purpose: str, data: bytes) -> bytes | None:
+        """Personal data kept beside the log (a photo) sealed under its dossier's key, so that
+        erasing the dossier makes it unreadable too; None when the dossier has no key."""
+        privacy = self.mapper.privacy
+        return data if privacy is None else await privacy.seal_bytes(dossier_id, purpose, data)
+
+    async def open_bytes(self, dossier_id: UUID, purpose: str, sealed: bytes) -> bytes | None:
+        privacy = self.mapper.privacy
+        return sealed if privacy is None else await privacy.open_bytes(dossier_id, purpose, sealed)
+
     async def append(
         self, stream_id: str, events: Sequence[Envelope], expected_version: int
     ) -> list[Envelope]:

@@ -3,6 +3,7 @@ adapter): what the log's mapper asks of a sealer, and which fields of which even
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
+from uuid import UUID
 
 from shared.events import Envelope, EventData
 
@@ -19,3 +20,7 @@ class PersonalData(Protocol):
     async def reveal_all(
         self, events: Sequence[Envelope], only: PersonalFields = ...
     ) -> list[Envelope]: ...
+
+    async def seal_bytes(self, dossier_id: UUID, purpose: str, data: bytes) -> bytes | None: ...
+
+    async def open_bytes(self, dossier_id: UUID, purpose: str, sealed: bytes) -> bytes | None: ...

@@ -33,6 +33,7 @@ from shared.events import (
     Delivered,
     DocumentRegistered,
     Envelope,
+    OutForDelivery,
     id_text,
     with_data_fields,
     with_fields,
@@ -43,11 +44,13 @@ from shared.secret_files import read_or_create
 from shared.settings import CommonSettings
 
 PERSONAL_FIELDS = ("nik", "name", "address", "phone", "document_number")
-# The person's own data, per event type: the applicant's, and the name of whoever received
-# the document (the applicant themself when delivered to SELF). All under the dossier's key.
+# The person's own data, per event type: the applicant's, the name of whoever received the
+# document (the applicant themself when delivered to SELF), and the receipt code sent to the
+# citizen (a secret that opens delivery). All under the dossier's key.
 SEALED_FIELDS: PersonalFields = {
     DocumentRegistered: PERSONAL_FIELDS,
     Delivered: ("recipient_name",),
+    OutForDelivery: ("receipt_code",),
 }
 SEALED_PREFIX = "pii:v1:"
 ERASED = "[dihapus]"  # what an erased field reads as, everywhere
@@ -225,6 +228,28 @@ class Privacy:
         """`reveal_all` of one event."""
         (revealed,) = await self.reveal_all([event])
         return revealed
+
+    async def seal_bytes(self, dossier_id: UUID, purpose: str, data: bytes) -> bytes | None:
+        """Bytes kept apart from the log (a photo proof) encrypted under the dossier's data
+        key, bound to the dossier and `purpose` (a dossier registered before its data was
+        sealed is given its key now); None once erased: nothing personal is kept for it."""
+        cipher = (await self._data_keys([dossier_id], create=True))[dossier_id]
+        if cipher is None:
+            return None
+        nonce = secrets.token_bytes(12)
+        bound = f"{id_text(dossier_id)}:{purpose}".encode()
+        return nonce + cipher.encrypt(nonce, data, bound)
+
+    async def open_bytes(self, dossier_id: UUID, purpose: str, sealed: bytes) -> bytes | None:
+        """`seal_bytes` undone; None once the dossier's key is gone (the bytes are noise)."""
+        cipher = (await self._data_keys([dossier_id], create=False))[dossier_id]
+        if cipher is None:
+            return None
+        bound = f"{id_text(dossier_id)}:{purpose}".encode()
+        try:
+            return cipher.decrypt(sealed[:12], sealed[12:], bound)
+        except InvalidTag as error:
+            raise ValueError(f"the sealed {purpose} of dossier {dossier_id} was altered") from error
 
     async def erase(self, dossier_id: UUID) -> bool:
         """Destroy the dossier's data key for good. True if there was one to destroy."""

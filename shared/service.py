@@ -160,6 +160,7 @@ class ServiceSpec:
     projection: HandlerFactory | None = None
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
+    uploads: Sequence[str] = ()  # paths (regular expressions) whose multipart POST takes a file
     pages: APIRouter | None = None  # its pages (`services/<name>/pages.py`), with /login
 
 
@@ -242,7 +243,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.context = context
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware, context=context, service=spec.name)
-    app.add_middleware(GuardMiddleware)
+    app.add_middleware(GuardMiddleware, uploads=spec.uploads)
     for router in spec.routers:
         app.include_router(router)
     if spec.pages is not None:

@@ -51,6 +51,22 @@ class CommonSettings(BaseSettings):
         default="", validation_alias="JASA_KEY_PREFIX", description="prefix of every Redis key"
     )
     env: str = Field(default="development", validation_alias="JASA_ENV")
+    public_url: str | None = Field(
+        default=None,
+        validation_alias="JASA_PUBLIC_URL",
+        description="the reporting service as citizens reach it, for tracking links "
+        "(`<url>/lacak/<code>`); unset: http://127.0.0.1:<JASA_PORT_BASE + 4>",
+    )
+    office_address: str = Field(
+        default="Kantor Dinas Kependudukan dan Pencatatan Sipil, Jl. Jenderal Sudirman, Pekanbaru",
+        validation_alias="JASA_OFFICE_ADDRESS",
+        description="where a citizen collects a document the courier brought back",
+    )
+    office_hours: str = Field(
+        default="Senin-Jumat pukul 08.00-15.00 WIB",
+        validation_alias="JASA_OFFICE_HOURS",
+        description="when the office hands returned documents over",
+    )
 
     @field_validator("office")
     @classmethod
@@ -72,6 +88,11 @@ class CommonSettings(BaseSettings):
         """The office a command acts for when none is named: JASA_OFFICE if served."""
         served = self.served_offices()
         return self.office if self.office in served else served[0]
+
+    def tracking_link(self, tracking_code: str) -> str:
+        """The public tracking page of one code, as printed on the receipt and sent."""
+        base = self.public_url or f"http://127.0.0.1:{self.port_base + SERVICE_PORTS['reporting']}"
+        return f"{base.rstrip('/')}/lacak/{tracking_code}"
 
     def previous_secret_list(self) -> list[str]:
         return [part.strip() for part in self.previous_secrets.split(",") if part.strip()]

@@ -10,6 +10,15 @@ class DocumentType(StrEnum):
     KIA = "KIA"
 
 
+# Each document's proper name, as papers and the citizen's page show it.
+DOCUMENT_NAMES = {
+    DocumentType.AKTA: "Akta Pencatatan Sipil",
+    DocumentType.KK: "Kartu Keluarga",
+    DocumentType.KTP_EL: "KTP Elektronik",
+    DocumentType.KIA: "Kartu Identitas Anak",
+}
+
+
 class Role(StrEnum):
     FO = "FO"
     KASUBBAG_UMUM = "KASUBBAG_UMUM"
@@ -38,6 +47,16 @@ class ReturnReason(StrEnum):
     OTHER = "OTHER"
 
 
+class AttemptReason(StrEnum):
+    """Why the courier could not hand a document over at the door this time."""
+
+    ADDRESS_NOT_FOUND = "ADDRESS_NOT_FOUND"
+    RECIPIENT_NOT_HOME = "RECIPIENT_NOT_HOME"
+    RECIPIENT_MOVED = "RECIPIENT_MOVED"
+    REFUSED = "REFUSED"
+    OTHER = "OTHER"
+
+
 class DossierStatus(StrEnum):
     """A dossier's place in the lifecycle, as the control card shows it."""
 
@@ -62,6 +81,8 @@ STATUS_AFTER_EVENT: dict[str, DossierStatus] = {
     "LetterSigned": DossierStatus.LETTER_SIGNED,
     "LetterRejected": DossierStatus.RECAPPED,  # back to the Kasubbag Umum for a new letter
     "HandoverAccepted": DossierStatus.WITH_COURIER,
+    "OutForDelivery": DossierStatus.WITH_COURIER,
+    "DeliveryAttemptFailed": DossierStatus.WITH_COURIER,
     "Delivered": DossierStatus.DELIVERED,
     "Returned": DossierStatus.RETURNED,
     "ReturnReceived": DossierStatus.RECEIVED_BACK,

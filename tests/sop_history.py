@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from shared.events import (
     Actor,
     Delivered,
+    DeliveryAttemptFailed,
     DocumentFlagged,
     DocumentRegistered,
     Envelope,
@@ -24,7 +25,14 @@ from shared.events import (
     new_event,
 )
 from shared.log import EventLog
-from shared.vocabulary import DocumentType, FlagReason, Relationship, ReturnReason, Role
+from shared.vocabulary import (
+    AttemptReason,
+    DocumentType,
+    FlagReason,
+    Relationship,
+    ReturnReason,
+    Role,
+)
 
 FO = Actor(officer_id="198001012005011001", name="Siti Rahma", role=Role.FO)
 KASUBBAG = Actor(officer_id="197505052000031002", name="Hendra Saputra", role=Role.KASUBBAG_UMUM)
@@ -61,6 +69,7 @@ class Office:
         at: datetime | None = None,
         name: str = "Rina Marlina",
         actor: Actor = FO,
+        tracking_code: str | None = None,
     ) -> uuid.UUID:
         dossier_id = uuid.uuid4()
         data = DocumentRegistered(
@@ -74,6 +83,7 @@ class Office:
             document_number=NIK
             if document_type in (DocumentType.KTP_EL, DocumentType.KIA)
             else f"{document_type.value}-{dossier_id.hex[:8]}",
+            tracking_code=tracking_code,
         )
         await self._append(f"dossier-{dossier_id}", data, actor, at)
         return dossier_id
@@ -139,6 +149,19 @@ class Office:
             recipient_name="Rina Marlina",
             relationship=Relationship.SELF,
             note="",
+        )
+        await self._append(f"delivery-{dossier_id}", data, COURIER, at)
+
+    async def attempt(
+        self,
+        dossier_id: uuid.UUID,
+        letter_id: uuid.UUID,
+        attempt: int,
+        reason: AttemptReason = AttemptReason.RECIPIENT_NOT_HOME,
+        at: datetime | None = None,
+    ) -> None:
+        data = DeliveryAttemptFailed(
+            dossier_id=dossier_id, letter_id=letter_id, attempt=attempt, reason=reason, note=""
         )
         await self._append(f"delivery-{dossier_id}", data, COURIER, at)
 

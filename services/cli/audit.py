@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequen
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -74,6 +75,12 @@ class WithoutKey:
         if any(holds_sealed_data(event) for event in events):
             raise InsecureKey(f"the log holds encrypted personal data, and {self.problem}")
         return list(events)
+
+    async def seal_bytes(self, dossier_id: UUID, purpose: str, data: bytes) -> bytes | None:
+        raise InsecureKey(self.problem)
+
+    async def open_bytes(self, dossier_id: UUID, purpose: str, sealed: bytes) -> bytes | None:
+        raise InsecureKey(self.problem)
 
 
 Office = Annotated[

@@ -6,7 +6,7 @@ that copied the data shows it as `[dihapus]`. The log itself is not touched: the
 chain still verifies, and a replay reads the same `[dihapus]` live now shows."""
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, cast
 from uuid import UUID
 
@@ -16,6 +16,8 @@ from redis.exceptions import RedisError, ResponseError
 
 from services.cli import installation
 from services.cli.offices import served_office
+from services.courier.config import CourierSettings
+from services.courier.photos import PhotoStore
 from services.intake.domain import dossier_stream
 from shared.commands import run_command
 from shared.events import (
@@ -49,6 +51,7 @@ class Erasure:
     feed_entries: int  # manifests naming the dossier already handed to the third party
     answers_forgotten: int  # idempotency records that repeated its data
     aof_rewrite: str  # what Redis said to BGREWRITEAOF
+    photos_removed: bool = False  # photo proofs of its delivery deleted from the photo folder
 
 
 async def erase_personal_data(
@@ -133,7 +136,8 @@ def erase(
 ) -> None:
     """Erase one dossier's personal data, for good.
 
-    Its NIK, name, address and phone can never be read again; the log itself is unchanged."""
+    Its NIK, name, address and phone, its receipt codes and its photo proofs can never be
+    read again; the log itself is unchanged."""
     settings = CommonSettings()
     offices = [served_office(settings, office)] if office else settings.served_offices()
     actor = _actor(officer_id, name)
@@ -180,9 +184,13 @@ async def _erase(
     redis = Redis.from_url(redis_url)
     try:
         keys = await _office_holding(redis, settings, offices, dossier_id)
-        return await erase_personal_data(redis, keys, master_key, dossier_id, actor)
+        erasure = await erase_personal_data(redis, keys, master_key, dossier_id, actor)
     finally:
         await redis.aclose()
+    # Unreadable already (their key is gone); the files go too.
+    photos = PhotoStore(CourierSettings().resolved_photo_dir())
+    removed = await asyncio.to_thread(photos.erase, erasure.office, dossier_id)
+    return replace(erasure, photos_removed=removed)
 
 
 async def _office_holding(
@@ -233,6 +241,8 @@ def _report(dossier_id: UUID, erasure: Erasure) -> None:
             f"{erasure.answers_forgotten} kept answer(s) to a retried request that repeated "
             "its data were deleted"
         )
+    if erasure.photos_removed:
+        typer.echo("the photo proofs of its delivery are deleted")
     typer.echo(f"Redis AOF rewrite (drops the destroyed key from the file): {erasure.aof_rewrite}")
     typer.echo("the log is unchanged: `jasa audit verify` still holds")
 

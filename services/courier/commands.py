@@ -6,7 +6,9 @@ commands racing on one document give one effect and one conflict. The projection
 asked only for facts that never change once known: which letter is signed, which
 documents its recap holds. Every command acts on the officer's office: its log, its rows."""
 
+import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from uuid import UUID
 
 import orjson
@@ -19,20 +21,28 @@ from services.courier.domain import (
     Handover,
     LetterFacts,
     Outcome,
+    Proof,
     delivery_stream,
     evolve_delivery,
     evolve_handover,
     handover_stream,
 )
+from services.courier.photos import Photo, PhotoStore
 from services.courier.projections import CourierDossier, CourierLetter, CourierRecap
-from services.courier.queries import AcceptedHandoverPublic, DeliveryOutcomePublic
+from services.courier.queries import (
+    AcceptedHandoverPublic,
+    AttemptPublic,
+    DeliveryOutcomePublic,
+    OutForDeliveryPublic,
+)
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.commands import run_command
 from shared.duties import DutyRule
-from shared.errors import Conflict, NotFound
-from shared.events import Envelope, EventData, new_event
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events import Delivered, Envelope, EventData, ReceiptCodeRefused, new_event
 from shared.identity import Officer
-from shared.vocabulary import Relationship, ReturnReason
+from shared.log import EventLog
+from shared.vocabulary import AttemptReason, ReturnReason
 
 
 async def _append(
@@ -137,31 +147,163 @@ async def _load_for_courier(
     return delivery, version, handover, letter_id
 
 
-async def record_delivery(
-    context: Context,
-    officer: Officer,
-    dossier_id: UUID,
-    *,
-    recipient_name: str,
-    relationship: Relationship,
-    note: str,
-) -> Committed[DeliveryOutcomePublic]:
-    """The courier hands a document to its holder (or family)."""
-    return await _record_outcome(
-        context,
-        officer,
-        dossier_id,
-        Outcome.DELIVERED,
-        lambda delivery, handover, letter_id: domain.deliver(
+async def send_out_for_delivery(
+    context: Context, officer: Officer, dossier_id: UUID
+) -> Committed[OutForDeliveryPublic]:
+    """The courier sets out to the door; the citizen is sent a fresh 6-digit receipt code."""
+    max_attempts = context.settings.max_attempts
+
+    async def attempt() -> Committed[OutForDeliveryPublic]:
+        delivery, version, handover, letter_id = await _load_for_courier(
+            context, officer.office, dossier_id
+        )
+        event = domain.send_out(
             delivery,
             handover,
             dossier_id=dossier_id,
             letter_id=letter_id,
-            recipient_name=recipient_name,
-            relationship=relationship,
-            note=note,
-        ),
+            receipt_code=f"{secrets.randbelow(10**6):06d}",
+            max_attempts=max_attempts,
+        )
+        appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
+        sent = OutForDeliveryPublic(
+            dossier_id=dossier_id, letter_id=letter_id, failed_attempts=delivery.failed_attempts
+        )
+        return committed(sent, appended)
+
+    return await run_command(
+        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
     )
+
+
+async def record_attempt(
+    context: Context, officer: Officer, dossier_id: UUID, *, reason: AttemptReason, note: str
+) -> Committed[AttemptPublic]:
+    """The courier could not hand the document over at the door this time, and says why."""
+    max_attempts = context.settings.max_attempts
+
+    async def attempt() -> Committed[AttemptPublic]:
+        delivery, version, handover, letter_id = await _load_for_courier(
+            context, officer.office, dossier_id
+        )
+        event = domain.record_attempt(
+            delivery,
+            handover,
+            dossier_id=dossier_id,
+            letter_id=letter_id,
+            reason=reason,
+            note=note,
+            max_attempts=max_attempts,
+        )
+        appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
+        recorded = AttemptPublic(
+            dossier_id=dossier_id,
+            letter_id=letter_id,
+            attempt=event.attempt,
+            reason=event.reason,
+            note=event.note,
+            attempts_left=max(max_attempts - event.attempt, 0),
+        )
+        return committed(recorded, appended)
+
+    return await run_command(
+        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
+    )
+
+
+async def record_delivery(
+    context: Context,
+    officer: Officer,
+    dossier_id: UUID,
+    proof: Proof,
+    photo: Photo | None = None,
+) -> Committed[DeliveryOutcomePublic]:
+    """The courier hands a document over: with the receipt code the citizen was sent, or with
+    the recipient's name, relationship and a photo. The photo is kept (sealed) first, and
+    removed again if the delivery is refused."""
+    office, log = officer.office, context.log_for(officer.office)
+    store = PhotoStore(context.settings.resolved_photo_dir())
+    if photo is not None:
+        proof = replace(proof, photo_sha256=photo.sha256)
+        await _load_for_courier(context, office, dossier_id)  # 404 before anything is kept
+        wrote = await store.put(log, dossier_id, photo)
+    max_attempts = context.settings.max_attempts
+
+    async def attempt() -> Committed[DeliveryOutcomePublic]:
+        delivery, version, handover, letter_id = await _load_for_courier(
+            context, office, dossier_id
+        )
+        event = domain.deliver(
+            delivery,
+            handover,
+            dossier_id=dossier_id,
+            letter_id=letter_id,
+            proof=proof,
+            max_attempts=max_attempts,
+        )
+        appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
+        if isinstance(event, ReceiptCodeRefused):
+            raise WrongReceiptCode(event.wrong_tries, appended[-1].position)
+        outcome = DeliveryOutcomePublic(
+            dossier_id=dossier_id,
+            letter_id=letter_id,
+            delivery_status=Outcome.DELIVERED,
+            code_verified=event.code_verified,
+            photo_sha256=event.photo_sha256,
+        )
+        return committed(outcome, appended)
+
+    try:
+        return await run_command(
+            attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
+        )
+    except Exception:
+        if photo is not None and wrote and not await _delivered_with(log, dossier_id, photo):
+            await store.discard(office, dossier_id, photo.sha256)
+        raise
+
+
+async def _delivered_with(log: EventLog, dossier_id: UUID, photo: Photo) -> bool:
+    """Whether a delivery of the document was recorded with this very photo (a request sent
+    twice at once: the one that lost must not take the winner's photo away)."""
+    events = await log.load(delivery_stream(dossier_id))
+    return any(
+        isinstance(e.data, Delivered) and e.data.photo_sha256 == photo.sha256 for e in events
+    )
+
+
+class WrongReceiptCode(Unprocessable):
+    """The code entered at the door is not the one sent; the refusal is in the log."""
+
+    def __init__(self, wrong_tries: int, position: str | None) -> None:
+        left = max(domain.MAX_WRONG_CODES - wrong_tries, 0)
+        then = (
+            f"{left} more wrong code(s) and it can only be delivered with photo proof"
+            if left
+            else "the code is now locked: deliver with the recipient's name, relationship "
+            "and a photo"
+        )
+        message = f"this is not the receipt code sent to the citizen ({wrong_tries} wrong); {then}"
+        super().__init__(
+            f"receipt_code: {message}", errors=[{"field": "receipt_code", "message": message}]
+        )
+        self.position = position
+
+
+async def delivery_photo(context: Context, officer: Officer, dossier_id: UUID) -> Photo:
+    """The photo proof of a delivery, opened for the auditor while the dossier's key exists."""
+    log = context.log_for(officer.office)
+    events = await log.load(delivery_stream(dossier_id))
+    shas = [e.data.photo_sha256 for e in events if isinstance(e.data, Delivered)]
+    if not shas or shas[-1] is None:
+        raise NotFound(f"there is no photo proof of the delivery of document {dossier_id}")
+    photo = await PhotoStore(context.settings.resolved_photo_dir()).get(log, dossier_id, shas[-1])
+    if photo is None:
+        raise NotFound(
+            f"the photo proof of document {dossier_id} is no longer readable: its personal "
+            "data was erased"
+        )
+    return photo
 
 
 async def record_return(

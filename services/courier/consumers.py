@@ -1,21 +1,24 @@
 """What the courier service consumes, and the handler its consumer runs: it keeps the read
-model and adds each handover to the courier feed once its letter is signed and its whole
-manifest is known."""
+model, adds each handover to the courier feed once its letter is signed and its whole
+manifest is known, and puts the citizen's messages into the outbox (`notifications`)."""
 
 from services.courier.config import Context
 from services.courier.feed import CourierFeed
+from services.courier.notifications import enqueue_notification
 from services.courier.projections import PROJECTION, apply_event
 from services.courier.queries import ready_manifest
 from shared.consumer import Handler
 from shared.db import claim_position, projection_of
 from shared.events import (
     Delivered,
+    DeliveryAttemptFailed,
     DocumentRegistered,
     Envelope,
     HandoverAccepted,
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
     Returned,
@@ -33,6 +36,8 @@ CONSUMED = (
     Returned,
     ReturnReceived,
     PersonalDataErased,
+    OutForDelivery,
+    DeliveryAttemptFailed,
 )
 
 
@@ -49,6 +54,7 @@ def projection(context: Context) -> Handler:
             if not await claim_position(session, claimed, event.position or ""):
                 return
             candidates = await apply_event(session, event)
+            await enqueue_notification(session, event)
             await session.flush()
             # The feed entry goes out before the commit: if the commit then fails, the
             # event is handled again and the feed's own once-per-letter mark drops the copy.

@@ -1,36 +1,56 @@
-"""HTTP routes of the courier service: the third party's handovers and deliveries, and the
-Kasubbag Umum's receipt of returned documents."""
+"""HTTP routes of the courier service: the third party's handovers and deliveries (out for
+delivery, failed attempts, delivered with a receipt code or photo proof, returned), the
+Kasubbag Umum's receipt of returned documents, and the auditor's look at a photo proof."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import StringConstraints, ValidationError
+from starlette.datastructures import UploadFile
 
 from services.courier import commands, queries
+from services.courier.domain import Proof
+from services.courier.photos import Photo, checked_photo
 from services.courier.queries import (
     AcceptedHandoverPublic,
+    AttemptPublic,
     CourierDocumentPublic,
     DeliveryOutcomePublic,
     HandoverPublic,
     HandoverStatus,
+    OutForDeliveryPublic,
     ReturnPublic,
 )
+from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
 from shared.identity import Officer
 from shared.validation import Note, PersonName
-from shared.vocabulary import Relationship, ReturnReason, Role
+from shared.vocabulary import AttemptReason, Relationship, ReturnReason, Role
 
 Courier = Annotated[Officer, Depends(requires(Role.COURIER))]
 KasubbagUmum = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM))]
+Auditor = Annotated[Officer, Depends(requires(Role.AUDITOR))]
+ReceiptCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 class DeliveredRequest(RequestModel):
-    recipient_name: PersonName
-    relationship: Relationship
+    """With `receipt_code` (the 6 digits the citizen was sent) the rest may be left out; without
+    it, `recipient_name`, `relationship` and a photo (multipart, field `photo`) are needed."""
+
+    receipt_code: ReceiptCode | None = None
+    recipient_name: PersonName | None = None
+    relationship: Relationship | None = None
+    note: Note = ""
+
+
+class AttemptRequest(RequestModel):
+    reason: AttemptReason
     note: Note = ""
 
 
@@ -86,28 +106,136 @@ async def get_delivery(
 
 
 @deliveries.post(
+    "/deliveries/{dossier_id}/out-for-delivery",
+    response_model=OutForDeliveryPublic,
+    responses=answers_with_position(),
+)
+async def mark_out_for_delivery(
+    dossier_id: UUID, officer: Courier, context: ContextDep, response: Response
+) -> OutForDeliveryPublic:
+    """The courier sets out to the door: the citizen is sent a new 6-digit receipt code."""
+    sent = await commands.send_out_for_delivery(context, officer, dossier_id)
+    tell_position(response, sent.position)
+    return sent.result
+
+
+@deliveries.post(
+    "/deliveries/{dossier_id}/attempts",
+    status_code=201,
+    response_model=AttemptPublic,
+    responses=answers_with_position(201),
+)
+async def record_attempt(
+    dossier_id: UUID,
+    body: AttemptRequest,
+    officer: Courier,
+    context: ContextDep,
+    response: Response,
+) -> AttemptPublic:
+    """Record a failed delivery attempt and why; after JASA_MAX_ATTEMPTS only a return is left."""
+    recorded = await commands.record_attempt(
+        context, officer, dossier_id, reason=body.reason, note=body.note
+    )
+    tell_position(response, recorded.position)
+    return recorded.result
+
+
+DELIVERED_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": DeliveredRequest.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        **DeliveredRequest.model_json_schema()["properties"],
+                        "photo": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "JPEG or PNG, at most 2 MB",
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@deliveries.post(
     "/deliveries/{dossier_id}/delivered",
     response_model=DeliveryOutcomePublic,
     responses=answers_with_position(),
+    openapi_extra=DELIVERED_BODY,
 )
 async def mark_delivered(
     dossier_id: UUID,
-    body: DeliveredRequest,
+    request: Request,
     officer: Courier,
     context: ContextDep,
     response: Response,
 ) -> DeliveryOutcomePublic:
-    """Record that a document reached its recipient."""
-    delivered = await commands.record_delivery(
-        context,
-        officer,
-        dossier_id,
+    """Record that a document reached its recipient: with the receipt code, or with the
+    recipient's name, relationship and a photo (multipart)."""
+    body, photo = await _delivered_body(request)
+    proof = Proof(
+        receipt_code=body.receipt_code,
         recipient_name=body.recipient_name,
         relationship=body.relationship,
         note=body.note,
     )
+    delivered = await commands.record_delivery(context, officer, dossier_id, proof, photo)
     tell_position(response, delivered.position)
     return delivered.result
+
+
+async def _delivered_body(request: Request) -> tuple[DeliveredRequest, Photo | None]:
+    """The body as JSON, or as a form with the photo; the photo checked from its bytes."""
+    kind = request.headers.get("content-type", "")
+    photo: Photo | None = None
+    if kind.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=10)
+        fields: dict[str, Any] = {}
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                if name != "photo":
+                    raise Unprocessable.field(name, "only the field `photo` may carry a file")
+                photo = checked_photo(await value.read())
+            elif value != "":
+                fields[name] = value
+    elif kind.startswith("application/json"):
+        try:
+            fields = await request.json()
+        except ValueError:
+            raise Unprocessable.field(
+                "body", "the body is malformed JSON: it does not parse"
+            ) from None
+        if not isinstance(fields, dict):
+            raise Unprocessable.field("body", "the body is a JSON object")
+    else:
+        raise Unprocessable.field("body", "send JSON, or multipart/form-data with a photo")
+    try:
+        return DeliveredRequest.model_validate(fields), photo
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
+        ) from None
+
+
+@deliveries.get(
+    "/deliveries/{dossier_id}/photo",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+)
+async def get_delivery_photo(dossier_id: UUID, officer: Auditor, context: ContextDep) -> Response:
+    """The photo proof of a delivery (auditor), while the dossier's personal data exists."""
+    photo = await commands.delivery_photo(context, officer, dossier_id)
+    return Response(
+        photo.content,
+        media_type=photo.media_type,
+        headers={"X-Content-SHA256": photo.sha256, "Cache-Control": "no-store"},
+    )
 
 
 @deliveries.post(

@@ -1,13 +1,25 @@
 """Composition root of the courier service, for `uvicorn --factory`."""
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 
 from services.courier.config import CourierSettings
 from services.courier.consumers import CONSUMED, projection
 from services.courier.http import ROUTERS
+from services.courier.notifications import Notifications
 from services.courier.pages import pages
+from services.courier.projections import add_columns
 from services.courier.queries import HandoverPublic
-from shared.events import Delivered, HandoverAccepted, Returned, ReturnReceived
+from shared.events import (
+    Delivered,
+    DeliveryAttemptFailed,
+    HandoverAccepted,
+    OutForDelivery,
+    ReceiptCodeRefused,
+    Returned,
+    ReturnReceived,
+)
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -18,16 +30,35 @@ SPEC = ServiceSpec(
         "courier accepts; each document is then delivered or returned, and returned ones are "
         "received back by the Kasubbag Umum. Ready handovers also go to the courier feed "
         "stream, read by the third party's own system through its own Redis user. No NIK "
-        "leaves the office."
+        "leaves the office. At the door: out for delivery (the citizen is sent a receipt "
+        "code), failed attempts, and delivery with the code or with photo proof; the citizen "
+        "is sent a message at registration, out for delivery, delivery and return."
     ),
     routers=ROUTERS,
     pages=pages,
-    publishes=(HandoverAccepted, Delivered, Returned, ReturnReceived),
+    publishes=(
+        HandoverAccepted,
+        OutForDelivery,
+        DeliveryAttemptFailed,
+        ReceiptCodeRefused,
+        Delivered,
+        Returned,
+        ReturnReceived,
+    ),
     consumes=CONSUMED,
     feed=HandoverPublic,
     projection=projection,
+    on_startup=(add_columns,),
+    uploads=(r"/deliveries/[^/]+/delivered",),
 )
 
 
 def create_app(settings: CourierSettings | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings or CourierSettings())
+    # The citizen's messages go out from a task of each app, started after the tables exist.
+    notifications = Notifications()
+    spec = replace(
+        SPEC,
+        on_startup=(*SPEC.on_startup, notifications.start),
+        on_shutdown=(*SPEC.on_shutdown, notifications.stop),
+    )
+    return create_service_app(spec, settings or CourierSettings())

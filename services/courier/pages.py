@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.courier import commands, queries
-from services.courier.domain import Delivery, Outcome
+from services.courier.domain import Delivery, Outcome, Proof
 from services.courier.http import DeliveredRequest, ReturnedRequest
 from services.courier.queries import CourierDocumentPublic, HandoverStatus
 from shared.errors import Conflict, NotFound, Unprocessable
@@ -191,9 +191,12 @@ async def delivered(
             context,
             officer,
             document.dossier_id,
-            recipient_name=body.recipient_name,
-            relationship=body.relationship,
-            note=body.note,
+            Proof(
+                receipt_code=body.receipt_code,
+                recipient_name=body.recipient_name,
+                relationship=body.relationship,
+                note=body.note,
+            ),
         )
     except NotFound:
         return await _not_here(request)
@@ -205,7 +208,7 @@ async def delivered(
     await flash(
         request,
         f"{_named(document)} tercatat diserahkan kepada "
-        f"{wording.relationship(body.relationship).lower()}.",
+        f"{wording.relationship(body.relationship or '').lower()}.",
     )
     return RedirectResponse("/antaran", status_code=303)
 

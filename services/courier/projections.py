@@ -14,16 +14,19 @@ from sqlalchemy import BigInteger, DateTime
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.courier.config import Context
 from services.courier.domain import Outcome
-from shared.db import position_key
+from shared.db import add_missing_columns, position_key
 from shared.events import (
     Delivered,
+    DeliveryAttemptFailed,
     DocumentRegistered,
     Envelope,
     HandoverAccepted,
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
     Returned,
@@ -55,6 +58,17 @@ class CourierDossier(SQLModel, table=True):
     returned_order: int | None = Field(default=None, index=True, sa_type=BigInteger)
     returned_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     received_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    tracking_code: str | None = Field(default=None, max_length=16)
+    failed_attempts: int = 0
+    out_for_delivery_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+# Columns added after databases were made with the table (issue 28).
+ADDED_COLUMNS = {
+    "tracking_code": "VARCHAR(16)",
+    "failed_attempts": "INTEGER NOT NULL DEFAULT 0",
+    "out_for_delivery_at": "TIMESTAMP WITH TIME ZONE",
+}
 
 
 class CourierRecap(SQLModel, table=True):
@@ -78,6 +92,10 @@ class CourierLetter(SQLModel, table=True):
         default=None, index=True, sa_type=BigInteger
     )  # the LetterSigned position
     accepted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+async def add_columns(context: Context) -> None:
+    await add_missing_columns(context.engine, "courier_dossier", ADDED_COLUMNS)
 
 
 def order_of(position: str) -> int:
@@ -130,6 +148,7 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
             row = await _dossier(session, office, data.dossier_id)
             row.name, row.address, row.phone = data.name, data.address, data.phone
             row.document_type, row.document_number = data.document_type.value, data.document_number
+            row.tracking_code = None if data.name == ERASED else data.tracking_code
             return await _letters_of_recap(session, office, row.recap_id)
         case RecapCompiled():
             ids = [str(dossier_id) for dossier_id in data.dossier_ids]
@@ -157,6 +176,12 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
         case HandoverAccepted():
             letter = await _letter(session, office, data.letter_id, data.recap_id)
             letter.accepted, letter.accepted_at = True, event.occurred_at
+        case OutForDelivery():
+            row = await _dossier(session, office, data.dossier_id)
+            row.out_for_delivery_at = event.occurred_at
+        case DeliveryAttemptFailed():
+            row = await _dossier(session, office, data.dossier_id)
+            row.failed_attempts = max(row.failed_attempts, data.attempt)
         case Delivered():
             row = await _dossier(session, office, data.dossier_id)
             _advance(row, Outcome.DELIVERED)
@@ -178,6 +203,7 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
             # The feed entries already sent to the third party are out of the office's reach.
             row = await _dossier(session, office, data.dossier_id)
             row.name = row.address = row.phone = ERASED
+            row.tracking_code = None
             if row.document_number is not None:
                 row.document_number = ERASED
             if row.recipient_name is not None:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from uuid import UUID
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +19,7 @@ from shared.db import keyset_page
 from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
 from shared.masking import mask_document_number
-from shared.vocabulary import DocumentType, DossierStatus, Relationship, ReturnReason
+from shared.vocabulary import AttemptReason, DocumentType, DossierStatus, Relationship, ReturnReason
 from shared.wib import as_utc, to_wib
 
 
@@ -35,6 +35,10 @@ class DocumentPublic(BaseModel):
     phone: str
     document_type: DocumentType
     document_number: str
+    tracking_code: str | None = Field(
+        default=None, description="the citizen's tracking code, to tell them at the door"
+    )
+    failed_attempts: int = 0
     delivery_status: DossierStatus
 
 
@@ -71,6 +75,30 @@ class DeliveryOutcomePublic(BaseModel):
     dossier_id: UUID
     letter_id: UUID
     delivery_status: Outcome
+    code_verified: bool | None = Field(
+        default=None, description="delivered: whether the recipient gave the valid receipt code"
+    )
+    photo_sha256: str | None = Field(default=None, description="delivered: the photo proof's")
+
+
+class OutForDeliveryPublic(BaseModel):
+    """The courier is on the way; the citizen was sent a receipt code (never shown here)."""
+
+    dossier_id: UUID
+    letter_id: UUID
+    delivery_status: Outcome = Outcome.WITH_COURIER
+    code_sent: bool = True
+    failed_attempts: int
+
+
+class AttemptPublic(BaseModel):
+    dossier_id: UUID
+    letter_id: UUID
+    attempt: int
+    reason: AttemptReason
+    note: str
+    attempts_left: int = Field(description="0: the document can only be returned now")
+    delivery_status: Outcome = Outcome.WITH_COURIER
 
 
 def _document(dossier: CourierDossier, accepted: bool) -> DocumentPublic | None:
@@ -88,6 +116,8 @@ def _document(dossier: CourierDossier, accepted: bool) -> DocumentPublic | None:
         phone=dossier.phone or "",
         document_type=DocumentType(dossier.document_type),
         document_number=mask_document_number(dossier.document_number or ""),
+        tracking_code=dossier.tracking_code,
+        failed_attempts=dossier.failed_attempts,
         delivery_status=status,
     )
 

@@ -35,6 +35,7 @@ from shared.events import Envelope, EventData, new_event
 from shared.identity import Officer
 from shared.log import EventLog, Write
 from shared.masking import mask_document_number
+from shared.tracking import new_tracking_code
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
 
 
@@ -92,7 +93,9 @@ async def register_document(
         dossier_id = dossier_slot(
             office, registration.document_type, registration.document_number, n
         )
-        events = decide_registration(dossier_id, registration, entry, previous)
+        events = decide_registration(
+            dossier_id, registration, entry, previous, tracking_code=new_tracking_code()
+        )
         stream = dossier_stream(dossier_id)
         return await log.append(stream, _envelopes(officer, stream, events), 0)
 

@@ -101,8 +101,10 @@ def decide_registration(
     registration: Registration,
     entry: RegistryEntry,
     previous: tuple[uuid.UUID, DossierStatus | None] | None,
+    tracking_code: str | None = None,
 ) -> list[EventData]:
-    """Register a document; an unsigned one is flagged in the same step.
+    """Register a document; an unsigned one is flagged in the same step. `tracking_code` is
+    the citizen's (made by the caller, from `secrets`).
 
     `previous` is the last dossier of this document and its status (None when not known
     yet): while it is not finished, the document is in flight and cannot be registered."""
@@ -125,6 +127,7 @@ def decide_registration(
             phone=registration.phone,
             document_type=registration.document_type,
             document_number=registration.document_number,
+            tracking_code=tracking_code,
         )
     ]
     if not entry.signed:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from services.intake import commands, queries
 from services.intake.domain import Registration
-from services.intake.papers import recap_pdf
+from services.intake.papers import recap_pdf, receipt_pdf
 from services.intake.queries import DossierPublic, FlagPublic, RecapPublic
-from shared.errors import Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
@@ -130,6 +130,31 @@ async def resolve(
     event = await commands.resolve_flag(context, officer, dossier_id, body.note)
     tell_position(response, event.position)
     return queries.flag_from_event(event, DossierStatus.REGISTERED)
+
+
+@dossiers.get(
+    "/{dossier_id}/receipt.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def get_receipt_pdf(dossier_id: uuid.UUID, officer: Reader, context: ContextDep) -> Response:
+    """The applicant's Tanda Terima (PDF): the tracking code and a QR code of its page."""
+    async with context.sessions() as session:
+        row = await queries.dossier_row(session, officer.office, dossier_id)
+    if row is None:
+        raise NotFound(f"there is no dossier {dossier_id}")
+    if row.tracking_code is None:
+        raise Conflict(
+            f"dossier {dossier_id} has no tracking code: it was registered before tracking "
+            "codes existed, or its personal data was erased"
+        )
+    link = context.settings.tracking_link(row.tracking_code)
+    content = await asyncio.to_thread(receipt_pdf, officer.office, row, link)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="tanda-terima-{dossier_id}.pdf"'},
+    )
 
 
 # --- recaps --------------------------------------------------------------------------------

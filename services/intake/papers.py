@@ -1,9 +1,16 @@
-"""The printable Daftar Rekapan: the list of documents of one type that go to the third
-party, as the FO hands it to the Kasubbag Umum. No NIK is printed."""
+"""The FO desk's papers: the Daftar Rekapan, the list of documents of one type that go to
+the third party, as the FO hands it to the Kasubbag Umum; and the applicant's Tanda Terima
+with the tracking code. No NIK is printed."""
+
+import io
+
+import segno
 
 from services.intake.projections import IntakeDossier, IntakeRecap
 from shared.masking import mask_document_number
 from shared.pdf import Column, OfficePaper
+from shared.tracking import shown_tracking_code
+from shared.vocabulary import DOCUMENT_NAMES, DocumentType
 from shared.wib import as_utc, tanggal, tanggal_jam
 
 COLUMNS = [
@@ -55,5 +62,45 @@ def recap_pdf(office: str, recap: IntakeRecap, dossiers: list[IntakeDossier]) ->
         "Dibuat oleh, Petugas FO",
         recap.compiled_by_name,
         note=f"dibuat {tanggal_jam(compiled_at)}",
+    )
+    return paper.render()
+
+
+def receipt_pdf(office: str, dossier: IntakeDossier, tracking_link: str) -> bytes:
+    """The Tanda Terima the FO hands the applicant: what was registered, and the tracking code
+    with a QR code of its page. It names the applicant (it is theirs) but never the NIK."""
+    registered_at = as_utc(dossier.registered_at)
+    code = dossier.tracking_code or ""
+    paper = OfficePaper(office, "TANDA TERIMA PENGANTARAN DOKUMEN")
+    paper.heading("TANDA TERIMA")
+    paper.paragraph("Permohonan pengantaran dokumen kependudukan ke alamat pemohon (JASA DUKCAPIL)")
+    paper.ln(2)
+    paper.fields(
+        [
+            ("Nomor berkas", str(dossier.dossier_id)),
+            ("Tanggal", tanggal_jam(registered_at)),
+            ("Nama pemohon", dossier.name),
+            ("Jenis dokumen", DOCUMENT_NAMES[DocumentType(dossier.document_type)]),
+            ("Nomor dokumen", mask_document_number(dossier.document_number)),
+            ("Kode lacak", shown_tracking_code(code)),
+        ]
+    )
+    paper.ln(3)
+    qr = io.BytesIO()
+    segno.make(tracking_link, error="m").save(qr, kind="png", scale=8, border=2)
+    top = paper.get_y()
+    paper.image(qr, x=paper.l_margin, y=top, w=45, h=45)
+    paper.set_xy(paper.l_margin + 50, top)
+    paper.paragraph(
+        "Pantau dokumen Anda tanpa masuk akun: pindai kode QR ini atau buka "
+        f"{tracking_link} . Kode lacak dan kode terima yang dikirim lewat SMS/WhatsApp "
+        "hanya untuk Anda; jangan berikan kepada orang lain selain kurir saat dokumen "
+        "diserahkan."
+    )
+    paper.set_y(max(paper.get_y(), top + 48))
+    paper.signature_block(
+        f"Pekanbaru, {tanggal(registered_at)}" if office == "1471" else tanggal(registered_at),
+        "Petugas FO",
+        dossier.registered_by_name,
     )
     return paper.render()

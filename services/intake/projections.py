@@ -69,6 +69,7 @@ class IntakeDossier(SQLModel, table=True):
     letter_id: uuid.UUID | None = None
     letter_number: str | None = Field(default=None, max_length=80)
     letter_position: str = Field(default="0-0", max_length=40)
+    tracking_code: str | None = Field(default=None, max_length=16)
     registered_at: datetime
     registered_by_id: str = Field(max_length=64)
     registered_by_name: str = Field(max_length=100)
@@ -107,6 +108,11 @@ async def add_position_columns(context: Context) -> None:
                         "VARCHAR(40) NOT NULL DEFAULT '0-0'"
                     )
                 )
+        if "tracking_code" not in present:
+            # Dossiers registered before tracking codes existed have none.
+            await connection.execute(
+                text("ALTER TABLE intake_dossier ADD COLUMN tracking_code VARCHAR(16)")
+            )
 
 
 class NotYetKnown(Exception):
@@ -170,6 +176,8 @@ def _registered_row(event: Envelope, data: DocumentRegistered) -> IntakeDossier:
         phone=data.phone,
         document_type=data.document_type.value,
         document_number=data.document_number,
+        # Read after its erasure (out of order), the registration keeps no way to find it.
+        tracking_code=None if data.name == ERASED else data.tracking_code,
         status=DossierStatus.REGISTERED.value,
         status_position=event.position,
         registered_at=event.occurred_at,
@@ -228,6 +236,7 @@ async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: u
     row = await _find(session, office, dossier_id)
     if row is not None:
         row.nik = row.name = row.address = row.phone = row.document_number = ERASED
+        row.tracking_code = None  # the public page of an erased dossier shows nothing
 
 
 async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompiled) -> None:

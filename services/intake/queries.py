@@ -34,6 +34,9 @@ class DossierPublic(BaseModel):
     phone: str
     document_type: DocumentType
     document_number: str
+    tracking_code: str | None = Field(
+        default=None, description="the citizen's code for the public page /lacak/{code}"
+    )
     flagged: bool
     flag_reason: FlagReason | None = None
     flag_note: str | None = None
@@ -72,6 +75,7 @@ def dossier_from_row(row: IntakeDossier) -> DossierPublic:
         phone=row.phone,
         document_type=DocumentType(row.document_type),
         document_number=mask_document_number(row.document_number),
+        tracking_code=row.tracking_code,
         flagged=row.status == DossierStatus.FLAGGED,
         flag_reason=FlagReason(row.flag_reason) if row.flag_reason else None,
         flag_note=row.flag_note,
@@ -98,6 +102,7 @@ def dossier_from_events(events: list[Envelope]) -> DossierPublic:
         phone=registered.phone,
         document_type=registered.document_type,
         document_number=mask_document_number(registered.document_number),
+        tracking_code=registered.tracking_code,
         flagged=flag is not None,
         flag_reason=flag.reason if flag else None,
         flag_note=flag.note if flag else None,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from shared.vocabulary import DocumentType, DossierStatus
+from shared.vocabulary import DossierStatus
 from shared.wib import WIB
 
 # The SOP's five activities (SOP.md) and the events that are their initials on the card.
@@ -20,19 +20,14 @@ SOP_STEP_OF_EVENT = {
     "LetterSigned": 3,
     "LetterRejected": 3,
     "HandoverAccepted": 4,
+    "OutForDelivery": 4,
+    "DeliveryAttemptFailed": 4,
     "Delivered": 4,
     "Returned": 5,
     "ReturnReceived": 5,
 }
 
 FINISHED = {DossierStatus.DELIVERED, DossierStatus.RETURNED, DossierStatus.RECEIVED_BACK}
-
-DOCUMENT_NAMES = {
-    DocumentType.AKTA: "Akta Pencatatan Sipil",
-    DocumentType.KK: "Kartu Keluarga",
-    DocumentType.KTP_EL: "KTP Elektronik",
-    DocumentType.KIA: "Kartu Identitas Anak",
-}
 
 
 def elapsed_seconds(previous: datetime | None, now: datetime) -> float | None:
@@ -72,6 +67,7 @@ class DeliveryCounts:
     delivered: int = 0
     returned: int = 0
     received_back: int = 0
+    failed_attempts: int = 0
 
     @classmethod
     def of(cls, status: DossierStatus, dossiers: int = 1) -> "DeliveryCounts":
@@ -94,6 +90,7 @@ class DeliveryCounts:
             self.delivered + other.delivered,
             self.returned + other.returned,
             self.received_back + other.received_back,
+            self.failed_attempts + other.failed_attempts,
         )
 
 

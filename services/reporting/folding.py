@@ -17,6 +17,7 @@ import orjson
 from services.reporting.domain import SOP_STEP_OF_EVENT, elapsed_seconds
 from shared.events import (
     Delivered,
+    DeliveryAttemptFailed,
     DocumentFlagged,
     DocumentRegistered,
     Envelope,
@@ -25,8 +26,10 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
+    ReceiptCodeRefused,
     Returned,
     ReturnReceived,
     id_text,
@@ -39,7 +42,15 @@ Row = dict[str, Any]  # column name -> value, as the table holds it
 
 LETTER_STATUS = {"LetterDrafted": "DRAFTED", "LetterSigned": "SIGNED", "LetterRejected": "REJECTED"}
 LETTER_EVENTS = LetterDrafted | LetterSigned | LetterRejected
-ONE_DOSSIER = DocumentFlagged | FlagResolved | Delivered | Returned | ReturnReceived
+ONE_DOSSIER = (
+    DocumentFlagged
+    | FlagResolved
+    | OutForDelivery
+    | DeliveryAttemptFailed
+    | Delivered
+    | Returned
+    | ReturnReceived
+)
 
 
 @dataclass
@@ -117,6 +128,8 @@ class Cards:
     recaps: Rows = field(default_factory=Rows)
     letters: Rows = field(default_factory=Rows)
     steps: list[Row] = field(default_factory=list)
+    attempts: list[Row] = field(default_factory=list)
+    tracking: Rows = field(default_factory=Rows)
 
     def fold(self, event: Envelope, seq: int) -> None:
         """Fold one event (number `seq` of the archive) into the cards."""
@@ -124,7 +137,10 @@ class Cards:
         at = as_utc(event.occurred_at)
         if isinstance(data, DocumentRegistered):
             self._initial(self._register(data, at), event, _line(event, seq, at))
+            self._track(data)
             return
+        if isinstance(data, ReceiptCodeRefused):
+            return  # a wrong code at the door: in the log, not a step of the card
         if isinstance(data, RecapCompiled):
             recap_id = id_text(data.recap_id)
             self.recaps.add(recap_id, {
@@ -141,6 +157,10 @@ class Cards:
             if erased is not None:
                 erased["nik"] = erased["name"] = erased["document_number"] = ERASED
                 self.dossiers.touch(dossier_id)
+            tracked = self.tracking.get(dossier_id)
+            if tracked is not None:  # its public page shows nothing from now on
+                tracked["tracking_code"] = None
+                self.tracking.touch(dossier_id)
             return
         if event.type not in SOP_STEP_OF_EVENT:
             return  # no step of a file (the officer directory's): archived, on no card
@@ -163,6 +183,15 @@ class Cards:
         dossier["document_number"] = data.document_number
         dossier["nik"], dossier["name"] = data.nik, data.name
         return dossier
+
+    def _track(self, data: DocumentRegistered) -> None:
+        dossier_id = id_text(data.dossier_id)
+        # Read after its erasure (a replay of an erased dossier), it keeps no page either.
+        code = None if data.name == ERASED else data.tracking_code
+        if data.tracking_code is not None and self.tracking.get(dossier_id) is None:
+            self.tracking.add(
+                dossier_id, {"office": self.office, "dossier_id": dossier_id, "tracking_code": code}
+            )
 
     def _record_letter(self, data: LetterDrafted | LetterSigned | LetterRejected) -> None:
         letter_id = id_text(data.letter_id)
@@ -222,6 +251,12 @@ class Cards:
             dossier["received_back_at"] = None
         elif isinstance(data, ReturnReceived):
             dossier["received_back_at"] = at
+        elif isinstance(data, DeliveryAttemptFailed):
+            self.attempts.append({
+                "office": dossier["office"], "dossier_id": dossier["dossier_id"],
+                "attempt": data.attempt, "reason": data.reason.value, "note": data.note,
+                "officer_id": line["officer_id"], "officer_name": line["officer_name"], "at": at,
+            })  # fmt: skip
         self.dossiers.touch(dossier["dossier_id"])
 
 

@@ -1,10 +1,17 @@
-"""HTTP routes of the reporting service: control cards, reports and the audit trail."""
+"""HTTP routes of the reporting service: control cards, reports and the audit trail; and
+the citizen's public tracking page (`/lacak`), the one route here without a token."""
 
+import functools
 import re
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.reporting import queries
 from services.reporting.domain import Period, parse_moment
@@ -19,14 +26,23 @@ from services.reporting.queries import (
     VerificationPublic,
 )
 from services.reporting.sealing import Signing
+from services.reporting.tracking import (
+    TooManyLookups,
+    TrackingPublic,
+    count_lookup,
+    tracking_of,
+)
 from services.reporting.verification import LastVerification, verify
-from shared.errors import Unprocessable
+from shared.errors import NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.http.positions import READS_AFTER
+from shared.http.problems import problem_response
+from shared.http.responses import json_response
 from shared.identity import Officer
 from shared.officers.sign_ins import SecurityRecord
+from shared.tracking import normalised_tracking_code
 from shared.vocabulary import Role
 
 Reader = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM, Role.SEKRETARIS))]
@@ -173,4 +189,73 @@ async def audit_verify(
     return result
 
 
-ROUTERS = [cards, reports, audit]
+citizens = APIRouter(tags=["citizens"])
+TRACKING_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}},
+    404: {"description": "no dossier has this tracking code (or its data was erased)"},
+    **also_answers(429),
+}
+
+
+@functools.cache
+def _templates() -> Environment:
+    folder = Path(__file__).with_name("templates")
+    return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape())
+
+
+def _page(status: int, title: str, **values: Any) -> HTMLResponse:
+    html = _templates().get_template("lacak.html").render(title=title, **values)
+    return HTMLResponse(html, status_code=status)
+
+
+def _wants_json(request: Request) -> bool:
+    """A browser asks for HTML; any other client (an app, curl, a gateway) gets JSON."""
+    return "text/html" not in request.headers.get("accept", "")
+
+
+@citizens.get("/lacak", response_class=HTMLResponse, include_in_schema=False)
+async def tracking_form(kode: str | None = None) -> Response:
+    """The tracking page's form: a code typed in goes to its page."""
+    if kode:
+        code = normalised_tracking_code(kode) or quote(kode.strip()[:40], safe="")
+        return RedirectResponse(f"/lacak/{code}", status_code=303)
+    return _page(200, "Lacak Dokumen", message="Masukkan kode lacak dari tanda terima Anda.")
+
+
+@citizens.get("/lacak/{tracking_code}", response_model=TrackingPublic, responses=TRACKING_ANSWERS)
+async def tracking_page(
+    tracking_code: str, request: Request, context: ContextDep, session: SessionDep
+) -> Response:
+    """A document's journey for the citizen, no sign-in: HTML, or JSON to `Accept:
+    application/json`. Never a name, NIK, address, phone or officer."""
+    as_json = _wants_json(request)
+    client = request.client.host if request.client else "unknown"
+    try:
+        await count_lookup(context.redis, context.keys, client, datetime.now(UTC))
+        tracking = await tracking_of(session, context.offices, tracking_code, context.settings)
+    except TooManyLookups as error:
+        retry = {"Retry-After": str(error.retry_after_s)}
+        if as_json:
+            return problem_response(429, error.detail, headers=retry)
+        page = _page(
+            429,
+            "Terlalu banyak permintaan",
+            message=f"Terlalu banyak pencarian dari alamat ini. Coba lagi dalam "
+            f"{error.retry_after_s} detik.",
+        )
+        page.headers.update(retry)
+        return page
+    except NotFound:
+        if as_json:
+            raise
+        return _page(
+            404,
+            "Kode lacak tidak ditemukan",
+            message="Kode lacak ini tidak dikenal. Periksa kembali kode pada tanda terima Anda.",
+        )
+    if as_json:
+        return json_response(tracking)
+    return _page(200, tracking.document_name, tracking=tracking)
+
+
+ROUTERS = [cards, reports, audit, citizens]

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.domain import DOCUMENT_NAMES
 from services.reporting.queries import (
     CountsPublic,
     DeliveryReportPublic,
@@ -18,10 +17,17 @@ from services.reporting.queries import (
 from shared.http.pagination import MAX_LIMIT
 from shared.identity import Officer
 from shared.pdf import Column, OfficePaper
-from shared.vocabulary import DocumentType, ReturnReason, Role
+from shared.vocabulary import DOCUMENT_NAMES, DocumentType, ReturnReason, Role
 from shared.wib import tanggal, tanggal_jam
 
-COUNT_COLUMNS = ("registered", "in_progress", "delivered", "returned", "received_back")
+COUNT_COLUMNS = (
+    "registered",
+    "in_progress",
+    "delivered",
+    "returned",
+    "received_back",
+    "failed_attempts",
+)
 RETURN_REASONS = {
     ReturnReason.ADDRESS_NOT_FOUND: "Alamat tidak ditemukan",
     ReturnReason.RECIPIENT_NOT_HOME: "Penerima tidak di rumah",
@@ -90,12 +96,13 @@ def delivery_report_pdf(
     )
     paper.ln(3)
     columns = [
-        Column("Jenis Dokumen", 50),
-        Column("Terdaftar", 26, "R"),
-        Column("Dalam Proses", 26, "R"),
-        Column("Terkirim", 24, "R"),
-        Column("Dikembalikan", 26, "R"),
-        Column("Diterima Kembali", 30, "R"),
+        Column("Jenis Dokumen", 42),
+        Column("Terdaftar", 22, "R"),
+        Column("Dalam Proses", 24, "R"),
+        Column("Terkirim", 20, "R"),
+        Column("Dikembalikan", 24, "R"),
+        Column("Diterima Kembali", 28, "R"),
+        Column("Gagal Antar", 22, "R"),
     ]
     rows: list[list[object]] = [
         [_document_name(name), *(getattr(counts, c) for c in COUNT_COLUMNS)]

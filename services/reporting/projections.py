@@ -63,6 +63,29 @@ class ReportingStep(SQLModel, table=True):
     elapsed_seconds: float | None = None
 
 
+class ReportingAttempt(SQLModel, table=True):
+    """One failed delivery attempt: when, why, and the courier who made it."""
+
+    __tablename__ = "reporting_attempt"
+    office: str = Field(primary_key=True, max_length=8)
+    dossier_id: str = Field(primary_key=True, max_length=36)
+    attempt: int = Field(primary_key=True)
+    reason: str = Field(max_length=32)
+    note: str
+    officer_id: str = Field(index=True, max_length=64)
+    officer_name: str = Field(max_length=200)
+    at: datetime = Field(index=True)
+
+
+class ReportingTracking(SQLModel, table=True):
+    """The citizen's tracking code of a dossier, for its public page; none once erased."""
+
+    __tablename__ = "reporting_tracking"
+    office: str = Field(primary_key=True, max_length=8)
+    dossier_id: str = Field(primary_key=True, max_length=36)
+    tracking_code: str | None = Field(default=None, index=True, max_length=16)
+
+
 class ReportingRecap(SQLModel, table=True):
     __tablename__ = "reporting_recap"
     office: str = Field(primary_key=True, max_length=8)
@@ -87,6 +110,8 @@ PERSONAL_DATA_READ: PersonalFields = {DocumentRegistered: ("nik", "name", "docum
 READ_MODELS: tuple[type[SQLModel], ...] = (
     ReportingDossier,
     ReportingStep,
+    ReportingAttempt,
+    ReportingTracking,
     ReportingRecap,
     ReportingLetter,
 )
@@ -106,16 +131,19 @@ async def project_all(
     await _load(connection, table_of(ReportingLetter), office, letter_ids, cards.letters)
     dossier_ids |= dossiers_of_letters((event for event, _ in events), cards.recaps)
     await _load(connection, table_of(ReportingDossier), office, dossier_ids, cards.dossiers)
+    await _load(connection, table_of(ReportingTracking), office, dossier_ids, cards.tracking)
     for event, seq in events:
         cards.fold(event, seq)
     for model, rows in (
         (ReportingDossier, cards.dossiers),
         (ReportingRecap, cards.recaps),
         (ReportingLetter, cards.letters),
+        (ReportingTracking, cards.tracking),
     ):
         await insert_rows(connection, table_of(model), rows.new_rows())
         await update_rows(connection, table_of(model), rows.changed_rows())
     await insert_rows(connection, table_of(ReportingStep), cards.steps)
+    await insert_rows(connection, table_of(ReportingAttempt), cards.attempts)
 
 
 def _id_column(table: Table) -> Column[str]:

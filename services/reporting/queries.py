@@ -21,7 +21,7 @@ from services.reporting.domain import (
     median,
     percentile,
 )
-from services.reporting.projections import ReportingDossier, ReportingStep
+from services.reporting.projections import ReportingAttempt, ReportingDossier, ReportingStep
 from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.masking import mask_document_number, mask_nik
@@ -42,6 +42,17 @@ class CardStepPublic(BaseModel):
     late: bool
 
 
+class CardAttemptPublic(BaseModel):
+    """A failed delivery attempt (SOP step 4): when, why, and by which courier."""
+
+    attempt: int
+    reason: str
+    note: str
+    officer_id: str
+    officer_name: str
+    at: str = Field(description="WIB, ISO 8601 with +07:00")
+
+
 class ControlCardPublic(BaseModel):
     dossier_id: str
     document_type: str
@@ -50,6 +61,7 @@ class ControlCardPublic(BaseModel):
     name: str
     status: str
     steps: list[CardStepPublic]
+    attempts: list[CardAttemptPublic] = Field(default_factory=list)
 
 
 class PeriodPublic(BaseModel):
@@ -63,6 +75,7 @@ class CountsPublic(BaseModel):
     delivered: int = 0
     returned: int = 0
     received_back: int = 0
+    failed_attempts: int = Field(default=0, description="failed delivery attempts recorded")
 
 
 class DeliveryReportPublic(BaseModel):
@@ -100,10 +113,20 @@ class OfficerDelayPublic(DelayFiguresPublic):
     role: str
 
 
+class CourierAttemptsPublic(BaseModel):
+    """The failed delivery attempts one courier recorded in the period, by reason."""
+
+    officer_id: str
+    officer_name: str
+    failed_attempts: int
+    by_reason: dict[str, int]
+
+
 class DelayReportPublic(BaseModel):
     period: PeriodPublic
     by_step: list[DelayFiguresPublic]
     by_officer: list[OfficerDelayPublic]
+    attempts: list[CourierAttemptsPublic] = Field(default_factory=list)
 
 
 class ArchivedEventPublic(BaseModel):
@@ -209,7 +232,23 @@ async def control_card_for(
         for _, step in rows
         if step is not None
     ]
+    attempts = await session.exec(
+        select(ReportingAttempt)
+        .where(ReportingAttempt.office == office, ReportingAttempt.dossier_id == dossier_id)
+        .order_by(col(ReportingAttempt.attempt))
+    )
     return ControlCardPublic(
+        attempts=[
+            CardAttemptPublic(
+                attempt=attempt.attempt,
+                reason=attempt.reason,
+                note=attempt.note,
+                officer_id=attempt.officer_id,
+                officer_name=attempt.officer_name,
+                at=wib_iso(attempt.at),
+            )
+            for attempt in attempts.all()
+        ],
         dossier_id=dossier.dossier_id,
         document_type=dossier.document_type,
         document_number=dossier.document_number
@@ -239,6 +278,23 @@ async def delivery_report(
     for document_type, status, dossiers in (await session.exec(query)).all():
         counts = DeliveryCounts.of(DossierStatus(status), int(dossiers))
         by_type[document_type] = by_type.get(document_type, DeliveryCounts()).plus(counts)
+    attempts = (
+        select(ReportingDossier.document_type, func.count())
+        .join(
+            ReportingAttempt,
+            (col(ReportingAttempt.office) == col(ReportingDossier.office))
+            & (col(ReportingAttempt.dossier_id) == col(ReportingDossier.dossier_id)),
+        )
+        .where(ReportingDossier.office == office)
+        .group_by(col(ReportingDossier.document_type))
+    )
+    if period.start:
+        attempts = attempts.where(ReportingDossier.registered_at >= period.start)
+    if period.end:
+        attempts = attempts.where(ReportingDossier.registered_at < period.end)
+    for document_type, failed in (await session.exec(attempts)).all():
+        tried = DeliveryCounts(failed_attempts=int(failed))
+        by_type[document_type] = by_type.get(document_type, DeliveryCounts()).plus(tried)
     totals = DeliveryCounts()
     for counts in by_type.values():
         totals = totals.plus(counts)
@@ -325,8 +381,45 @@ async def delay_report(
     ]
     officer_figures.sort(key=lambda f: (f.sop_step, -f.late, f.officer_name, f.officer_id))
     return DelayReportPublic(
-        period=period_public(period), by_step=step_figures, by_officer=officer_figures
+        period=period_public(period),
+        by_step=step_figures,
+        by_officer=officer_figures,
+        attempts=await _attempts_by_courier(session, office, period),
     )
+
+
+async def _attempts_by_courier(
+    session: AsyncSession, office: str, period: Period
+) -> list[CourierAttemptsPublic]:
+    query = (
+        select(
+            ReportingAttempt.officer_id,
+            ReportingAttempt.officer_name,
+            ReportingAttempt.reason,
+            func.count(),
+        )
+        .where(ReportingAttempt.office == office)
+        .group_by(
+            col(ReportingAttempt.officer_id),
+            col(ReportingAttempt.officer_name),
+            col(ReportingAttempt.reason),
+        )
+    )
+    if period.start:
+        query = query.where(ReportingAttempt.at >= period.start)
+    if period.end:
+        query = query.where(ReportingAttempt.at < period.end)
+    couriers: dict[str, CourierAttemptsPublic] = {}
+    for officer_id, officer_name, reason, count in (await session.exec(query)).all():
+        courier = couriers.setdefault(
+            officer_id,
+            CourierAttemptsPublic(
+                officer_id=officer_id, officer_name=officer_name, failed_attempts=0, by_reason={}
+            ),
+        )
+        courier.failed_attempts += int(count)
+        courier.by_reason[reason] = courier.by_reason.get(reason, 0) + int(count)
+    return sorted(couriers.values(), key=lambda c: (-c.failed_attempts, c.officer_name))
 
 
 def _figures(step: int, values: list[float], standard: int) -> DelayFiguresPublic:

@@ -1,14 +1,27 @@
 """The event catalogue of DESIGN.md: small, frozen, past-tense. PersonalDataErased extends
-it (`jasa privacy erase`). The officer directory's events (`OFFICER_DIRECTORY`) are the
-office's history too, but no step of the procedure: they live in the office's directory
-stream, and no read model of a dossier folds them."""
+it (`jasa privacy erase`); issue 28 adds the last mile: the tracking code, the courier's way
+to the door (out for delivery, failed attempts, a wrong receipt code) and the proof of
+delivery. The officer directory's events (`OFFICER_DIRECTORY`) are the office's history
+too, but no step of the procedure: they live in the office's directory stream, and no read
+model of a dossier folds them.
+
+A field added to an event already in logs is left out of its encoding while it holds its
+default (`exclude_if`): the audit chain hashes the canonical bytes of the events already
+written, and those must not change."""
 
 from uuid import UUID
 
 from pydantic import Field
 
 from shared.events.envelope import EventData
-from shared.vocabulary import DocumentType, FlagReason, Relationship, ReturnReason, Role
+from shared.vocabulary import (
+    AttemptReason,
+    DocumentType,
+    FlagReason,
+    Relationship,
+    ReturnReason,
+    Role,
+)
 
 
 class DocumentRegistered(EventData):
@@ -19,6 +32,11 @@ class DocumentRegistered(EventData):
     phone: str = Field(description="E.164")
     document_type: DocumentType
     document_number: str
+    tracking_code: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="the citizen's public tracking code (none before December 2026)",
+    )
 
 
 class DocumentFlagged(EventData):
@@ -68,6 +86,41 @@ class Delivered(EventData):
     recipient_name: str
     relationship: Relationship
     note: str
+    code_verified: bool = Field(
+        default=False,
+        exclude_if=lambda value: value is False,
+        description="the recipient gave the valid receipt code (never the code itself)",
+    )
+    photo_sha256: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="SHA-256 (hex) of the photo proof, as taken, before it was encrypted",
+    )
+
+
+class OutForDelivery(EventData):
+    """The courier set out to the door; the citizen is sent `receipt_code` (sealed under the
+    dossier's key: the log never holds it in clear, and erasure makes it unreadable)."""
+
+    dossier_id: UUID
+    letter_id: UUID
+    receipt_code: str
+
+
+class DeliveryAttemptFailed(EventData):
+    dossier_id: UUID
+    letter_id: UUID
+    attempt: int = Field(ge=1, description="1 for the first failed attempt, and so on")
+    reason: AttemptReason
+    note: str
+
+
+class ReceiptCodeRefused(EventData):
+    """A wrong receipt code was entered at the door (the code entered is not kept)."""
+
+    dossier_id: UUID
+    letter_id: UUID
+    wrong_tries: int = Field(ge=1, description="wrong codes entered so far, this one included")
 
 
 class Returned(EventData):
@@ -101,6 +154,9 @@ CATALOGUE: tuple[type[EventData], ...] = (
     Returned,
     ReturnReceived,
     PersonalDataErased,
+    OutForDelivery,
+    DeliveryAttemptFailed,
+    ReceiptCodeRefused,
 )
 
 

@@ -1,10 +1,15 @@
 """Middleware every service wears: bounded request bodies (413) and security headers."""
 
+import re
+from collections.abc import Sequence
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.problems import problem_response
 
 MAX_BODY_BYTES = 64 * 1024
+# A route that takes a file (a photo proof of at most 2 MB) is given room for it and its form.
+MAX_UPLOAD_BYTES = 3 * 1024 * 1024
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -18,16 +23,36 @@ class _TooLarge(Exception):
 
 
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        uploads: Sequence[str] = (),
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    ) -> None:
         self.app, self.max_body_bytes = app, max_body_bytes
+        self.uploads = [re.compile(pattern) for pattern in uploads]
+        self.max_upload_bytes = max_upload_bytes
+
+    def _limit(self, scope: Scope) -> int:
+        """The bound of this request's body: larger for a multipart POST to an upload route."""
+        kind = dict(scope["headers"]).get(b"content-type", b"")
+        if (
+            scope["method"] == "POST"
+            and kind.startswith(b"multipart/form-data")
+            and any(pattern.fullmatch(scope["path"]) for pattern in self.uploads)
+        ):
+            return self.max_upload_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         received = 0
         started = exceeded = False
@@ -36,7 +61,7 @@ class GuardMiddleware:
             nonlocal received, exceeded
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body_bytes:
+            if received > limit:
                 exceeded = True
                 raise _TooLarge
             return message
@@ -55,12 +80,12 @@ class GuardMiddleware:
         except _TooLarge:
             pass
         if exceeded and not started:
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, limit)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
             413,
-            f"the request body is larger than {self.max_body_bytes} bytes",
+            f"the request body is larger than {limit} bytes",
             headers={name.decode(): value.decode() for name, value in SECURITY_HEADERS},
         )
         await response(scope, receive, send)

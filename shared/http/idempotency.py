@@ -74,7 +74,9 @@ class IdempotencyMiddleware:
         caller = hashlib.sha256(authorization.encode()).hexdigest()[:32]
         digest = hashlib.sha256(key.encode()).hexdigest()
         record_key = office_keys.scoped(f"{self.service}:idem:{caller}:{digest}")
-        fingerprint = hashlib.sha256(scope["path"].encode() + b"\0" + body).hexdigest()
+        fingerprint = hashlib.sha256(
+            scope["path"].encode() + b"\0" + _without_boundary(body, headers)
+        ).hexdigest()
 
         try:
             stored = await self.redis.get(record_key)
@@ -158,6 +160,17 @@ class IdempotencyMiddleware:
             self.redis.set(record_key, orjson.dumps(record), ex=RECORD_TTL_S),
             f"{path}: the answer was not recorded",
         )
+
+
+def _without_boundary(body: bytes, headers: dict[str, str]) -> bytes:
+    """A multipart body as its parts read: each sending of a form (a retry of a photo upload)
+    picks a boundary of its own, which makes no other request of it."""
+    kind = headers.get("content-type", "")
+    if not kind.startswith("multipart/form-data"):
+        return body
+    _, _, boundary = kind.partition("boundary=")
+    boundary = boundary.split(";")[0].strip().strip('"')
+    return body.replace(boundary.encode("latin-1"), b"") if boundary else body
 
 
 async def _quietly(write: Awaitable[object], failure: str) -> None:

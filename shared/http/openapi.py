@@ -80,11 +80,18 @@ DESCRIPTIONS = {
     "`Idempotency-Key` is still being processed.",
     413: f"The request body is larger than {MAX_BODY_BYTES} bytes.",
     422: "Invalid input: `errors` names each field and what is wrong with it. Nothing was written.",
+    429: "Too many requests from this address; try again after `Retry-After` seconds.",
     503: "The event log or the database cannot be reached right now (`detail` says which). "
     "Nothing was written; try again after `Retry-After` seconds.",
 }
 HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {
+            "description": "seconds until this address may ask again",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
     503: {
         "Retry-After": {
             "description": "seconds to wait before trying again (when the event log or the "

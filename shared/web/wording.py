@@ -57,6 +57,8 @@ EVENT_NAMES = {
     "LetterSigned": "Surat pengantar ditandatangani",
     "LetterRejected": "Surat pengantar ditolak",
     "HandoverAccepted": "Serah terima ke kurir",
+    "OutForDelivery": "Diantar ke alamat (kode terima dikirim)",
+    "DeliveryAttemptFailed": "Pengantaran belum berhasil",
     "Delivered": "Diserahkan ke penerima",
     "Returned": "Dikembalikan kurir",
     "ReturnReceived": "Diterima kembali di kantor",

@@ -66,11 +66,21 @@ class OfficeClient:
         return {"Authorization": f"Bearer {token}"}
 
     def post(
-        self, officer: Officer, service: str, path: str, body: Json | None = None, expect: int = 200
+        self,
+        officer: Officer,
+        service: str,
+        path: str,
+        body: Json | None = None,
+        expect: int = 200,
+        photo: bytes | None = None,
     ) -> Json:
-        """One POST (with its own Idempotency-Key) that must answer `expect`."""
+        """One POST (with its own Idempotency-Key) that must answer `expect`; with `photo`, the
+        body goes as a form with the photo (a delivery's proof)."""
         headers = {**self.headers(officer), "Idempotency-Key": str(uuid.uuid4())}
-        answer = self.http.post(self.urls[service] + path, json=body or {}, headers=headers)
+        sent: dict[str, Any] = {"json": body or {}}
+        if photo is not None:
+            sent = {"data": body or {}, "files": {"photo": ("serah.jpg", photo, "image/jpeg")}}
+        answer = self.http.post(self.urls[service] + path, headers=headers, **sent)
         assert answer.status_code == expect, (
             f"POST {service}{path} answered {answer.status_code}: {answer.text}"
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.cli.demo.applicants import Applicant
 from shared.vocabulary import DocumentType, Relationship, ReturnReason
+from tests.door_support import photo
 from tests.e2e.office_client import (
     COURIER,
     FO,
@@ -26,6 +27,8 @@ from tests.e2e.office_client import (
 TYPES = (DocumentType.KTP_EL, DocumentType.KK, DocumentType.KIA, DocumentType.AKTA)
 RETURN_REASONS = list(ReturnReason)  # five returns, each for a different reason
 RELATIONSHIPS = list(Relationship)
+
+PHOTO = photo()  # the courier's photo of each handover at the door
 
 
 # --- what the officers did, to check every view against ----------------------------------
@@ -238,6 +241,7 @@ def deliver_and_return(office: OfficeClient, manifests: list[Json], day: Day) ->
             "courier",
             f"/deliveries/{dossier_id}/delivered",
             {"recipient_name": recipient, "relationship": relationship, "note": "Diterima."},
+            photo=PHOTO,
         )
         assert outcome["delivery_status"] == "DELIVERED"
 

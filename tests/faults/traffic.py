@@ -20,6 +20,7 @@ from services.cli.demo.applicants import Applicant, applicants, registry, write_
 from services.intake.registry import load_registry, parse_registry_csv
 from shared.db import create_tables, make_engine
 from shared.vocabulary import DocumentType
+from tests.door_support import photo
 from tests.faults.harness import Installation, bounded_client, headers
 
 HTTP_TYPES = (DocumentType.KTP_EL, DocumentType.KK, DocumentType.KIA)  # AKTA: appended directly
@@ -29,6 +30,8 @@ KASUBBAG = headers("KASUBBAG_UMUM", "197804142005012003", "Hj. Nurhayati")
 SEKRETARIS = headers("SEKRETARIS", "197006201994031005", "Drs. H. Zulkarnain")
 COURIER = headers("COURIER", "KURIR-1471-017", "Rudi Hartono")
 AUDITOR = headers("AUDITOR", "198811302012121001", "Andika Pratama")
+
+PHOTO = photo()  # a photo of the handover
 
 
 def people_of_the_day(count: int, seed: int = 7) -> list[Applicant]:
@@ -145,6 +148,9 @@ class Traffic:
                 else:
                     path = f"/deliveries/{dossier_id}/delivered"
                     body = {"recipient_name": document["name"], "relationship": "SELF", "note": ""}
+                    # Without the citizen's receipt code, a photo of the handover proves it.
+                    done += await self._post(client, "courier", path, COURIER, body, PHOTO)
+                    continue
                 done += await self._post(client, "courier", path, COURIER, body)
         return done
 
@@ -155,10 +161,14 @@ class Traffic:
         path: str,
         officer: dict[str, str],
         body: dict[str, Any],
+        photo: bytes | None = None,
     ) -> int:
+        sent: dict[str, Any] = {"json": body}
+        if photo is not None:
+            sent = {"data": body, "files": {"photo": ("serah-terima.jpg", photo, "image/jpeg")}}
         try:
             answer = await client.post(
-                self.installation.url(service) + path, json=body, headers=officer
+                self.installation.url(service) + path, headers=officer, **sent
             )
         except httpx.TransportError as error:
             self.answers[f"{service}: {type(error).__name__}"] += 1

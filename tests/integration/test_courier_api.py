@@ -1,6 +1,7 @@
 """The courier service over HTTP, with its consumer running on a real Redis."""
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,7 @@ from services.courier.main import create_app
 from shared.log import EventLog
 from tests.conftest import running, token_for
 from tests.courier_factories import NIKS, Handover
+from tests.door_support import photo
 from tests.integration.courier_support import eventually, get_until
 from tests.privacy_support import revealing
 
@@ -21,6 +23,8 @@ FO = token_for("FO")
 # The courier's own officer id on a Kasubbag Umum's token: one person in both roles.
 COURIER_AS_KASUBBAG = token_for("KASUBBAG_UMUM", officer_id="kurir-7", name="Andi Kurir")
 DELIVERED = {"recipient_name": "Rina Marlina", "relationship": "SELF", "note": "diterima"}
+# Without the receipt code, a delivery needs a photo of the handover (a form with a file).
+WITH_PHOTO = {"data": DELIVERED, "files": {"photo": ("serah-terima.jpg", photo(), "image/jpeg")}}
 RETURNED = {"reason": "RECIPIENT_NOT_HOME", "note": "rumah kosong tiga kali"}
 
 
@@ -71,6 +75,8 @@ async def test_a_signed_letter_is_a_ready_handover_whose_manifest_has_no_nik(
         "phone": "+6281234567890",
         "document_type": "KTP_EL",
         "document_number": item["documents"][0]["document_number"],
+        "tracking_code": None,  # registered before tracking codes
+        "failed_attempts": 0,
         "delivery_status": "LETTER_SIGNED",
     }
     single = await client.get(f"/handovers/{handover.letter_id}", headers=COURIER)
@@ -174,12 +180,14 @@ async def test_a_document_is_delivered_only_after_the_handover_is_accepted_and_o
     assert "has not been accepted" in early.json()["detail"]
     await client.post(f"/handovers/{handover.letter_id}/accept", headers=COURIER)
 
-    done = await client.post(url, json=DELIVERED, headers=COURIER)
+    done = await client.post(url, headers=COURIER, **WITH_PHOTO)
     assert done.status_code == 200, done.text
     assert done.json() == {
         "dossier_id": str(handover.dossier_ids[0]),
         "letter_id": str(handover.letter_id),
         "delivery_status": "DELIVERED",
+        "code_verified": False,
+        "photo_sha256": hashlib.sha256(photo()).hexdigest(),
     }
     twice = await client.post(url, json=DELIVERED, headers=COURIER)
     assert (twice.status_code, "already delivered" in twice.json()["detail"]) == (409, True)
@@ -305,7 +313,7 @@ async def test_delivered_and_returned_at_the_same_moment_have_exactly_one_effect
     handover = await accepted(client, event_log)
     dossier_id = handover.dossier_ids[0]
     answers = await asyncio.gather(
-        client.post(f"/deliveries/{dossier_id}/delivered", json=DELIVERED, headers=COURIER),
+        client.post(f"/deliveries/{dossier_id}/delivered", headers=COURIER, **WITH_PHOTO),
         client.post(f"/deliveries/{dossier_id}/returned", json=RETURNED, headers=COURIER),
     )
     assert sorted(a.status_code for a in answers) == [200, 409]
@@ -321,7 +329,7 @@ async def test_a_retried_delivery_with_the_same_idempotency_key_appends_nothing(
     handover = await accepted(client, event_log)
     url = f"/deliveries/{handover.dossier_ids[0]}/delivered"
     headers = {**COURIER, "Idempotency-Key": "deliver-1"}
-    first, second = [await client.post(url, json=DELIVERED, headers=headers) for _ in range(2)]
+    first, second = [await client.post(url, headers=headers, **WITH_PHOTO) for _ in range(2)]
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.headers["idempotent-replay"] == "true"
     assert await event_log.version(f"delivery-{handover.dossier_ids[0]}") == 1

@@ -25,6 +25,7 @@ from shared.keys import Keys
 from shared.privacy import ERASED
 from shared.vocabulary import DocumentType
 from tests.conftest import running, token_for
+from tests.door_support import photo
 from tests.integration.courier_support import eventually
 from tests.pdf import pdf_text
 
@@ -144,7 +145,8 @@ async def through_the_whole_procedure(office: Office) -> tuple[str, str, str, st
     assert accepted.status_code == 200, accepted.text
     delivered = await office.courier.post(
         f"/deliveries/{joko}/delivered",
-        json={"recipient_name": JOKO.name, "relationship": "SELF", "note": "diterima"},
+        data={"recipient_name": JOKO.name, "relationship": "SELF", "note": "diterima"},
+        files={"photo": ("serah-terima.jpg", photo(), "image/jpeg")},
         headers=COURIER,
     )
     assert delivered.status_code == 200, delivered.text

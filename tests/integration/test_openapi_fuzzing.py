@@ -58,7 +58,10 @@ JSON = {"Content-Type": "application/json"}
 # Problems a route answers that its shape (token, path id, parameters, POST) does not tell.
 NOT_BY_SHAPE = {
     "approval": {("post", "/letters"): {404}},  # the recap named in the body
-    "reporting": {("get", "/audit/events"): {404}},  # the position named by `after`
+    "reporting": {
+        ("get", "/audit/events"): {404},  # the position named by `after`
+        ("get", "/lacak/{tracking_code}"): {429},  # lookups a minute from one address
+    },
 }
 
 

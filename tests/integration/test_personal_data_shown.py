@@ -19,6 +19,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -31,6 +32,7 @@ from services.reporting.main import create_app as reporting_app
 from shared.log import EventLog
 from shared.masking import mask_document_number, mask_nik
 from tests.conftest import running, token_for
+from tests.door_support import photo
 from tests.polling import wait_until
 from tests.sop_history import NIK, Office
 
@@ -99,8 +101,12 @@ async def office(service_env: dict[str, str], event_log: EventLog) -> AsyncItera
         yield day
 
 
-async def _post(day: Office4, service: str, path: str, role: str, body: object = None) -> dict:
-    response = await day.clients[service].post(path, json=body, headers=TOKENS[role])
+async def _post(
+    day: Office4, service: str, path: str, role: str, body: object = None, **form: Any
+) -> dict:
+    """POST `body` as JSON, or `form` (data=, files=) as a multipart form."""
+    sent = form or {"json": body}
+    response = await day.clients[service].post(path, headers=TOKENS[role], **sent)
     assert response.status_code in (200, 201), f"{service} {path}: {response.text}"
     return dict(response.json())
 
@@ -125,7 +131,14 @@ async def _play_the_day(day: Office4) -> None:
     await wait_until(handover_ready)
     await _post(day, "courier", f"/handovers/{day.letter_id}/accept", "COURIER")
     delivered = {"recipient_name": "Rina Marlina", "relationship": "SELF"}
-    await _post(day, "courier", f"/deliveries/{day.delivered}/delivered", "COURIER", delivered)
+    await _post(
+        day,
+        "courier",
+        f"/deliveries/{day.delivered}/delivered",
+        "COURIER",
+        data=delivered,
+        files={"photo": ("serah-terima.jpg", photo(), "image/jpeg")},
+    )
     returned = {"reason": "ADDRESS_NOT_FOUND", "note": "rumah kosong"}
     await _post(day, "courier", f"/deliveries/{day.returned}/returned", "COURIER", returned)
     await _post(day, "courier", f"/returns/{day.returned}/receive", "KASUBBAG_UMUM")

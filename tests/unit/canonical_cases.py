@@ -10,6 +10,7 @@ from uuid import UUID
 from shared.events import (
     Actor,
     Delivered,
+    DeliveryAttemptFailed,
     DocumentFlagged,
     DocumentRegistered,
     Envelope,
@@ -19,8 +20,10 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
+    ReceiptCodeRefused,
     Returned,
     ReturnReceived,
     decode_entry,
@@ -28,7 +31,14 @@ from shared.events import (
     new_event,
     with_fields,
 )
-from shared.vocabulary import DocumentType, FlagReason, Relationship, ReturnReason, Role
+from shared.vocabulary import (
+    AttemptReason,
+    DocumentType,
+    FlagReason,
+    Relationship,
+    ReturnReason,
+    Role,
+)
 
 GOLDEN = Path(__file__).with_name("canonical_bytes.golden")
 
@@ -130,6 +140,55 @@ def data_of_every_type() -> Iterator[tuple[str, EventData, Actor]]:
     )
     yield "return received", ReturnReceived(dossier_id=dossier, letter_id=letter), KASUBBAG
     yield "erased", PersonalDataErased(dossier_id=dossier), AUDITOR
+    # Issue 28 (the last mile): cases added after the ones above, which keep their numbers.
+    yield (
+        "registered with tracking code",
+        DocumentRegistered(
+            dossier_id=dossier,
+            nik="1471014506900003",
+            name="Rina Marlina",
+            address="Jl. Sudirman No. 12, Pekanbaru",
+            phone="+6281234567890",
+            document_type=DocumentType.KTP_EL,
+            document_number="KTP-0001",
+            tracking_code="K7MW3QXP9RHT",
+        ),
+        FO,
+    )
+    yield (
+        "out for delivery",
+        OutForDelivery(dossier_id=dossier, letter_id=letter, receipt_code="pii:v1:AAAA"),
+        COURIER,
+    )
+    yield (
+        "attempt failed",
+        DeliveryAttemptFailed(
+            dossier_id=dossier,
+            letter_id=letter,
+            attempt=1,
+            reason=AttemptReason.RECIPIENT_NOT_HOME,
+            note="rumah kosong",
+        ),
+        COURIER,
+    )
+    yield (
+        "receipt code refused",
+        ReceiptCodeRefused(dossier_id=dossier, letter_id=letter, wrong_tries=2),
+        COURIER,
+    )
+    yield (
+        "delivered with proof",
+        Delivered(
+            dossier_id=dossier,
+            letter_id=letter,
+            recipient_name="Andi",
+            relationship=Relationship.FAMILY,
+            note="",
+            code_verified=True,
+            photo_sha256="ab" * 32,
+        ),
+        COURIER,
+    )
 
 
 def golden_cases() -> Iterator[tuple[str, Envelope]]:

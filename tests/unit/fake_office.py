@@ -24,6 +24,7 @@ def fake_office(registry: dict[str, bool]) -> FastAPI:
     dossiers: dict[str, Json] = {}
     recaps: dict[str, Json] = {}
     letters: dict[str, Json] = {}
+    attempts: dict[str, int] = {}  # failed delivery attempts by dossier
     seen_once: set[str] = set()  # what a lagging view has been asked about already
     calls: Counter[str] = Counter()
     app.state.calls = calls
@@ -158,10 +159,27 @@ def fake_office(registry: dict[str, bool]) -> FastAPI:
             step(dossiers[document["dossier_id"]], "WITH_COURIER")
         return {"letter_id": letter_id}
 
-    @app.post("/deliveries/{dossier_id}/{outcome}", response_model=None)
-    async def at_the_door(dossier_id: str, outcome: str, body: Json) -> Json | JSONResponse:
+    @app.post("/deliveries/{dossier_id}/out-for-delivery", response_model=None)
+    async def out_for_delivery(dossier_id: str) -> Json | JSONResponse:
         if dossiers[dossier_id]["status"] != "WITH_COURIER":
             return problem(409, "not with the courier")
+        return {"dossier_id": dossier_id, "code_sent": True}
+
+    @app.post("/deliveries/{dossier_id}/attempts", status_code=201, response_model=None)
+    async def attempt(dossier_id: str, body: Json) -> Json | JSONResponse:
+        if dossiers[dossier_id]["status"] != "WITH_COURIER":
+            return problem(409, "not with the courier")
+        attempts[dossier_id] = attempts.get(dossier_id, 0) + 1
+        return {"dossier_id": dossier_id, "attempt": attempts[dossier_id]}
+
+    @app.post("/deliveries/{dossier_id}/{outcome}", response_model=None)
+    async def at_the_door(dossier_id: str, outcome: str, request: Request) -> Json | JSONResponse:
+        if dossiers[dossier_id]["status"] != "WITH_COURIER":
+            return problem(409, "not with the courier")
+        if outcome == "delivered":
+            form = await request.form()  # without the receipt code: a photo as proof
+            if "photo" not in form or not form.get("recipient_name"):
+                return problem(422, "a delivery without the code needs a photo")
         step(dossiers[dossier_id], "DELIVERED" if outcome == "delivered" else "RETURNED")
         return {"dossier_id": dossier_id}
 

@@ -17,13 +17,15 @@ from services.courier.commands import (
     record_delivery,
     record_return,
 )
-from services.courier.domain import Outcome, delivery_stream, handover_stream
+from services.courier.domain import Outcome, Proof, delivery_stream, handover_stream
+from services.courier.photos import checked_photo
 from shared.duties import DutyRule
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import Delivered, HandoverAccepted, Returned, ReturnReceived
 from shared.identity import Officer
 from shared.privacy import is_sealed
 from shared.vocabulary import Relationship, ReturnReason, Role
+from tests.door_support import photo
 from tests.unit.memory_context import (
     COURIER,
     COURIER_ELSEWHERE,
@@ -42,6 +44,11 @@ from tests.unit.memory_context import (
 )
 
 RINA = ktp("1471014506900003", name="Rina Marlina")
+# Without the citizen's receipt code, a delivery names who took it and brings a photo.
+FAMILY_TOOK_IT = Proof(
+    recipient_name="Joko Susilo", relationship=Relationship.FAMILY, note="diterima adik"
+)
+PHOTO = checked_photo(photo())
 DEWI = ktp("1471015203880001", name="Dewi Lestari")
 # The courier who brought a document back, now at the Kasubbag Umum's desk.
 RETURNER_AS_KASUBBAG = Officer(COURIER.officer_id, COURIER.name, Role.KASUBBAG_UMUM, OFFICE)
@@ -58,9 +65,8 @@ async def delivered_to_family(office: MemoryInstallation, dossier_id: uuid.UUID)
         office.courier,
         COURIER,
         dossier_id,
-        recipient_name="Joko Susilo",
-        relationship=Relationship.FAMILY,
-        note="diterima adik",
+        FAMILY_TOOK_IT,
+        PHOTO,
     )
 
 
@@ -133,9 +139,8 @@ async def test_a_delivery_records_who_received_the_document(office: MemoryInstal
         office.courier,
         COURIER,
         dossier_of(RINA),
-        recipient_name="Joko Susilo",
-        relationship=Relationship.FAMILY,
-        note="diterima adik",
+        FAMILY_TOOK_IT,
+        PHOTO,
     )
     assert (outcome.result.letter_id, outcome.result.delivery_status) == (
         letter_id,
@@ -148,6 +153,7 @@ async def test_a_delivery_records_who_received_the_document(office: MemoryInstal
         recipient_name="Joko Susilo",
         relationship=Relationship.FAMILY,
         note="diterima adik",
+        photo_sha256=PHOTO.sha256,
     )
     assert (event.actor, event.stream_id) == (COURIER.actor(), delivery_stream(dossier_of(RINA)))
 

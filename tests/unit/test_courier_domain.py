@@ -9,6 +9,7 @@ from services.courier.domain import (
     Handover,
     LetterFacts,
     Outcome,
+    Proof,
     accept_handover,
     deliver,
     evolve_delivery,
@@ -24,6 +25,7 @@ COURIER = Actor(officer_id="kurir-7", name="Andi Kurir", role=Role.COURIER)
 KASUBBAG = Actor(officer_id="197502022000031002", name="Budi Santoso", role=Role.KASUBBAG_UMUM)
 LETTER_ID, RECAP_ID = uuid.uuid4(), uuid.uuid4()
 DOSSIER_ID, OTHER_DOSSIER_ID = uuid.uuid4(), uuid.uuid4()
+PHOTO = "ab" * 32  # the SHA-256 of a photo proof
 
 
 def letter(*, signed: bool = True, rejected: bool = False, known_recap: bool = True) -> LetterFacts:
@@ -49,14 +51,9 @@ ACCEPTED = evolve_handover(Handover(), applied(accept_handover(Handover(), lette
 
 
 def delivered(state: Delivery = Delivery(), handover: Handover = ACCEPTED) -> Delivery:
+    proof = Proof(recipient_name="Rina Marlina", relationship=Relationship.SELF, photo_sha256=PHOTO)
     data = deliver(
-        state,
-        handover,
-        dossier_id=DOSSIER_ID,
-        letter_id=LETTER_ID,
-        recipient_name="Rina Marlina",
-        relationship=Relationship.SELF,
-        note="",
+        state, handover, dossier_id=DOSSIER_ID, letter_id=LETTER_ID, proof=proof, max_attempts=2
     )
     return evolve_delivery(state, applied(data))
 

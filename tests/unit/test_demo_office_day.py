@@ -51,6 +51,9 @@ async def test_an_office_day_goes_the_whole_way_round_the_sop() -> None:
     assert len(result.returned) >= 2
     assert len(result.received_back) == len(result.returned) - 1
     assert result.report["totals"]["delivered"] == len(result.delivered)
+    # No file of sent messages here: every delivery is proven with a photo.
+    assert sorted(result.by_photo) == sorted(result.delivered) and result.by_code == []
+    assert result.attempts >= len(result.returned)
     assert result.control_card["status"] == "RECEIVED_BACK"
     assert app.state.calls["GET recaps"] > len(result.recaps)  # it waited for approval's view
 

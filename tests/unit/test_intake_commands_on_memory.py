@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from services.courier.commands import record_delivery
+from services.courier.domain import Proof
+from services.courier.photos import checked_photo
 from services.intake.commands import (
     commit_recap,
     compile_recap,
@@ -26,6 +28,7 @@ from shared.identity import Officer
 from shared.log import ConcurrencyConflict
 from shared.privacy import is_sealed
 from shared.vocabulary import DocumentType, FlagReason, Relationship, Role
+from tests.door_support import photo
 from tests.unit.memory_context import (
     ADDRESS,
     COURIER,
@@ -175,14 +178,9 @@ async def test_a_delivered_document_can_be_registered_again_as_a_new_dossier(
 ) -> None:
     await handed_over(office, RINA)
     first = dossier_slot(OFFICE, DocumentType.KTP_EL, RINA.nik, 1)
-    await record_delivery(
-        office.courier,
-        COURIER,
-        first,
-        recipient_name="Rina Marlina",
-        relationship=Relationship.SELF,
-        note="",
-    )
+    # Delivered without a receipt code: who took it, and a photo as proof.
+    proof = Proof(recipient_name="Rina Marlina", relationship=Relationship.SELF)
+    await record_delivery(office.courier, COURIER, first, proof, checked_photo(photo()))
     await office.follow()
     [again] = await register_document(office.intake, FO, registration(RINA))
     assert again.data.dossier_id == dossier_slot(OFFICE, DocumentType.KTP_EL, RINA.nik, 2)  # type: ignore[attr-defined]

@@ -34,13 +34,15 @@ PRINTS = {"intake", "approval", "reporting"}
 OWN = {
     "intake": {"registry.py"},
     "approval": {"numbering.py"},
-    "courier": {"feed.py", "feed_access.py"},
+    # The citizen's door (issue 28): photo proofs, and messages through an outbox.
+    "courier": {"feed.py", "feed_access.py", "photos.py", "notifications.py", "notifier.py"},
     "reporting": {
         "archive.py",
         "archivist.py",
         "folding.py",
         "replay.py",
         "sealing.py",
+        "tracking.py",  # the citizen's public page
         "verification.py",
     },
 }

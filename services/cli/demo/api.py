@@ -146,6 +146,29 @@ class OfficeApi:
                 raise DemoError(f"POST {service}{path} answered {_problem(answer)}")
             await asyncio.sleep(0.25)
 
+    async def post_form(
+        self, officer: Officer, service: str, path: str, form: dict[str, str], photo: bytes
+    ) -> Json:
+        """POST a form with a photo (a delivery's proof), with its own Idempotency-Key, asked
+        again (the same key) when the answer is lost."""
+        headers = {**self._headers(officer), "Idempotency-Key": str(uuid.uuid4())}
+        files = {"photo": ("serah-terima.jpg", photo, "image/jpeg")}
+        for attempt in range(4):
+            try:
+                answer = await self.client.post(
+                    self.urls[service] + path, data=form, files=files, headers=headers
+                )
+            except httpx.TransportError:
+                if attempt == 3:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+                continue
+            self._note_position(answer)
+            if answer.status_code not in (200, 201):
+                raise DemoError(f"POST {service}{path} answered {_problem(answer)}")
+            return dict(answer.json())
+        raise AssertionError("unreachable")
+
     async def get(
         self, officer: Officer, service: str, path: str, params: Json | None = None
     ) -> Json:

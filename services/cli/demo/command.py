@@ -23,9 +23,11 @@ from services.cli import installation
 from services.cli.demo.api import DemoError, OfficeApi, service_urls
 from services.cli.demo.applicants import applicants, registry, write_registry_csv
 from services.cli.demo.day_result import DayResult
+from services.cli.demo.door import SentCodes
 from services.cli.demo.office_day import OfficeDay
 from services.cli.demo.tables import control_card_table, delivery_report_table, summary_lines
 from services.cli.offices import served_office
+from services.courier.config import CourierSettings, NotifierKind
 from shared.settings import CommonSettings
 from shared.wib import WIB
 
@@ -84,7 +86,9 @@ def demo(
     try:
         urls = service_urls(base_url, settings.port_base)
         api = OfficeApi(urls, secret, office, patience)
-        result = asyncio.run(_play(api, csv_path, office, OfficeDay(api, day, walk_in, rng)))
+        codes = SentCodes(_notification_file(settings))
+        office_day = OfficeDay(api, day, walk_in, rng, codes=codes)
+        result = asyncio.run(_play(api, csv_path, office, office_day))
     except DemoError as error:
         console.print(f"[bold red]jasa demo:[/bold red] {error}", soft_wrap=True)
         raise typer.Exit(1) from None
@@ -96,6 +100,21 @@ def demo(
     console.print(control_card_table(result.control_card, result))
     card_url = f"{urls['reporting']}/control-cards/{result.control_card.get('dossier_id')}"
     console.print(f"Every control card: {card_url} (token: jasa token AUDITOR ...)")
+    featured = result.featured_dossier()
+    code = result.tracking_codes.get(featured) or next(iter(result.tracking_codes.values()), "")
+    if code:
+        console.print(f"The citizen's page, no sign-in: {settings.tracking_link(code)}")
+    messages = _notification_file(settings)
+    if messages is not None:
+        console.print(f"Messages sent to citizens (file notifier): {messages}")
+
+
+def _notification_file(settings: CommonSettings) -> Path | None:
+    """Where the courier's file notifier writes, if that is the notifier in use."""
+    courier = CourierSettings()
+    if courier.notifier is not NotifierKind.FILE:
+        return None
+    return installation.data_dir(settings) / "notifications.jsonl"
 
 
 async def _play(api: OfficeApi, csv_path: Path, office: str, day: OfficeDay) -> DayResult:

@@ -21,6 +21,11 @@ class DayResult:
     delivered: list[str] = field(default_factory=list)
     returned: dict[str, ReturnReason] = field(default_factory=dict)
     received_back: list[str] = field(default_factory=list)
+    by_code: list[str] = field(default_factory=list)  # delivered against the receipt code
+    by_photo: list[str] = field(default_factory=list)  # delivered with a photo as proof
+    wrong_codes: int = 0
+    attempts: int = 0  # failed delivery attempts before the returns
+    tracking_codes: dict[str, str] = field(default_factory=dict)  # by dossier id
     report: Json = field(default_factory=dict)
     control_card: Json = field(default_factory=dict)
 

@@ -2,8 +2,9 @@
 registers the applicants (an unsigned document is flagged, a walk-in whose document is not
 in the registry is turned away), raises and resolves a flag, compiles a recap per document
 type; the Kasubbag Umum drafts a cover letter per recap, the Sekretaris rejects one (it is
-drafted again) and signs the rest; the courier accepts the handovers and delivers, some
-documents come back and the Kasubbag Umum receives them. Finally the reporting service's
+drafted again) and signs the rest; the courier accepts the handovers and delivers (with the
+citizen's receipt code or a photo), some documents come back after failed attempts and the
+Kasubbag Umum receives them. Finally the reporting service's
 view is awaited: the delivery report and a control card."""
 
 import asyncio
@@ -26,6 +27,7 @@ from services.cli.demo.api import (
 )
 from services.cli.demo.applicants import Applicant
 from services.cli.demo.day_result import DayResult
+from services.cli.demo.door import Door, SentCodes
 from services.cli.demo.outcomes import Delivered, Returned, at_the_door
 from shared.vocabulary import DocumentType, FlagReason, ReturnReason
 
@@ -41,8 +43,10 @@ class OfficeDay:
         walk_in: Applicant,
         rng: Random,
         progress: Progress | None = None,
+        codes: SentCodes | None = None,
     ) -> None:
         self.api, self.people, self.walk_in, self.rng = api, people, walk_in, rng
+        self.codes = codes or SentCodes(None)
         self.progress = progress or Progress(disable=True)
         self.result = DayResult()
         self._desks = asyncio.Semaphore(CONCURRENT_DESKS)
@@ -70,6 +74,8 @@ class OfficeDay:
             )
             dossier_id = str(dossier["dossier_id"])
             self.result.applicants[dossier_id] = person
+            if dossier.get("tracking_code"):
+                self.result.tracking_codes[dossier_id] = str(dossier["tracking_code"])
             if dossier.get("status") == "FLAGGED":
                 self.result.flagged_unsigned.append(dossier_id)
             self.progress.advance(task)
@@ -201,22 +207,20 @@ class OfficeDay:
             first = str(documents[0]["dossier_id"])
             outcomes[first] = Returned(ReturnReason.RECIPIENT_NOT_HOME, "Rumah kosong.")
 
+        door = Door(self.api, self.codes, self.rng)
+
         async def visit(dossier_id: str, outcome: Delivered | Returned) -> None:
             if isinstance(outcome, Delivered):
-                body = {
-                    "recipient_name": outcome.recipient_name,
-                    "relationship": outcome.relationship.value,
-                    "note": outcome.note,
-                }
-                await self.api.post(COURIER, "courier", f"/deliveries/{dossier_id}/delivered", body)
+                await door.deliver(dossier_id, outcome)
                 self.result.delivered.append(dossier_id)
             else:
-                body = {"reason": outcome.reason.value, "note": outcome.note}
-                await self.api.post(COURIER, "courier", f"/deliveries/{dossier_id}/returned", body)
+                await door.bring_back(dossier_id, outcome)
                 self.result.returned[dossier_id] = outcome.reason
             self.progress.advance(task)
 
         await self._at_desks(visit(d, outcome) for d, outcome in outcomes.items())
+        self.result.by_code, self.result.by_photo = door.by_code, door.by_photo
+        self.result.wrong_codes, self.result.attempts = door.wrong_codes, door.attempts
 
     def _person(self, document: Json) -> Applicant:
         known = self.result.applicants.get(str(document["dossier_id"]))

@@ -109,6 +109,9 @@ def summary_lines(result: DayResult) -> list[str]:
         f"Delivered {len(result.delivered)}; returned {len(result.returned)} ("
         + ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())
         + f"); received back {len(result.received_back)}.",
+        f"At the door: {len(result.by_code)} delivered against the citizen's receipt code "
+        f"({result.wrong_codes} wrong code(s) refused first), {len(result.by_photo)} with a "
+        f"photo as proof; {result.attempts} failed attempt(s) before the returns.",
     ]
 
 

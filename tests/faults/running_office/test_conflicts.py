@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from shared.keys import Keys
 from shared.vocabulary import DocumentType
+from tests.door_support import photo
 from tests.faults.harness import Installation, bounded_client, headers
 from tests.faults.running_office.conftest import PEOPLE
 from tests.faults.steps import events_of, handover_ready, recap_awaiting_letter, register_all
@@ -119,7 +120,8 @@ async def test_at_the_same_moment_one_officer_wins_and_the_others_get_409(
         outcomes = await asyncio.gather(
             client.post(
                 f"{office.url('courier')}/deliveries/{dossier_id}/delivered",
-                json={"recipient_name": people[0].name, "relationship": "SELF", "note": ""},
+                data={"recipient_name": people[0].name, "relationship": "SELF", "note": ""},
+                files={"photo": ("serah-terima.jpg", photo(), "image/jpeg")},
                 headers=COURIER,
             ),
             client.post(

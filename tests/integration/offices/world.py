@@ -25,6 +25,7 @@ from services.reporting.main import create_app as reporting_app
 from shared.service import ServiceContext
 from shared.vocabulary import DocumentType
 from tests.conftest import running, token_for
+from tests.door_support import photo
 from tests.factories import registration
 
 SERVED = ("1471", "1401")
@@ -187,12 +188,13 @@ async def play_the_day(world: Installation, office: str, extra_waiting: int = 0)
     story.letter_accepted = await signed(await draft(await recap(DocumentType.KTP_EL)))
     await world.post("courier", f"/handovers/{story.letter_accepted}/accept", courier)
     story.delivered, story.returned, story.with_courier = first
-    await world.post(
-        "courier",
+    delivered = await world.clients["courier"].post(
         f"/deliveries/{story.delivered}/delivered",
-        courier,
-        {"recipient_name": CITIZEN[office], "relationship": "SELF", "note": ""},
+        data={"recipient_name": CITIZEN[office], "relationship": "SELF"},
+        files={"photo": ("serah-terima.jpg", photo(), "image/jpeg")},
+        headers=courier,
     )
+    assert delivered.status_code == 200, delivered.text
     await world.post(
         "courier",
         f"/deliveries/{story.returned}/returned",

@@ -194,6 +194,7 @@ async def test_the_delivery_report_counts_the_period_by_type_in_json_csv_and_pdf
         "delivered": 1,
         "returned": 1,
         "received_back": 1,
+        "failed_attempts": 0,
     }
     assert report["by_document_type"]["KK"]["in_progress"] == 1
     assert report["by_document_type"]["AKTA"]["registered"] == 0

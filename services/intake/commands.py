@@ -25,9 +25,10 @@ from services.intake.domain import (
     evolve_recap_book,
     recap_book_stream,
 )
-from services.intake.queries import dossier_row, waiting_dossier_ids
+from services.intake.queries import dossier_row, unfinished_dossier_of, waiting_dossier_ids
 from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate, load_aggregates
+from shared.blind_index import BlindIndex
 from shared.commands import run_command
 from shared.duties import DutyRule
 from shared.errors import NotFound
@@ -58,16 +59,18 @@ def _envelopes(officer: Officer, stream_id: str, events: list[EventData]) -> lis
 
 
 async def _last_dossier_of(
-    log: EventLog, document_type: DocumentType, number: str
+    index: BlindIndex, log: EventLog, document_type: DocumentType, number: str
 ) -> tuple[int, uuid.UUID | None]:
     """The first free slot of a document and the dossier in the slot before it, if any."""
     office = log.keys.office
+
+    def slot(n: int) -> uuid.UUID:
+        return dossier_slot(index, office, document_type, number, n)
+
     n = 1
-    while await log.version(dossier_stream(dossier_slot(office, document_type, number, n))):
+    while await log.version(dossier_stream(slot(n))):
         n += 1
-    if n == 1:
-        return n, None
-    return n, dossier_slot(office, document_type, number, n - 1)
+    return n, (slot(n - 1) if n > 1 else None)
 
 
 async def register_document(
@@ -81,16 +84,30 @@ async def register_document(
         # database connection is held while Redis answers.
         entries, (n, previous_id) = await asyncio.gather(
             registry_entries_for(context.engine, office, registration.document_number),
-            _last_dossier_of(log, registration.document_type, registration.document_number),
+            _last_dossier_of(
+                context.blind_index,
+                log,
+                registration.document_type,
+                registration.document_number,
+            ),
         )
         entry = check_against_registry(registration, entries)
         previous = None
-        if previous_id is not None:
-            async with context.sessions() as session:
+        async with context.sessions() as session:
+            if previous_id is not None:
                 row = await dossier_row(session, office, previous_id)
-            previous = (previous_id, DossierStatus(row.status) if row else None)
+                previous = (previous_id, DossierStatus(row.status) if row else None)
+            else:
+                # A dossier opened before ids were keyed sits in no slot: the read model knows it.
+                previous = await unfinished_dossier_of(
+                    session, office, registration.document_type, registration.document_number
+                )
         dossier_id = dossier_slot(
-            office, registration.document_type, registration.document_number, n
+            context.blind_index,
+            office,
+            registration.document_type,
+            registration.document_number,
+            n,
         )
         events = decide_registration(dossier_id, registration, entry, previous)
         stream = dossier_stream(dossier_id)

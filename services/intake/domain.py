@@ -3,7 +3,7 @@ recap book of one document type, and what the population registry says of a docu
 
 Streams:
 - `dossier-<uuid>`: DocumentRegistered, DocumentFlagged, FlagResolved. The n-th dossier
-  of one document has a fixed id (`dossier_slot`), so two officers registering the same
+  of one document has a fixed, keyed id (`dossier_slot`), so two officers registering the same
   document at once both append to the same empty stream and the log lets only one in.
 - `recapbook-<TYPE>`: RecapCompiled of one document type; its fold knows which dossiers
   were recapped, so no dossier ever lands in two recaps."""
@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shared.blind_index import BlindIndex
 from shared.errors import Conflict, Unprocessable
 from shared.events import (
     DocumentFlagged,
@@ -25,7 +26,6 @@ from shared.masking import mask_document_number
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
 
 FINISHED = frozenset({DossierStatus.DELIVERED, DossierStatus.RECEIVED_BACK})
-_SLOTS = uuid.UUID("6b1f4f1e-6a43-4f0c-9a55-3d2c1c7e0a11")
 
 
 def dossier_stream(dossier_id: uuid.UUID) -> str:
@@ -37,10 +37,11 @@ def recap_book_stream(document_type: DocumentType) -> str:
 
 
 def dossier_slot(
-    office: str, document_type: DocumentType, document_number: str, n: int
+    index: BlindIndex, office: str, document_type: DocumentType, document_number: str, n: int
 ) -> uuid.UUID:
-    """The id of the n-th dossier (1, 2, ...) ever opened for one document in one office."""
-    return uuid.uuid5(_SLOTS, f"{office}/{document_type.value}/{document_number}/{n}")
+    """The id of the n-th dossier (1, 2, ...) ever opened for one document in one office,
+    keyed: a plain hash of the number would let anyone holding a NIK find its dossier."""
+    return index.dossier_id(office, document_type.value, document_number, n)
 
 
 # --- the population registry's word on a document ----------------------------------------

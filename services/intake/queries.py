@@ -177,6 +177,23 @@ async def waiting_dossier_ids(
     return list(await session.exec(query))
 
 
+async def unfinished_dossier_of(
+    session: AsyncSession, office: str, document_type: DocumentType, document_number: str
+) -> tuple[uuid.UUID, DossierStatus] | None:
+    """A dossier of this document the read model shows not yet delivered or received back."""
+    finished = [DossierStatus.DELIVERED.value, DossierStatus.RECEIVED_BACK.value]
+    query = (
+        select(IntakeDossier.dossier_id, IntakeDossier.status)
+        .where(IntakeDossier.office == office)
+        .where(IntakeDossier.document_type == document_type.value)
+        .where(IntakeDossier.document_number == document_number)
+        .where(col(IntakeDossier.status).not_in(finished))
+        .limit(1)
+    )
+    found = (await session.exec(query)).first()
+    return None if found is None else (found[0], DossierStatus(found[1]))
+
+
 async def dossier_row(
     session: AsyncSession, office: str, dossier_id: uuid.UUID
 ) -> IntakeDossier | None:

@@ -182,6 +182,8 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
                 row.document_number = ERASED
             if row.recipient_name is not None:
                 row.recipient_name = ERASED
+            if row.note:
+                row.note = ERASED  # a note may name the person as well as anything else
     return set()
 
 

@@ -228,6 +228,8 @@ async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: u
     row = await _find(session, office, dossier_id)
     if row is not None:
         row.nik = row.name = row.address = row.phone = row.document_number = ERASED
+        if row.flag_note:
+            row.flag_note = ERASED  # a note may name the person as well as anything else
 
 
 async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompiled) -> None:

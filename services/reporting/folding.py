@@ -140,6 +140,8 @@ class Cards:
             erased = self.dossiers.get(dossier_id)
             if erased is not None:
                 erased["nik"] = erased["name"] = erased["document_number"] = ERASED
+                if erased.get("returned_note"):
+                    erased["returned_note"] = ERASED
                 self.dossiers.touch(dossier_id)
             return
         line = _line(event, seq, at)

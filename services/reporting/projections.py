@@ -19,7 +19,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.reporting.folding import Cards, Rows, dossiers_of_letters, referenced
 from shared.bulk import insert_rows, update_rows
 from shared.db import chunks, table_of
-from shared.events import DocumentRegistered, Envelope
+from shared.events import (
+    DocumentFlagged,
+    DocumentRegistered,
+    Envelope,
+    FlagResolved,
+    LetterRejected,
+    Returned,
+)
 from shared.personal_data import PersonalFields
 
 
@@ -81,8 +88,15 @@ class ReportingLetter(SQLModel, table=True):
 
 
 # The personal data the read models hold: only these fields are revealed to fold a page
-# (an applicant's NIK and name on the card; not the address, phone or recipient's name).
-PERSONAL_DATA_READ: PersonalFields = {DocumentRegistered: ("nik", "name", "document_number")}
+# (an applicant's NIK and name, and the officers' notes, on the card; not the address, phone
+# or recipient's name).
+PERSONAL_DATA_READ: PersonalFields = {
+    DocumentRegistered: ("nik", "name", "document_number"),
+    DocumentFlagged: ("note",),
+    FlagResolved: ("note",),
+    Returned: ("note",),
+    LetterRejected: ("reason",),
+}
 
 READ_MODELS: tuple[type[SQLModel], ...] = (
     ReportingDossier,

@@ -150,7 +150,8 @@ async def through_the_whole_procedure(office: Office) -> tuple[str, str, str, st
     assert delivered.status_code == 200, delivered.text
     returned = await office.courier.post(
         f"/deliveries/{sri}/returned",
-        json={"reason": "RECIPIENT_NOT_HOME", "note": "rumah kosong"},
+        # A note may name the person: it is sealed and erased with them.
+        json={"reason": "RECIPIENT_NOT_HOME", "note": f"rumah kosong, {SRI.name} pindah"},
         headers=COURIER,
     )
     assert returned.status_code == 200, returned.text

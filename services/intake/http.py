@@ -68,19 +68,42 @@ async def register(
     return response
 
 
+SearchText = Annotated[str | None, Query(max_length=queries.SEARCH_MAX)]
+
+
 @dossiers.get("", response_model=Page[DossierPublic])
 async def list_dossiers(
     officer: Reader,
     session: SessionDep,
+    context: ContextDep,
     status: DossierStatus | None = None,
     document_type: DocumentType | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=queries.SEARCH_MAX,
+            description="a NIK, a document number or words of a name (whole words, any order)",
+        ),
+    ] = None,
+    nik: SearchText = None,
+    name: SearchText = None,
+    document_number: SearchText = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[DossierPublic]:
-    """List dossiers, oldest registration first, by status and document type."""
+    """List dossiers, oldest registration first, by status and document type; find them by
+    NIK, name or document number (`q`, or each by its own field)."""
     after = decode_cursor(cursor)
     if after is not None and not SORT_KEY.fullmatch(after):
         raise Unprocessable.field("cursor", "not a cursor this service gave out")
+    search = queries.search_terms(
+        context.blind_index,
+        officer.office,
+        q=q,
+        nik=nik,
+        name=name,
+        document_number=document_number,
+    )
     return await queries.dossiers_page(
         session,
         office=officer.office,
@@ -88,6 +111,7 @@ async def list_dossiers(
         document_type=document_type.value if document_type else None,
         after=after,
         limit=limit,
+        search=search,
     )
 
 

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from services.intake.config import IntakeSettings
 from services.intake.consumers import CONSUMED, projection
 from services.intake.http import dossiers, recaps
-from services.intake.projections import add_position_columns
+from services.intake.projections import add_position_columns, index_dossiers_not_indexed
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
 from shared.events import DocumentFlagged, DocumentRegistered, FlagResolved, RecapCompiled
 from shared.service import ServiceSpec, create_service_app
@@ -18,7 +18,7 @@ SPEC = ServiceSpec(
     publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, RecapCompiled],
     consumes=CONSUMED,
     projection=projection,
-    on_startup=[add_position_columns],
+    on_startup=[add_position_columns, index_dossiers_not_indexed],
 )
 
 

@@ -15,10 +15,18 @@ from typing import Any
 
 import orjson
 from sqlalchemy import UniqueConstraint, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.config import Context
+from services.intake.search import (
+    IntakeSearchEntry,
+    digests_of,
+    forget_dossier,
+    index_dossier,
+)
+from shared.blind_index import BlindIndex
 from shared.db import chunks, position_key
 from shared.events import (
     Delivered,
@@ -109,6 +117,32 @@ async def add_position_columns(context: Context) -> None:
                 )
 
 
+async def index_dossiers_not_indexed(context: Context) -> None:
+    """Dossiers registered before the search index existed get their digests, from the read
+    model (which holds their data; an erased one has nothing left to find)."""
+    indexed = select(IntakeSearchEntry.dossier_id).where(
+        col(IntakeSearchEntry.office) == col(IntakeDossier.office)
+    )
+    query = select(
+        IntakeDossier.office,
+        IntakeDossier.dossier_id,
+        IntakeDossier.nik,
+        IntakeDossier.name,
+        IntakeDossier.document_number,
+    ).where(col(IntakeDossier.dossier_id).not_in(indexed), IntakeDossier.nik != ERASED)
+    for _ in range(3):
+        try:
+            async with context.sessions() as session, session.begin():
+                for office, dossier_id, nik, name, number in (await session.exec(query)).all():
+                    digests = digests_of(
+                        context.blind_index, office, nik=nik, name=name, number=number
+                    )
+                    await index_dossier(session, office, dossier_id, digests, new=True)
+            return
+        except IntegrityError:
+            continue  # another worker, or the consumer, indexed some of them first: again
+
+
 class NotYetKnown(Exception):
     """An event arrived before the one it builds on (after a crash): try it again later."""
 
@@ -183,8 +217,9 @@ def _after(event: Envelope) -> DossierStatus:
     return STATUS_AFTER_EVENT[event.type]
 
 
-async def apply_event(session: AsyncSession, event: Envelope) -> None:
-    """The change one event makes to the read model (the caller commits)."""
+async def apply_event(session: AsyncSession, event: Envelope, index: BlindIndex) -> None:
+    """The change one event makes to the read model (the caller commits); `index` makes the
+    digests an officer searches by."""
     data: Any = event.data
     office = event.office
     if isinstance(data, DocumentRegistered):
@@ -193,6 +228,11 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
             session.add(row)
             if PAGE_ROWS in session.info:
                 session.info[PAGE_ROWS][(office, data.dossier_id)] = row
+            if data.nik != ERASED:
+                digests = digests_of(
+                    index, office, nik=data.nik, name=data.name, number=data.document_number
+                )
+                await index_dossier(session, office, data.dossier_id, digests, new=True)
     elif isinstance(data, DocumentFlagged):
         _move(
             await _dossier(session, office, data.dossier_id),
@@ -225,6 +265,7 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
 async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> None:
     # No row yet (out of order after a crash): its DocumentRegistered, revealed after the
     # key was destroyed, will read erased by itself.
+    await forget_dossier(session, office, dossier_id)
     row = await _find(session, office, dossier_id)
     if row is not None:
         row.nik = row.name = row.address = row.phone = row.document_number = ERASED
@@ -250,12 +291,14 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
         _move(row, event, DossierStatus.RECAPPED, recap_id=data.recap_id)
 
 
-async def apply_events(session: AsyncSession, events: Sequence[Envelope]) -> None:
+async def apply_events(
+    session: AsyncSession, events: Sequence[Envelope], index: BlindIndex
+) -> None:
     """`apply_event` for a page of events, the rows they name read in a few queries first."""
     session.info[PAGE_ROWS] = await _rows_named(session, events)
     try:
         for event in events:
-            await apply_event(session, event)
+            await apply_event(session, event, index)
     finally:
         del session.info[PAGE_ROWS]
 

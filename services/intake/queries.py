@@ -2,17 +2,22 @@
 their place in the lifecycle, and recaps. All from the read model (`projections`), and
 always of one office: the officer's."""
 
+import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.projections import IntakeDossier, IntakeRecap
+from services.intake.search import IntakeSearchEntry
+from shared.blind_index import BlindIndex, normalised_number
 from shared.db import keyset_page
-from shared.errors import NotFound
+from shared.errors import NotFound, Unprocessable
 from shared.events import DocumentFlagged, Envelope
 from shared.http.pagination import Page, encode_cursor
 from shared.masking import mask_document_number, mask_nik
@@ -141,6 +146,75 @@ def recap_from_event(event: Envelope) -> RecapPublic:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SearchTerms:
+    """What an officer searches by, as digests: a dossier matches when it has every digest
+    of `every`, and, given `any_of`, every digest of at least one of its alternatives."""
+
+    every: tuple[str, ...] = ()
+    any_of: tuple[tuple[str, ...], ...] = ()
+
+
+SEARCH_MAX = 100
+
+
+def search_terms(
+    index: BlindIndex,
+    office: str,
+    *,
+    q: str | None = None,
+    nik: str | None = None,
+    name: str | None = None,
+    document_number: str | None = None,
+) -> SearchTerms | None:
+    """The digests of what was typed (None: nothing to search by). `q` is any one of a NIK,
+    a document number or words of a name; the named fields must all match. Names match by
+    whole words, in any order and case (`rahma siti` finds Siti Rahma)."""
+    given = {"q": q, "nik": nik, "name": name, "document_number": document_number}
+    for field, value in given.items():
+        if value is not None and len(value) > SEARCH_MAX:
+            raise Unprocessable.field(field, f"search by at most {SEARCH_MAX} characters")
+    every: list[str] = []
+    if nik is not None and nik.strip():
+        if not re.fullmatch(r"\d{16}", normalised_number(nik)):
+            raise Unprocessable.field("nik", "a NIK is 16 digits")
+        every.append(index.nik(office, nik))
+    if document_number is not None and normalised_number(document_number):
+        every.append(index.document_number(office, document_number))
+    if name is not None and name.strip():
+        words = index.name(office, name)
+        if not words:
+            raise Unprocessable.field("name", "give at least one word of the name")
+        every += words
+    any_of: list[tuple[str, ...]] = []
+    if q is not None and q.strip():
+        any_of.append((index.document_number(office, q),))
+        if re.fullmatch(r"\d{16}", normalised_number(q)):
+            any_of.append((index.nik(office, q),))
+        if words := index.name(office, q):
+            any_of.append(tuple(words))
+    if not every and not any_of:
+        return None
+    return SearchTerms(tuple(every), tuple(any_of))
+
+
+def _has(office: str, digest: str) -> ColumnElement[bool]:
+    return exists().where(
+        col(IntakeSearchEntry.office) == office,
+        col(IntakeSearchEntry.digest) == digest,
+        col(IntakeSearchEntry.dossier_id) == col(IntakeDossier.dossier_id),
+    )
+
+
+def _matching(office: str, terms: SearchTerms) -> list[ColumnElement[bool]]:
+    conditions = [_has(office, digest) for digest in terms.every]
+    if terms.any_of:
+        conditions.append(
+            or_(*(and_(*(_has(office, d) for d in alternative)) for alternative in terms.any_of))
+        )
+    return conditions
+
+
 async def dossiers_page(
     session: AsyncSession,
     *,
@@ -149,9 +223,13 @@ async def dossiers_page(
     document_type: str | None,
     after: str | None,
     limit: int,
+    search: SearchTerms | None = None,
 ) -> Page[DossierPublic]:
-    """A page of one office's dossiers in registration order."""
+    """A page of one office's dossiers in registration order; given `search` (see
+    `search_terms`), only those found by it."""
     query = select(IntakeDossier).where(IntakeDossier.office == office)
+    if search is not None:
+        query = query.where(*_matching(office, search))
     if status is not None:
         query = query.where(IntakeDossier.status == status.value)
     if document_type is not None:

@@ -31,7 +31,7 @@ SKELETON = {
 WITHOUT = {"reporting": {"commands.py"}}
 PRINTS = {"intake", "approval", "reporting"}
 OWN = {
-    "intake": {"registry.py"},
+    "intake": {"registry.py", "search.py"},
     "approval": {"numbering.py"},
     "courier": {"feed.py", "feed_access.py"},
     "reporting": {

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table, bindparam, inspect, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -139,6 +139,29 @@ def _raised_by_a_driver(error: BaseException) -> bool:
         frame.f_globals.get("__name__", "").startswith(DRIVER_MODULES)
         for frame, _ in traceback.walk_tb(error.__traceback__)
     )
+
+
+async def add_missing_columns(engine: AsyncEngine, table: str, columns: dict[str, str]) -> None:
+    """Columns a table made before they existed gets, each `name -> SQL type and default`;
+    `create_tables` adds tables, never columns. Two processes may start at once: a column
+    the other added first is fine."""
+    async with engine.begin() as connection:
+        present = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns(table)}
+        )
+    for name, kind in columns.items():
+        if name in present:
+            continue
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+        except DBAPIError:
+            async with engine.begin() as connection:
+                added = await connection.run_sync(
+                    lambda sync: {c["name"] for c in inspect(sync).get_columns(table)}
+                )
+            if name not in added:
+                raise
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -31,9 +31,11 @@ from shared.events import (
     Delivered,
     DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     FlagResolved,
     LetterRejected,
+    RejectionAddressed,
     Returned,
     id_text,
     with_data_fields,
@@ -56,6 +58,8 @@ SEALED_FIELDS: PersonalFields = {
     Delivered: ("recipient_name", "note"),
     Returned: ("note",),
     LetterRejected: ("reason",),
+    DossierCorrected: ("name", "address", "phone", "note"),
+    RejectionAddressed: ("fix",),
 }
 SEALED_PREFIX = "pii:v1:"
 ERASED = "[dihapus]"  # what an erased field reads as, everywhere

@@ -24,6 +24,15 @@ class FlagReason(StrEnum):
     OTHER = "OTHER"
 
 
+class CorrectedField(StrEnum):
+    """What a correction may change: what the FO typed and the registry does not check (the
+    NIK, the document's type and number match the registry's entry, or it was refused)."""
+
+    NAME = "name"
+    ADDRESS = "address"
+    PHONE = "phone"
+
+
 class Relationship(StrEnum):
     SELF = "SELF"
     FAMILY = "FAMILY"
@@ -57,10 +66,12 @@ STATUS_AFTER_EVENT: dict[str, DossierStatus] = {
     "DocumentRegistered": DossierStatus.REGISTERED,
     "DocumentFlagged": DossierStatus.FLAGGED,
     "FlagResolved": DossierStatus.REGISTERED,
+    "DossierCorrected": DossierStatus.FLAGGED,  # corrected while held back; released after
     "RecapCompiled": DossierStatus.RECAPPED,
     "LetterDrafted": DossierStatus.LETTER_DRAFTED,
     "LetterSigned": DossierStatus.LETTER_SIGNED,
     "LetterRejected": DossierStatus.RECAPPED,  # back to the Kasubbag Umum for a new letter
+    "RejectionAddressed": DossierStatus.LETTER_DRAFTED,  # with the new letter
     "HandoverAccepted": DossierStatus.WITH_COURIER,
     "Delivered": DossierStatus.DELIVERED,
     "Returned": DossierStatus.RETURNED,

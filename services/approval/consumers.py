@@ -9,6 +9,7 @@ from shared.consumer import PageHandler
 from shared.db import claim_page
 from shared.events import (
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     LetterDrafted,
     LetterRejected,
@@ -19,6 +20,7 @@ from shared.events import (
 
 CONSUMED = (
     DocumentRegistered,
+    DossierCorrected,
     RecapCompiled,
     LetterDrafted,
     LetterSigned,

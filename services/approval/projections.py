@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.approval.domain import LetterStatus
 from shared.events import (
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     LetterDrafted,
     LetterRejected,
@@ -100,6 +101,13 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
                 document_number=data.document_number,
             )
         )
+    elif isinstance(data, DossierCorrected):
+        dossier = await session.get(ApprovalDossier, (event.office, data.dossier_id))
+        if dossier is None:
+            raise LookupError(f"dossier {data.dossier_id} is corrected before it is known here")
+        if dossier.address != ERASED:
+            for field in data.fields:
+                setattr(dossier, field.value, getattr(data, field.value))
     elif isinstance(data, RecapCompiled):
         await session.merge(
             ApprovalRecap(

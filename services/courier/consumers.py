@@ -11,6 +11,7 @@ from shared.db import claim_position, projection_of
 from shared.events import (
     Delivered,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     HandoverAccepted,
     LetterDrafted,
@@ -24,6 +25,7 @@ from shared.events import (
 
 CONSUMED = (
     DocumentRegistered,
+    DossierCorrected,
     RecapCompiled,
     LetterDrafted,
     LetterSigned,

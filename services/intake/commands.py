@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from services.intake.config import Context
 from services.intake.domain import (
+    Correction,
     Dossier,
     RecapBook,
     Registration,
     check_against_registry,
+    decide_correction,
     decide_flag,
     decide_recap,
     decide_registration,
@@ -148,32 +150,33 @@ async def load_dossier(log: EventLog, dossier_id: uuid.UUID) -> DossierNow:
 
 
 async def _append_about_dossier(
-    log: EventLog, officer: Officer, now: DossierNow, data: EventData
-) -> Envelope:
-    """One event on a dossier, valid only while neither it nor its recap book moved."""
+    log: EventLog, officer: Officer, now: DossierNow, events: list[EventData]
+) -> list[Envelope]:
+    """Events on a dossier, valid only while neither it nor its recap book moved."""
     assert now.state.dossier_id is not None and now.state.document_type is not None
     stream = dossier_stream(now.state.dossier_id)
-    (event,) = await log.append_all(
+    return await log.append_all(
         [
-            Write(stream, now.version, _envelopes(officer, stream, [data])),
+            Write(stream, now.version, _envelopes(officer, stream, events)),
             Write(recap_book_stream(now.state.document_type), now.book_version, []),
         ]
     )
-    return event
 
 
 async def _decide_on_dossier(
     context: Context,
     officer: Officer,
     dossier_id: uuid.UUID,
-    decide: Callable[[DossierNow], Awaitable[EventData]],
-) -> Envelope:
+    decide: Callable[[DossierNow], Awaitable[EventData | list[EventData]]],
+) -> list[Envelope]:
     """Decide on the dossier as the log has it; decide again when a recap or flag moved first."""
     log = context.log_for(officer.office)
 
-    async def attempt() -> Envelope:
+    async def attempt() -> list[Envelope]:
         now = await load_dossier(log, dossier_id)
-        return await _append_about_dossier(log, officer, now, await decide(now))
+        decided = await decide(now)
+        events = decided if isinstance(decided, list) else [decided]
+        return await _append_about_dossier(log, officer, now, events)
 
     return await run_command(
         attempt, busy=f"dossier {dossier_id} kept changing at this very moment; try again"
@@ -192,7 +195,8 @@ async def flag_dossier(
     async def decide(now: DossierNow) -> EventData:
         return decide_flag(now.state, now.in_recap, reason, note)
 
-    return await _decide_on_dossier(context, officer, dossier_id, decide)
+    (event,) = await _decide_on_dossier(context, officer, dossier_id, decide)
+    return event
 
 
 async def resolve_flag(
@@ -207,6 +211,23 @@ async def resolve_flag(
         registry = await registry_entries_for(context.engine, officer.office, number)
         return decide_resolve(
             now.state, note, by=officer.officer_id, separate_duties=separate, registry=registry
+        )
+
+    (event,) = await _decide_on_dossier(context, officer, dossier_id, decide)
+    return event
+
+
+async def correct_dossier(
+    context: Context, officer: Officer, dossier_id: uuid.UUID, correction: Correction
+) -> list[Envelope]:
+    """Put a data-entry error right and release the dossier: DossierCorrected (the fields
+    changed and their new values, sealed) and FlagResolved, appended together. The officer
+    who raised the flag does not correct it, as they would not resolve it."""
+    separate = context.settings.separates_duties(officer.office, DutyRule.RESOLVE_OWN_FLAG)
+
+    async def decide(now: DossierNow) -> list[EventData]:
+        return decide_correction(
+            now.state, correction, by=officer.officer_id, separate_duties=separate
         )
 
     return await _decide_on_dossier(context, officer, dossier_id, decide)

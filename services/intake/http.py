@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from services.intake import commands, queries
-from services.intake.domain import Registration
+from services.intake.domain import Correction, Registration
 from services.intake.papers import recap_pdf
-from services.intake.queries import DossierPublic, FlagPublic, RecapPublic
+from services.intake.queries import CorrectionPublic, DossierPublic, FlagPublic, RecapPublic
 from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor
@@ -44,6 +44,15 @@ class FlagRequest(RequestModel):
 
 
 class ResolveRequest(RequestModel):
+    note: Note = ""
+
+
+class CorrectionRequest(RequestModel):
+    """The fields as they should be; a field left out stays as it is."""
+
+    name: PersonName | None = None
+    address: Address | None = None
+    phone: IndonesianMobile | None = None
     note: Note = ""
 
 
@@ -154,6 +163,26 @@ async def resolve(
     event = await commands.resolve_flag(context, officer, dossier_id, body.note)
     tell_position(response, event.position)
     return queries.flag_from_event(event, DossierStatus.REGISTERED)
+
+
+@dossiers.post(
+    "/{dossier_id}/corrections",
+    status_code=201,
+    response_model=CorrectionPublic,
+    responses=answers_with_position(201),
+)
+async def correct(
+    dossier_id: uuid.UUID,
+    body: CorrectionRequest,
+    officer: FrontOffice,
+    context: ContextDep,
+    response: Response,
+) -> CorrectionPublic:
+    """Correct a dossier flagged DATA_ENTRY_ERROR (name, address, phone) and release it."""
+    correction = Correction(**body.model_dump())
+    events = await commands.correct_dossier(context, officer, dossier_id, correction)
+    tell_position(response, events[-1].position)
+    return queries.correction_from_events(events)
 
 
 # --- recaps --------------------------------------------------------------------------------

@@ -7,7 +7,13 @@ from services.intake.consumers import CONSUMED, projection
 from services.intake.http import dossiers, recaps
 from services.intake.projections import add_position_columns, index_dossiers_not_indexed
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
-from shared.events import DocumentFlagged, DocumentRegistered, FlagResolved, RecapCompiled
+from shared.events import (
+    DocumentFlagged,
+    DocumentRegistered,
+    DossierCorrected,
+    FlagResolved,
+    RecapCompiled,
+)
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -15,7 +21,7 @@ SPEC = ServiceSpec(
     title="Jasa Dukcapil - intake (FO)",
     description="Registry check, registration, flags and recap lists.",
     routers=[dossiers, recaps],
-    publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, RecapCompiled],
+    publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, DossierCorrected, RecapCompiled],
     consumes=CONSUMED,
     projection=projection,
     on_startup=[add_position_columns, index_dossiers_not_indexed],

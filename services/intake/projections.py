@@ -32,6 +32,7 @@ from shared.events import (
     Delivered,
     DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     FlagResolved,
     HandoverAccepted,
@@ -44,7 +45,7 @@ from shared.events import (
     ReturnReceived,
 )
 from shared.privacy import ERASED
-from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
+from shared.vocabulary import STATUS_AFTER_EVENT, CorrectedField, DossierStatus
 
 PROJECTION = "intake"
 
@@ -123,17 +124,18 @@ async def index_dossiers_not_indexed(context: Context) -> None:
     indexed = select(IntakeSearchEntry.dossier_id).where(
         col(IntakeSearchEntry.office) == col(IntakeDossier.office)
     )
-    query = select(
-        IntakeDossier.office,
-        IntakeDossier.dossier_id,
-        IntakeDossier.nik,
-        IntakeDossier.name,
-        IntakeDossier.document_number,
-    ).where(col(IntakeDossier.dossier_id).not_in(indexed), IntakeDossier.nik != ERASED)
+    query = select(IntakeDossier.office, IntakeDossier.dossier_id, IntakeDossier.nik).where(
+        col(IntakeDossier.dossier_id).not_in(indexed), IntakeDossier.nik != ERASED
+    )
+    details = select(IntakeDossier.name, IntakeDossier.document_number)
     for _ in range(3):
         try:
             async with context.sessions() as session, session.begin():
-                for office, dossier_id, nik, name, number in (await session.exec(query)).all():
+                for office, dossier_id, nik in (await session.exec(query)).all():
+                    of_it = details.where(
+                        IntakeDossier.office == office, IntakeDossier.dossier_id == dossier_id
+                    )
+                    name, number = (await session.exec(of_it)).one()
                     digests = digests_of(
                         context.blind_index, office, nik=nik, name=name, number=number
                     )
@@ -244,6 +246,8 @@ async def apply_event(session: AsyncSession, event: Envelope, index: BlindIndex)
     elif isinstance(data, FlagResolved):
         row = await _dossier(session, office, data.dossier_id)
         _move(row, event, _after(event), flag_reason=None, flag_note=None)
+    elif isinstance(data, DossierCorrected):
+        await _correct(session, event, data, index)
     elif isinstance(data, RecapCompiled):
         await _apply_recap(session, event, data)
     elif isinstance(data, LetterDrafted | LetterSigned):
@@ -260,6 +264,20 @@ async def apply_event(session: AsyncSession, event: Envelope, index: BlindIndex)
         _move(await _dossier(session, office, data.dossier_id), event, _after(event))
     elif isinstance(data, PersonalDataErased):
         await _erase_personal_data(session, office, data.dossier_id)
+
+
+async def _correct(
+    session: AsyncSession, event: Envelope, data: DossierCorrected, index: BlindIndex
+) -> None:
+    row = await _dossier(session, event.office, data.dossier_id)
+    _move(row, event, _after(event))
+    if row.nik == ERASED:
+        return  # erased meanwhile: nothing of the person comes back
+    for field in data.fields:
+        setattr(row, field.value, getattr(data, field.value))
+    if CorrectedField.NAME in data.fields and data.name is not None:
+        digests = digests_of(index, event.office, nik=None, name=data.name, number=None)
+        await index_dossier(session, event.office, data.dossier_id, digests)
 
 
 async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> None:

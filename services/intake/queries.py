@@ -21,7 +21,7 @@ from shared.errors import NotFound, Unprocessable
 from shared.events import DocumentFlagged, Envelope
 from shared.http.pagination import Page, encode_cursor
 from shared.masking import mask_document_number, mask_nik
-from shared.vocabulary import DocumentType, DossierStatus, FlagReason
+from shared.vocabulary import CorrectedField, DocumentType, DossierStatus, FlagReason
 from shared.wib import as_utc, to_wib
 
 
@@ -54,6 +54,15 @@ class FlagPublic(BaseModel):
     dossier_id: uuid.UUID
     status: DossierStatus
     flag_reason: FlagReason | None
+    note: str
+    at: datetime
+    by: OfficerPublic
+
+
+class CorrectionPublic(BaseModel):
+    dossier_id: uuid.UUID
+    status: DossierStatus
+    fields: list[CorrectedField] = Field(description="the fields the correction changed")
     note: str
     at: datetime
     by: OfficerPublic
@@ -121,6 +130,20 @@ def flag_from_event(event: Envelope, status: DossierStatus) -> FlagPublic:
         note=data.note,
         at=to_wib(event.occurred_at),
         by=OfficerPublic(officer_id=event.actor.officer_id, name=event.actor.name),
+    )
+
+
+def correction_from_events(events: list[Envelope]) -> CorrectionPublic:
+    """A correction as just appended, with the flag it resolved."""
+    corrected: Any = events[0].data
+    actor = events[0].actor
+    return CorrectionPublic(
+        dossier_id=corrected.dossier_id,
+        status=DossierStatus.REGISTERED,
+        fields=list(corrected.fields),
+        note=corrected.note,
+        at=to_wib(events[0].occurred_at),
+        by=OfficerPublic(officer_id=actor.officer_id, name=actor.name),
     )
 
 

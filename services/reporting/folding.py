@@ -19,6 +19,7 @@ from shared.events import (
     Delivered,
     DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     FlagResolved,
     HandoverAccepted,
@@ -27,19 +28,22 @@ from shared.events import (
     LetterSigned,
     PersonalDataErased,
     RecapCompiled,
+    RejectionAddressed,
     Returned,
     ReturnReceived,
     id_text,
 )
 from shared.privacy import ERASED
-from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
+from shared.vocabulary import STATUS_AFTER_EVENT, CorrectedField, DossierStatus
 from shared.wib import as_utc
 
 Row = dict[str, Any]  # column name -> value, as the table holds it
 
 LETTER_STATUS = {"LetterDrafted": "DRAFTED", "LetterSigned": "SIGNED", "LetterRejected": "REJECTED"}
 LETTER_EVENTS = LetterDrafted | LetterSigned | LetterRejected
-ONE_DOSSIER = DocumentFlagged | FlagResolved | Delivered | Returned | ReturnReceived
+ONE_DOSSIER = (
+    DocumentFlagged | FlagResolved | DossierCorrected | Delivered | Returned | ReturnReceived
+)
 
 
 @dataclass
@@ -88,6 +92,8 @@ def referenced(events: Iterable[Envelope]) -> tuple[set[str], set[str], set[str]
         elif isinstance(data, LETTER_EVENTS):
             letters.add(id_text(data.letter_id))
             recaps.add(id_text(data.recap_id))
+        elif isinstance(data, RejectionAddressed):
+            recaps.add(id_text(data.recap_id))
     return dossiers, recaps, letters
 
 
@@ -99,7 +105,7 @@ def dossiers_of_letters(events: Iterable[Envelope], recaps: Rows) -> set[str]:
         data = event.data
         if isinstance(data, RecapCompiled):
             compiled[id_text(data.recap_id)] = tuple(id_text(d) for d in data.dossier_ids)
-        elif isinstance(data, LETTER_EVENTS):
+        elif isinstance(data, LETTER_EVENTS | RejectionAddressed):
             recap_id = id_text(data.recap_id)
             if recap_id in compiled:
                 named.update(compiled[recap_id])
@@ -117,6 +123,7 @@ class Cards:
     recaps: Rows = field(default_factory=Rows)
     letters: Rows = field(default_factory=Rows)
     steps: list[Row] = field(default_factory=list)
+    erased: set[str] = field(default_factory=set)  # dossiers whose stored steps' notes go
 
     def fold(self, event: Envelope, seq: int) -> None:
         """Fold one event (number `seq` of the archive) into the cards."""
@@ -135,18 +142,25 @@ class Cards:
         elif isinstance(data, LETTER_EVENTS):
             self._record_letter(data)
         elif isinstance(data, PersonalDataErased):
-            # Not an SOP step: the card stays as it was, its personal fields read erased.
-            dossier_id = id_text(data.dossier_id)
-            erased = self.dossiers.get(dossier_id)
-            if erased is not None:
-                erased["nik"] = erased["name"] = erased["document_number"] = ERASED
-                if erased.get("returned_note"):
-                    erased["returned_note"] = ERASED
-                self.dossiers.touch(dossier_id)
+            self._erase(id_text(data.dossier_id))
             return
         line = _line(event, seq, at)
         for dossier in self._dossiers_named(event):
             self._initial(dossier, event, line)
+
+    def _erase(self, dossier_id: str) -> None:
+        """Not an SOP step: the card stays as it was, its personal fields and every note on
+        it so far read erased (a note may name the person)."""
+        self.erased.add(dossier_id)
+        for step in self.steps:
+            if step["dossier_id"] == dossier_id and step["note"]:
+                step["note"] = ERASED
+        erased = self.dossiers.get(dossier_id)
+        if erased is not None:
+            erased["nik"] = erased["name"] = erased["document_number"] = ERASED
+            if erased.get("returned_note"):
+                erased["returned_note"] = ERASED
+            self.dossiers.touch(dossier_id)
 
     def _register(self, data: DocumentRegistered, at: datetime) -> Row:
         dossier_id = id_text(data.dossier_id)
@@ -183,7 +197,7 @@ class Cards:
         ids: Iterable[UUID | str]
         if isinstance(data, RecapCompiled | HandoverAccepted):
             ids = data.dossier_ids
-        elif isinstance(data, LETTER_EVENTS):
+        elif isinstance(data, LETTER_EVENTS | RejectionAddressed):
             recap = self.recaps.get(id_text(data.recap_id))
             ids = orjson.loads(recap["dossier_ids"]) if recap else []
         elif isinstance(data, ONE_DOSSIER):
@@ -222,14 +236,34 @@ class Cards:
             dossier["received_back_at"] = None
         elif isinstance(data, ReturnReceived):
             dossier["received_back_at"] = at
+        elif isinstance(data, DossierCorrected) and CorrectedField.NAME in data.fields:
+            if dossier["name"] != ERASED and data.name is not None:
+                dossier["name"] = data.name
         self.dossiers.touch(dossier["dossier_id"])
 
 
 def _line(event: Envelope, seq: int, at: datetime) -> Row:
     """What the event's line says on every card it initials, made once for them all."""
     actor = event.actor
+    reason, note = why(event.data)
     return {
         "seq": seq, "sop_step": SOP_STEP_OF_EVENT[event.type], "event": event.type,
         "role": actor.role.value, "officer_id": actor.officer_id, "officer_name": actor.name,
-        "at": at,
+        "at": at, "reason": reason, "note": note,
     }  # fmt: skip
+
+
+def why(data: object) -> tuple[str | None, str | None]:
+    """The reason a step gives (a code, or the fields a correction changed) and the
+    officer's words, for the steps that have them."""
+    if isinstance(data, DocumentFlagged | Returned):
+        return data.reason.value, data.note
+    if isinstance(data, FlagResolved):
+        return None, data.note
+    if isinstance(data, DossierCorrected):
+        return ",".join(field.value for field in data.fields), data.note
+    if isinstance(data, LetterRejected):
+        return None, data.reason
+    if isinstance(data, RejectionAddressed):
+        return None, data.fix
+    return None, None

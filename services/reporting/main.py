@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.reporting.config import ReportingSettings
 from services.reporting.consumers import CONSUMED, projection, seal_on_shutdown
 from services.reporting.http import ROUTERS
+from services.reporting.projections import add_step_columns
 from services.reporting.sealing import Signing
 from shared.service import ServiceSpec, create_service_app
 
@@ -17,6 +18,7 @@ SPEC = ServiceSpec(
     description="Control cards, reports, audit log, verification and replay.",
     routers=ROUTERS,
     consumes=CONSUMED,
+    on_startup=[add_step_columns],
 )
 
 

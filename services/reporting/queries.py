@@ -38,6 +38,14 @@ class CardStepPublic(BaseModel):
     elapsed_seconds: float | None = Field(description="since the previous step; null first")
     standard_seconds: int
     late: bool
+    reason: str | None = Field(
+        default=None,
+        description="a flag's or a return's reason, or the fields a correction changed",
+    )
+    note: str | None = Field(
+        default=None,
+        description="the officer's words: a note, a rejection's reason, what a redraft fixed",
+    )
 
 
 class ControlCardPublic(BaseModel):
@@ -166,6 +174,8 @@ async def control_card_for(
             elapsed_seconds=step.elapsed_seconds,
             standard_seconds=standards[step.sop_step],
             late=is_late(step.elapsed_seconds, standards[step.sop_step]),
+            reason=step.reason,
+            note=step.note,
         )
         for _, step in rows
         if step is not None

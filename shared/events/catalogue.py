@@ -1,12 +1,12 @@
-"""The event catalogue of DESIGN.md: small, frozen, past-tense. PersonalDataErased extends
-it (`jasa privacy erase`)."""
+"""The event catalogue of DESIGN.md: small, frozen, past-tense. PersonalDataErased
+(`jasa privacy erase`), DossierCorrected and RejectionAddressed extend it."""
 
 from uuid import UUID
 
 from pydantic import Field
 
 from shared.events.envelope import EventData
-from shared.vocabulary import DocumentType, FlagReason, Relationship, ReturnReason
+from shared.vocabulary import CorrectedField, DocumentType, FlagReason, Relationship, ReturnReason
 
 
 class DocumentRegistered(EventData):
@@ -27,6 +27,18 @@ class DocumentFlagged(EventData):
 
 class FlagResolved(EventData):
     dossier_id: UUID
+    note: str
+
+
+class DossierCorrected(EventData):
+    """A data-entry error put right: the fields named changed to the values given (sealed
+    as personal data, as at registration); the old values stay in the events before."""
+
+    dossier_id: UUID
+    fields: tuple[CorrectedField, ...]
+    name: str | None = None
+    address: str | None = None
+    phone: str | None = Field(default=None, description="E.164")
     note: str
 
 
@@ -52,6 +64,15 @@ class LetterRejected(EventData):
     letter_id: UUID
     recap_id: UUID
     reason: str
+
+
+class RejectionAddressed(EventData):
+    """A letter drafted again after a rejection says what was fixed for its reason."""
+
+    letter_id: UUID  # the new letter
+    rejected_letter_id: UUID
+    recap_id: UUID
+    fix: str
 
 
 class HandoverAccepted(EventData):
@@ -99,4 +120,6 @@ CATALOGUE: tuple[type[EventData], ...] = (
     Returned,
     ReturnReceived,
     PersonalDataErased,
+    DossierCorrected,
+    RejectionAddressed,
 )

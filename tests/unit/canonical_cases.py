@@ -12,6 +12,7 @@ from shared.events import (
     Delivered,
     DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     EventData,
     FlagResolved,
@@ -21,6 +22,7 @@ from shared.events import (
     LetterSigned,
     PersonalDataErased,
     RecapCompiled,
+    RejectionAddressed,
     Returned,
     ReturnReceived,
     decode_entry,
@@ -28,7 +30,14 @@ from shared.events import (
     new_event,
     with_fields,
 )
-from shared.vocabulary import DocumentType, FlagReason, Relationship, ReturnReason, Role
+from shared.vocabulary import (
+    CorrectedField,
+    DocumentType,
+    FlagReason,
+    Relationship,
+    ReturnReason,
+    Role,
+)
 
 GOLDEN = Path(__file__).with_name("canonical_bytes.golden")
 
@@ -130,6 +139,25 @@ def data_of_every_type() -> Iterator[tuple[str, EventData, Actor]]:
     )
     yield "return received", ReturnReceived(dossier_id=dossier, letter_id=letter), KASUBBAG
     yield "erased", PersonalDataErased(dossier_id=dossier), AUDITOR
+    # Added December 2026 (issue 25): new types are appended, so the cases above keep theirs.
+    yield (
+        "corrected",
+        DossierCorrected(
+            dossier_id=dossier,
+            fields=(CorrectedField.NAME, CorrectedField.PHONE),
+            name="Rina Marlina Siregar",
+            phone="+6281234567891",
+            note="nama belakang tertinggal",
+        ),
+        FO,
+    )
+    yield (
+        "rejection addressed",
+        RejectionAddressed(
+            letter_id=uuid_(8), rejected_letter_id=letter, recap_id=recap, fix=UNICODE
+        ),
+        KASUBBAG,
+    )
 
 
 def golden_cases() -> Iterator[tuple[str, Envelope]]:

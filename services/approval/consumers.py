@@ -16,6 +16,7 @@ from shared.events import (
     LetterSigned,
     PersonalDataErased,
     RecapCompiled,
+    RejectionAddressed,
 )
 
 CONSUMED = (
@@ -25,6 +26,7 @@ CONSUMED = (
     LetterDrafted,
     LetterSigned,
     LetterRejected,
+    RejectionAddressed,
     PersonalDataErased,
 )
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
 
 from services.approval import commands, queries
 from services.approval.domain import LetterStatus
@@ -34,6 +35,10 @@ router = APIRouter(tags=["approval"], dependencies=[READS_AFTER])
 
 class DraftLetter(RequestModel):
     recap_id: UUID
+    fix: Annotated[
+        Reason | None,
+        Field(description="after a rejection: what was fixed for the reason it was rejected"),
+    ] = None
 
 
 class RejectLetter(RequestModel):
@@ -67,7 +72,7 @@ async def draft_letter(
     body: DraftLetter, officer: Kasubbag, context: ContextDep, response: Response
 ) -> LetterPublic:
     """Draft the cover letter of a recap; it gets the next number of the year's register."""
-    drafted = await commands.draft_letter_for_recap(context, officer, body.recap_id)
+    drafted = await commands.draft_letter_for_recap(context, officer, body.recap_id, body.fix)
     tell_position(response, drafted.position)
     return LetterPublic.of(drafted.result)
 
@@ -100,11 +105,18 @@ async def letter_pdf(
     letter_id: UUID, officer: Reader, context: ContextDep, session: SessionDep
 ) -> Response:
     """The printable Surat Pengantar with its recap list, signed or not (or rejected)."""
-    letter, _version = await commands.load_letter(context.log_for(officer.office), letter_id)
+    log = context.log_for(officer.office)
+    letter, _version = await commands.load_letter(log, letter_id)
+    rejection = None
+    if letter.fixes is not None:
+        rejected, _ = await commands.load_letter(log, letter.fixes.rejected_letter_id)
+        rejection = rejected.reason
     details = await queries.recap_details(session, officer.office, letter.recap_id)
     document_type = details.recap.document_type if details else ""
     documents = details.documents if details else []
-    pdf = await asyncio.to_thread(surat_pengantar, letter, officer.office, document_type, documents)
+    pdf = await asyncio.to_thread(
+        surat_pengantar, letter, officer.office, document_type, documents, rejection
+    )
     filename = re.sub(r"[^A-Za-z0-9]+", "-", letter.letter_number).strip("-")
     return Response(
         pdf,

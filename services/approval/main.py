@@ -5,7 +5,8 @@ from fastapi import FastAPI
 from services.approval.config import ApprovalSettings
 from services.approval.consumers import CONSUMED, projection
 from services.approval.http import router
-from shared.events import LetterDrafted, LetterRejected, LetterSigned
+from services.approval.projections import add_fix_columns
+from shared.events import LetterDrafted, LetterRejected, LetterSigned, RejectionAddressed
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -13,9 +14,10 @@ SPEC = ServiceSpec(
     title="Jasa Dukcapil - approval (Kasubbag Umum, Sekretaris)",
     description="Kasubbag Umum drafts cover letters, Sekretaris signs or rejects them.",
     routers=[router],
-    publishes=[LetterDrafted, LetterSigned, LetterRejected],
+    publishes=[LetterDrafted, LetterSigned, LetterRejected, RejectionAddressed],
     consumes=CONSUMED,
     projection=projection,
+    on_startup=[add_fix_columns],
 )
 
 

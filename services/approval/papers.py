@@ -69,12 +69,16 @@ def surat_pengantar(
     office: str,
     document_type: str,
     documents: Sequence[tuple[UUID, ApprovalDossier | None]],
+    rejection: str | None = None,
 ) -> bytes:
-    """The cover letter of one recap as a PDF."""
+    """The cover letter of one recap as a PDF; a redraft with the reason (`rejection`) its
+    predecessor was rejected for and what it fixed."""
     place = PLACES.get(office, "")
     paper = OfficePaper(office, f"Surat Pengantar {letter.letter_number}")
     if letter.status is LetterStatus.REJECTED:
         _rejected_banner(paper, letter)
+    if letter.fixes is not None:
+        _fix_note(paper, letter, rejection)
     paper.set_font("Helvetica", "", 10)
     paper.cell(0, 5, f"{place}, {tanggal(letter.drafted_at)}".strip(", "), align="R")
     paper.ln(8)
@@ -106,6 +110,20 @@ def surat_pengantar(
     paper.grid(COLUMNS, document_rows(documents))
     _signatures(paper, letter, place)
     return paper.render()
+
+
+def _fix_note(paper: OfficePaper, letter: Letter, rejection: str | None) -> None:
+    """A redraft says, above the letter, which rejected letter it replaces and what it fixed."""
+    assert letter.fixes is not None
+    paper.set_font("Helvetica", "I", 9)
+    replaced = letter.fixes.rejected_letter_number
+    paper.paragraph(
+        f"Surat ini pengganti surat nomor {replaced} yang ditolak"
+        + (f" dengan alasan: {rejection}." if rejection else ".")
+        + f" Perbaikan: {letter.fixes.fix}",
+        size=9,
+    )
+    paper.ln(1)
 
 
 def _rejected_banner(paper: OfficePaper, letter: Letter) -> None:

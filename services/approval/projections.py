@@ -8,6 +8,7 @@ Every row carries its office (the event's), part of its key: offices never see e
 other's rows."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import JSON, Column, DateTime
@@ -15,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.approval.domain import LetterStatus
+from shared.db import add_missing_columns
 from shared.events import (
     DocumentRegistered,
     DossierCorrected,
@@ -24,8 +26,10 @@ from shared.events import (
     LetterSigned,
     PersonalDataErased,
     RecapCompiled,
+    RejectionAddressed,
 )
 from shared.privacy import ERASED
+from shared.service import ServiceContext
 
 PROJECTION = "approval"
 
@@ -84,6 +88,16 @@ class ApprovalLetter(SQLModel, table=True):
     rejected_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     reason: str | None = None
     sort_key: str = Field(index=True, max_length=32)
+    # A redraft: the number of the rejected letter it answers, and what was fixed.
+    fixes_letter_number: str | None = None
+    fix: str | None = None
+
+
+async def add_fix_columns(context: ServiceContext[Any]) -> None:
+    """A database made before redrafts said what they fixed gets the columns."""
+    await add_missing_columns(
+        context.engine, "approval_letter", {"fixes_letter_number": "TEXT", "fix": "TEXT"}
+    )
 
 
 async def apply(session: AsyncSession, event: Envelope) -> None:
@@ -122,7 +136,7 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
                 sort_key=sort_key(str(event.position)),
             )
         )
-    elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
+    elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected | RejectionAddressed):
         await _apply_to_letter(session, event)
     elif isinstance(data, PersonalDataErased):
         # No row yet: its DocumentRegistered, revealed after the erasure, reads erased itself.
@@ -133,7 +147,7 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
 
 async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:
     data = event.data
-    assert isinstance(data, LetterDrafted | LetterSigned | LetterRejected)
+    assert isinstance(data, LetterDrafted | LetterSigned | LetterRejected | RejectionAddressed)
     letter = await session.get(ApprovalLetter, (event.office, data.letter_id))
     if letter is None:
         letter = ApprovalLetter(
@@ -161,6 +175,8 @@ async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:
             actor.name,
             at,
         )
+    elif isinstance(data, RejectionAddressed):
+        letter.fixes_letter_number, letter.fix = data.rejected_letter_number, data.fix
     else:
         letter.rejected_by_id, letter.rejected_by_name = actor.officer_id, actor.name
         letter.rejected_at, letter.reason = at, data.reason

@@ -45,6 +45,13 @@ class OfficerPublic(BaseModel):
     name: str
 
 
+class FixPublic(BaseModel):
+    """A redraft's answer to the rejection of the letter before it."""
+
+    rejected_letter_number: str
+    fix: str
+
+
 class LetterPublic(BaseModel):
     letter_id: UUID
     letter_number: str
@@ -57,6 +64,7 @@ class LetterPublic(BaseModel):
     rejected_by: OfficerPublic | None = None
     rejected_at: str | None = None
     reason: str | None = None
+    fixes: FixPublic | None = None
 
     @classmethod
     def of(cls, letter: Letter) -> "LetterPublic":
@@ -72,6 +80,11 @@ class LetterPublic(BaseModel):
             rejected_by=_officer(letter.rejected_by),
             rejected_at=_at(letter.rejected_at),
             reason=letter.reason,
+            fixes=FixPublic(
+                rejected_letter_number=letter.fixes.rejected_letter_number, fix=letter.fixes.fix
+            )
+            if letter.fixes
+            else None,
         )
 
     @classmethod
@@ -91,6 +104,9 @@ class LetterPublic(BaseModel):
             rejected_by=officer(row.rejected_by_id, row.rejected_by_name),
             rejected_at=_at(row.rejected_at),
             reason=row.reason,
+            fixes=FixPublic(rejected_letter_number=row.fixes_letter_number, fix=row.fix or "")
+            if row.fixes_letter_number
+            else None,
         )
 
 

@@ -71,6 +71,7 @@ class RejectionAddressed(EventData):
 
     letter_id: UUID  # the new letter
     rejected_letter_id: UUID
+    rejected_letter_number: str
     recap_id: UUID
     fix: str
 

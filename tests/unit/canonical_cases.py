@@ -154,7 +154,11 @@ def data_of_every_type() -> Iterator[tuple[str, EventData, Actor]]:
     yield (
         "rejection addressed",
         RejectionAddressed(
-            letter_id=uuid_(8), rejected_letter_id=letter, recap_id=recap, fix=UNICODE
+            letter_id=uuid_(8),
+            rejected_letter_id=letter,
+            rejected_letter_number="001/PDIP/2026",
+            recap_id=recap,
+            fix=UNICODE,
         ),
         KASUBBAG,
     )

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.duties import DutyRule
+from shared.letterhead import Letterhead, letterhead_for
 
 SERVICE_PORTS = {"intake": 1, "approval": 2, "courier": 3, "reporting": 4}
 OFFICE_CODE = re.compile(r"\d{2,8}")  # a region code: it names keys and hash tags
@@ -51,6 +52,18 @@ class CommonSettings(BaseSettings):
         default="", validation_alias="JASA_KEY_PREFIX", description="prefix of every Redis key"
     )
     env: str = Field(default="development", validation_alias="JASA_ENV")
+    letterheads: dict[str, Letterhead] = Field(
+        default_factory=dict,
+        validation_alias="JASA_LETTERHEADS",
+        description='each office\'s kop surat, JSON such as {"1471": {"government": ..., '
+        '"address": ..., "logo": "/etc/jasa/logo.png"}}; unset: Pekanbaru\'s for 1471',
+    )
+    public_url: str | None = Field(
+        default=None,
+        validation_alias="JASA_PUBLIC_URL",
+        description="the reporting service as the public reaches it (the QR code on a letter "
+        "links there); unset: http://127.0.0.1:<port base + 4>",
+    )
 
     @field_validator("office")
     @classmethod
@@ -72,6 +85,14 @@ class CommonSettings(BaseSettings):
         """The office a command acts for when none is named: JASA_OFFICE if served."""
         served = self.served_offices()
         return self.office if self.office in served else served[0]
+
+    def letterhead(self, office: str) -> Letterhead:
+        return letterhead_for(self.letterheads, office)
+
+    def public_reporting_url(self) -> str:
+        """Where anyone holding a paper checks it: the reporting service's public address."""
+        base = self.public_url or f"http://127.0.0.1:{self.port_base + SERVICE_PORTS['reporting']}"
+        return base.rstrip("/")
 
     def previous_secret_list(self) -> list[str]:
         return [part.strip() for part in self.previous_secrets.split(",") if part.strip()]

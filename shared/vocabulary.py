@@ -10,12 +10,54 @@ class DocumentType(StrEnum):
     KIA = "KIA"
 
 
+# One vocabulary for what people read: a document type's proper name, printed and shown.
+DOCUMENT_TYPE_NAMES: dict[DocumentType, str] = {
+    DocumentType.AKTA: "Akta Pencatatan Sipil",
+    DocumentType.KK: "Kartu Keluarga",
+    DocumentType.KTP_EL: "KTP Elektronik",
+    DocumentType.KIA: "Kartu Identitas Anak",
+}
+# How a document type is written inside a reference number (`REK/KTP-EL/2026/0007`).
+DOCUMENT_TYPE_CODES: dict[DocumentType, str] = {
+    DocumentType.AKTA: "AKTA",
+    DocumentType.KK: "KK",
+    DocumentType.KTP_EL: "KTP-EL",
+    DocumentType.KIA: "KIA",
+}
+
+
+def document_type_name(code: str) -> str:
+    """`KTP_EL` as people read it, `KTP Elektronik`; an unknown code as it is."""
+    try:
+        return DOCUMENT_TYPE_NAMES[DocumentType(code)]
+    except ValueError:
+        return code
+
+
+def recap_number(document_type: str, year: int, seq: int) -> str:
+    """A recap list's number, gap-free per office, type and year: `REK/KTP-EL/2026/0007`."""
+    try:
+        code = DOCUMENT_TYPE_CODES[DocumentType(document_type)]
+    except ValueError:
+        code = document_type
+    return f"REK/{code}/{year}/{seq:04d}"
+
+
 class Role(StrEnum):
     FO = "FO"
     KASUBBAG_UMUM = "KASUBBAG_UMUM"
     SEKRETARIS = "SEKRETARIS"
     COURIER = "COURIER"
     AUDITOR = "AUDITOR"
+
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.FO: "Petugas Front Office",
+    Role.KASUBBAG_UMUM: "Kepala Sub Bagian Umum",
+    Role.SEKRETARIS: "Sekretaris",
+    Role.COURIER: "Pihak Ketiga",
+    Role.AUDITOR: "Auditor",
+}
 
 
 class FlagReason(StrEnum):

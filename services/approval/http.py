@@ -2,6 +2,7 @@
 and the printable Surat Pengantar."""
 
 import asyncio
+import functools
 import re
 from typing import Annotated
 from uuid import UUID
@@ -114,9 +115,19 @@ async def letter_pdf(
     details = await queries.recap_details(session, officer.office, letter.recap_id)
     document_type = details.recap.document_type if details else ""
     documents = details.documents if details else []
-    pdf = await asyncio.to_thread(
-        surat_pengantar, letter, officer.office, document_type, documents, rejection
+    number = await queries.recap_number_of(session, details.recap) if details else None
+    settings = context.settings
+    paper = functools.partial(
+        surat_pengantar,
+        letter,
+        settings.letterhead(officer.office),
+        document_type,
+        documents,
+        verify_url=f"{settings.public_reporting_url()}/verifikasi/surat/{letter.letter_id}",
+        recap_number=number,
+        rejection=rejection,
     )
+    pdf = await asyncio.to_thread(paper)
     filename = re.sub(r"[^A-Za-z0-9]+", "-", letter.letter_number).strip("-")
     return Response(
         pdf,

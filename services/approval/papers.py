@@ -7,22 +7,16 @@ from datetime import datetime
 from uuid import UUID
 
 import phonenumbers
-from fpdf.enums import XPos, YPos
 
 from services.approval.domain import Letter, LetterStatus
 from services.approval.projections import ApprovalDossier
+from shared.letterhead import Letterhead
 from shared.masking import mask_document_number
-from shared.pdf import Column, OfficePaper
-from shared.wib import tanggal, tanggal_jam
+from shared.pdf import Column, OfficePaper, Signatory
+from shared.vocabulary import ROLE_TITLES, Role, document_type_name
+from shared.wib import tanggal, tanggal_jam, to_wib
 
 SUBJECT = "Pengantar Pengiriman Dokumen Kependudukan"
-PLACES = {"1471": "Pekanbaru"}
-DOCUMENT_NAMES = {
-    "AKTA": "Akta Pencatatan Sipil",
-    "KK": "Kartu Keluarga",
-    "KTP_EL": "KTP Elektronik",
-    "KIA": "Kartu Identitas Anak",
-}
 COLUMNS = (
     Column("No", 10, "C"),
     Column("Nama", 38),
@@ -57,7 +51,7 @@ def document_rows(
                 dossier.name,
                 dossier.address,
                 national_phone(dossier.phone),
-                DOCUMENT_NAMES.get(dossier.document_type, dossier.document_type),
+                document_type_name(dossier.document_type),
                 mask_document_number(dossier.document_number),
             )
         )
@@ -66,28 +60,34 @@ def document_rows(
 
 def surat_pengantar(
     letter: Letter,
-    office: str,
+    letterhead: Letterhead,
     document_type: str,
     documents: Sequence[tuple[UUID, ApprovalDossier | None]],
+    *,
+    verify_url: str,
+    recap_number: str | None = None,
     rejection: str | None = None,
 ) -> bytes:
-    """The cover letter of one recap as a PDF; a redraft with the reason (`rejection`) its
-    predecessor was rejected for and what it fixed."""
-    place = PLACES.get(office, "")
-    paper = OfficePaper(office, f"Surat Pengantar {letter.letter_number}")
+    """The cover letter of one recap as a PDF: dated once (the day it was signed, else
+    drafted), signed for the head of the office, with a QR code of `verify_url` where anyone
+    holding it checks it against the log. A redraft names the rejection (`rejection`) of
+    its predecessor and what it fixed."""
+    paper = OfficePaper(letterhead, f"Surat Pengantar {letter.letter_number}")
     if letter.status is LetterStatus.REJECTED:
         _rejected_banner(paper, letter)
     if letter.fixes is not None:
         _fix_note(paper, letter, rejection)
+    dated = letter.signed_at or letter.drafted_at
     paper.set_font("Helvetica", "", 10)
-    paper.cell(0, 5, f"{place}, {tanggal(letter.drafted_at)}".strip(", "), align="R")
+    paper.cell(0, 5, f"{letterhead.place}, {tanggal(dated)}".strip(", "), align="R")
     paper.ln(8)
-    kind = DOCUMENT_NAMES.get(document_type, document_type)
+    kind = document_type_name(document_type)
+    recap = f"daftar rekapan {recap_number}" if recap_number else "daftar rekapan"
     paper.fields(
         [
             ("Nomor", letter.letter_number),
             ("Sifat", "Biasa"),
-            ("Lampiran", f"1 (satu) berkas daftar rekapan ({len(documents)} dokumen)"),
+            ("Lampiran", f"1 (satu) berkas {recap} ({len(documents)} dokumen)"),
             ("Perihal", SUBJECT),
         ],
         label_width=22,
@@ -108,7 +108,7 @@ def surat_pengantar(
     )
     paper.ln(1)
     paper.grid(COLUMNS, document_rows(documents))
-    _signatures(paper, letter, place)
+    _signatures(paper, letter, letterhead, verify_url)
     return paper.render()
 
 
@@ -140,36 +140,50 @@ def _rejected_banner(paper: OfficePaper, letter: Letter) -> None:
     paper.ln(2)
 
 
-def _signatures(paper: OfficePaper, letter: Letter, place: str) -> None:
-    if paper.get_y() + 45 > paper.page_break_trigger:
+def _signatures(
+    paper: OfficePaper, letter: Letter, letterhead: Letterhead, verify_url: str
+) -> None:
+    """The drafter's initials and the QR code at the left, the Sekretaris's signature for
+    the head of the office at the right."""
+    if paper.get_y() + 75 > paper.page_break_trigger:
         paper.add_page()
     paper.ln(4)
-    paper.set_font("Helvetica", "", 9)
     top = paper.get_y()
-    paper.set_xy(paper.l_margin, top)
-    drafted = (
-        "Dikonsep oleh:",
-        "Kasubbag Umum",
-        letter.drafted_by.name,
-        f"Paraf elektronik, {_when(letter.drafted_at)}",
+    drafted = Signatory.of(
+        letter.drafted_by,
+        "Dikonsep oleh,",
+        ROLE_TITLES[Role.KASUBBAG_UMUM],
+        note=f"Paraf elektronik pukul {_clock(letter.drafted_at)}",
     )
-    for line in drafted:
-        paper.cell(80, 5, _latin1(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    paper.signature_block(drafted, x=paper.l_margin, width=70)
+    below_drafter = paper.get_y()
     paper.set_y(top)
+    on_behalf = (f"a.n. {letterhead.head}",) if letterhead.head else ()
     if letter.status is LetterStatus.SIGNED and letter.signed_by is not None:
-        note = f"Ditandatangani secara elektronik, {_when(letter.signed_at)}"
-        name = letter.signed_by.name
+        note = f"Ditandatangani secara elektronik pukul {_clock(letter.signed_at)}"
+        signer = letter.signed_by
     elif letter.status is LetterStatus.REJECTED:
-        note, name = "DITOLAK - TIDAK DITANDATANGANI", "(...............................)"
+        note, signer = "DITOLAK - TIDAK DITANDATANGANI", None
     else:
-        note, name = "BELUM DITANDATANGANI", "(...............................)"
-    dated = letter.signed_at if letter.signed_at else letter.drafted_at
-    paper.signature_block(f"{place}, {tanggal(dated)}".strip(", "), "Sekretaris", name, note)
+        note, signer = "BELUM DITANDATANGANI", None
+    paper.signature_block(
+        Signatory.of(signer, *on_behalf, f"{ROLE_TITLES[Role.SEKRETARIS]},", note=note)
+    )
+    paper.set_y(max(below_drafter, paper.get_y()) + 3)
+    if paper.get_y() + 36 > paper.page_break_trigger:
+        paper.add_page()
+    paper.qr_code(
+        verify_url,
+        x=paper.l_margin + 6,
+        y=paper.get_y(),
+        size=26,
+        caption="Pindai untuk memeriksa surat ini",
+    )
 
 
-def _latin1(text: str) -> str:
-    # The core PDF fonts carry Latin-1; anything beyond it is shown as '?', never dropped.
-    return text.encode("latin-1", "replace").decode("latin-1")
+def _clock(moment: datetime | None) -> str:
+    """`09.15 WIB`: the time of an electronic initial; the date is the letter's."""
+    return f"{to_wib(moment):%H.%M} WIB" if moment else "-"
 
 
 def _when(moment: datetime | None) -> str:

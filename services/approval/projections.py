@@ -68,6 +68,8 @@ class ApprovalRecap(SQLModel, table=True):
     event_id: UUID
     correlation_id: UUID
     sort_key: str = Field(index=True, max_length=32)
+    # Its place in its type's recap book (the event's version there): what numbers it.
+    book_version: int | None = None
 
 
 class ApprovalLetter(SQLModel, table=True):
@@ -94,10 +96,12 @@ class ApprovalLetter(SQLModel, table=True):
 
 
 async def add_fix_columns(context: ServiceContext[Any]) -> None:
-    """A database made before redrafts said what they fixed gets the columns."""
+    """A database made before redrafts said what they fixed, and before recaps were
+    numbered, gets the columns."""
     await add_missing_columns(
         context.engine, "approval_letter", {"fixes_letter_number": "TEXT", "fix": "TEXT"}
     )
+    await add_missing_columns(context.engine, "approval_recap", {"book_version": "INTEGER"})
 
 
 async def apply(session: AsyncSession, event: Envelope) -> None:
@@ -134,6 +138,7 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
                 event_id=event.event_id,
                 correlation_id=event.correlation_id,
                 sort_key=sort_key(str(event.position)),
+                book_version=event.version,
             )
         )
     elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected | RejectionAddressed):

@@ -3,12 +3,12 @@ documents of a recap for its printed list. All from the read model (eventually c
 and always of one office: the officer's."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +18,8 @@ from shared.db import keyset_page
 from shared.events import Actor
 from shared.http.pagination import Page, encode_cursor
 from shared.masking import mask_document_number, mask_phone
-from shared.wib import as_utc, wib_iso
+from shared.vocabulary import recap_number
+from shared.wib import WIB, as_utc, to_wib, wib_iso
 
 
 class RecapStatus(StrEnum):
@@ -256,3 +257,31 @@ async def letters_page(
         items=[LetterPublic.of_row(letter) for letter in letters],
         next=encode_cursor(letters[-1].sort_key) if more else None,
     )
+
+
+async def recap_number_of(session: AsyncSession, recap: ApprovalRecap) -> str | None:
+    """`REK/KTP-EL/2026/0007`, counted as intake counts it: the recap's place among its
+    office's recaps of its type compiled in the same year (WIB), in recap book order."""
+    if recap.book_version is None:
+        return None
+    at = as_utc(recap.compiled_at)
+    year = to_wib(at).year
+    start = datetime(year, 1, 1, tzinfo=WIB).astimezone(UTC)
+    before = (
+        select(func.count())
+        .select_from(ApprovalRecap)
+        .where(
+            ApprovalRecap.office == recap.office,
+            ApprovalRecap.document_type == recap.document_type,
+            col(ApprovalRecap.compiled_at) >= start,
+            or_(
+                col(ApprovalRecap.book_version) < recap.book_version,
+                and_(
+                    col(ApprovalRecap.book_version).is_(None),
+                    col(ApprovalRecap.compiled_at) < at,
+                ),
+            ),
+        )
+    )
+    earlier = (await session.exec(before)).one()
+    return recap_number(recap.document_type, year, int(earlier) + 1)

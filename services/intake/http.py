@@ -195,7 +195,11 @@ async def compile_recap(
     """Compile the recap list of every waiting dossier of one document type."""
     event = await commands.compile_recap(context, officer, body.document_type)
     tell_position(response, event.position)
-    return queries.recap_from_event(event)
+    async with context.sessions() as session:
+        number = await queries.recap_number_for(
+            session, officer.office, body.document_type.value, event.version, event.occurred_at
+        )
+    return queries.recap_from_event(event, number)
 
 
 @recaps.get("/{recap_id}", response_model=RecapPublic)
@@ -214,9 +218,12 @@ async def get_recap_pdf(recap_id: uuid.UUID, officer: Reader, context: ContextDe
     office = officer.office
     async with context.sessions() as session:
         recap, rows = await queries.recap_with_dossiers(session, office, recap_id)
-    content = await asyncio.to_thread(recap_pdf, office, recap, rows)
+        number = await queries.recap_number_of(session, recap)
+    letterhead = context.settings.letterhead(office)
+    content = await asyncio.to_thread(recap_pdf, letterhead, recap, rows, number)
+    filename = re.sub(r"[^A-Za-z0-9]+", "-", number or str(recap_id)).strip("-")
     return Response(
         content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="rekapan-{recap_id}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="rekapan-{filename}.pdf"'},
     )

@@ -1,10 +1,13 @@
 """The printable Daftar Rekapan: the list of documents of one type that go to the third
-party, as the FO hands it to the Kasubbag Umum. No NIK is printed."""
+party, as the FO hands it to the Kasubbag Umum. No NIK is printed; the date once."""
 
 from services.intake.projections import IntakeDossier, IntakeRecap
+from shared.events import Actor
+from shared.letterhead import Letterhead
 from shared.masking import mask_document_number
-from shared.pdf import Column, OfficePaper
-from shared.wib import as_utc, tanggal, tanggal_jam
+from shared.pdf import Column, OfficePaper, Signatory
+from shared.vocabulary import ROLE_TITLES, Role, document_type_name
+from shared.wib import as_utc, tanggal_jam
 
 COLUMNS = [
     Column("No", 9, "C"),
@@ -21,16 +24,20 @@ def national_phone(e164: str) -> str:
     return "0" + e164[3:] if e164.startswith("+62") else e164
 
 
-def recap_pdf(office: str, recap: IntakeRecap, dossiers: list[IntakeDossier]) -> bytes:
+def recap_pdf(
+    letterhead: Letterhead, recap: IntakeRecap, dossiers: list[IntakeDossier], number: str | None
+) -> bytes:
     compiled_at = as_utc(recap.compiled_at)
-    paper = OfficePaper(office, f"DAFTAR REKAPAN PENGIRIMAN DOKUMEN {recap.document_type}")
-    paper.heading(f"DAFTAR REKAPAN PENGIRIMAN DOKUMEN {recap.document_type}")
+    kind = document_type_name(recap.document_type)
+    title = f"DAFTAR REKAPAN PENGIRIMAN DOKUMEN {kind.upper()}"
+    paper = OfficePaper(letterhead, title)
+    paper.heading(title)
     paper.ln(2)
     paper.fields(
         [
-            ("Nomor rekapan", str(recap.recap_id)),
+            ("Nomor rekapan", number or str(recap.recap_id)),
             ("Tanggal", tanggal_jam(compiled_at)),
-            ("Jenis dokumen", recap.document_type),
+            ("Jenis dokumen", kind),
             ("Jumlah dokumen", str(len(dossiers))),
         ]
     )
@@ -43,17 +50,15 @@ def recap_pdf(office: str, recap: IntakeRecap, dossiers: list[IntakeDossier]) ->
                 dossier.name,
                 dossier.address,
                 national_phone(dossier.phone),
-                dossier.document_type,
+                document_type_name(dossier.document_type),
                 mask_document_number(dossier.document_number),
             )
             for n, dossier in enumerate(dossiers, start=1)
         ],
     )
     paper.ln(4)
+    compiler = Actor(officer_id=recap.compiled_by_id, name=recap.compiled_by_name, role=Role.FO)
     paper.signature_block(
-        f"Pekanbaru, {tanggal(compiled_at)}" if office == "1471" else tanggal(compiled_at),
-        "Dibuat oleh, Petugas FO",
-        recap.compiled_by_name,
-        note=f"dibuat {tanggal_jam(compiled_at)}",
+        Signatory.of(compiler, "Dibuat oleh,", ROLE_TITLES[Role.FO], note="Paraf elektronik")
     )
     return paper.render()

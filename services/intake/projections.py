@@ -27,7 +27,7 @@ from services.intake.search import (
     index_dossier,
 )
 from shared.blind_index import BlindIndex
-from shared.db import chunks, position_key
+from shared.db import add_missing_columns, chunks, position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -93,6 +93,8 @@ class IntakeRecap(SQLModel, table=True):
     compiled_at: datetime
     compiled_by_id: str = Field(max_length=64)
     compiled_by_name: str = Field(max_length=100)
+    # Its place in its type's recap book (the event's version there): what numbers it.
+    book_version: int | None = None
 
     def dossier_id_list(self) -> list[uuid.UUID]:
         return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
@@ -116,6 +118,7 @@ async def add_position_columns(context: Context) -> None:
                         "VARCHAR(40) NOT NULL DEFAULT '0-0'"
                     )
                 )
+    await add_missing_columns(context.engine, "intake_recap", {"book_version": "INTEGER"})
 
 
 async def index_dossiers_not_indexed(context: Context) -> None:
@@ -302,6 +305,7 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
                 compiled_at=event.occurred_at,
                 compiled_by_id=event.actor.officer_id,
                 compiled_by_name=event.actor.name,
+                book_version=event.version,
             )
         )
     for dossier_id in data.dossier_ids:

@@ -5,11 +5,11 @@ always of one office: the officer's."""
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,8 +21,14 @@ from shared.errors import NotFound, Unprocessable
 from shared.events import DocumentFlagged, Envelope
 from shared.http.pagination import Page, encode_cursor
 from shared.masking import mask_document_number, mask_nik
-from shared.vocabulary import CorrectedField, DocumentType, DossierStatus, FlagReason
-from shared.wib import as_utc, to_wib
+from shared.vocabulary import (
+    CorrectedField,
+    DocumentType,
+    DossierStatus,
+    FlagReason,
+    recap_number,
+)
+from shared.wib import WIB, as_utc, to_wib
 
 
 class OfficerPublic(BaseModel):
@@ -70,6 +76,11 @@ class CorrectionPublic(BaseModel):
 
 class RecapPublic(BaseModel):
     recap_id: uuid.UUID
+    recap_number: str | None = Field(
+        default=None,
+        description="REK/<type>/<year>/<seq>, gap-free per office, type and year; null for a "
+        "recap compiled before recaps were numbered",
+    )
     document_type: DocumentType
     dossier_ids: list[uuid.UUID]
     compiled_at: datetime
@@ -147,9 +158,10 @@ def correction_from_events(events: list[Envelope]) -> CorrectionPublic:
     )
 
 
-def recap_from_row(row: IntakeRecap) -> RecapPublic:
+def recap_from_row(row: IntakeRecap, number: str | None = None) -> RecapPublic:
     return RecapPublic(
         recap_id=row.recap_id,
+        recap_number=number,
         document_type=DocumentType(row.document_type),
         dossier_ids=row.dossier_id_list(),
         compiled_at=to_wib(as_utc(row.compiled_at)),
@@ -157,11 +169,12 @@ def recap_from_row(row: IntakeRecap) -> RecapPublic:
     )
 
 
-def recap_from_event(event: Envelope) -> RecapPublic:
+def recap_from_event(event: Envelope, number: str | None = None) -> RecapPublic:
     """A recap as its compiling just appended it: the read model may not have it yet."""
     data: Any = event.data
     return RecapPublic(
         recap_id=data.recap_id,
+        recap_number=number,
         document_type=data.document_type,
         dossier_ids=list(data.dossier_ids),
         compiled_at=to_wib(event.occurred_at),
@@ -317,7 +330,49 @@ async def recap_row(session: AsyncSession, office: str, recap_id: uuid.UUID) -> 
 
 
 async def recap(session: AsyncSession, office: str, recap_id: uuid.UUID) -> RecapPublic:
-    return recap_from_row(await recap_row(session, office, recap_id))
+    row = await recap_row(session, office, recap_id)
+    return recap_from_row(row, await recap_number_of(session, row))
+
+
+async def recap_number_of(session: AsyncSession, row: IntakeRecap) -> str | None:
+    """`REK/KTP-EL/2026/0007`: the recap's place among its office's recaps of its type
+    compiled in the same year (WIB), in the order of their recap book. Counted when read,
+    from the recaps before it, so nothing stored can drift; recaps compiled before books
+    numbered them (no book version) come first in their year."""
+    if row.book_version is None:
+        return None
+    return await recap_number_for(
+        session, row.office, row.document_type, row.book_version, as_utc(row.compiled_at)
+    )
+
+
+async def recap_number_for(
+    session: AsyncSession, office: str, document_type: str, book_version: int, at: datetime
+) -> str:
+    """The number of the recap at `book_version` of its type's book, compiled `at`: it
+    needs only the recaps before it in the read model (a recap just compiled has its number
+    before the read model has the recap itself)."""
+    year = to_wib(at).year
+    start = datetime(year, 1, 1, tzinfo=WIB).astimezone(UTC)
+    utc_at = at.astimezone(UTC)
+    before = (
+        select(func.count())
+        .select_from(IntakeRecap)
+        .where(
+            IntakeRecap.office == office,
+            IntakeRecap.document_type == document_type,
+            col(IntakeRecap.compiled_at) >= start,
+            or_(
+                col(IntakeRecap.book_version) < book_version,
+                and_(
+                    col(IntakeRecap.book_version).is_(None),
+                    col(IntakeRecap.compiled_at) < utc_at,
+                ),
+            ),
+        )
+    )
+    earlier = (await session.exec(before)).one()
+    return recap_number(document_type, year, int(earlier) + 1)
 
 
 async def recap_with_dossiers(

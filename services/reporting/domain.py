@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from shared.vocabulary import DocumentType, DossierStatus
+from shared.vocabulary import DOCUMENT_TYPE_NAMES, DossierStatus
 from shared.wib import WIB
 
 # The SOP's five activities (SOP.md) and the events that are their initials on the card.
@@ -29,12 +29,7 @@ SOP_STEP_OF_EVENT = {
 
 FINISHED = {DossierStatus.DELIVERED, DossierStatus.RETURNED, DossierStatus.RECEIVED_BACK}
 
-DOCUMENT_NAMES = {
-    DocumentType.AKTA: "Akta Pencatatan Sipil",
-    DocumentType.KK: "Kartu Keluarga",
-    DocumentType.KTP_EL: "KTP Elektronik",
-    DocumentType.KIA: "Kartu Identitas Anak",
-}
+DOCUMENT_NAMES = DOCUMENT_TYPE_NAMES  # one vocabulary: shared.vocabulary
 
 
 def elapsed_seconds(previous: datetime | None, now: datetime) -> float | None:

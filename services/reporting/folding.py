@@ -140,7 +140,7 @@ class Cards:
                 "dossier_ids": orjson.dumps(data.dossier_ids).decode(),
             })  # fmt: skip
         elif isinstance(data, LETTER_EVENTS):
-            self._record_letter(data)
+            self._record_letter(data, event, at)
         elif isinstance(data, PersonalDataErased):
             self._erase(id_text(data.dossier_id))
             return
@@ -178,16 +178,20 @@ class Cards:
         dossier["nik"], dossier["name"] = data.nik, data.name
         return dossier
 
-    def _record_letter(self, data: LetterDrafted | LetterSigned | LetterRejected) -> None:
+    def _record_letter(
+        self, data: LetterDrafted | LetterSigned | LetterRejected, event: Envelope, at: datetime
+    ) -> None:
         letter_id = id_text(data.letter_id)
         letter = self.letters.get(letter_id)
         if letter is None:
             letter = self.letters.add(letter_id, {
                 "office": self.office, "letter_id": letter_id, "recap_id": id_text(data.recap_id),
-                "letter_number": None, "status": "",
+                "letter_number": None, "status": "", "signed_by_name": None, "signed_at": None,
             })  # fmt: skip
         if isinstance(data, LetterDrafted | LetterSigned):
             letter["letter_number"] = data.letter_number
+        if isinstance(data, LetterSigned):
+            letter["signed_by_name"], letter["signed_at"] = event.actor.name, at
         letter["status"] = LETTER_STATUS[data.type_name()]
         self.letters.touch(letter_id)
 

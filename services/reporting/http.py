@@ -1,11 +1,14 @@
 """HTTP routes of the reporting service: control cards, reports and the audit trail."""
 
 import asyncio
+import functools
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Literal
 from uuid import UUID
 
+import jinja2
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.reporting import queries
@@ -21,13 +24,14 @@ from services.reporting.queries import (
 )
 from services.reporting.sealing import Signing
 from services.reporting.verification import verify
-from shared.errors import Unprocessable
+from shared.errors import NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from shared.http.positions import READS_AFTER
 from shared.identity import Officer
-from shared.vocabulary import Role
+from shared.vocabulary import Role, document_type_name
+from shared.wib import tanggal
 
 Reader = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM, Role.SEKRETARIS))]
 Auditor = Annotated[Officer, Depends(requires(Role.AUDITOR))]
@@ -39,6 +43,65 @@ POSITION = re.compile(r"^\d{1,20}-\d{1,20}$")
 cards = APIRouter(tags=["control cards"], dependencies=[READS_AFTER])
 reports = APIRouter(prefix="/reports", tags=["reports"], dependencies=[READS_AFTER])
 audit = APIRouter(prefix="/audit", tags=["audit"], dependencies=[READS_AFTER])
+
+
+public = APIRouter(tags=["public"])
+
+
+@functools.cache
+def _pages() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True,
+    )
+
+
+@public.get(
+    "/verifikasi/surat/{letter_id}",
+    response_model=queries.LetterVerificationPublic,
+    responses={
+        200: {"content": {"text/html": {}}},
+        404: {"description": "No such letter", "content": {"text/html": {}}},
+    },
+)
+async def verify_letter(
+    letter_id: UUID, request: Request, session: SessionDep, context: ContextDep
+) -> Response:
+    """Check a printed cover letter (its QR code): number, date, signer and document count
+    as the log has them. No sign-in; nothing of a citizen. HTML, or JSON by `Accept`."""
+    found = await queries.letter_verification(session, str(letter_id))
+    wants_json = "application/json" in request.headers.get("accept", "") and (
+        "text/html" not in request.headers.get("accept", "")
+    )
+    if wants_json:
+        if found is None:
+            raise NotFound(f"there is no letter {letter_id}")
+        return Response(found.model_dump_json(), media_type="application/json")
+    letter = None
+    if found is not None:
+        verdict = {
+            "SIGNED": "Surat ini sah: tercatat dan sudah ditandatangani",
+            "REJECTED": "Surat ini TIDAK BERLAKU: ditolak dan tidak ditandatangani",
+        }.get(found.status, "Surat ini BELUM BERLAKU: belum ditandatangani")
+        letter = {
+            **found.model_dump(),
+            "verdict": verdict,
+            "signed_on": tanggal(datetime.fromisoformat(found.signed_on))
+            if found.signed_on
+            else None,
+            "document_type_name": document_type_name(found.document_type),
+            "office_name": ", ".join(
+                part
+                for part in (
+                    context.settings.letterhead(found.office).agency,
+                    context.settings.letterhead(found.office).government,
+                )
+                if part
+            ),
+        }
+    page = _pages().get_template("verifikasi_surat.html")
+    html = page.render(title="Verifikasi Surat Pengantar", letter=letter)
+    return Response(html, status_code=200 if found else 404, media_type="text/html")
 
 
 async def get_signing(request: Request) -> Signing:
@@ -102,12 +165,11 @@ async def deliveries(
         )
         pdf = await asyncio.to_thread(
             delivery_report_pdf,
-            office,
+            context.settings.letterhead(office),
             report,
             items,
             datetime.now(UTC),
-            officer.name,
-            officer.role,
+            officer.actor(),
         )
         return Response(
             pdf,
@@ -169,4 +231,4 @@ async def audit_verify(
     )
 
 
-ROUTERS = [cards, reports, audit]
+ROUTERS = [cards, reports, audit, public]

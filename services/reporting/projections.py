@@ -82,8 +82,12 @@ STEP_COLUMNS_ADDED = {"reason": "VARCHAR(64)", "note": "TEXT"}
 
 
 async def add_step_columns(context: ServiceContext[Any]) -> None:
-    """A database made before the steps said why gets the columns (older steps say nothing)."""
+    """A database made before the steps said why (and letters said who signed them) gets
+    the columns; older rows say nothing."""
     await add_missing_columns(context.engine, "reporting_step", STEP_COLUMNS_ADDED)
+    await add_missing_columns(
+        context.engine, "reporting_letter", {"signed_by_name": "TEXT", "signed_at": "TIMESTAMP"}
+    )
 
 
 class ReportingRecap(SQLModel, table=True):
@@ -101,6 +105,9 @@ class ReportingLetter(SQLModel, table=True):
     recap_id: str = Field(max_length=36)
     letter_number: str | None = Field(default=None, max_length=64)
     status: str = Field(max_length=20)
+    # What the public verification of a printed letter shows: who signed it, and when.
+    signed_by_name: str | None = Field(default=None, max_length=200)
+    signed_at: datetime | None = None
 
 
 # The personal data the read models hold: only these fields are revealed to fold a page

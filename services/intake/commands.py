@@ -75,6 +75,15 @@ async def _last_dossier_of(
     return n, (slot(n - 1) if n > 1 else None)
 
 
+async def _unfinished_in_read_model(
+    context: Context, office: str, registration: Registration
+) -> tuple[uuid.UUID, DossierStatus] | None:
+    async with context.sessions() as session:
+        return await unfinished_dossier_of(
+            session, office, registration.document_type, registration.document_number
+        )
+
+
 async def register_document(
     context: Context, officer: Officer, registration: Registration
 ) -> list[Envelope]:
@@ -82,9 +91,9 @@ async def register_document(
     office, log = officer.office, context.log_for(officer.office)
 
     async def attempt() -> list[Envelope]:
-        # The registry (database) and the document's slots (Redis) are asked at once, and no
-        # database connection is held while Redis answers.
-        entries, (n, previous_id) = await asyncio.gather(
+        # The registry and the read model (database) and the document's slots (Redis) are
+        # asked at once, and no database connection is held while Redis answers.
+        entries, (n, previous_id), unkeyed = await asyncio.gather(
             registry_entries_for(context.engine, office, registration.document_number),
             _last_dossier_of(
                 context.blind_index,
@@ -92,18 +101,15 @@ async def register_document(
                 registration.document_type,
                 registration.document_number,
             ),
+            _unfinished_in_read_model(context, office, registration),
         )
         entry = check_against_registry(registration, entries)
-        previous = None
-        async with context.sessions() as session:
-            if previous_id is not None:
+        # A dossier opened before ids were keyed sits in no slot: the read model knows it.
+        previous: tuple[uuid.UUID, DossierStatus | None] | None = unkeyed
+        if previous_id is not None:
+            async with context.sessions() as session:
                 row = await dossier_row(session, office, previous_id)
-                previous = (previous_id, DossierStatus(row.status) if row else None)
-            else:
-                # A dossier opened before ids were keyed sits in no slot: the read model knows it.
-                previous = await unfinished_dossier_of(
-                    session, office, registration.document_type, registration.document_number
-                )
+            previous = (previous_id, DossierStatus(row.status) if row else None)
         dossier_id = dossier_slot(
             context.blind_index,
             office,

@@ -68,12 +68,11 @@ async def verify_letter(
     letter_id: UUID, request: Request, session: SessionDep, context: ContextDep
 ) -> Response:
     """Check a printed cover letter (its QR code): number, date, signer and document count
-    as the log has them. No sign-in; nothing of a citizen. HTML, or JSON by `Accept`."""
+    as the log has them. No sign-in; nothing of a citizen. HTML to a browser (`Accept:
+    text/html`), JSON otherwise."""
     found = await queries.letter_verification(session, str(letter_id))
-    wants_json = "application/json" in request.headers.get("accept", "") and (
-        "text/html" not in request.headers.get("accept", "")
-    )
-    if wants_json:
+    # A browser (a phone's camera app) asks for text/html; any other client gets JSON.
+    if "text/html" not in request.headers.get("accept", ""):
         if found is None:
             raise NotFound(f"there is no letter {letter_id}")
         return Response(found.model_dump_json(), media_type="application/json")

@@ -100,8 +100,7 @@ async def list_dossiers(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[DossierPublic]:
-    """List dossiers, oldest registration first, by status and document type; find them by
-    NIK, name or document number (`q`, or each by its own field)."""
+    """List dossiers, oldest first, by status and type; find them by NIK, name or number."""
     after = decode_cursor(cursor)
     if after is not None and not SORT_KEY.fullmatch(after):
         raise Unprocessable.field("cursor", "not a cursor this service gave out")

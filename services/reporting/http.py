@@ -45,7 +45,7 @@ reports = APIRouter(prefix="/reports", tags=["reports"], dependencies=[READS_AFT
 audit = APIRouter(prefix="/audit", tags=["audit"], dependencies=[READS_AFTER])
 
 
-public = APIRouter(tags=["public"])
+public = APIRouter(tags=["public"])  # no sign-in, so no office to read after
 
 
 @functools.cache
@@ -67,9 +67,7 @@ def _pages() -> jinja2.Environment:
 async def verify_letter(
     letter_id: UUID, request: Request, session: SessionDep, context: ContextDep
 ) -> Response:
-    """Check a printed cover letter (its QR code): number, date, signer and document count
-    as the log has them. No sign-in; nothing of a citizen. HTML to a browser (`Accept:
-    text/html`), JSON otherwise."""
+    """Check a printed cover letter against the log (no sign-in; nothing of a citizen)."""
     found = await queries.letter_verification(session, str(letter_id))
     # A browser (a phone's camera app) asks for text/html; any other client gets JSON.
     if "text/html" not in request.headers.get("accept", ""):

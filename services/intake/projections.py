@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import UniqueConstraint, inspect, text
+from sqlalchemy import UniqueConstraint, exists, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -124,11 +124,12 @@ async def add_position_columns(context: Context) -> None:
 async def index_dossiers_not_indexed(context: Context) -> None:
     """Dossiers registered before the search index existed get their digests, from the read
     model (which holds their data; an erased one has nothing left to find)."""
-    indexed = select(IntakeSearchEntry.dossier_id).where(
-        col(IntakeSearchEntry.office) == col(IntakeDossier.office)
+    indexed = exists().where(
+        col(IntakeSearchEntry.office) == col(IntakeDossier.office),
+        col(IntakeSearchEntry.dossier_id) == col(IntakeDossier.dossier_id),
     )
     query = select(IntakeDossier.office, IntakeDossier.dossier_id, IntakeDossier.nik).where(
-        col(IntakeDossier.dossier_id).not_in(indexed), IntakeDossier.nik != ERASED
+        ~indexed, IntakeDossier.nik != ERASED
     )
     details = select(IntakeDossier.name, IntakeDossier.document_number)
     for _ in range(3):

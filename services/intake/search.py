@@ -9,7 +9,7 @@ data is erased, so an erased person can no longer be found."""
 
 import uuid
 
-from sqlalchemy import delete
+from sqlalchemy import Index, delete
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +18,8 @@ from shared.blind_index import BlindIndex, IndexKind
 
 class IntakeSearchEntry(SQLModel, table=True):
     __tablename__ = "intake_search"
+    # A dossier's own rows, for a correction or an erasure to replace or delete them.
+    __table_args__ = (Index("ix_intake_search_dossier", "office", "dossier_id"),)
     office: str = Field(primary_key=True, max_length=8)
     digest: str = Field(primary_key=True, max_length=64)
     dossier_id: uuid.UUID = Field(primary_key=True)

@@ -141,6 +141,29 @@ def _raised_by_a_driver(error: BaseException) -> bool:
     )
 
 
+async def add_missing_columns(engine: AsyncEngine, table: str, columns: dict[str, str]) -> None:
+    """Columns a table made before they existed gets, each `name -> SQL type and default`;
+    `create_tables` adds tables, never columns. Two processes may start at once: a column
+    the other added first is fine."""
+    async with engine.begin() as connection:
+        present = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns(table)}
+        )
+    for name, kind in columns.items():
+        if name in present:
+            continue
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+        except DBAPIError:
+            async with engine.begin() as connection:
+                added = await connection.run_sync(
+                    lambda sync: {c["name"] for c in inspect(sync).get_columns(table)}
+                )
+            if name not in added:
+                raise
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
@@ -167,19 +190,6 @@ async def create_tables(engine: AsyncEngine, attempts: int = 5, indexes: bool = 
             if attempt == attempts or not any(s in root_cause(error) for s in _CREATED_MEANWHILE):
                 raise
             await asyncio.sleep(0.05 * attempt)
-
-
-async def add_missing_columns(engine: AsyncEngine, table: str, columns: dict[str, str]) -> None:
-    """Columns added to a table after databases were made with it (`create_tables` adds
-    tables, never columns): each missing one is added with its SQL type and default."""
-    async with engine.begin() as connection:
-        present = await connection.run_sync(
-            lambda sync: {column["name"] for column in inspect(sync).get_columns(table)}
-        )
-        for name, definition in columns.items():
-            if name not in present:
-                statement = f"ALTER TABLE {table} ADD COLUMN {name} {definition}"
-                await connection.execute(text(statement))
 
 
 def _tables_without_indexes(connection: Connection) -> None:

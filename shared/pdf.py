@@ -1,19 +1,20 @@
 """Printable papers (Daftar Rekapan, Surat Pengantar, Laporan Pengiriman): one look for
-all of them, the office's letterhead (kop surat), tables and a signature block."""
+all of them, the office's letterhead (kop surat, `shared.letterhead`), tables, signature
+blocks with name, NIP and rank, and a QR code."""
 
+import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-OFFICE_NAMES = {
-    "1471": (
-        "PEMERINTAH KOTA PEKANBARU",
-        "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL",
-        "Jl. Jenderal Sudirman, Pekanbaru, Riau",
-    ),
-}
+from shared.events import Actor
+from shared.letterhead import Letterhead
+
+NIP = re.compile(r"\d{18}")  # a civil servant's number: birth date, appointment, sex, serial
 
 
 def _latin1(text: object) -> str:
@@ -28,23 +29,56 @@ class Column:
     align: str = "L"
 
 
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs or initials a paper, as the block under it names them. NIP and rank come
+    from the officer's record where the actor carries them; a NIP-shaped officer id is a
+    NIP. Without them the block prints the name alone."""
+
+    titles: tuple[str, ...]  # e.g. ("a.n. KEPALA DINAS ...", "Sekretaris,")
+    name: str
+    nip: str | None = None
+    rank: str | None = None
+    note: str = ""
+
+    @classmethod
+    def of(cls, actor: Actor | None, *titles: str, note: str = "") -> "Signatory":
+        if actor is None:
+            return cls(titles, "(...............................)", note=note)
+        nip = getattr(actor, "nip", None) or (
+            actor.officer_id if NIP.fullmatch(actor.officer_id) else None
+        )
+        return cls(titles, actor.name, nip=nip, rank=getattr(actor, "rank", None), note=note)
+
+
 class OfficePaper(FPDF):
-    def __init__(self, office: str, title: str, landscape: bool = False) -> None:
+    def __init__(self, letterhead: Letterhead, title: str, landscape: bool = False) -> None:
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
-        self.office, self.paper_title = office, title
+        self.letterhead, self.paper_title = letterhead, title
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)
         self.set_creator("Jasa Dukcapil")
         self.add_page()
 
     def header(self) -> None:
-        lines = OFFICE_NAMES.get(self.office, (f"DINAS DUKCAPIL KANTOR {self.office}", "", ""))
-        self.set_font("Helvetica", "B", 12)
-        for n, line in enumerate(line for line in lines if line):
-            self.set_font("Helvetica", "B" if n < 2 else "", 12 if n < 2 else 9)
+        head = self.letterhead
+        top = self.get_y()
+        logo = head.logo
+        if logo is not None and logo.is_file():
+            # A logo that cannot be read leaves the kop in words only: the paper still prints.
+            try:
+                self.image(str(logo), x=self.l_margin, y=top, h=22)
+            except (OSError, ValueError, RuntimeError):
+                pass
+        bold = [head.government, head.agency]
+        plain = [head.address, head.contact]
+        for n, line in enumerate(line for line in [*bold, *plain] if line):
+            strong = n < len([b for b in bold if b])
+            self.set_font("Helvetica", "B" if strong else "", 12 if strong else 9)
             self.cell(
-                0, 6 if n < 2 else 5, _latin1(line), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                0, 6 if strong else 5, _latin1(line), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
             )
+        self.set_y(max(self.get_y(), top + 22 if logo is not None and logo.is_file() else 0))
         self.set_line_width(0.6)
         self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
         self.ln(5)
@@ -106,21 +140,45 @@ class OfficePaper(FPDF):
         lines = self.multi_cell(width, height, text, dry_run=True, output="LINES")
         return lines if isinstance(lines, list) else [text]
 
-    def signature_block(self, place_and_date: str, role: str, name: str, note: str = "") -> None:
-        """The block at the bottom right: place and date, office role, space, name."""
-        x = self.w - self.r_margin - 75
-        if self.get_y() + 40 > self.page_break_trigger:
+    def signature_block(
+        self, signatory: Signatory, x: float | None = None, width: float = 80
+    ) -> None:
+        """A block of titles (`a.n.` line, office role), space for the signature (or the
+        note of an electronic one), then the name underlined, the rank and the NIP. At the
+        bottom right unless placed at `x`; the date is the paper's, printed once elsewhere."""
+        left = self.w - self.r_margin - width if x is None else x
+        if self.get_y() + 45 > self.page_break_trigger:
             self.add_page()
         self.set_font("Helvetica", "", 10)
-        for line in (place_and_date, role):
-            self.set_x(x)
-            self.cell(75, 5, _latin1(line), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_x(x)
+        for line in signatory.titles:
+            self.set_x(left)
+            self.multi_cell(width, 5, _latin1(line), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_x(left)
         self.set_font("Helvetica", "I", 8)
-        self.cell(75, 16, _latin1(note), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_x(x)
+        self.cell(
+            width, 16, _latin1(signatory.note), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        self.set_x(left)
         self.set_font("Helvetica", "BU", 10)
-        self.cell(75, 5, _latin1(name), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(width, 5, _latin1(signatory.name), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("Helvetica", "", 9)
+        for extra in (signatory.rank, f"NIP. {signatory.nip}" if signatory.nip else None):
+            if extra:
+                self.set_x(left)
+                self.cell(width, 5, _latin1(extra), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def qr_code(self, url: str, x: float, y: float, size: float = 28, caption: str = "") -> None:
+        """A QR code of `url` (anyone's phone opens it), beside it a caption and the address
+        itself, for whoever types it in."""
+        image = io.BytesIO()
+        segno.make(url, error="m").save(image, kind="png", scale=4, border=2)
+        image.seek(0)
+        self.image(image, x=x, y=y, w=size, h=size)
+        self.set_xy(x + size + 3, y + size / 2 - 5)
+        self.set_font("Helvetica", "", 8)
+        text = f"{caption}:\n{url}" if caption else url
+        self.multi_cell(self.w - self.r_margin - x - size - 3, 4, _latin1(text))
+        self.set_y(y + size + 2)
 
     def render(self) -> bytes:
         self.alias_nb_pages()

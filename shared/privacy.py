@@ -1,9 +1,10 @@
 """Personal data in the log, encrypted and erasable (crypto-shredding).
 
 The personal fields of DocumentRegistered (NIK, name, address, phone, and the document's
-number: a KTP-el's number is its holder's NIK, a KIA's the child's), and the recipient's
-name of Delivered, are stored in the log encrypted with AES-GCM under a data key of their
-own dossier. Data keys live apart from the log, in the office's key store
+number: a KTP-el's number is its holder's NIK, a KIA's the child's), the recipient's
+name of Delivered and every free-text note (`SEALED_FIELDS`) are stored in the log
+encrypted with AES-GCM under a data key of their own dossier (a letter's words under the
+letter's). Data keys live apart from the log, in the office's key store
 (`jasa:{<office>}:pii-keys`), each wrapped by the installation's key-encryption key
 (JASA_PII_KEY, or a key generated into the data dir). Where the keys are kept is a port
 (shared.data_keys): Redis in the services, memory in the handlers' unit tests.
@@ -31,9 +32,16 @@ from redis.asyncio.cluster import RedisCluster
 from shared.data_keys import DataKeyStore, RedisDataKeys
 from shared.events import (
     Delivered,
+    DeliveryAttemptFailed,
+    DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
+    FlagResolved,
+    LetterRejected,
     OutForDelivery,
+    RejectionAddressed,
+    Returned,
     id_text,
     with_data_fields,
     with_fields,
@@ -45,12 +53,21 @@ from shared.settings import CommonSettings
 
 PERSONAL_FIELDS = ("nik", "name", "address", "phone", "document_number")
 # The person's own data, per event type: the applicant's, the name of whoever received the
-# document (the applicant themself when delivered to SELF), and the receipt code sent to the
-# citizen (a secret that opens delivery). All under the dossier's key.
+# document (the applicant themself when delivered to SELF), every free-text note, which an
+# officer may well fill with a name or a number, and the receipt code sent to the citizen (a
+# secret that opens delivery). All under the dossier's key; a letter's words (why it was
+# rejected, what its redraft fixed) under the letter's own.
 SEALED_FIELDS: PersonalFields = {
     DocumentRegistered: PERSONAL_FIELDS,
-    Delivered: ("recipient_name",),
+    DocumentFlagged: ("note",),
+    FlagResolved: ("note",),
+    Delivered: ("recipient_name", "note"),
+    Returned: ("note",),
     OutForDelivery: ("receipt_code",),
+    DeliveryAttemptFailed: ("note",),
+    LetterRejected: ("reason",),
+    DossierCorrected: ("name", "address", "phone", "note"),
+    RejectionAddressed: ("fix",),
 }
 SEALED_PREFIX = "pii:v1:"
 ERASED = "[dihapus]"  # what an erased field reads as, everywhere
@@ -104,9 +121,10 @@ Crypt = Callable[[AESGCM, str, str, str], str]  # (cipher, dossier id, field, va
 
 
 def _holds_data(event: Envelope, sealed: bool, fields: PersonalFields = SEALED_FIELDS) -> bool:
-    """The event carries personal data, sealed (or, with `sealed` False, still in clear)."""
-    names = fields.get(type(event.data), ())
-    return bool(names) and is_sealed(getattr(event.data, names[0])) is sealed
+    """The event carries personal data, sealed (or, with `sealed` False, still in clear).
+    A field may be empty (None) or, in an event appended before it was sealed, in clear."""
+    values = [getattr(event.data, name) for name in fields.get(type(event.data), ())]
+    return any(isinstance(value, str) and is_sealed(value) is sealed for value in values)
 
 
 def holds_sealed_data(event: Envelope) -> bool:
@@ -114,8 +132,10 @@ def holds_sealed_data(event: Envelope) -> bool:
 
 
 def _dossier_of(event: Envelope) -> UUID:
-    dossier_id: UUID = getattr(event.data, "dossier_id")  # noqa: B009
-    return dossier_id
+    """Whose key seals the event's personal data: its dossier's, or its letter's."""
+    data = event.data
+    subject: UUID = getattr(data, "dossier_id", None) or getattr(data, "letter_id")  # noqa: B009
+    return subject
 
 
 def _transformed(
@@ -131,11 +151,12 @@ def _transformed(
     dossier_id = _dossier_of(event)
     cipher = ciphers[dossier_id]
     update: dict[str, Any]
+    present = [name for name in fields if getattr(data, name) is not None]
     if cipher is None:
-        update = dict.fromkeys(fields, ERASED)
+        update = dict.fromkeys(present, ERASED)
     else:
         record = id_text(dossier_id)
-        update = {name: crypt(cipher, record, name, getattr(data, name)) for name in fields}
+        update = {name: crypt(cipher, record, name, getattr(data, name)) for name in present}
     return with_fields(event, data=with_data_fields(data, **update))
 
 
@@ -266,6 +287,8 @@ def _new_data_key() -> bytes:
 
 
 def _seal(cipher: AESGCM, dossier_id: str, field: str, value: str) -> str:
+    if is_sealed(value):
+        return value
     nonce = secrets.token_bytes(12)
     sealed = nonce + cipher.encrypt(nonce, value.encode(), f"{dossier_id}:{field}".encode())
     return SEALED_PREFIX + base64.b64encode(sealed).decode()

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.asyncapi import asyncapi_document, describe_appends
+from shared.blind_index import BlindIndex
 from shared.consumer import ConsumerOptions, EventConsumer, Handler, default_consumer_name
 from shared.db import create_tables, make_engine, session_factory
 from shared.errors import Forbidden, ReadModelBehind, ServiceUnavailable
@@ -57,6 +58,7 @@ class ServiceContext(Generic[SettingsT]):
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     secret: str
+    blind_index: BlindIndex  # keyed hashes of personal data: dossier ids, search
     logs: dict[str, EventLog] = field(default_factory=dict)
     consumers: dict[str, EventConsumer] = field(default_factory=dict)  # by office
 
@@ -137,6 +139,7 @@ def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
         engine=engine,
         sessions=session_factory(engine),
         secret=secret,
+        blind_index=BlindIndex.from_master_key(master_key),
         logs=logs,
     )
 

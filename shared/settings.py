@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.duties import DutyRule
+from shared.letterhead import Letterhead, letterhead_for
 
 SERVICE_PORTS = {"intake": 1, "approval": 2, "courier": 3, "reporting": 4}
 OFFICE_CODE = re.compile(r"\d{2,8}")  # a region code: it names keys and hash tags
@@ -51,11 +52,18 @@ class CommonSettings(BaseSettings):
         default="", validation_alias="JASA_KEY_PREFIX", description="prefix of every Redis key"
     )
     env: str = Field(default="development", validation_alias="JASA_ENV")
+    letterheads: dict[str, Letterhead] = Field(
+        default_factory=dict,
+        validation_alias="JASA_LETTERHEADS",
+        description='each office\'s kop surat, JSON such as {"1471": {"government": ..., '
+        '"address": ..., "logo": "/etc/jasa/logo.png"}}; unset: Pekanbaru\'s for 1471',
+    )
     public_url: str | None = Field(
         default=None,
         validation_alias="JASA_PUBLIC_URL",
-        description="the reporting service as citizens reach it, for tracking links "
-        "(`<url>/lacak/<code>`); unset: http://127.0.0.1:<JASA_PORT_BASE + 4>",
+        description="the reporting service as the public reaches it: tracking links "
+        "(`<url>/lacak/<code>`) and a letter's QR code link there; unset: "
+        "http://127.0.0.1:<port base + 4>",
     )
     office_address: str = Field(
         default="Kantor Dinas Kependudukan dan Pencatatan Sipil, Jl. Jenderal Sudirman, Pekanbaru",
@@ -89,10 +97,17 @@ class CommonSettings(BaseSettings):
         served = self.served_offices()
         return self.office if self.office in served else served[0]
 
+    def letterhead(self, office: str) -> Letterhead:
+        return letterhead_for(self.letterheads, office)
+
+    def public_reporting_url(self) -> str:
+        """Where anyone holding a paper checks it: the reporting service's public address."""
+        base = self.public_url or f"http://127.0.0.1:{self.port_base + SERVICE_PORTS['reporting']}"
+        return base.rstrip("/")
+
     def tracking_link(self, tracking_code: str) -> str:
         """The public tracking page of one code, as printed on the receipt and sent."""
-        base = self.public_url or f"http://127.0.0.1:{self.port_base + SERVICE_PORTS['reporting']}"
-        return f"{base.rstrip('/')}/lacak/{tracking_code}"
+        return f"{self.public_reporting_url()}/lacak/{tracking_code}"
 
     def previous_secret_list(self) -> list[str]:
         return [part.strip() for part in self.previous_secrets.split(",") if part.strip()]

@@ -10,13 +10,37 @@ class DocumentType(StrEnum):
     KIA = "KIA"
 
 
-# Each document's proper name, as papers and the citizen's page show it.
-DOCUMENT_NAMES = {
+# One vocabulary for what people read: a document type's proper name, printed and shown.
+DOCUMENT_TYPE_NAMES: dict[DocumentType, str] = {
     DocumentType.AKTA: "Akta Pencatatan Sipil",
     DocumentType.KK: "Kartu Keluarga",
     DocumentType.KTP_EL: "KTP Elektronik",
     DocumentType.KIA: "Kartu Identitas Anak",
 }
+# How a document type is written inside a reference number (`REK/KTP-EL/2026/0007`).
+DOCUMENT_TYPE_CODES: dict[DocumentType, str] = {
+    DocumentType.AKTA: "AKTA",
+    DocumentType.KK: "KK",
+    DocumentType.KTP_EL: "KTP-EL",
+    DocumentType.KIA: "KIA",
+}
+
+
+def document_type_name(code: str) -> str:
+    """`KTP_EL` as people read it, `KTP Elektronik`; an unknown code as it is."""
+    try:
+        return DOCUMENT_TYPE_NAMES[DocumentType(code)]
+    except ValueError:
+        return code
+
+
+def recap_number(document_type: str, year: int, seq: int) -> str:
+    """A recap list's number, gap-free per office, type and year: `REK/KTP-EL/2026/0007`."""
+    try:
+        code = DOCUMENT_TYPE_CODES[DocumentType(document_type)]
+    except ValueError:
+        code = document_type
+    return f"REK/{code}/{year}/{seq:04d}"
 
 
 class Role(StrEnum):
@@ -27,10 +51,28 @@ class Role(StrEnum):
     AUDITOR = "AUDITOR"
 
 
+ROLE_TITLES: dict[Role, str] = {
+    Role.FO: "Petugas Front Office",
+    Role.KASUBBAG_UMUM: "Kepala Sub Bagian Umum",
+    Role.SEKRETARIS: "Sekretaris",
+    Role.COURIER: "Pihak Ketiga",
+    Role.AUDITOR: "Auditor",
+}
+
+
 class FlagReason(StrEnum):
     DATA_ENTRY_ERROR = "DATA_ENTRY_ERROR"
     UNSIGNED_DOCUMENT = "UNSIGNED_DOCUMENT"
     OTHER = "OTHER"
+
+
+class CorrectedField(StrEnum):
+    """What a correction may change: what the FO typed and the registry does not check (the
+    NIK, the document's type and number match the registry's entry, or it was refused)."""
+
+    NAME = "name"
+    ADDRESS = "address"
+    PHONE = "phone"
 
 
 class Relationship(StrEnum):
@@ -76,10 +118,12 @@ STATUS_AFTER_EVENT: dict[str, DossierStatus] = {
     "DocumentRegistered": DossierStatus.REGISTERED,
     "DocumentFlagged": DossierStatus.FLAGGED,
     "FlagResolved": DossierStatus.REGISTERED,
+    "DossierCorrected": DossierStatus.FLAGGED,  # corrected while held back; released after
     "RecapCompiled": DossierStatus.RECAPPED,
     "LetterDrafted": DossierStatus.LETTER_DRAFTED,
     "LetterSigned": DossierStatus.LETTER_SIGNED,
     "LetterRejected": DossierStatus.RECAPPED,  # back to the Kasubbag Umum for a new letter
+    "RejectionAddressed": DossierStatus.LETTER_DRAFTED,  # with the new letter
     "HandoverAccepted": DossierStatus.WITH_COURIER,
     "OutForDelivery": DossierStatus.WITH_COURIER,
     "DeliveryAttemptFailed": DossierStatus.WITH_COURIER,

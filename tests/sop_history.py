@@ -20,6 +20,7 @@ from shared.events import (
     LetterSigned,
     PersonalDataErased,
     RecapCompiled,
+    RejectionAddressed,
     Returned,
     ReturnReceived,
     new_event,
@@ -132,6 +133,20 @@ class Office:
             letter_id=letter_id, recap_id=self.letters[letter_id], reason="nomor salah"
         )
         await self._append(f"letter-{letter_id}", data, SEKRETARIS, at)
+
+    async def redraft(self, rejected: uuid.UUID, fix: str) -> uuid.UUID:
+        """A letter drafted again after `rejected` was, saying what it fixed."""
+        letter_id = await self.draft(self.letters[rejected])
+        number = f"470/Dukcapil-PDIP/{list(self.letters).index(rejected) + 1:04d}/2026"
+        data = RejectionAddressed(
+            letter_id=letter_id,
+            rejected_letter_id=rejected,
+            rejected_letter_number=number,
+            recap_id=self.letters[rejected],
+            fix=fix,
+        )
+        await self._append(f"letter-{letter_id}", data, KASUBBAG, None)
+        return letter_id
 
     async def accept(self, letter_id: uuid.UUID, at: datetime | None = None) -> None:
         recap_id = self.letters[letter_id]

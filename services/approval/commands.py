@@ -9,6 +9,7 @@ from services.approval.config import Context
 from services.approval.domain import (
     Letter,
     Register,
+    address_rejection,
     draft_letter,
     drafted_letter,
     evolve_letter,
@@ -42,9 +43,10 @@ async def load_letter(log: EventLog, letter_id: UUID) -> tuple[Letter, int]:
 
 
 async def draft_letter_for_recap(
-    context: Context, officer: Officer, recap_id: UUID
+    context: Context, officer: Officer, recap_id: UUID, fix: str | None = None
 ) -> Committed[Letter]:
-    """The Kasubbag Umum drafts the cover letter of a recap: the next number of the year."""
+    """The Kasubbag Umum drafts the cover letter of a recap: the next number of the year;
+    after a rejection, saying what was fixed (`fix`)."""
     office, log = officer.office, context.log_for(officer.office)
     async with context.sessions() as session:
         recap = await session.get(ApprovalRecap, (office, recap_id))
@@ -68,6 +70,12 @@ async def draft_letter_for_recap(
             office=office,
             now=now,
         )
+        # Checked before anything is written: a fix needs a rejection to answer.
+        fixed = (
+            [address_rejection(recap_letters, letter_id=letter_id, recap_id=recap_id, fix=fix)]
+            if fix is not None
+            else []
+        )
         event = new_event(
             drafted,
             stream_id=register_stream(year),
@@ -81,8 +89,25 @@ async def draft_letter_for_recap(
         # Earlier registers are written nothing, but must not have moved either.
         writes = [Write(register_stream(r.year), v, []) for r, v in registers[:-1]]
         writes.append(Write(register_stream(year), version, [event]))
+        if fixed:
+            addressed = [
+                new_event(
+                    data,
+                    stream_id=letter_stream(letter_id),
+                    actor=officer.actor(),
+                    office=office,
+                    occurred_at=now,
+                    correlation_id=recap.correlation_id,
+                    causation_id=letter_id,
+                )
+                for data in fixed
+            ]
+            writes.append(Write(letter_stream(letter_id), 0, addressed))
         appended = await log.append_all(writes)
-        return committed(drafted_letter(appended[0]), appended)
+        letter = drafted_letter(appended[0])
+        for later in appended[1:]:
+            letter = evolve_letter(letter, later)
+        return committed(letter, appended)
 
     return await run_command(
         attempt, busy="the letter register is busy with other drafts; try again in a moment"

@@ -9,20 +9,24 @@ from shared.consumer import PageHandler
 from shared.db import claim_page
 from shared.events import (
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     LetterDrafted,
     LetterRejected,
     LetterSigned,
     PersonalDataErased,
     RecapCompiled,
+    RejectionAddressed,
 )
 
 CONSUMED = (
     DocumentRegistered,
+    DossierCorrected,
     RecapCompiled,
     LetterDrafted,
     LetterSigned,
     LetterRejected,
+    RejectionAddressed,
     PersonalDataErased,
 )
 

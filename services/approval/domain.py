@@ -13,8 +13,15 @@ from enum import StrEnum
 from uuid import UUID
 
 from services.approval.numbering import LetterNumberPattern
-from shared.errors import Conflict
-from shared.events import Actor, Envelope, LetterDrafted, LetterRejected, LetterSigned
+from shared.errors import Conflict, Unprocessable
+from shared.events import (
+    Actor,
+    Envelope,
+    LetterDrafted,
+    LetterRejected,
+    LetterSigned,
+    RejectionAddressed,
+)
 from shared.wib import to_wib
 
 
@@ -51,11 +58,21 @@ class Letter:
     rejected_at: datetime | None = None
     reason: str | None = None
     correlation_id: UUID | None = None  # of the recap's story, carried on to sign/reject
+    fixes: "Fix | None" = None  # a redraft: the rejection it answers, and what was fixed
 
     @property
     def live(self) -> bool:
         """Awaiting signature or signed: the recap has its letter."""
         return self.status is not LetterStatus.REJECTED
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """What a redraft fixed for the reason the letter before it was rejected."""
+
+    rejected_letter_id: UUID
+    rejected_letter_number: str
+    fix: str
 
 
 def drafted_letter(event: Envelope) -> Letter:
@@ -88,6 +105,9 @@ def evolve_letter(letter: Letter, event: Envelope) -> Letter:
             rejected_at=event.occurred_at,
             reason=data.reason,
         )
+    if isinstance(data, RejectionAddressed):
+        fixed = Fix(data.rejected_letter_id, data.rejected_letter_number, data.fix)
+        return replace(letter, fixes=fixed)
     return letter
 
 
@@ -142,6 +162,25 @@ def draft_letter(
     local = to_wib(now)
     number = pattern.format(register.version + 1, register.year, local.month, office)
     return LetterDrafted(letter_id=letter_id, letter_number=number, recap_id=recap_id)
+
+
+def address_rejection(
+    recap_letters: list[Letter], *, letter_id: UUID, recap_id: UUID, fix: str
+) -> RejectionAddressed:
+    """A redraft says what was fixed for the reason the recap's last letter was rejected."""
+    rejected = [letter for letter in recap_letters if letter.status is LetterStatus.REJECTED]
+    if not rejected:
+        raise Unprocessable.field(
+            "fix", f"recap {recap_id} has no rejected letter: there is nothing to fix"
+        )
+    last = max(rejected, key=lambda letter: letter.rejected_at or letter.drafted_at)
+    return RejectionAddressed(
+        letter_id=letter_id,
+        rejected_letter_id=last.letter_id,
+        rejected_letter_number=last.letter_number,
+        recap_id=recap_id,
+        fix=fix,
+    )
 
 
 def sign_letter(letter: Letter, *, by: str, separate_duties: bool) -> LetterSigned:

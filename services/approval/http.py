@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
 
 from services.approval import commands, queries
 from services.approval.domain import LetterStatus
@@ -33,6 +34,10 @@ router = APIRouter(tags=["approval"], dependencies=[READS_AFTER])
 
 class DraftLetter(RequestModel):
     recap_id: UUID
+    fix: Annotated[
+        Reason | None,
+        Field(description="after a rejection: what was fixed for the reason it was rejected"),
+    ] = None
 
 
 class RejectLetter(RequestModel):
@@ -66,7 +71,7 @@ async def draft_letter(
     body: DraftLetter, officer: Kasubbag, context: ContextDep, response: Response
 ) -> LetterPublic:
     """Draft the cover letter of a recap; it gets the next number of the year's register."""
-    drafted = await commands.draft_letter_for_recap(context, officer, body.recap_id)
+    drafted = await commands.draft_letter_for_recap(context, officer, body.recap_id, body.fix)
     tell_position(response, drafted.position)
     return LetterPublic.of(drafted.result)
 
@@ -99,7 +104,7 @@ async def letter_pdf(
     letter_id: UUID, officer: Reader, context: ContextDep, session: SessionDep
 ) -> Response:
     """The printable Surat Pengantar with its recap list, signed or not (or rejected)."""
-    return await printed_letter(context.log_for(officer.office), session, officer.office, letter_id)
+    return await printed_letter(context, session, officer.office, letter_id)
 
 
 @router.post("/letters/{letter_id}/sign", responses=answers_with_position())

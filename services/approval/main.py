@@ -6,7 +6,8 @@ from services.approval.config import ApprovalSettings
 from services.approval.consumers import CONSUMED, projection
 from services.approval.http import router
 from services.approval.pages import pages
-from shared.events import LetterDrafted, LetterRejected, LetterSigned
+from services.approval.projections import add_fix_columns
+from shared.events import LetterDrafted, LetterRejected, LetterSigned, RejectionAddressed
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -15,9 +16,10 @@ SPEC = ServiceSpec(
     description="Kasubbag Umum drafts cover letters, Sekretaris signs or rejects them.",
     routers=[router],
     pages=pages,
-    publishes=[LetterDrafted, LetterSigned, LetterRejected],
+    publishes=[LetterDrafted, LetterSigned, LetterRejected, RejectionAddressed],
     consumes=CONSUMED,
     projection=projection,
+    on_startup=[add_fix_columns],
 )
 
 

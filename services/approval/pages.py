@@ -255,7 +255,7 @@ async def letter_pdf(
     try:
         if found is None:
             raise NotFound(letter_id)
-        return await printed_letter(context.log_for(officer.office), session, officer.office, found)
+        return await printed_letter(context, session, officer.office, found)
     except NotFound:
         return await _no_letter(request)
 

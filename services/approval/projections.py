@@ -8,6 +8,7 @@ Every row carries its office (the event's), part of its key: offices never see e
 other's rows."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import JSON, Column, DateTime
@@ -15,16 +16,20 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.approval.domain import LetterStatus
+from shared.db import add_missing_columns
 from shared.events import (
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     LetterDrafted,
     LetterRejected,
     LetterSigned,
     PersonalDataErased,
     RecapCompiled,
+    RejectionAddressed,
 )
 from shared.privacy import ERASED
+from shared.service import ServiceContext
 
 PROJECTION = "approval"
 
@@ -63,6 +68,8 @@ class ApprovalRecap(SQLModel, table=True):
     event_id: UUID
     correlation_id: UUID
     sort_key: str = Field(index=True, max_length=32)
+    # Its place in its type's recap book (the event's version there): what numbers it.
+    book_version: int | None = None
 
 
 class ApprovalLetter(SQLModel, table=True):
@@ -83,6 +90,18 @@ class ApprovalLetter(SQLModel, table=True):
     rejected_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     reason: str | None = None
     sort_key: str = Field(index=True, max_length=32)
+    # A redraft: the number of the rejected letter it answers, and what was fixed.
+    fixes_letter_number: str | None = None
+    fix: str | None = None
+
+
+async def add_fix_columns(context: ServiceContext[Any]) -> None:
+    """A database made before redrafts said what they fixed, and before recaps were
+    numbered, gets the columns."""
+    await add_missing_columns(
+        context.engine, "approval_letter", {"fixes_letter_number": "TEXT", "fix": "TEXT"}
+    )
+    await add_missing_columns(context.engine, "approval_recap", {"book_version": "INTEGER"})
 
 
 async def apply(session: AsyncSession, event: Envelope) -> None:
@@ -100,6 +119,13 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
                 document_number=data.document_number,
             )
         )
+    elif isinstance(data, DossierCorrected):
+        dossier = await session.get(ApprovalDossier, (event.office, data.dossier_id))
+        if dossier is None:
+            raise LookupError(f"dossier {data.dossier_id} is corrected before it is known here")
+        if dossier.address != ERASED:
+            for field in data.fields:
+                setattr(dossier, field.value, getattr(data, field.value))
     elif isinstance(data, RecapCompiled):
         await session.merge(
             ApprovalRecap(
@@ -112,9 +138,10 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
                 event_id=event.event_id,
                 correlation_id=event.correlation_id,
                 sort_key=sort_key(str(event.position)),
+                book_version=event.version,
             )
         )
-    elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
+    elif isinstance(data, LetterDrafted | LetterSigned | LetterRejected | RejectionAddressed):
         await _apply_to_letter(session, event)
     elif isinstance(data, PersonalDataErased):
         # No row yet: its DocumentRegistered, revealed after the erasure, reads erased itself.
@@ -125,7 +152,7 @@ async def apply(session: AsyncSession, event: Envelope) -> None:
 
 async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:
     data = event.data
-    assert isinstance(data, LetterDrafted | LetterSigned | LetterRejected)
+    assert isinstance(data, LetterDrafted | LetterSigned | LetterRejected | RejectionAddressed)
     letter = await session.get(ApprovalLetter, (event.office, data.letter_id))
     if letter is None:
         letter = ApprovalLetter(
@@ -153,6 +180,8 @@ async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:
             actor.name,
             at,
         )
+    elif isinstance(data, RejectionAddressed):
+        letter.fixes_letter_number, letter.fix = data.rejected_letter_number, data.fix
     else:
         letter.rejected_by_id, letter.rejected_by_name = actor.officer_id, actor.name
         letter.rejected_at, letter.reason = at, data.reason

@@ -3,12 +3,12 @@ documents of a recap for its printed list. All from the read model (eventually c
 and always of one office: the officer's."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +18,8 @@ from shared.db import keyset_page
 from shared.events import Actor
 from shared.http.pagination import Page, encode_cursor
 from shared.masking import mask_document_number, mask_phone
-from shared.wib import as_utc, wib_iso
+from shared.vocabulary import recap_number
+from shared.wib import WIB, as_utc, to_wib, wib_iso
 
 
 class RecapStatus(StrEnum):
@@ -45,6 +46,13 @@ class OfficerPublic(BaseModel):
     name: str
 
 
+class FixPublic(BaseModel):
+    """A redraft's answer to the rejection of the letter before it."""
+
+    rejected_letter_number: str
+    fix: str
+
+
 class LetterPublic(BaseModel):
     letter_id: UUID
     letter_number: str
@@ -57,6 +65,7 @@ class LetterPublic(BaseModel):
     rejected_by: OfficerPublic | None = None
     rejected_at: str | None = None
     reason: str | None = None
+    fixes: FixPublic | None = None
 
     @classmethod
     def of(cls, letter: Letter) -> "LetterPublic":
@@ -72,6 +81,11 @@ class LetterPublic(BaseModel):
             rejected_by=_officer(letter.rejected_by),
             rejected_at=_at(letter.rejected_at),
             reason=letter.reason,
+            fixes=FixPublic(
+                rejected_letter_number=letter.fixes.rejected_letter_number, fix=letter.fixes.fix
+            )
+            if letter.fixes
+            else None,
         )
 
     @classmethod
@@ -91,6 +105,9 @@ class LetterPublic(BaseModel):
             rejected_by=officer(row.rejected_by_id, row.rejected_by_name),
             rejected_at=_at(row.rejected_at),
             reason=row.reason,
+            fixes=FixPublic(rejected_letter_number=row.fixes_letter_number, fix=row.fix or "")
+            if row.fixes_letter_number
+            else None,
         )
 
 
@@ -293,3 +310,31 @@ async def last_rejections(
         .order_by(col(ApprovalLetter.sort_key))
     )
     return {row.recap_id: LetterPublic.of_row(row) for row in (await session.exec(query)).all()}
+
+
+async def recap_number_of(session: AsyncSession, recap: ApprovalRecap) -> str | None:
+    """`REK/KTP-EL/2026/0007`, counted as intake counts it: the recap's place among its
+    office's recaps of its type compiled in the same year (WIB), in recap book order."""
+    if recap.book_version is None:
+        return None
+    at = as_utc(recap.compiled_at)
+    year = to_wib(at).year
+    start = datetime(year, 1, 1, tzinfo=WIB).astimezone(UTC)
+    before = (
+        select(func.count())
+        .select_from(ApprovalRecap)
+        .where(
+            ApprovalRecap.office == recap.office,
+            ApprovalRecap.document_type == recap.document_type,
+            col(ApprovalRecap.compiled_at) >= start,
+            or_(
+                col(ApprovalRecap.book_version) < recap.book_version,
+                and_(
+                    col(ApprovalRecap.book_version).is_(None),
+                    col(ApprovalRecap.compiled_at) < at,
+                ),
+            ),
+        )
+    )
+    earlier = (await session.exec(before)).one()
+    return recap_number(recap.document_type, year, int(earlier) + 1)

@@ -136,8 +136,9 @@ def erase(
 ) -> None:
     """Erase one dossier's personal data, for good.
 
-    Its NIK, name, address and phone, its receipt codes and its photo proofs can never be
-    read again; the log itself is unchanged."""
+    Its NIK, name, address, phone and document number, its receipt codes and photo proofs,
+    and every note written about it, can never be read again; it can no longer be found; the
+    log itself is unchanged."""
     settings = CommonSettings()
     offices = [served_office(settings, office)] if office else settings.served_offices()
     actor = _actor(officer_id, name)
@@ -222,7 +223,8 @@ def _report(dossier_id: UUID, erasure: Erasure) -> None:
     if erasure.event is not None:
         typer.echo(
             f"PersonalDataErased appended at {erasure.event.position}: the services show its "
-            "NIK, name, address and phone as [dihapus] within moments"
+            "NIK, name, address, phone, document number and notes as [dihapus] within "
+            "moments, and intake no longer finds it by them"
         )
     else:
         typer.echo("PersonalDataErased was appended before; nothing more to tell the services")

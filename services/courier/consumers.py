@@ -13,6 +13,7 @@ from shared.events import (
     Delivered,
     DeliveryAttemptFailed,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     HandoverAccepted,
     LetterDrafted,
@@ -27,6 +28,7 @@ from shared.events import (
 
 CONSUMED = (
     DocumentRegistered,
+    DossierCorrected,
     RecapCompiled,
     LetterDrafted,
     LetterSigned,

@@ -36,7 +36,7 @@ from shared.events import (
 from shared.privacy import ERASED
 from shared.settings import CommonSettings
 from shared.tracking import shown_tracking_code
-from shared.vocabulary import DOCUMENT_NAMES, DocumentType
+from shared.vocabulary import DOCUMENT_TYPE_NAMES, DocumentType
 from shared.wib import tanggal_jam
 
 log = logging.getLogger("jasa.notifications")
@@ -97,7 +97,7 @@ def compose(
 ) -> tuple[str, dict[str, str]]:
     """The text of one message and its parts (for a gateway's templates)."""
     assert dossier.document_type is not None, "a dossier with a message is registered"
-    document = DOCUMENT_NAMES[DocumentType(dossier.document_type)]
+    document = DOCUMENT_TYPE_NAMES[DocumentType(dossier.document_type)]
     code = dossier.tracking_code or ""
     params = {
         "document": document,

@@ -21,6 +21,7 @@ from shared.events import (
     Delivered,
     DeliveryAttemptFailed,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     HandoverAccepted,
     LetterDrafted,
@@ -146,10 +147,16 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
     match data:
         case DocumentRegistered():
             row = await _dossier(session, office, data.dossier_id)
-            row.name, row.address, row.phone = data.name, data.address, data.phone
+            if row.document_type is None:  # a correction handled first (after a crash) stays
+                row.name, row.address, row.phone = data.name, data.address, data.phone
             row.document_type, row.document_number = data.document_type.value, data.document_number
             row.tracking_code = None if data.name == ERASED else data.tracking_code
             return await _letters_of_recap(session, office, row.recap_id)
+        case DossierCorrected():
+            row = await _dossier(session, office, data.dossier_id)
+            if row.address != ERASED:
+                for field in data.fields:
+                    setattr(row, field.value, getattr(data, field.value))
         case RecapCompiled():
             ids = [str(dossier_id) for dossier_id in data.dossier_ids]
             if await session.get(CourierRecap, (office, str(data.recap_id))) is None:
@@ -208,6 +215,8 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
                 row.document_number = ERASED
             if row.recipient_name is not None:
                 row.recipient_name = ERASED
+            if row.note:
+                row.note = ERASED  # a note may name the person as well as anything else
     return set()
 
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from services.intake.config import Context
 from services.intake.domain import (
+    Correction,
     Dossier,
     RecapBook,
     Registration,
     check_against_registry,
+    decide_correction,
     decide_flag,
     decide_recap,
     decide_registration,
@@ -25,9 +27,10 @@ from services.intake.domain import (
     evolve_recap_book,
     recap_book_stream,
 )
-from services.intake.queries import dossier_row, waiting_dossier_ids
+from services.intake.queries import dossier_row, unfinished_dossier_of, waiting_dossier_ids
 from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate, load_aggregates
+from shared.blind_index import BlindIndex
 from shared.commands import run_command
 from shared.duties import DutyRule
 from shared.errors import NotFound
@@ -59,16 +62,27 @@ def _envelopes(officer: Officer, stream_id: str, events: list[EventData]) -> lis
 
 
 async def _last_dossier_of(
-    log: EventLog, document_type: DocumentType, number: str
+    index: BlindIndex, log: EventLog, document_type: DocumentType, number: str
 ) -> tuple[int, uuid.UUID | None]:
     """The first free slot of a document and the dossier in the slot before it, if any."""
     office = log.keys.office
+
+    def slot(n: int) -> uuid.UUID:
+        return dossier_slot(index, office, document_type, number, n)
+
     n = 1
-    while await log.version(dossier_stream(dossier_slot(office, document_type, number, n))):
+    while await log.version(dossier_stream(slot(n))):
         n += 1
-    if n == 1:
-        return n, None
-    return n, dossier_slot(office, document_type, number, n - 1)
+    return n, (slot(n - 1) if n > 1 else None)
+
+
+async def _unfinished_in_read_model(
+    context: Context, office: str, registration: Registration
+) -> tuple[uuid.UUID, DossierStatus] | None:
+    async with context.sessions() as session:
+        return await unfinished_dossier_of(
+            session, office, registration.document_type, registration.document_number
+        )
 
 
 async def register_document(
@@ -78,20 +92,31 @@ async def register_document(
     office, log = officer.office, context.log_for(officer.office)
 
     async def attempt() -> list[Envelope]:
-        # The registry (database) and the document's slots (Redis) are asked at once, and no
-        # database connection is held while Redis answers.
-        entries, (n, previous_id) = await asyncio.gather(
+        # The registry and the read model (database) and the document's slots (Redis) are
+        # asked at once, and no database connection is held while Redis answers.
+        entries, (n, previous_id), unkeyed = await asyncio.gather(
             registry_entries_for(context.engine, office, registration.document_number),
-            _last_dossier_of(log, registration.document_type, registration.document_number),
+            _last_dossier_of(
+                context.blind_index,
+                log,
+                registration.document_type,
+                registration.document_number,
+            ),
+            _unfinished_in_read_model(context, office, registration),
         )
         entry = check_against_registry(registration, entries)
-        previous = None
+        # A dossier opened before ids were keyed sits in no slot: the read model knows it.
+        previous: tuple[uuid.UUID, DossierStatus | None] | None = unkeyed
         if previous_id is not None:
             async with context.sessions() as session:
                 row = await dossier_row(session, office, previous_id)
             previous = (previous_id, DossierStatus(row.status) if row else None)
         dossier_id = dossier_slot(
-            office, registration.document_type, registration.document_number, n
+            context.blind_index,
+            office,
+            registration.document_type,
+            registration.document_number,
+            n,
         )
         events = decide_registration(
             dossier_id, registration, entry, previous, tracking_code=new_tracking_code()
@@ -134,32 +159,33 @@ async def load_dossier(log: EventLog, dossier_id: uuid.UUID) -> DossierNow:
 
 
 async def _append_about_dossier(
-    log: EventLog, officer: Officer, now: DossierNow, data: EventData
-) -> Envelope:
-    """One event on a dossier, valid only while neither it nor its recap book moved."""
+    log: EventLog, officer: Officer, now: DossierNow, events: list[EventData]
+) -> list[Envelope]:
+    """Events on a dossier, valid only while neither it nor its recap book moved."""
     assert now.state.dossier_id is not None and now.state.document_type is not None
     stream = dossier_stream(now.state.dossier_id)
-    (event,) = await log.append_all(
+    return await log.append_all(
         [
-            Write(stream, now.version, _envelopes(officer, stream, [data])),
+            Write(stream, now.version, _envelopes(officer, stream, events)),
             Write(recap_book_stream(now.state.document_type), now.book_version, []),
         ]
     )
-    return event
 
 
 async def _decide_on_dossier(
     context: Context,
     officer: Officer,
     dossier_id: uuid.UUID,
-    decide: Callable[[DossierNow], Awaitable[EventData]],
-) -> Envelope:
+    decide: Callable[[DossierNow], Awaitable[EventData | list[EventData]]],
+) -> list[Envelope]:
     """Decide on the dossier as the log has it; decide again when a recap or flag moved first."""
     log = context.log_for(officer.office)
 
-    async def attempt() -> Envelope:
+    async def attempt() -> list[Envelope]:
         now = await load_dossier(log, dossier_id)
-        return await _append_about_dossier(log, officer, now, await decide(now))
+        decided = await decide(now)
+        events = decided if isinstance(decided, list) else [decided]
+        return await _append_about_dossier(log, officer, now, events)
 
     return await run_command(
         attempt, busy=f"dossier {dossier_id} kept changing at this very moment; try again"
@@ -178,7 +204,8 @@ async def flag_dossier(
     async def decide(now: DossierNow) -> EventData:
         return decide_flag(now.state, now.in_recap, reason, note)
 
-    return await _decide_on_dossier(context, officer, dossier_id, decide)
+    (event,) = await _decide_on_dossier(context, officer, dossier_id, decide)
+    return event
 
 
 async def resolve_flag(
@@ -193,6 +220,23 @@ async def resolve_flag(
         registry = await registry_entries_for(context.engine, officer.office, number)
         return decide_resolve(
             now.state, note, by=officer.officer_id, separate_duties=separate, registry=registry
+        )
+
+    (event,) = await _decide_on_dossier(context, officer, dossier_id, decide)
+    return event
+
+
+async def correct_dossier(
+    context: Context, officer: Officer, dossier_id: uuid.UUID, correction: Correction
+) -> list[Envelope]:
+    """Put a data-entry error right and release the dossier: DossierCorrected (the fields
+    changed and their new values, sealed) and FlagResolved, appended together. The officer
+    who raised the flag does not correct it, as they would not resolve it."""
+    separate = context.settings.separates_duties(officer.office, DutyRule.RESOLVE_OWN_FLAG)
+
+    async def decide(now: DossierNow) -> list[EventData]:
+        return decide_correction(
+            now.state, correction, by=officer.officer_id, separate_duties=separate
         )
 
     return await _decide_on_dossier(context, officer, dossier_id, decide)

@@ -17,6 +17,7 @@ def projection(context: Context) -> PageHandler:
 
     async def apply_page(events: Sequence[Envelope]) -> None:
         async with context.sessions() as session, session.begin():
-            await apply_events(session, await claim_page(session, PROJECTION, events))
+            claimed = await claim_page(session, PROJECTION, events)
+            await apply_events(session, claimed, context.blind_index)
 
     return PageHandler(apply_page)

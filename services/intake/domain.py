@@ -2,9 +2,10 @@
 recap book of one document type, and what the population registry says of a document.
 
 Streams:
-- `dossier-<uuid>`: DocumentRegistered, DocumentFlagged, FlagResolved. The n-th dossier
-  of one document has a fixed id (`dossier_slot`), so two officers registering the same
-  document at once both append to the same empty stream and the log lets only one in.
+- `dossier-<uuid>`: DocumentRegistered, DocumentFlagged, FlagResolved, DossierCorrected.
+  The n-th dossier of one document has a fixed, keyed id (`dossier_slot`), so two officers
+  registering the same document at once both append to the same empty stream and the log
+  lets only one in.
 - `recapbook-<TYPE>`: RecapCompiled of one document type; its fold knows which dossiers
   were recapped, so no dossier ever lands in two recaps."""
 
@@ -12,20 +13,21 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shared.blind_index import BlindIndex
 from shared.errors import Conflict, Unprocessable
 from shared.events import (
     DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     EventData,
     FlagResolved,
     RecapCompiled,
 )
 from shared.masking import mask_document_number
-from shared.vocabulary import DocumentType, DossierStatus, FlagReason
+from shared.vocabulary import CorrectedField, DocumentType, DossierStatus, FlagReason
 
 FINISHED = frozenset({DossierStatus.DELIVERED, DossierStatus.RECEIVED_BACK})
-_SLOTS = uuid.UUID("6b1f4f1e-6a43-4f0c-9a55-3d2c1c7e0a11")
 
 
 def dossier_stream(dossier_id: uuid.UUID) -> str:
@@ -37,10 +39,11 @@ def recap_book_stream(document_type: DocumentType) -> str:
 
 
 def dossier_slot(
-    office: str, document_type: DocumentType, document_number: str, n: int
+    index: BlindIndex, office: str, document_type: DocumentType, document_number: str, n: int
 ) -> uuid.UUID:
-    """The id of the n-th dossier (1, 2, ...) ever opened for one document in one office."""
-    return uuid.uuid5(_SLOTS, f"{office}/{document_type.value}/{document_number}/{n}")
+    """The id of the n-th dossier (1, 2, ...) ever opened for one document in one office,
+    keyed: a plain hash of the number would let anyone holding a NIK find its dossier."""
+    return index.dossier_id(office, document_type.value, document_number, n)
 
 
 # --- the population registry's word on a document ----------------------------------------
@@ -151,6 +154,9 @@ class Dossier:
     document_number: str | None = None
     flag_reason: FlagReason | None = None
     flagged_by: str | None = None  # the officer id that raised the flag
+    name: str | None = None
+    address: str | None = None
+    phone: str | None = None
 
     @property
     def registered(self) -> bool:
@@ -168,7 +174,12 @@ def evolve_dossier(state: Dossier, event: Envelope) -> Dossier:
             dossier_id=data.dossier_id,
             document_type=data.document_type,
             document_number=data.document_number,
+            name=data.name,
+            address=data.address,
+            phone=data.phone,
         )
+    if isinstance(data, DossierCorrected):
+        return replace(state, **{field.value: getattr(data, field.value) for field in data.fields})
     if isinstance(data, DocumentFlagged):
         return replace(state, flag_reason=data.reason, flagged_by=event.actor.officer_id)
     if isinstance(data, FlagResolved):
@@ -212,6 +223,52 @@ def decide_resolve(
     if state.flag_reason is FlagReason.UNSIGNED_DOCUMENT:
         _signed_in_registry(state, registry)
     return FlagResolved(dossier_id=state.dossier_id, note=note)
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """What the FO typed to put a data-entry error right: None leaves a field as it is."""
+
+    name: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    note: str = ""
+
+
+def decide_correction(
+    state: Dossier, correction: Correction, *, by: str, separate_duties: bool
+) -> list[EventData]:
+    """Correct a dossier held back for a data-entry error, and release it in the same step:
+    the correction is what resolves that flag. Only what differs is recorded."""
+    assert state.dossier_id is not None, "correct a registered dossier"
+    if state.flag_reason is not FlagReason.DATA_ENTRY_ERROR:
+        held = f"flagged {state.flag_reason.value}" if state.flag_reason else "not flagged"
+        raise Conflict(
+            f"dossier {state.dossier_id} is {held}; its data is corrected only while it is "
+            "flagged DATA_ENTRY_ERROR (flag it so first)"
+        )
+    changed = {
+        field: value
+        for field in CorrectedField
+        if (value := getattr(correction, field.value)) is not None
+        and value != getattr(state, field.value)
+    }
+    if not changed:
+        raise Unprocessable.field(
+            "name",
+            "the correction changes nothing: give the name, address or phone as it should be",
+        )
+    resolved = decide_resolve(
+        state, correction.note, by=by, separate_duties=separate_duties, registry=[]
+    )
+    fields = tuple(changed)
+    corrected = DossierCorrected(
+        dossier_id=state.dossier_id,
+        fields=fields,
+        note=correction.note,
+        **{field.value: value for field, value in changed.items()},
+    )
+    return [corrected, resolved]
 
 
 def _signed_in_registry(state: Dossier, registry: list[RegistryEntry]) -> None:

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from services.intake import commands, queries
-from services.intake.domain import Registration
+from services.intake.domain import Correction, Registration
 from services.intake.papers import recap_pdf, receipt_pdf
-from services.intake.queries import DossierPublic, FlagPublic, RecapPublic
+from services.intake.queries import CorrectionPublic, DossierPublic, FlagPublic, RecapPublic
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor
@@ -47,6 +47,15 @@ class ResolveRequest(RequestModel):
     note: Note = ""
 
 
+class CorrectionRequest(RequestModel):
+    """The fields as they should be; a field left out stays as it is."""
+
+    name: PersonName | None = None
+    address: Address | None = None
+    phone: IndonesianMobile | None = None
+    note: Note = ""
+
+
 class RecapRequest(RequestModel):
     document_type: DocumentType
 
@@ -68,19 +77,41 @@ async def register(
     return response
 
 
+SearchText = Annotated[str | None, Query(max_length=queries.SEARCH_MAX)]
+
+
 @dossiers.get("", response_model=Page[DossierPublic])
 async def list_dossiers(
     officer: Reader,
     session: SessionDep,
+    context: ContextDep,
     status: DossierStatus | None = None,
     document_type: DocumentType | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=queries.SEARCH_MAX,
+            description="a NIK, a document number or words of a name (whole words, any order)",
+        ),
+    ] = None,
+    nik: SearchText = None,
+    name: SearchText = None,
+    document_number: SearchText = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[DossierPublic]:
-    """List dossiers, oldest registration first, by status and document type."""
+    """List dossiers, oldest first, by status and type; find them by NIK, name or number."""
     after = decode_cursor(cursor)
     if after is not None and not SORT_KEY.fullmatch(after):
         raise Unprocessable.field("cursor", "not a cursor this service gave out")
+    search = queries.search_terms(
+        context.blind_index,
+        officer.office,
+        q=q,
+        nik=nik,
+        name=name,
+        document_number=document_number,
+    )
     return await queries.dossiers_page(
         session,
         office=officer.office,
@@ -88,6 +119,7 @@ async def list_dossiers(
         document_type=document_type.value if document_type else None,
         after=after,
         limit=limit,
+        search=search,
     )
 
 
@@ -149,12 +181,33 @@ async def get_receipt_pdf(dossier_id: uuid.UUID, officer: Reader, context: Conte
             "codes existed, or its personal data was erased"
         )
     link = context.settings.tracking_link(row.tracking_code)
-    content = await asyncio.to_thread(receipt_pdf, officer.office, row, link)
+    letterhead = context.settings.letterhead(officer.office)
+    content = await asyncio.to_thread(receipt_pdf, letterhead, row, link)
     return Response(
         content,
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="tanda-terima-{dossier_id}.pdf"'},
     )
+
+
+@dossiers.post(
+    "/{dossier_id}/corrections",
+    status_code=201,
+    response_model=CorrectionPublic,
+    responses=answers_with_position(201),
+)
+async def correct(
+    dossier_id: uuid.UUID,
+    body: CorrectionRequest,
+    officer: FrontOffice,
+    context: ContextDep,
+    response: Response,
+) -> CorrectionPublic:
+    """Correct a dossier flagged DATA_ENTRY_ERROR (name, address, phone) and release it."""
+    correction = Correction(**body.model_dump())
+    events = await commands.correct_dossier(context, officer, dossier_id, correction)
+    tell_position(response, events[-1].position)
+    return queries.correction_from_events(events)
 
 
 # --- recaps --------------------------------------------------------------------------------
@@ -167,7 +220,11 @@ async def compile_recap(
     """Compile the recap list of every waiting dossier of one document type."""
     event = await commands.compile_recap(context, officer, body.document_type)
     tell_position(response, event.position)
-    return queries.recap_from_event(event)
+    async with context.sessions() as session:
+        number = await queries.recap_number_for(
+            session, officer.office, body.document_type.value, event.version, event.occurred_at
+        )
+    return queries.recap_from_event(event, number)
 
 
 @recaps.get("/{recap_id}", response_model=RecapPublic)
@@ -186,9 +243,12 @@ async def get_recap_pdf(recap_id: uuid.UUID, officer: Reader, context: ContextDe
     office = officer.office
     async with context.sessions() as session:
         recap, rows = await queries.recap_with_dossiers(session, office, recap_id)
-    content = await asyncio.to_thread(recap_pdf, office, recap, rows)
+        number = await queries.recap_number_of(session, recap)
+    letterhead = context.settings.letterhead(office)
+    content = await asyncio.to_thread(recap_pdf, letterhead, recap, rows, number)
+    filename = re.sub(r"[^A-Za-z0-9]+", "-", number or str(recap_id)).strip("-")
     return Response(
         content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="rekapan-{recap_id}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="rekapan-{filename}.pdf"'},
     )

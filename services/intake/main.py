@@ -6,9 +6,15 @@ from services.intake.config import IntakeSettings
 from services.intake.consumers import CONSUMED, projection
 from services.intake.http import dossiers, recaps
 from services.intake.pages import pages
-from services.intake.projections import add_position_columns
+from services.intake.projections import add_position_columns, index_dossiers_not_indexed
 from services.intake.registry import IntakeRegistryEntry  # noqa: F401  (its table)
-from shared.events import DocumentFlagged, DocumentRegistered, FlagResolved, RecapCompiled
+from shared.events import (
+    DocumentFlagged,
+    DocumentRegistered,
+    DossierCorrected,
+    FlagResolved,
+    RecapCompiled,
+)
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -17,10 +23,10 @@ SPEC = ServiceSpec(
     description="Registry check, registration, flags and recap lists.",
     routers=[dossiers, recaps],
     pages=pages,
-    publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, RecapCompiled],
+    publishes=[DocumentRegistered, DocumentFlagged, FlagResolved, DossierCorrected, RecapCompiled],
     consumes=CONSUMED,
     projection=projection,
-    on_startup=[add_position_columns],
+    on_startup=[add_position_columns, index_dossiers_not_indexed],
 )
 
 

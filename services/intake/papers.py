@@ -1,17 +1,19 @@
 """The FO desk's papers: the Daftar Rekapan, the list of documents of one type that go to
 the third party, as the FO hands it to the Kasubbag Umum; and the applicant's Tanda Terima
-with the tracking code. No NIK is printed."""
+with the tracking code. No NIK is printed; the date once."""
 
 import io
 
 import segno
 
 from services.intake.projections import IntakeDossier, IntakeRecap
+from shared.events import Actor
+from shared.letterhead import Letterhead
 from shared.masking import mask_document_number
-from shared.pdf import Column, OfficePaper
+from shared.pdf import Column, OfficePaper, Signatory
 from shared.tracking import shown_tracking_code
-from shared.vocabulary import DOCUMENT_NAMES, DocumentType
-from shared.wib import as_utc, tanggal, tanggal_jam
+from shared.vocabulary import ROLE_TITLES, Role, document_type_name
+from shared.wib import as_utc, tanggal_jam
 
 COLUMNS = [
     Column("No", 9, "C"),
@@ -28,16 +30,20 @@ def national_phone(e164: str) -> str:
     return "0" + e164[3:] if e164.startswith("+62") else e164
 
 
-def recap_pdf(office: str, recap: IntakeRecap, dossiers: list[IntakeDossier]) -> bytes:
+def recap_pdf(
+    letterhead: Letterhead, recap: IntakeRecap, dossiers: list[IntakeDossier], number: str | None
+) -> bytes:
     compiled_at = as_utc(recap.compiled_at)
-    paper = OfficePaper(office, f"DAFTAR REKAPAN PENGIRIMAN DOKUMEN {recap.document_type}")
-    paper.heading(f"DAFTAR REKAPAN PENGIRIMAN DOKUMEN {recap.document_type}")
+    kind = document_type_name(recap.document_type)
+    title = f"DAFTAR REKAPAN PENGIRIMAN DOKUMEN {kind.upper()}"
+    paper = OfficePaper(letterhead, title)
+    paper.heading(title)
     paper.ln(2)
     paper.fields(
         [
-            ("Nomor rekapan", str(recap.recap_id)),
+            ("Nomor rekapan", number or str(recap.recap_id)),
             ("Tanggal", tanggal_jam(compiled_at)),
-            ("Jenis dokumen", recap.document_type),
+            ("Jenis dokumen", kind),
             ("Jumlah dokumen", str(len(dossiers))),
         ]
     )
@@ -50,28 +56,26 @@ def recap_pdf(office: str, recap: IntakeRecap, dossiers: list[IntakeDossier]) ->
                 dossier.name,
                 dossier.address,
                 national_phone(dossier.phone),
-                dossier.document_type,
+                document_type_name(dossier.document_type),
                 mask_document_number(dossier.document_number),
             )
             for n, dossier in enumerate(dossiers, start=1)
         ],
     )
     paper.ln(4)
+    compiler = Actor(officer_id=recap.compiled_by_id, name=recap.compiled_by_name, role=Role.FO)
     paper.signature_block(
-        f"Pekanbaru, {tanggal(compiled_at)}" if office == "1471" else tanggal(compiled_at),
-        "Dibuat oleh, Petugas FO",
-        recap.compiled_by_name,
-        note=f"dibuat {tanggal_jam(compiled_at)}",
+        Signatory.of(compiler, "Dibuat oleh,", ROLE_TITLES[Role.FO], note="Paraf elektronik")
     )
     return paper.render()
 
 
-def receipt_pdf(office: str, dossier: IntakeDossier, tracking_link: str) -> bytes:
+def receipt_pdf(letterhead: Letterhead, dossier: IntakeDossier, tracking_link: str) -> bytes:
     """The Tanda Terima the FO hands the applicant: what was registered, and the tracking code
     with a QR code of its page. It names the applicant (it is theirs) but never the NIK."""
     registered_at = as_utc(dossier.registered_at)
     code = dossier.tracking_code or ""
-    paper = OfficePaper(office, "TANDA TERIMA PENGANTARAN DOKUMEN")
+    paper = OfficePaper(letterhead, "TANDA TERIMA PENGANTARAN DOKUMEN")
     paper.heading("TANDA TERIMA")
     paper.paragraph("Permohonan pengantaran dokumen kependudukan ke alamat pemohon (JASA DUKCAPIL)")
     paper.ln(2)
@@ -80,7 +84,7 @@ def receipt_pdf(office: str, dossier: IntakeDossier, tracking_link: str) -> byte
             ("Nomor berkas", str(dossier.dossier_id)),
             ("Tanggal", tanggal_jam(registered_at)),
             ("Nama pemohon", dossier.name),
-            ("Jenis dokumen", DOCUMENT_NAMES[DocumentType(dossier.document_type)]),
+            ("Jenis dokumen", document_type_name(dossier.document_type)),
             ("Nomor dokumen", mask_document_number(dossier.document_number)),
             ("Kode lacak", shown_tracking_code(code)),
         ]
@@ -98,9 +102,10 @@ def receipt_pdf(office: str, dossier: IntakeDossier, tracking_link: str) -> byte
         "diserahkan."
     )
     paper.set_y(max(paper.get_y(), top + 48))
+    officer = Actor(
+        officer_id=dossier.registered_by_id, name=dossier.registered_by_name, role=Role.FO
+    )
     paper.signature_block(
-        f"Pekanbaru, {tanggal(registered_at)}" if office == "1471" else tanggal(registered_at),
-        "Petugas FO",
-        dossier.registered_by_name,
+        Signatory.of(officer, "Petugas,", ROLE_TITLES[Role.FO], note="Paraf elektronik")
     )
     return paper.render()

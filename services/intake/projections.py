@@ -14,16 +14,25 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import UniqueConstraint, inspect, text
+from sqlalchemy import UniqueConstraint, exists, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.config import Context
-from shared.db import chunks, position_key
+from services.intake.search import (
+    IntakeSearchEntry,
+    digests_of,
+    forget_dossier,
+    index_dossier,
+)
+from shared.blind_index import BlindIndex
+from shared.db import add_missing_columns, chunks, position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     FlagResolved,
     HandoverAccepted,
@@ -36,7 +45,7 @@ from shared.events import (
     ReturnReceived,
 )
 from shared.privacy import ERASED
-from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
+from shared.vocabulary import STATUS_AFTER_EVENT, CorrectedField, DossierStatus
 
 PROJECTION = "intake"
 
@@ -85,6 +94,8 @@ class IntakeRecap(SQLModel, table=True):
     compiled_at: datetime
     compiled_by_id: str = Field(max_length=64)
     compiled_by_name: str = Field(max_length=100)
+    # Its place in its type's recap book (the event's version there): what numbers it.
+    book_version: int | None = None
 
     def dossier_id_list(self) -> list[uuid.UUID]:
         return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
@@ -108,11 +119,37 @@ async def add_position_columns(context: Context) -> None:
                         "VARCHAR(40) NOT NULL DEFAULT '0-0'"
                     )
                 )
-        if "tracking_code" not in present:
-            # Dossiers registered before tracking codes existed have none.
-            await connection.execute(
-                text("ALTER TABLE intake_dossier ADD COLUMN tracking_code VARCHAR(16)")
-            )
+    # Dossiers registered before tracking codes existed have none.
+    await add_missing_columns(context.engine, "intake_dossier", {"tracking_code": "VARCHAR(16)"})
+    await add_missing_columns(context.engine, "intake_recap", {"book_version": "INTEGER"})
+
+
+async def index_dossiers_not_indexed(context: Context) -> None:
+    """Dossiers registered before the search index existed get their digests, from the read
+    model (which holds their data; an erased one has nothing left to find)."""
+    indexed = exists().where(
+        col(IntakeSearchEntry.office) == col(IntakeDossier.office),
+        col(IntakeSearchEntry.dossier_id) == col(IntakeDossier.dossier_id),
+    )
+    query = select(IntakeDossier.office, IntakeDossier.dossier_id, IntakeDossier.nik).where(
+        ~indexed, IntakeDossier.nik != ERASED
+    )
+    details = select(IntakeDossier.name, IntakeDossier.document_number)
+    for _ in range(3):
+        try:
+            async with context.sessions() as session, session.begin():
+                for office, dossier_id, nik in (await session.exec(query)).all():
+                    of_it = details.where(
+                        IntakeDossier.office == office, IntakeDossier.dossier_id == dossier_id
+                    )
+                    name, number = (await session.exec(of_it)).one()
+                    digests = digests_of(
+                        context.blind_index, office, nik=nik, name=name, number=number
+                    )
+                    await index_dossier(session, office, dossier_id, digests, new=True)
+            return
+        except IntegrityError:
+            continue  # another worker, or the consumer, indexed some of them first: again
 
 
 class NotYetKnown(Exception):
@@ -191,8 +228,9 @@ def _after(event: Envelope) -> DossierStatus:
     return STATUS_AFTER_EVENT[event.type]
 
 
-async def apply_event(session: AsyncSession, event: Envelope) -> None:
-    """The change one event makes to the read model (the caller commits)."""
+async def apply_event(session: AsyncSession, event: Envelope, index: BlindIndex) -> None:
+    """The change one event makes to the read model (the caller commits); `index` makes the
+    digests an officer searches by."""
     data: Any = event.data
     office = event.office
     if isinstance(data, DocumentRegistered):
@@ -201,6 +239,11 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
             session.add(row)
             if PAGE_ROWS in session.info:
                 session.info[PAGE_ROWS][(office, data.dossier_id)] = row
+            if data.nik != ERASED:
+                digests = digests_of(
+                    index, office, nik=data.nik, name=data.name, number=data.document_number
+                )
+                await index_dossier(session, office, data.dossier_id, digests, new=True)
     elif isinstance(data, DocumentFlagged):
         _move(
             await _dossier(session, office, data.dossier_id),
@@ -212,6 +255,8 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
     elif isinstance(data, FlagResolved):
         row = await _dossier(session, office, data.dossier_id)
         _move(row, event, _after(event), flag_reason=None, flag_note=None)
+    elif isinstance(data, DossierCorrected):
+        await _correct(session, event, data, index)
     elif isinstance(data, RecapCompiled):
         await _apply_recap(session, event, data)
     elif isinstance(data, LetterDrafted | LetterSigned):
@@ -230,13 +275,30 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
         await _erase_personal_data(session, office, data.dossier_id)
 
 
+async def _correct(
+    session: AsyncSession, event: Envelope, data: DossierCorrected, index: BlindIndex
+) -> None:
+    row = await _dossier(session, event.office, data.dossier_id)
+    _move(row, event, _after(event))
+    if row.nik == ERASED:
+        return  # erased meanwhile: nothing of the person comes back
+    for field in data.fields:
+        setattr(row, field.value, getattr(data, field.value))
+    if CorrectedField.NAME in data.fields and data.name is not None:
+        digests = digests_of(index, event.office, nik=None, name=data.name, number=None)
+        await index_dossier(session, event.office, data.dossier_id, digests)
+
+
 async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> None:
     # No row yet (out of order after a crash): its DocumentRegistered, revealed after the
     # key was destroyed, will read erased by itself.
+    await forget_dossier(session, office, dossier_id)
     row = await _find(session, office, dossier_id)
     if row is not None:
         row.nik = row.name = row.address = row.phone = row.document_number = ERASED
         row.tracking_code = None  # the public page of an erased dossier shows nothing
+        if row.flag_note:
+            row.flag_note = ERASED  # a note may name the person as well as anything else
 
 
 async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompiled) -> None:
@@ -250,6 +312,7 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
                 compiled_at=event.occurred_at,
                 compiled_by_id=event.actor.officer_id,
                 compiled_by_name=event.actor.name,
+                book_version=event.version,
             )
         )
     for dossier_id in data.dossier_ids:
@@ -257,12 +320,14 @@ async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompil
         _move(row, event, DossierStatus.RECAPPED, recap_id=data.recap_id)
 
 
-async def apply_events(session: AsyncSession, events: Sequence[Envelope]) -> None:
+async def apply_events(
+    session: AsyncSession, events: Sequence[Envelope], index: BlindIndex
+) -> None:
     """`apply_event` for a page of events, the rows they name read in a few queries first."""
     session.info[PAGE_ROWS] = await _rows_named(session, events)
     try:
         for event in events:
-            await apply_event(session, event)
+            await apply_event(session, event, index)
     finally:
         del session.info[PAGE_ROWS]
 

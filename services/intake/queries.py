@@ -2,22 +2,33 @@
 their place in the lifecycle, and recaps. All from the read model (`projections`), and
 always of one office: the officer's."""
 
+import re
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.projections import IntakeDossier, IntakeRecap
+from services.intake.search import IntakeSearchEntry
+from shared.blind_index import BlindIndex, normalised_number
 from shared.db import keyset_page
-from shared.errors import NotFound
+from shared.errors import NotFound, Unprocessable
 from shared.events import DocumentFlagged, Envelope
 from shared.http.pagination import Page, encode_cursor
 from shared.masking import mask_document_number, mask_nik
-from shared.vocabulary import DocumentType, DossierStatus, FlagReason
-from shared.wib import as_utc, to_wib
+from shared.vocabulary import (
+    CorrectedField,
+    DocumentType,
+    DossierStatus,
+    FlagReason,
+    recap_number,
+)
+from shared.wib import WIB, as_utc, to_wib
 
 
 class OfficerPublic(BaseModel):
@@ -57,8 +68,22 @@ class FlagPublic(BaseModel):
     by: OfficerPublic
 
 
+class CorrectionPublic(BaseModel):
+    dossier_id: uuid.UUID
+    status: DossierStatus
+    fields: list[CorrectedField] = Field(description="the fields the correction changed")
+    note: str
+    at: datetime
+    by: OfficerPublic
+
+
 class RecapPublic(BaseModel):
     recap_id: uuid.UUID
+    recap_number: str | None = Field(
+        default=None,
+        description="REK/<type>/<year>/<seq>, gap-free per office, type and year; null for a "
+        "recap compiled before recaps were numbered",
+    )
     document_type: DocumentType
     dossier_ids: list[uuid.UUID]
     compiled_at: datetime
@@ -124,9 +149,24 @@ def flag_from_event(event: Envelope, status: DossierStatus) -> FlagPublic:
     )
 
 
-def recap_from_row(row: IntakeRecap) -> RecapPublic:
+def correction_from_events(events: list[Envelope]) -> CorrectionPublic:
+    """A correction as just appended, with the flag it resolved."""
+    corrected: Any = events[0].data
+    actor = events[0].actor
+    return CorrectionPublic(
+        dossier_id=corrected.dossier_id,
+        status=DossierStatus.REGISTERED,
+        fields=list(corrected.fields),
+        note=corrected.note,
+        at=to_wib(events[0].occurred_at),
+        by=OfficerPublic(officer_id=actor.officer_id, name=actor.name),
+    )
+
+
+def recap_from_row(row: IntakeRecap, number: str | None = None) -> RecapPublic:
     return RecapPublic(
         recap_id=row.recap_id,
+        recap_number=number,
         document_type=DocumentType(row.document_type),
         dossier_ids=row.dossier_id_list(),
         compiled_at=to_wib(as_utc(row.compiled_at)),
@@ -134,16 +174,86 @@ def recap_from_row(row: IntakeRecap) -> RecapPublic:
     )
 
 
-def recap_from_event(event: Envelope) -> RecapPublic:
+def recap_from_event(event: Envelope, number: str | None = None) -> RecapPublic:
     """A recap as its compiling just appended it: the read model may not have it yet."""
     data: Any = event.data
     return RecapPublic(
         recap_id=data.recap_id,
+        recap_number=number,
         document_type=data.document_type,
         dossier_ids=list(data.dossier_ids),
         compiled_at=to_wib(event.occurred_at),
         compiled_by=OfficerPublic(officer_id=event.actor.officer_id, name=event.actor.name),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTerms:
+    """What an officer searches by, as digests: a dossier matches when it has every digest
+    of `every`, and, given `any_of`, every digest of at least one of its alternatives."""
+
+    every: tuple[str, ...] = ()
+    any_of: tuple[tuple[str, ...], ...] = ()
+
+
+SEARCH_MAX = 100
+
+
+def search_terms(
+    index: BlindIndex,
+    office: str,
+    *,
+    q: str | None = None,
+    nik: str | None = None,
+    name: str | None = None,
+    document_number: str | None = None,
+) -> SearchTerms | None:
+    """The digests of what was typed (None: nothing to search by). `q` is any one of a NIK,
+    a document number or words of a name; the named fields must all match. Names match by
+    whole words, in any order and case (`rahma siti` finds Siti Rahma)."""
+    given = {"q": q, "nik": nik, "name": name, "document_number": document_number}
+    for field, value in given.items():
+        if value is not None and len(value) > SEARCH_MAX:
+            raise Unprocessable.field(field, f"search by at most {SEARCH_MAX} characters")
+    every: list[str] = []
+    if nik is not None and nik.strip():
+        if not re.fullmatch(r"\d{16}", normalised_number(nik)):
+            raise Unprocessable.field("nik", "a NIK is 16 digits")
+        every.append(index.nik(office, nik))
+    if document_number is not None and normalised_number(document_number):
+        every.append(index.document_number(office, document_number))
+    if name is not None and name.strip():
+        words = index.name(office, name)
+        if not words:
+            raise Unprocessable.field("name", "give at least one word of the name")
+        every += words
+    any_of: list[tuple[str, ...]] = []
+    if q is not None and q.strip():
+        any_of.append((index.document_number(office, q),))
+        if re.fullmatch(r"\d{16}", normalised_number(q)):
+            any_of.append((index.nik(office, q),))
+        if words := index.name(office, q):
+            any_of.append(tuple(words))
+    if not every and not any_of:
+        return None
+    return SearchTerms(tuple(every), tuple(any_of))
+
+
+def _has(office: str, digest: str) -> ColumnElement[bool]:
+    return exists().where(
+        col(IntakeSearchEntry.office) == office,
+        col(IntakeSearchEntry.digest) == digest,
+        col(IntakeSearchEntry.dossier_id) == col(IntakeDossier.dossier_id),
+    )
+
+
+def _matching(office: str, terms: SearchTerms) -> list[ColumnElement[bool]]:
+    conditions = [_has(office, digest) for digest in terms.every]
+    if terms.any_of:
+        conditions.append(
+            or_(*(and_(*(_has(office, d) for d in alternative)) for alternative in terms.any_of))
+        )
+    return conditions
 
 
 async def dossiers_page(
@@ -154,9 +264,13 @@ async def dossiers_page(
     document_type: str | None,
     after: str | None,
     limit: int,
+    search: SearchTerms | None = None,
 ) -> Page[DossierPublic]:
-    """A page of one office's dossiers in registration order."""
+    """A page of one office's dossiers in registration order; given `search` (see
+    `search_terms`), only those found by it."""
     query = select(IntakeDossier).where(IntakeDossier.office == office)
+    if search is not None:
+        query = query.where(*_matching(office, search))
     if status is not None:
         query = query.where(IntakeDossier.status == status.value)
     if document_type is not None:
@@ -182,6 +296,23 @@ async def waiting_dossier_ids(
     return list(await session.exec(query))
 
 
+async def unfinished_dossier_of(
+    session: AsyncSession, office: str, document_type: DocumentType, document_number: str
+) -> tuple[uuid.UUID, DossierStatus] | None:
+    """A dossier of this document the read model shows not yet delivered or received back."""
+    finished = [DossierStatus.DELIVERED.value, DossierStatus.RECEIVED_BACK.value]
+    query = (
+        select(IntakeDossier.dossier_id, IntakeDossier.status)
+        .where(IntakeDossier.office == office)
+        .where(IntakeDossier.document_type == document_type.value)
+        .where(IntakeDossier.document_number == document_number)
+        .where(col(IntakeDossier.status).not_in(finished))
+        .limit(1)
+    )
+    found = (await session.exec(query)).first()
+    return None if found is None else (found[0], DossierStatus(found[1]))
+
+
 async def dossier_row(
     session: AsyncSession, office: str, dossier_id: uuid.UUID
 ) -> IntakeDossier | None:
@@ -204,7 +335,49 @@ async def recap_row(session: AsyncSession, office: str, recap_id: uuid.UUID) -> 
 
 
 async def recap(session: AsyncSession, office: str, recap_id: uuid.UUID) -> RecapPublic:
-    return recap_from_row(await recap_row(session, office, recap_id))
+    row = await recap_row(session, office, recap_id)
+    return recap_from_row(row, await recap_number_of(session, row))
+
+
+async def recap_number_of(session: AsyncSession, row: IntakeRecap) -> str | None:
+    """`REK/KTP-EL/2026/0007`: the recap's place among its office's recaps of its type
+    compiled in the same year (WIB), in the order of their recap book. Counted when read,
+    from the recaps before it, so nothing stored can drift; recaps compiled before books
+    numbered them (no book version) come first in their year."""
+    if row.book_version is None:
+        return None
+    return await recap_number_for(
+        session, row.office, row.document_type, row.book_version, as_utc(row.compiled_at)
+    )
+
+
+async def recap_number_for(
+    session: AsyncSession, office: str, document_type: str, book_version: int, at: datetime
+) -> str:
+    """The number of the recap at `book_version` of its type's book, compiled `at`: it
+    needs only the recaps before it in the read model (a recap just compiled has its number
+    before the read model has the recap itself)."""
+    year = to_wib(at).year
+    start = datetime(year, 1, 1, tzinfo=WIB).astimezone(UTC)
+    utc_at = at.astimezone(UTC)
+    before = (
+        select(func.count())
+        .select_from(IntakeRecap)
+        .where(
+            IntakeRecap.office == office,
+            IntakeRecap.document_type == document_type,
+            col(IntakeRecap.compiled_at) >= start,
+            or_(
+                col(IntakeRecap.book_version) < book_version,
+                and_(
+                    col(IntakeRecap.book_version).is_(None),
+                    col(IntakeRecap.compiled_at) < utc_at,
+                ),
+            ),
+        )
+    )
+    earlier = (await session.exec(before)).one()
+    return recap_number(document_type, year, int(earlier) + 1)
 
 
 async def recap_with_dossiers(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from shared.vocabulary import DossierStatus
+from shared.vocabulary import DOCUMENT_TYPE_NAMES, DossierStatus
 from shared.wib import WIB
 
 # The SOP's five activities (SOP.md) and the events that are their initials on the card.
@@ -15,8 +15,10 @@ SOP_STEP_OF_EVENT = {
     "DocumentRegistered": 1,
     "DocumentFlagged": 1,
     "FlagResolved": 1,
+    "DossierCorrected": 1,
     "RecapCompiled": 1,
     "LetterDrafted": 2,
+    "RejectionAddressed": 2,
     "LetterSigned": 3,
     "LetterRejected": 3,
     "HandoverAccepted": 4,
@@ -28,6 +30,8 @@ SOP_STEP_OF_EVENT = {
 }
 
 FINISHED = {DossierStatus.DELIVERED, DossierStatus.RETURNED, DossierStatus.RECEIVED_BACK}
+
+DOCUMENT_NAMES = DOCUMENT_TYPE_NAMES  # one vocabulary: shared.vocabulary
 
 
 def elapsed_seconds(previous: datetime | None, now: datetime) -> float | None:

@@ -20,6 +20,7 @@ from shared.events import (
     DeliveryAttemptFailed,
     DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     FlagResolved,
     HandoverAccepted,
@@ -30,12 +31,13 @@ from shared.events import (
     PersonalDataErased,
     RecapCompiled,
     ReceiptCodeRefused,
+    RejectionAddressed,
     Returned,
     ReturnReceived,
     id_text,
 )
 from shared.privacy import ERASED
-from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
+from shared.vocabulary import STATUS_AFTER_EVENT, CorrectedField, DossierStatus
 from shared.wib import as_utc
 
 Row = dict[str, Any]  # column name -> value, as the table holds it
@@ -45,6 +47,7 @@ LETTER_EVENTS = LetterDrafted | LetterSigned | LetterRejected
 ONE_DOSSIER = (
     DocumentFlagged
     | FlagResolved
+    | DossierCorrected
     | OutForDelivery
     | DeliveryAttemptFailed
     | Delivered
@@ -99,6 +102,8 @@ def referenced(events: Iterable[Envelope]) -> tuple[set[str], set[str], set[str]
         elif isinstance(data, LETTER_EVENTS):
             letters.add(id_text(data.letter_id))
             recaps.add(id_text(data.recap_id))
+        elif isinstance(data, RejectionAddressed):
+            recaps.add(id_text(data.recap_id))
     return dossiers, recaps, letters
 
 
@@ -110,7 +115,7 @@ def dossiers_of_letters(events: Iterable[Envelope], recaps: Rows) -> set[str]:
         data = event.data
         if isinstance(data, RecapCompiled):
             compiled[id_text(data.recap_id)] = tuple(id_text(d) for d in data.dossier_ids)
-        elif isinstance(data, LETTER_EVENTS):
+        elif isinstance(data, LETTER_EVENTS | RejectionAddressed):
             recap_id = id_text(data.recap_id)
             if recap_id in compiled:
                 named.update(compiled[recap_id])
@@ -130,6 +135,7 @@ class Cards:
     steps: list[Row] = field(default_factory=list)
     attempts: list[Row] = field(default_factory=list)
     tracking: Rows = field(default_factory=Rows)
+    erased: set[str] = field(default_factory=set)  # dossiers whose stored steps' notes go
 
     def fold(self, event: Envelope, seq: int) -> None:
         """Fold one event (number `seq` of the archive) into the cards."""
@@ -149,24 +155,36 @@ class Cards:
                 "dossier_ids": orjson.dumps(data.dossier_ids).decode(),
             })  # fmt: skip
         elif isinstance(data, LETTER_EVENTS):
-            self._record_letter(data)
+            self._record_letter(data, event, at)
         elif isinstance(data, PersonalDataErased):
-            # Not an SOP step: the card stays as it was, its personal fields read erased.
-            dossier_id = id_text(data.dossier_id)
-            erased = self.dossiers.get(dossier_id)
-            if erased is not None:
-                erased["nik"] = erased["name"] = erased["document_number"] = ERASED
-                self.dossiers.touch(dossier_id)
-            tracked = self.tracking.get(dossier_id)
-            if tracked is not None:  # its public page shows nothing from now on
-                tracked["tracking_code"] = None
-                self.tracking.touch(dossier_id)
+            self._erase(id_text(data.dossier_id))
             return
         if event.type not in SOP_STEP_OF_EVENT:
             return  # no step of a file (the officer directory's): archived, on no card
         line = _line(event, seq, at)
         for dossier in self._dossiers_named(event):
             self._initial(dossier, event, line)
+
+    def _erase(self, dossier_id: str) -> None:
+        """Not an SOP step: the card stays as it was, its personal fields and every note on
+        it so far read erased (a note may name the person)."""
+        self.erased.add(dossier_id)
+        for step in self.steps:
+            if step["dossier_id"] == dossier_id and step["note"]:
+                step["note"] = ERASED
+        for attempt in self.attempts:
+            if attempt["dossier_id"] == dossier_id and attempt["note"]:
+                attempt["note"] = ERASED
+        erased = self.dossiers.get(dossier_id)
+        if erased is not None:
+            erased["nik"] = erased["name"] = erased["document_number"] = ERASED
+            if erased.get("returned_note"):
+                erased["returned_note"] = ERASED
+            self.dossiers.touch(dossier_id)
+        tracked = self.tracking.get(dossier_id)
+        if tracked is not None:  # its public page shows nothing from now on
+            tracked["tracking_code"] = None
+            self.tracking.touch(dossier_id)
 
     def _register(self, data: DocumentRegistered, at: datetime) -> Row:
         dossier_id = id_text(data.dossier_id)
@@ -193,16 +211,20 @@ class Cards:
                 dossier_id, {"office": self.office, "dossier_id": dossier_id, "tracking_code": code}
             )
 
-    def _record_letter(self, data: LetterDrafted | LetterSigned | LetterRejected) -> None:
+    def _record_letter(
+        self, data: LetterDrafted | LetterSigned | LetterRejected, event: Envelope, at: datetime
+    ) -> None:
         letter_id = id_text(data.letter_id)
         letter = self.letters.get(letter_id)
         if letter is None:
             letter = self.letters.add(letter_id, {
                 "office": self.office, "letter_id": letter_id, "recap_id": id_text(data.recap_id),
-                "letter_number": None, "status": "",
+                "letter_number": None, "status": "", "signed_by_name": None, "signed_at": None,
             })  # fmt: skip
         if isinstance(data, LetterDrafted | LetterSigned):
             letter["letter_number"] = data.letter_number
+        if isinstance(data, LetterSigned):
+            letter["signed_by_name"], letter["signed_at"] = event.actor.name, at
         letter["status"] = LETTER_STATUS[data.type_name()]
         self.letters.touch(letter_id)
 
@@ -212,7 +234,7 @@ class Cards:
         ids: Iterable[UUID | str]
         if isinstance(data, RecapCompiled | HandoverAccepted):
             ids = data.dossier_ids
-        elif isinstance(data, LETTER_EVENTS):
+        elif isinstance(data, LETTER_EVENTS | RejectionAddressed):
             recap = self.recaps.get(id_text(data.recap_id))
             ids = orjson.loads(recap["dossier_ids"]) if recap else []
         elif isinstance(data, ONE_DOSSIER):
@@ -257,14 +279,34 @@ class Cards:
                 "attempt": data.attempt, "reason": data.reason.value, "note": data.note,
                 "officer_id": line["officer_id"], "officer_name": line["officer_name"], "at": at,
             })  # fmt: skip
+        elif isinstance(data, DossierCorrected) and CorrectedField.NAME in data.fields:
+            if dossier["name"] != ERASED and data.name is not None:
+                dossier["name"] = data.name
         self.dossiers.touch(dossier["dossier_id"])
 
 
 def _line(event: Envelope, seq: int, at: datetime) -> Row:
     """What the event's line says on every card it initials, made once for them all."""
     actor = event.actor
+    reason, note = why(event.data)
     return {
         "seq": seq, "sop_step": SOP_STEP_OF_EVENT[event.type], "event": event.type,
         "role": actor.role.value, "officer_id": actor.officer_id, "officer_name": actor.name,
-        "at": at,
+        "at": at, "reason": reason, "note": note,
     }  # fmt: skip
+
+
+def why(data: object) -> tuple[str | None, str | None]:
+    """The reason a step gives (a code, or the fields a correction changed) and the
+    officer's words, for the steps that have them."""
+    if isinstance(data, DocumentFlagged | Returned | DeliveryAttemptFailed):
+        return data.reason.value, data.note
+    if isinstance(data, FlagResolved):
+        return None, data.note
+    if isinstance(data, DossierCorrected):
+        return ",".join(field.value for field in data.fields), data.note
+    if isinstance(data, LetterRejected):
+        return None, data.reason
+    if isinstance(data, RejectionAddressed):
+        return None, data.fix
+    return None, None

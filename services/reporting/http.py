@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
+import jinja2
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -43,7 +44,8 @@ from shared.http.responses import json_response
 from shared.identity import Officer
 from shared.officers.sign_ins import SecurityRecord
 from shared.tracking import normalised_tracking_code
-from shared.vocabulary import Role
+from shared.vocabulary import Role, document_type_name
+from shared.wib import tanggal
 
 Reader = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM, Role.SEKRETARIS))]
 Auditor = Annotated[Officer, Depends(requires(Role.AUDITOR))]
@@ -55,6 +57,62 @@ POSITION = re.compile(r"^\d{1,20}-\d{1,20}$")
 cards = APIRouter(tags=["control cards"], dependencies=[READS_AFTER])
 reports = APIRouter(prefix="/reports", tags=["reports"], dependencies=[READS_AFTER])
 audit = APIRouter(prefix="/audit", tags=["audit"], dependencies=[READS_AFTER])
+
+
+public = APIRouter(tags=["public"])  # no sign-in, so no office to read after
+
+
+@functools.cache
+def _pages() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True,
+    )
+
+
+@public.get(
+    "/verifikasi/surat/{letter_id}",
+    response_model=queries.LetterVerificationPublic,
+    responses={
+        200: {"content": {"text/html": {}}},
+        404: {"description": "No such letter", "content": {"text/html": {}}},
+    },
+)
+async def verify_letter(
+    letter_id: UUID, request: Request, session: SessionDep, context: ContextDep
+) -> Response:
+    """Check a printed cover letter against the log (no sign-in; nothing of a citizen)."""
+    found = await queries.letter_verification(session, str(letter_id))
+    # A browser (a phone's camera app) asks for text/html; any other client gets JSON.
+    if "text/html" not in request.headers.get("accept", ""):
+        if found is None:
+            raise NotFound(f"there is no letter {letter_id}")
+        return Response(found.model_dump_json(), media_type="application/json")
+    letter = None
+    if found is not None:
+        verdict = {
+            "SIGNED": "Surat ini sah: tercatat dan sudah ditandatangani",
+            "REJECTED": "Surat ini TIDAK BERLAKU: ditolak dan tidak ditandatangani",
+        }.get(found.status, "Surat ini BELUM BERLAKU: belum ditandatangani")
+        letter = {
+            **found.model_dump(),
+            "verdict": verdict,
+            "signed_on": tanggal(datetime.fromisoformat(found.signed_on))
+            if found.signed_on
+            else None,
+            "document_type_name": document_type_name(found.document_type),
+            "office_name": ", ".join(
+                part
+                for part in (
+                    context.settings.letterhead(found.office).agency,
+                    context.settings.letterhead(found.office).government,
+                )
+                if part
+            ),
+        }
+    page = _pages().get_template("verifikasi_surat.html")
+    html = page.render(title="Verifikasi Surat Pengantar", letter=letter)
+    return Response(html, status_code=200 if found else 404, media_type="text/html")
 
 
 async def get_signing(request: Request) -> Signing:
@@ -114,7 +172,9 @@ async def deliveries(
         return Response(delivery_report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "pdf":
         return Response(
-            await delivery_report_pdf_for(session, officer, report),
+            await delivery_report_pdf_for(
+                session, context.settings.letterhead(office), officer, report
+            ),
             media_type="application/pdf",
             headers={"Content-Disposition": 'inline; filename="laporan-pengiriman.pdf"'},
         )
@@ -258,4 +318,4 @@ async def tracking_page(
     return _page(200, tracking.document_name, tracking=tracking)
 
 
-ROUTERS = [cards, reports, audit, citizens]
+ROUTERS = [cards, reports, audit, citizens, public]

@@ -9,6 +9,7 @@ from services.reporting.config import ReportingSettings
 from services.reporting.consumers import CONSUMED, projection, seal_on_shutdown
 from services.reporting.http import ROUTERS
 from services.reporting.pages import pages
+from services.reporting.projections import add_step_columns
 from services.reporting.sealing import Signing
 from shared.service import ServiceSpec, create_service_app
 
@@ -19,6 +20,7 @@ SPEC = ServiceSpec(
     routers=ROUTERS,
     pages=pages,
     consumes=CONSUMED,
+    on_startup=[add_step_columns],
 )
 
 

@@ -168,12 +168,18 @@ async def deliveries_csv(
 
 @pages.get("/laporan/pengiriman.pdf")
 async def deliveries_pdf(
-    officer: Reader, session: SessionDep, start: Period = None, to: str | None = None
+    officer: Reader,
+    session: SessionDep,
+    context: ContextDep,
+    start: Period = None,
+    to: str | None = None,
 ) -> Response:
     """The delivery report as PDF, as `GET /reports/deliveries?format=pdf` gives it."""
     report = await _delivery_report(session, officer, start, to)
     return Response(
-        await delivery_report_pdf_for(session, officer, report),
+        await delivery_report_pdf_for(
+            session, context.settings.letterhead(officer.office), officer, report
+        ),
         media_type="application/pdf",
         headers={"Content-Disposition": 'attachment; filename="laporan-pengiriman.pdf"'},
     )

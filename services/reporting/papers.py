@@ -14,10 +14,12 @@ from services.reporting.queries import (
     UndeliveredDocumentPublic,
     undelivered_documents,
 )
+from shared.events import Actor
 from shared.http.pagination import MAX_LIMIT
 from shared.identity import Officer
-from shared.pdf import Column, OfficePaper
-from shared.vocabulary import DOCUMENT_NAMES, DocumentType, ReturnReason, Role
+from shared.letterhead import Letterhead
+from shared.pdf import Column, OfficePaper, Signatory
+from shared.vocabulary import ROLE_TITLES, ReturnReason, document_type_name
 from shared.wib import tanggal, tanggal_jam
 
 COUNT_COLUMNS = (
@@ -37,20 +39,8 @@ RETURN_REASONS = {
 }
 
 
-SIGNER_TITLES = {
-    Role.KASUBBAG_UMUM: "Kepala Sub Bagian Umum",
-    Role.SEKRETARIS: "Sekretaris",
-    Role.AUDITOR: "Auditor",
-    Role.FO: "Petugas Front Office",
-    Role.COURIER: "Pihak Ketiga",
-}
-
-
 def _document_name(code: str) -> str:
-    try:
-        return DOCUMENT_NAMES[DocumentType(code)]
-    except ValueError:
-        return code
+    return document_type_name(code)
 
 
 def delivery_report_csv(report: DeliveryReportPublic) -> str:
@@ -78,20 +68,20 @@ def _period_text(report: DeliveryReportPublic) -> str:
 
 
 def delivery_report_pdf(
-    office: str,
+    letterhead: Letterhead,
     report: DeliveryReportPublic,
     undelivered: Sequence[UndeliveredDocumentPublic],
     printed_at: datetime,
-    signer: str,
-    signer_role: Role,
+    signer: Actor,
 ) -> bytes:
-    """Laporan Pengiriman Dokumen: counts by document type, then what is not yet delivered."""
-    paper = OfficePaper(office, "Laporan Pengiriman Dokumen")
+    """Laporan Pengiriman Dokumen: counts by document type, then what is not yet delivered;
+    dated once (when printed), signed by whoever printed it."""
+    paper = OfficePaper(letterhead, "Laporan Pengiriman Dokumen")
     paper.heading("LAPORAN PENGIRIMAN DOKUMEN KEPENDUDUKAN")
     paper.fields(
         [
             ("Periode pendaftaran", _period_text(report)),
-            ("Dicetak", tanggal_jam(printed_at)),
+            ("Dicetak", f"{letterhead.place}, {tanggal_jam(printed_at)}".strip(", ")),
         ]
     )
     paper.ln(3)
@@ -137,24 +127,17 @@ def delivery_report_pdf(
         )
     else:
         paper.paragraph("Tidak ada dokumen yang dikembalikan.")
-    place = "Pekanbaru" if office == "1471" else f"Kantor {office}"
-    paper.signature_block(f"{place}, {tanggal(printed_at)}", SIGNER_TITLES[signer_role], signer)
+    paper.signature_block(Signatory.of(signer, "Yang membuat laporan,", ROLE_TITLES[signer.role]))
     return paper.render()
 
 
 async def delivery_report_pdf_for(
-    session: AsyncSession, officer: Officer, report: DeliveryReportPublic
+    session: AsyncSession, letterhead: Letterhead, officer: Officer, report: DeliveryReportPublic
 ) -> bytes:
     """The delivery report's PDF as an officer prints it, from the API or a page alike."""
     items, _ = await undelivered_documents(
         session, officer.office, None, MAX_LIMIT, reveal_nik=False
     )
     return await asyncio.to_thread(
-        delivery_report_pdf,
-        officer.office,
-        report,
-        items,
-        datetime.now(UTC),
-        officer.name,
-        officer.role,
+        delivery_report_pdf, letterhead, report, items, datetime.now(UTC), officer.actor()
     )

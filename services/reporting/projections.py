@@ -18,9 +18,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.folding import Cards, Rows, dossiers_of_letters, referenced
 from shared.bulk import insert_rows, update_rows
-from shared.db import chunks, table_of
-from shared.events import DocumentRegistered, Envelope
+from shared.db import add_missing_columns, chunks, table_of
+from shared.events import (
+    DocumentFlagged,
+    DocumentRegistered,
+    DossierCorrected,
+    Envelope,
+    FlagResolved,
+    LetterRejected,
+    RejectionAddressed,
+    Returned,
+)
 from shared.personal_data import PersonalFields
+from shared.privacy import ERASED
+from shared.service import ServiceContext
 
 
 class ReportingDossier(SQLModel, table=True):
@@ -61,6 +72,22 @@ class ReportingStep(SQLModel, table=True):
     officer_name: str = Field(max_length=200)
     at: datetime
     elapsed_seconds: float | None = None
+    # Why, where the step has a why: a flag's or a return's reason, the fields a correction
+    # changed; and the officer's words (a note, a rejection's reason, a redraft's fix).
+    reason: str | None = Field(default=None, max_length=64)
+    note: str | None = None
+
+
+STEP_COLUMNS_ADDED = {"reason": "VARCHAR(64)", "note": "TEXT"}
+
+
+async def add_step_columns(context: ServiceContext[Any]) -> None:
+    """A database made before the steps said why (and letters said who signed them) gets
+    the columns; older rows say nothing."""
+    await add_missing_columns(context.engine, "reporting_step", STEP_COLUMNS_ADDED)
+    await add_missing_columns(
+        context.engine, "reporting_letter", {"signed_by_name": "TEXT", "signed_at": "TIMESTAMP"}
+    )
 
 
 class ReportingAttempt(SQLModel, table=True):
@@ -101,11 +128,23 @@ class ReportingLetter(SQLModel, table=True):
     recap_id: str = Field(max_length=36)
     letter_number: str | None = Field(default=None, max_length=64)
     status: str = Field(max_length=20)
+    # What the public verification of a printed letter shows: who signed it, and when.
+    signed_by_name: str | None = Field(default=None, max_length=200)
+    signed_at: datetime | None = None
 
 
 # The personal data the read models hold: only these fields are revealed to fold a page
-# (an applicant's NIK and name on the card; not the address, phone or recipient's name).
-PERSONAL_DATA_READ: PersonalFields = {DocumentRegistered: ("nik", "name", "document_number")}
+# (an applicant's NIK and name, and the officers' notes, on the card; not the address, phone
+# or recipient's name).
+PERSONAL_DATA_READ: PersonalFields = {
+    DocumentRegistered: ("nik", "name", "document_number"),
+    DossierCorrected: ("name", "note"),
+    RejectionAddressed: ("fix",),
+    DocumentFlagged: ("note",),
+    FlagResolved: ("note",),
+    Returned: ("note",),
+    LetterRejected: ("reason",),
+}
 
 READ_MODELS: tuple[type[SQLModel], ...] = (
     ReportingDossier,
@@ -134,6 +173,7 @@ async def project_all(
     await _load(connection, table_of(ReportingTracking), office, dossier_ids, cards.tracking)
     for event, seq in events:
         cards.fold(event, seq)
+    await _erase_notes(connection, office, cards.erased)
     for model, rows in (
         (ReportingDossier, cards.dossiers),
         (ReportingRecap, cards.recaps),
@@ -144,6 +184,19 @@ async def project_all(
         await update_rows(connection, table_of(model), rows.changed_rows())
     await insert_rows(connection, table_of(ReportingStep), cards.steps)
     await insert_rows(connection, table_of(ReportingAttempt), cards.attempts)
+
+
+async def _erase_notes(connection: AsyncConnection, office: str, dossier_ids: set[str]) -> None:
+    """The notes of the steps already on an erased person's card read erased (the page's
+    own steps were erased as it was folded): a note may name the person."""
+    steps = table_of(ReportingStep)
+    for chunk in chunks(sorted(dossier_ids)):
+        await connection.execute(
+            steps.update()
+            .where(steps.c.office == office, steps.c.dossier_id.in_(chunk))
+            .where(steps.c.note.is_not(None), steps.c.note != "")
+            .values(note=ERASED)
+        )
 
 
 def _id_column(table: Table) -> Column[str]:

@@ -21,13 +21,19 @@ from services.reporting.domain import (
     median,
     percentile,
 )
-from services.reporting.projections import ReportingAttempt, ReportingDossier, ReportingStep
+from services.reporting.projections import (
+    ReportingAttempt,
+    ReportingDossier,
+    ReportingLetter,
+    ReportingRecap,
+    ReportingStep,
+)
 from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.masking import mask_document_number, mask_nik
 from shared.officers.sign_ins import SecurityRecord
 from shared.vocabulary import DocumentType, DossierStatus
-from shared.wib import as_utc, wib_iso
+from shared.wib import as_utc, to_wib, wib_iso
 
 
 class CardStepPublic(BaseModel):
@@ -40,6 +46,14 @@ class CardStepPublic(BaseModel):
     elapsed_seconds: float | None = Field(description="since the previous step; null first")
     standard_seconds: int
     late: bool
+    reason: str | None = Field(
+        default=None,
+        description="a flag's or a return's reason, or the fields a correction changed",
+    )
+    note: str | None = Field(
+        default=None,
+        description="the officer's words: a note, a rejection's reason, what a redraft fixed",
+    )
 
 
 class CardAttemptPublic(BaseModel):
@@ -186,6 +200,55 @@ class VerificationPublic(BaseModel):
     not_yet_archived: int = 0
 
 
+class LetterVerificationPublic(BaseModel):
+    """What anyone holding a printed cover letter may check against the log: nothing of a
+    citizen, only the letter's own marks."""
+
+    letter_id: str
+    letter_number: str
+    status: str = Field(description="SIGNED (valid), DRAFTED (not signed yet) or REJECTED")
+    valid: bool
+    signed_on: str | None = Field(description="the day it was signed, WIB (YYYY-MM-DD)")
+    signed_by: str | None = Field(description="the Sekretaris who signed it")
+    document_type: str
+    document_count: int
+    office: str
+
+
+async def letter_verification(
+    session: AsyncSession, letter_id: str
+) -> LetterVerificationPublic | None:
+    """A letter of any office this installation serves, as its paper can be checked."""
+    query = (
+        select(ReportingLetter, ReportingRecap)
+        .join(
+            ReportingRecap,
+            (col(ReportingRecap.office) == col(ReportingLetter.office))
+            & (col(ReportingRecap.recap_id) == col(ReportingLetter.recap_id)),
+            isouter=True,
+        )
+        .where(ReportingLetter.letter_id == letter_id)
+    )
+    found = (await session.exec(query)).first()
+    if found is None or found[0].letter_number is None:
+        return None
+    letter, recap = found
+    signed = letter.status == "SIGNED" and letter.signed_at is not None
+    return LetterVerificationPublic(
+        letter_id=letter.letter_id,
+        letter_number=letter.letter_number or "",
+        status=letter.status,
+        valid=signed,
+        signed_on=to_wib(as_utc(letter.signed_at)).date().isoformat()
+        if signed and letter.signed_at
+        else None,
+        signed_by=letter.signed_by_name if signed else None,
+        document_type=recap.document_type if recap else "",
+        document_count=len(orjson.loads(recap.dossier_ids)) if recap else 0,
+        office=letter.office,
+    )
+
+
 def period_public(period: Period) -> PeriodPublic:
     return PeriodPublic(
         start=wib_iso(period.start) if period.start else None,
@@ -228,6 +291,8 @@ async def control_card_for(
             elapsed_seconds=step.elapsed_seconds,
             standard_seconds=standards[step.sop_step],
             late=is_late(step.elapsed_seconds, standards[step.sop_step]),
+            reason=step.reason,
+            note=step.note,
         )
         for _, step in rows
         if step is not None

@@ -22,7 +22,7 @@ from shared.errors import NotFound, Problem
 from shared.keys import Keys
 from shared.settings import CommonSettings
 from shared.tracking import normalised_tracking_code, shown_tracking_code
-from shared.vocabulary import DOCUMENT_NAMES, AttemptReason, DocumentType, DossierStatus
+from shared.vocabulary import DOCUMENT_TYPE_NAMES, AttemptReason, DocumentType, DossierStatus
 from shared.wib import tanggal_jam, wib_iso
 
 LOOKUPS_PER_MINUTE = 20
@@ -164,7 +164,7 @@ async def tracking_of(
     return TrackingPublic(
         tracking_code=shown_tracking_code(code),
         document_type=document_type,
-        document_name=DOCUMENT_NAMES[document_type],
+        document_name=DOCUMENT_TYPE_NAMES[document_type],
         status=status,
         status_label=STATUS_LABELS[status],
         steps=[

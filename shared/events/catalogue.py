@@ -1,9 +1,9 @@
-"""The event catalogue of DESIGN.md: small, frozen, past-tense. PersonalDataErased extends
-it (`jasa privacy erase`); issue 28 adds the last mile: the tracking code, the courier's way
-to the door (out for delivery, failed attempts, a wrong receipt code) and the proof of
-delivery. The officer directory's events (`OFFICER_DIRECTORY`) are the office's history
-too, but no step of the procedure: they live in the office's directory stream, and no read
-model of a dossier folds them.
+"""The event catalogue of DESIGN.md: small, frozen, past-tense. PersonalDataErased
+(`jasa privacy erase`), DossierCorrected and RejectionAddressed extend it; issue 28 adds the
+last mile: the tracking code, the courier's way to the door (out for delivery, failed
+attempts, a wrong receipt code) and the proof of delivery. The officer directory's events
+(`OFFICER_DIRECTORY`) are the office's history too, but no step of the procedure: they live in
+the office's directory stream, and no read model of a dossier folds them.
 
 A field added to an event already in logs is left out of its encoding while it holds its
 default (`exclude_if`): the audit chain hashes the canonical bytes of the events already
@@ -16,6 +16,7 @@ from pydantic import Field
 from shared.events.envelope import EventData
 from shared.vocabulary import (
     AttemptReason,
+    CorrectedField,
     DocumentType,
     FlagReason,
     Relationship,
@@ -50,6 +51,18 @@ class FlagResolved(EventData):
     note: str
 
 
+class DossierCorrected(EventData):
+    """A data-entry error put right: the fields named changed to the values given (sealed
+    as personal data, as at registration); the old values stay in the events before."""
+
+    dossier_id: UUID
+    fields: tuple[CorrectedField, ...]
+    name: str | None = None
+    address: str | None = None
+    phone: str | None = Field(default=None, description="E.164")
+    note: str
+
+
 class RecapCompiled(EventData):
     recap_id: UUID
     document_type: DocumentType
@@ -72,6 +85,16 @@ class LetterRejected(EventData):
     letter_id: UUID
     recap_id: UUID
     reason: str
+
+
+class RejectionAddressed(EventData):
+    """A letter drafted again after a rejection says what was fixed for its reason."""
+
+    letter_id: UUID  # the new letter
+    rejected_letter_id: UUID
+    rejected_letter_number: str
+    recap_id: UUID
+    fix: str
 
 
 class HandoverAccepted(EventData):
@@ -157,6 +180,8 @@ CATALOGUE: tuple[type[EventData], ...] = (
     OutForDelivery,
     DeliveryAttemptFailed,
     ReceiptCodeRefused,
+    DossierCorrected,
+    RejectionAddressed,
 )
 
 

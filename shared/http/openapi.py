@@ -135,9 +135,15 @@ def _problem(status: int, declared: dict[str, Any] | None) -> dict[str, Any]:
         description = DESCRIPTIONS[status]
     else:
         description = declared["description"]
+    # A page answers its own errors as a page too (`text/html`): a route says so itself.
+    own = {
+        kind: body
+        for kind, body in (declared or {}).get("content", {}).items()
+        if kind != "application/json"
+    }
     response: dict[str, Any] = {
         "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+        "content": {**own, PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
     }
     if status in HEADERS:
         response["headers"] = HEADERS[status]

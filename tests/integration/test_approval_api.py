@@ -239,6 +239,49 @@ async def test_a_rejected_letter_can_be_drafted_again_with_a_new_number(
     assert listed["letter_id"] == first["letter_id"]
 
 
+async def test_a_redraft_says_what_it_fixed_for_the_rejection_on_the_letter_and_its_paper(
+    client: httpx.AsyncClient, event_log: EventLog
+) -> None:
+    recap_id = await recap_ready(client, event_log)
+    nothing_to_fix = await client.post(
+        "/letters", json={"recap_id": str(recap_id), "fix": "x"}, headers=KASUBBAG_TOKEN
+    )
+    assert nothing_to_fix.status_code == 422
+    assert nothing_to_fix.json()["errors"][0]["field"] == "fix"
+    first = await draft(client, recap_id)
+    await client.post(
+        f"/letters/{first['letter_id']}/reject",
+        json={"reason": "Alamat pemohon no. 2 tidak lengkap"},
+        headers=SEKRETARIS_TOKEN,
+    )
+    await eventually(lambda: awaiting_letter(client, recap_id))
+    fixed = await client.post(
+        "/letters",
+        json={"recap_id": str(recap_id), "fix": "Alamat no. 2 dilengkapi dengan RT/RW"},
+        headers=KASUBBAG_TOKEN,
+    )
+    assert fixed.status_code == 201, fixed.text
+    fixes = {
+        "rejected_letter_number": first["letter_number"],
+        "fix": "Alamat no. 2 dilengkapi dengan RT/RW",
+    }
+    assert fixed.json()["fixes"] == fixes
+    letter_id = fixed.json()["letter_id"]
+    read = await client.get(f"/letters/{letter_id}", headers=SEKRETARIS_TOKEN)
+    assert read.json()["fixes"] == fixes
+
+    async def listed() -> dict[str, Any] | None:
+        page = await client.get("/letters?status=AWAITING_SIGNATURE", headers=SEKRETARIS_TOKEN)
+        return next((i for i in page.json()["items"] if i["letter_id"] == letter_id), None)
+
+    assert (await eventually(listed))["fixes"] == fixes
+    text = pdf_text(await client.get(f"/letters/{letter_id}/pdf", headers=SEKRETARIS_TOKEN))
+    assert first["letter_number"] in text and "Alamat pemohon no. 2 tidak lengkap" in text
+    assert "Alamat no. 2 dilengkapi dengan RT/RW" in text
+    stored = [e for e in await event_log.read() if e.type == "RejectionAddressed"]
+    assert stored[0].data.fix.startswith("pii:v1:")  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("reason", ["", "   ", "salah\x07ketik", "x" * 501])
 async def test_a_rejection_needs_a_clean_reason_and_writes_nothing_without_one(
     client: httpx.AsyncClient, event_log: EventLog, reason: str

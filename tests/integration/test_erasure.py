@@ -152,7 +152,8 @@ async def through_the_whole_procedure(office: Office) -> tuple[str, str, str, st
     assert delivered.status_code == 200, delivered.text
     returned = await office.courier.post(
         f"/deliveries/{sri}/returned",
-        json={"reason": "RECIPIENT_NOT_HOME", "note": "rumah kosong"},
+        # A note may name the person: it is sealed and erased with them.
+        json={"reason": "RECIPIENT_NOT_HOME", "note": f"rumah kosong, {SRI.name} pindah"},
         headers=COURIER,
     )
     assert returned.status_code == 200, returned.text
@@ -228,7 +229,13 @@ async def test_an_erased_person_reads_as_erased_everywhere_and_the_audit_still_h
         "the control card erased",
     )
     assert card.json()["nik"] == card.json()["document_number"] == ERASED
-    assert card.json()["steps"] == card_before["steps"]  # erasure is no SOP step
+    # Erasure is no SOP step; the notes on the card, which may name the person, read erased.
+    returned_before = [s for s in card_before["steps"] if s["event"] == "Returned"]
+    assert returned_before[0]["reason"] == "RECIPIENT_NOT_HOME"
+    assert returned_before[0]["note"] == f"rumah kosong, {SRI.name} pindah"
+    assert card.json()["steps"] == [
+        {**step, "note": ERASED if step["note"] else step["note"]} for step in card_before["steps"]
+    ]
 
     letter_pdf = text_of(await office.approval.get(f"/letters/{letter_id}/pdf", headers=KASUBBAG))
     recap_pdf = text_of(await office.intake.get(f"/recaps/{recap_id}/pdf", headers=FO))

@@ -10,8 +10,12 @@ from redis.asyncio.client import Pipeline
 
 from shared.events import (
     Delivered,
+    DocumentFlagged,
     DocumentRegistered,
     Envelope,
+    FlagResolved,
+    LetterRejected,
+    Returned,
     encode,
     new_event,
     with_data_fields,
@@ -20,7 +24,7 @@ from shared.events import (
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import ERASED, Privacy, WrongMasterKey, holds_sealed_data
-from shared.vocabulary import Relationship
+from shared.vocabulary import FlagReason, Relationship, ReturnReason
 from tests.factories import FO, flagged, registered
 
 
@@ -310,12 +314,12 @@ async def test_a_registration_refused_for_its_version_stores_none_of_its_persona
 ) -> None:
     dossier_id = uuid.uuid4()
     stream = f"dossier-{dossier_id}"
-    await sealing_log.append(stream, [flagged(dossier_id)], 0)  # no personal data
+    await sealing_log.append(stream, [flagged(dossier_id)], 0)  # only its note is sealed
     with pytest.raises(ConcurrencyConflict):
         await sealing_log.append(stream, [registered(dossier_id)], 0)
     assert [event.type for event in await sealing_log.load(stream)] == ["DocumentFlagged"]
     raw = await stored_bytes(redis, keys)
-    assert b"pii:v1:" not in raw and [text for text in CLEAR if text in raw] == []
+    assert b'"nik"' not in raw and [text for text in CLEAR if text in raw] == []
     # registered again at the right version, it is sealed and reads back in clear
     [appended] = await sealing_log.append(stream, [registered(dossier_id)], 1)
     [_, loaded] = await sealing_log.load(stream)
@@ -370,7 +374,36 @@ async def test_the_name_of_whoever_received_the_document_is_sealed_under_the_dos
     await privacy.erase(dossier_id)
     [loaded] = await sealing_log.load(delivered.stream_id)
     assert loaded.data.recipient_name == ERASED  # type: ignore[attr-defined]
-    assert loaded.data.note == "diterima langsung"  # type: ignore[attr-defined]
+    assert loaded.data.note == ERASED  # type: ignore[attr-defined]
+
+
+async def test_free_text_notes_are_sealed_and_erased_with_their_dossier(
+    sealing_log: EventLog, privacy: Privacy, redis: Redis, keys: Keys
+) -> None:
+    # An officer writes what they must: "Ibu Rina Marlina belum tanda tangan".
+    note = "Ibu Rina Marlina belum tanda tangan, NIK 1471014506900003"
+    dossier_id, letter_id = uuid.uuid4(), uuid.uuid4()
+    events = [
+        DocumentFlagged(dossier_id=dossier_id, reason=FlagReason.OTHER, note=note),
+        FlagResolved(dossier_id=dossier_id, note=note),
+        Returned(dossier_id=dossier_id, letter_id=letter_id, reason=ReturnReason.OTHER, note=note),
+        LetterRejected(letter_id=letter_id, recap_id=uuid.uuid4(), reason=note),
+    ]
+    for n, data in enumerate(events):
+        stream = f"s-{n}-{uuid.uuid4()}"
+        await sealing_log.append(
+            stream, [new_event(data, stream_id=stream, actor=FO, office="1471")], 0
+        )
+    raw = await stored_bytes(redis, keys)
+    assert b"Rina Marlina" not in raw and b"1471014506900003" not in raw
+    assert [
+        e.data for e in await sealing_log.reveal_all(await sealing_log.read(limit=10))
+    ] == events
+
+    await privacy.erase(dossier_id)
+    opened = [e.data for e in await sealing_log.reveal_all(await sealing_log.read(limit=10))]
+    assert [getattr(data, "note", None) for data in opened[:3]] == [ERASED] * 3
+    assert opened[3] == events[3]  # a letter's words are the letter's, not one citizen's
 
 
 async def test_an_event_sealed_before_document_numbers_were_reads_its_number_as_stored(

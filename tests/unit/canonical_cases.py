@@ -13,6 +13,7 @@ from shared.events import (
     DeliveryAttemptFailed,
     DocumentFlagged,
     DocumentRegistered,
+    DossierCorrected,
     Envelope,
     EventData,
     FlagResolved,
@@ -24,6 +25,7 @@ from shared.events import (
     PersonalDataErased,
     RecapCompiled,
     ReceiptCodeRefused,
+    RejectionAddressed,
     Returned,
     ReturnReceived,
     decode_entry,
@@ -33,6 +35,7 @@ from shared.events import (
 )
 from shared.vocabulary import (
     AttemptReason,
+    CorrectedField,
     DocumentType,
     FlagReason,
     Relationship,
@@ -188,6 +191,30 @@ def data_of_every_type() -> Iterator[tuple[str, EventData, Actor]]:
             photo_sha256="ab" * 32,
         ),
         COURIER,
+    )
+
+    # Added December 2026 (issue 25): new types are appended, so the cases above keep theirs.
+    yield (
+        "corrected",
+        DossierCorrected(
+            dossier_id=dossier,
+            fields=(CorrectedField.NAME, CorrectedField.PHONE),
+            name="Rina Marlina Siregar",
+            phone="+6281234567891",
+            note="nama belakang tertinggal",
+        ),
+        FO,
+    )
+    yield (
+        "rejection addressed",
+        RejectionAddressed(
+            letter_id=uuid_(8),
+            rejected_letter_id=letter,
+            rejected_letter_number="001/PDIP/2026",
+            recap_id=recap,
+            fix=UNICODE,
+        ),
+        KASUBBAG,
     )
 
 

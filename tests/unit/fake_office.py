@@ -89,6 +89,12 @@ def fake_office(registry: dict[str, bool]) -> FastAPI:
         step(dossiers[dossier_id], "REGISTERED")
         return {"dossier_id": dossier_id, "status": "REGISTERED"}
 
+    @app.post("/dossiers/{dossier_id}/corrections", status_code=201)
+    async def correct(dossier_id: str, body: Json) -> Json:
+        step(dossiers[dossier_id], "REGISTERED")
+        fields = [name for name in ("name", "address", "phone") if name in body]
+        return {"dossier_id": dossier_id, "status": "REGISTERED", "fields": fields}
+
     @app.post("/recaps", status_code=201, response_model=None)
     async def compile_recap(body: Json) -> Json | JSONResponse:
         kind = body["document_type"]

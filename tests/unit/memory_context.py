@@ -39,6 +39,7 @@ from services.intake.config import Context as IntakeContext
 from services.intake.config import IntakeSettings
 from services.intake.domain import Registration, RegistryEntry, dossier_slot
 from services.intake.registry import load_registry
+from shared.blind_index import BlindIndex
 from shared.data_keys import InMemoryDataKeys
 from shared.db import claim_position, create_tables, make_engine, projection_of, session_factory
 from shared.duties import DutyRule
@@ -54,6 +55,9 @@ from shared.vocabulary import DocumentType, Role
 
 S = TypeVar("S", bound=ServiceSettings)
 
+# One installation key for every test: dossier ids are keyed by it (`dossier_of`).
+MASTER_KEY = secrets.token_bytes(32)
+BLIND_INDEX = BlindIndex.from_master_key(MASTER_KEY)
 OFFICE = "1471"  # Pekanbaru
 OTHER_OFFICE = "1401"  # another office the same installation serves
 NOWHERE = "redis://127.0.0.1:1/0"  # no Redis listens there
@@ -134,7 +138,7 @@ def _settings(cls: type[S], data_dir: Path, relaxed: Sequence[DutyRule]) -> S:
 
 
 def _context(
-    settings: S, logs: dict[str, EventLog], empty: Path, redis: Redis
+    settings: S, logs: dict[str, EventLog], empty: Path, redis: Redis, master_key: bytes
 ) -> ServiceContext[S]:
     """The service's context on the offices' logs, its database a copy of `empty`."""
     shutil.copyfile(empty, settings.data_dir / f"{settings.service}.db")
@@ -148,6 +152,7 @@ def _context(
         engine=engine,
         sessions=session_factory(engine),
         secret=SECRET,
+        blind_index=BlindIndex.from_master_key(master_key),
         logs=logs,
     )
 
@@ -173,16 +178,22 @@ async def installation_on_memory(
 ) -> AsyncIterator[MemoryInstallation]:
     """`empty`: the empty database each service's starts as (`empty_database`); `relaxed`:
     the separation-of-duties rules office 1471 relaxes (none by default)."""
-    master_key = secrets.token_bytes(32)
+    master_key = MASTER_KEY
     stores = {office: InMemoryEventStore() for office in (OFFICE, OTHER_OFFICE)}
     logs = {}
     for office, store in stores.items():
         keys = Keys(office)
         logs[office] = EventLog(store, keys, Privacy(InMemoryDataKeys(), keys, master_key))
     nowhere = Redis.from_url(NOWHERE)  # lazy: building it connects to nothing
-    intake = _context(_settings(IntakeSettings, data_dir, relaxed), logs, empty, nowhere)
-    approval = _context(_settings(ApprovalSettings, data_dir, relaxed), logs, empty, nowhere)
-    courier = _context(_settings(CourierSettings, data_dir, relaxed), logs, empty, nowhere)
+    intake = _context(
+        _settings(IntakeSettings, data_dir, relaxed), logs, empty, nowhere, master_key
+    )
+    approval = _context(
+        _settings(ApprovalSettings, data_dir, relaxed), logs, empty, nowhere, master_key
+    )
+    courier = _context(
+        _settings(CourierSettings, data_dir, relaxed), logs, empty, nowhere, master_key
+    )
     try:
         yield MemoryInstallation(stores, intake, approval, courier)
     finally:
@@ -270,4 +281,4 @@ def recap_id_of(recap: Envelope) -> UUID:
 
 def dossier_of(entry: RegistryEntry, n: int = 1) -> UUID:
     """The id of the n-th dossier opened for a document in office 1471."""
-    return dossier_slot(OFFICE, entry.document_type, entry.document_number, n)
+    return dossier_slot(BLIND_INDEX, OFFICE, entry.document_type, entry.document_number, n)

@@ -176,14 +176,15 @@ def test_bytes_that_are_not_json_are_refused_with_a_value_error() -> None:
         decode_entry(b"1-1", {b"type": b"DocumentRegistered"})
 
 
-def test_the_catalogue_holds_every_event_of_the_design_and_the_erasure() -> None:
+def test_the_catalogue_holds_every_event_of_the_design_the_erasure_and_the_corrections() -> None:
     design = {
         "DocumentRegistered", "DocumentFlagged", "FlagResolved", "RecapCompiled",
         "LetterDrafted", "LetterSigned", "LetterRejected", "HandoverAccepted", "Delivered",
         "Returned", "ReturnReceived",
     }  # fmt: skip
+    added = {"PersonalDataErased", "DossierCorrected", "RejectionAddressed"}
     last_mile = {"OutForDelivery", "DeliveryAttemptFailed", "ReceiptCodeRefused"}  # issue 28
-    assert {event.type_name() for event in CATALOGUE} == design | {"PersonalDataErased"} | last_mile
+    assert {event.type_name() for event in CATALOGUE} == design | added | last_mile
 
 
 class Weighed(EventData):

@@ -64,3 +64,15 @@ def test_every_column_of_the_control_card_has_a_heading_the_late_marks_too() -> 
     late = [line for line in lines if line.endswith("late")]
     assert [line.split()[1] for line in late] == ["RecapCompiled", "LetterRejected", "Returned"]
     assert all(line.index("late") == heading.index("Late") for line in late)
+
+
+def test_the_reasons_the_steps_give_are_shown_beneath_the_card() -> None:
+    steps = [dict(step) for step in CARD["steps"]]  # type: ignore[attr-defined]
+    steps[3] |= {"note": "Jumlah berkas di surat tidak sama dengan daftar rekapan."}
+    steps[7] |= {"reason": "RECIPIENT_NOT_HOME", "note": "rumah kosong"}
+    console = Console(width=80, record=True)
+    console.print(control_card_table({**CARD, "steps": steps}, DayResult()))
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    assert "Line 8, Returned: RECIPIENT_NOT_HOME: rumah kosong" in lines
+    assert any(line.startswith("Line 4, LetterRejected: Jumlah berkas") for line in lines)
+    assert [line for line in lines if len(line) > 80] == []

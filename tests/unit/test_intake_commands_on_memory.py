@@ -31,6 +31,7 @@ from shared.vocabulary import DocumentType, FlagReason, Relationship, Role
 from tests.door_support import photo
 from tests.unit.memory_context import (
     ADDRESS,
+    BLIND_INDEX,
     COURIER,
     FO,
     FO_ELSEWHERE,
@@ -38,6 +39,7 @@ from tests.unit.memory_context import (
     OTHER_FO,
     PHONE,
     MemoryInstallation,
+    dossier_of,
     handed_over,
     installation_on_memory,
     kk,
@@ -67,7 +69,9 @@ async def test_a_registered_document_is_one_event_initialled_by_the_fo(
     await office.load_registry(RINA)
     [event] = await register_document(office.intake, FO, registration(RINA))
     assert isinstance(event.data, DocumentRegistered)
-    assert event.data.dossier_id == dossier_slot(OFFICE, DocumentType.KTP_EL, RINA.nik, 1)
+    assert event.data.dossier_id == dossier_slot(
+        BLIND_INDEX, OFFICE, DocumentType.KTP_EL, RINA.nik, 1
+    )
     assert (event.data.nik, event.data.name, event.data.address, event.data.phone) == (
         RINA.nik,
         "Rina Marlina",
@@ -177,13 +181,15 @@ async def test_a_delivered_document_can_be_registered_again_as_a_new_dossier(
     office: MemoryInstallation,
 ) -> None:
     await handed_over(office, RINA)
-    first = dossier_slot(OFFICE, DocumentType.KTP_EL, RINA.nik, 1)
+    first = dossier_of(RINA, 1)
     # Delivered without a receipt code: who took it, and a photo as proof.
     proof = Proof(recipient_name="Rina Marlina", relationship=Relationship.SELF)
     await record_delivery(office.courier, COURIER, first, proof, checked_photo(photo()))
     await office.follow()
     [again] = await register_document(office.intake, FO, registration(RINA))
-    assert again.data.dossier_id == dossier_slot(OFFICE, DocumentType.KTP_EL, RINA.nik, 2)  # type: ignore[attr-defined]
+    assert again.data.dossier_id == dossier_slot(
+        BLIND_INDEX, OFFICE, DocumentType.KTP_EL, RINA.nik, 2
+    )  # type: ignore[attr-defined]
 
 
 async def test_an_officer_of_an_office_not_served_here_is_refused(

@@ -18,6 +18,7 @@ from services.intake.domain import (
     evolve_dossier,
     evolve_recap_book,
 )
+from shared.blind_index import BlindIndex
 from shared.errors import Conflict, Unprocessable
 from shared.events import (
     DocumentFlagged,
@@ -30,6 +31,7 @@ from shared.vocabulary import DocumentType, DossierStatus, FlagReason
 from tests.factories import FO
 
 KTP = DocumentType.KTP_EL
+INDEX = BlindIndex.from_master_key(b"k" * 32)
 NIK = "1471015708450001"
 REGISTRATION = Registration(NIK, "Rina", "Jl. Sudirman 1", "+6281234567890", KTP, "KTP-1")
 SIGNED = RegistryEntry(KTP, "KTP-1", NIK, "Rina", signed=True)
@@ -150,11 +152,23 @@ def test_a_finished_document_can_be_registered_again(status: DossierStatus) -> N
 
 
 def test_each_dossier_of_a_document_has_its_own_fixed_slot() -> None:
-    first = dossier_slot("1471", KTP, "KTP-1", 1)
-    assert first == dossier_slot("1471", KTP, "KTP-1", 1)
-    assert first != dossier_slot("1471", KTP, "KTP-1", 2)
-    assert first != dossier_slot("1471", DocumentType.KK, "KTP-1", 1)
-    assert first != dossier_slot("1472", KTP, "KTP-1", 1)
+    first = dossier_slot(INDEX, "1471", KTP, "KTP-1", 1)
+    assert first == dossier_slot(INDEX, "1471", KTP, "KTP-1", 1)
+    assert first != dossier_slot(INDEX, "1471", KTP, "KTP-1", 2)
+    assert first != dossier_slot(INDEX, "1471", DocumentType.KK, "KTP-1", 1)
+    assert first != dossier_slot(INDEX, "1472", KTP, "KTP-1", 1)
+
+
+def test_a_dossier_id_cannot_be_recomputed_from_a_nik_without_the_installations_key() -> None:
+    # A KTP-el's number is its holder's NIK: anyone could hash a NIK, no one else has the key.
+    ours = dossier_slot(INDEX, "1471", KTP, NIK, 1)
+    theirs = dossier_slot(BlindIndex.from_master_key(bytes(32)), "1471", KTP, NIK, 1)
+    assert ours != theirs
+    assert NIK not in str(ours) and ours.version == 8
+    assert all(
+        ours != uuid.uuid5(namespace, f"1471/KTP_EL/{NIK}/1")
+        for namespace in (uuid.NAMESPACE_DNS, uuid.NAMESPACE_OID, uuid.NAMESPACE_URL)
+    )
 
 
 # --- flags ---------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ class OfficeDay:
         self.result.turned_away.append(self.walk_in.name)
 
     async def flag_and_resolve(self) -> None:
-        task = self.progress.add_task("FO desk: a flag and its resolution", total=2)
+        task = self.progress.add_task("FO desk: a flag and its correction", total=2)
         flagged = set(self.result.flagged_unsigned)
         dossier_id = next(
             d
@@ -105,16 +105,21 @@ class OfficeDay:
             f"/dossiers/{dossier_id}/flags",
             {
                 "reason": FlagReason.DATA_ENTRY_ERROR.value,
-                "note": "Tanggal lahir di formulir berbeda dengan KK; pemohon dihubungi.",
+                "note": "Alamat di formulir tidak lengkap: RT/RW tertinggal; pemohon dihubungi.",
             },
         )
         self.progress.advance(task)
-        # Another FO resolves it: the one who raised a flag may not (separation of duties).
+        # Another FO corrects the data, which resolves the flag: the one who raised a flag
+        # may not (separation of duties).
+        address = self.result.applicants[dossier_id].address
         await self.api.post(
             FO_DESK[0],
             "intake",
-            f"/dossiers/{dossier_id}/flags/resolve",
-            {"note": "Dicocokkan dengan KK asli: data pada berkas sudah benar."},
+            f"/dossiers/{dossier_id}/corrections",
+            {
+                "address": f"{address}, RT 002/RW 005"[:300],
+                "note": "Dicocokkan dengan KK asli; RT/RW dilengkapi.",
+            },
         )
         self.progress.advance(task)
         self.result.flag_resolved = dossier_id
@@ -166,8 +171,9 @@ class OfficeDay:
                     {"reason": "Jumlah berkas di surat tidak sama dengan daftar rekapan."},
                 )
                 self.result.rejected = letter
+                fix = "Jumlah berkas di surat disesuaikan dengan daftar rekapan."
                 letter = await self.api.post(
-                    KASUBBAG, "approval", "/letters", {"recap_id": recap_id}
+                    KASUBBAG, "approval", "/letters", {"recap_id": recap_id, "fix": fix}
                 )
             await self.api.post(SEKRETARIS, "approval", f"/letters/{letter['letter_id']}/sign")
             self.result.letters.append(letter)

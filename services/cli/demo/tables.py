@@ -58,6 +58,7 @@ def control_card_table(card: Json, result: DayResult) -> Table:
         title_justify="left",
         caption="\n".join(
             [
+                *_reasons(steps),
                 "SOP steps: " + "; ".join(SOP_STEPS) + ".",
                 f"Standard time per step: {_standards(steps)}.",
                 f"Dossier {card.get('dossier_id')}.",
@@ -87,6 +88,16 @@ def control_card_table(card: Json, result: DayResult) -> Table:
     return table
 
 
+def _reasons(steps: list[Json]) -> list[str]:
+    """Why, for the steps that say: a flag's or a return's reason, a rejection, a fix."""
+    lines = []
+    for n, step in enumerate(steps, start=1):
+        why = ": ".join(str(part) for part in (step.get("reason"), step.get("note")) if part)
+        if why:
+            lines.append(f"Line {n}, {step.get('event')}: {why}")
+    return lines
+
+
 def _standards(steps: list[Json]) -> str:
     """The standard once when every step has the same, else per SOP step."""
     by_step = {int(step.get("sop_step", 0)): step.get("standard_seconds") for step in steps}
@@ -102,10 +113,12 @@ def summary_lines(result: DayResult) -> list[str]:
         f"Registered {len(result.applicants)} applicants; "
         f"{len(result.flagged_unsigned)} flagged on arrival (document not yet signed); "
         f"{len(result.turned_away)} walk-in turned away (document not in the registry).",
-        f"A flag for a data entry error was raised and resolved (dossier {result.flag_resolved}).",
+        "A flag for a data entry error was raised and resolved by correcting the address "
+        f"(dossier {result.flag_resolved}).",
         f"{len(result.recaps)} recaps; {len(result.letters)} letters signed "
         + ", ".join(str(letter.get("letter_number")) for letter in result.letters)
-        + f"; letter {rejected.get('letter_number')} was rejected and drafted again.",
+        + f"; letter {rejected.get('letter_number')} was rejected and drafted again "
+        "with what it fixed.",
         f"Delivered {len(result.delivered)}; returned {len(result.returned)} ("
         + ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())
         + f"); received back {len(result.received_back)}.",

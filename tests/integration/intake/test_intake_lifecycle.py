@@ -7,6 +7,7 @@ import pytest
 
 from services.intake.consumers import projection
 from services.intake.projections import PROJECTION, IntakeDossier, NotYetKnown, apply_event
+from shared.blind_index import BlindIndex
 from shared.db import claim_position, claim_positions, projection_of
 from shared.events import (
     Delivered,
@@ -24,6 +25,8 @@ from shared.vocabulary import DocumentType, Relationship, ReturnReason
 from tests.factories import FO as FO_ACTOR
 from tests.factories import flagged, registered
 from tests.integration.intake.conftest import FO, KASUBBAG, SEKRETARIS, Desk
+
+INDEX = BlindIndex.from_master_key(bytes(32))
 
 
 async def emit(event_log: EventLog, data: EventData) -> Any:
@@ -135,7 +138,7 @@ async def test_a_redelivered_event_is_applied_once_and_an_old_one_never_sets_sta
 
     # Even an event not yet claimed, if older than the status, leaves the status alone.
     async with context.sessions() as session, session.begin():
-        await apply_event(session, drafted)
+        await apply_event(session, drafted, INDEX)
     assert (await desk.seen(first))["status"] == "LETTER_SIGNED"
 
 

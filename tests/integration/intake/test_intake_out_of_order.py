@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import select
 
 from services.intake.projections import IntakeDossier, IntakeRecap, NotYetKnown, apply_event
+from shared.blind_index import BlindIndex
 from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope
 from shared.log import EventLog
 from tests.sop_history import Office
+
+INDEX = BlindIndex.from_master_key(bytes(32))
 
 
 async def a_history(office: Office) -> None:
@@ -41,7 +44,7 @@ async def read_model_after(events: list[Envelope], database: Path) -> list[dict[
         event = waiting.pop(0)
         try:
             async with sessions() as session, session.begin():
-                await apply_event(session, event)
+                await apply_event(session, event, INDEX)
         except NotYetKnown:
             waiting.append(event)
     async with engine.connect() as connection:
@@ -85,11 +88,14 @@ async def test_a_database_made_before_the_position_columns_gets_them_at_start(
     async with engine.begin() as connection:
         await connection.execute(
             text(
-                "CREATE TABLE intake_dossier "
-                "(dossier_id CHAR(32) PRIMARY KEY, status_position VARCHAR(40))"
+                "CREATE TABLE intake_dossier (office VARCHAR(8), dossier_id CHAR(32), "
+                "nik VARCHAR(16), name VARCHAR(100), document_number VARCHAR(64), "
+                "status_position VARCHAR(40), PRIMARY KEY (office, dossier_id))"
             )
         )
-        await connection.execute(text("INSERT INTO intake_dossier VALUES ('a', '1-0')"))
+        await connection.execute(
+            text("INSERT INTO intake_dossier VALUES ('1471', 'a', NULL, NULL, NULL, '1-0')")
+        )
     async with running(create_app()):
         pass
     async with engine.connect() as connection:

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from shared.events import Delivered, new_event
+from shared.events import Delivered, DocumentRegistered, new_event
 from shared.log import EventLog
 from shared.masking import mask_document_number, mask_nik
 from shared.vocabulary import DocumentType, Relationship
@@ -187,6 +187,30 @@ async def test_a_retry_with_the_same_idempotency_key_returns_the_same_dossier(de
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert len(await desk.log()) == 1
+
+
+async def test_a_document_registered_before_ids_were_keyed_is_still_in_flight(
+    desk: Desk,
+) -> None:
+    # As the code before December 2026 opened it: a plain uuid5 of the document.
+    entry = await desk.in_registry()
+    legacy = uuid.uuid5(uuid.NAMESPACE_URL, f"1471/KTP_EL/{entry.document_number}/1")
+    registered = DocumentRegistered(
+        dossier_id=legacy,
+        nik=entry.nik,
+        name="Rina Marlina",
+        address="Jl. Sudirman No. 12, Pekanbaru",
+        phone="+6281234567890",
+        document_type=entry.document_type,
+        document_number=entry.document_number,
+    )
+    stream = f"dossier-{legacy}"
+    event = new_event(registered, stream_id=stream, actor=FO_ACTOR, office="1471")
+    await desk.app.state.context.log.append(stream, [event], 0)
+    await desk.seen(str(legacy))
+    response = await desk.client.post("/dossiers", json=desk.application(entry), headers=FO_2)
+    assert response.status_code == 409, response.text
+    assert str(legacy) in response.json()["detail"]
 
 
 async def test_a_document_in_flight_cannot_be_registered_twice(desk: Desk) -> None:

@@ -106,6 +106,36 @@ async def test_a_rejected_letter_sends_the_files_back_to_recapped(
     assert card.json()["steps"][-1]["event"] == "LetterRejected"
 
 
+async def test_the_card_says_why_a_letter_was_rejected_and_what_its_redraft_fixed(
+    service_env: dict[str, str], office: Office
+) -> None:
+    dossier = await office.register()
+    await office.flag(dossier)
+    await office.resolve(dossier)
+    letter = await office.draft(await office.recap([dossier]))
+    await office.reject(letter)
+    await office.redraft(letter, "Nomor surat diperbaiki")
+    async with running(create_app()) as client:
+        card = await eventually(
+            client,
+            f"/control-cards/{dossier}",
+            lambda r: r.status_code == 200 and len(r.json()["steps"]) == 8,
+        )
+    why = [(s["event"], s["reason"], s["note"]) for s in card.json()["steps"]]
+    assert why == [
+        ("DocumentRegistered", None, None),
+        ("DocumentFlagged", "DATA_ENTRY_ERROR", "nama tidak sesuai"),
+        ("FlagResolved", None, "sudah diperbaiki"),
+        ("RecapCompiled", None, None),
+        ("LetterDrafted", None, None),
+        ("LetterRejected", None, "nomor salah"),
+        ("LetterDrafted", None, None),
+        ("RejectionAddressed", None, "Nomor surat diperbaiki"),
+    ]
+    assert card.json()["status"] == "LETTER_DRAFTED"
+    assert [s["sop_step"] for s in card.json()["steps"]][-3:] == [3, 2, 2]
+
+
 async def test_only_the_auditor_sees_the_whole_nik(
     service_env: dict[str, str], office: Office
 ) -> None:

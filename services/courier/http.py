@@ -1,5 +1,5 @@
-"""HTTP routes of the courier service: the third party's handovers and deliveries, and the
-Kasubbag Umum's receipt of returned documents."""
+"""HTTP routes of the courier service: the third party's handovers and deliveries, the
+Kasubbag Umum's receipt of returned documents, and how the webhooks fare (for the screens)."""
 
 from typing import Annotated
 from uuid import UUID
@@ -10,9 +10,11 @@ from services.courier import commands, queries
 from services.courier.queries import (
     AcceptedHandoverPublic,
     DeliveryOutcomePublic,
+    FailedWebhookPublic,
     HandoverPublic,
     HandoverStatus,
     ReturnPublic,
+    WebhookEndpointPublic,
 )
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -21,9 +23,11 @@ from shared.http.requests import RequestModel
 from shared.identity import Officer
 from shared.validation import Note, PersonName
 from shared.vocabulary import Relationship, ReturnReason, Role
+from shared.webhooks.office import OfficeWebhooks
 
 Courier = Annotated[Officer, Depends(requires(Role.COURIER))]
 KasubbagUmum = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM))]
+Overseer = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
@@ -150,4 +154,28 @@ async def list_returns(
     return await queries.returns(session, officer.office, received, cursor, limit)
 
 
-ROUTERS = [handovers, deliveries, returns]
+webhooks = APIRouter(tags=["webhooks"])
+
+
+def _webhooks_of(context: ContextDep, officer: Officer) -> OfficeWebhooks:
+    keys = context.keys_for(officer.office)
+    return OfficeWebhooks.of(context.redis, keys, context.master_key)
+
+
+@webhooks.get("/webhooks/endpoints", response_model=Page[WebhookEndpointPublic])
+async def list_webhook_endpoints(
+    officer: Overseer, context: ContextDep
+) -> Page[WebhookEndpointPublic]:
+    """The office's webhook endpoints; a disabled one says when and why (410, or days failing)."""
+    return await queries.webhook_endpoints(_webhooks_of(context, officer))
+
+
+@webhooks.get("/webhooks/failed", response_model=Page[FailedWebhookPublic])
+async def list_failed_webhooks(
+    officer: Overseer, context: ContextDep, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[FailedWebhookPublic]:
+    """Webhook messages that used all their attempts; `jasa webhooks replay` sends them again."""
+    return await queries.failed_webhooks(_webhooks_of(context, officer), cursor, limit)
+
+
+ROUTERS = [handovers, deliveries, returns, webhooks]

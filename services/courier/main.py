@@ -6,6 +6,7 @@ from services.courier.config import CourierSettings
 from services.courier.consumers import CONSUMED, projection
 from services.courier.http import ROUTERS
 from services.courier.queries import HandoverPublic
+from services.courier.webhooks import dispatchers
 from shared.events import Delivered, HandoverAccepted, Returned, ReturnReceived
 from shared.service import ServiceSpec, create_service_app
 
@@ -16,14 +17,16 @@ SPEC = ServiceSpec(
         "Handover exchange with the third party. Signed cover letters become handovers the "
         "courier accepts; each document is then delivered or returned, and returned ones are "
         "received back by the Kasubbag Umum. Ready handovers also go to the courier feed "
-        "stream, read by the third party's own system through its own Redis user. No NIK "
-        "leaves the office."
+        "stream, read by the third party's own system through its own Redis user, and to "
+        "its webhook endpoints as signed calls (Standard Webhooks v1). No NIK leaves the "
+        "office."
     ),
     routers=ROUTERS,
     publishes=(HandoverAccepted, Delivered, Returned, ReturnReceived),
     consumes=CONSUMED,
     feed=HandoverPublic,
     projection=projection,
+    workers=dispatchers,
 )
 
 

@@ -33,7 +33,7 @@ PRINTS = {"intake", "approval", "reporting"}
 OWN = {
     "intake": {"registry.py"},
     "approval": {"numbering.py"},
-    "courier": {"feed.py", "feed_access.py"},
+    "courier": {"feed.py", "feed_access.py", "webhooks.py"},
     "reporting": {
         "archive.py",
         "archivist.py",

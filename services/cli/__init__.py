@@ -3,7 +3,16 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import audit, courier, dead_letters, privacy, registry, tokens, up
+from services.cli import (
+    audit,
+    courier,
+    dead_letters,
+    privacy,
+    registry,
+    tokens,
+    up,
+    webhooks,
+)
 from services.cli.demo import command as demo
 
 app = typer.Typer(
@@ -23,6 +32,7 @@ def _group() -> None:
 tokens.register(app)
 audit.register(app)
 courier.register(app)
+webhooks.register(app)
 privacy.register(app)
 dead_letters.register(app)
 registry.register(app)

@@ -40,6 +40,7 @@ class Dispatcher:
         self.outbox, self.endpoints, self.notices = outbox, endpoints, notices
         self.policy, self.targets = policy, targets
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._sending: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -53,6 +54,14 @@ class Dispatcher:
     async def stop(self) -> None:
         """Stop claiming; calls in flight are cut off, and their messages are sent again
         (same `webhook-id`) once their lease runs out."""
+        # The loop is let go rather than cancelled: a cancel that lands in redis-py's
+        # blocking BLPOP can leave the task hanging. Woken, it ends within `poll_s`.
+        self._stopping = True
+        if self._task is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.outbox.wake_up()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), self.policy.poll_s + 2)
         tasks = [task for task in (self._task, *self._sending) if task is not None]
         for task in tasks:
             task.cancel()
@@ -65,7 +74,7 @@ class Dispatcher:
     async def _run(self) -> None:
         sender = Sender(self._client or httpx.AsyncClient(), self.targets)
         slots = asyncio.Semaphore(self.policy.concurrency)
-        while True:
+        while not self._stopping:
             try:
                 claimed = await self._claim(slots)
                 for message in claimed:
@@ -73,7 +82,7 @@ class Dispatcher:
                     task = asyncio.create_task(self._deliver(sender, message, slots))
                     self._sending.add(task)
                     task.add_done_callback(self._sending.discard)
-                if not claimed:
+                if not claimed and not self._stopping:
                     await self.outbox.wait_for_work(await self._idle_s())
             except (RedisError, OSError) as error:
                 log.warning(

@@ -181,6 +181,13 @@ class Outbox:
         first = await self.redis.zrange(self.due, 0, 0, withscores=True)
         return int(first[0][1]) if first else None
 
+    async def wake_up(self) -> None:
+        """Wake a dispatcher waiting for work (one is enough: the others poll)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(self.wake, 1)
+            pipe.ltrim(self.wake, -1, -1)
+            await pipe.execute()
+
     async def wait_for_work(self, timeout_s: float) -> None:
         """Return when something was enqueued, or after `timeout_s`."""
         await self.redis.blpop([self.wake], timeout=max(timeout_s, 0.01))
@@ -287,9 +294,8 @@ class Outbox:
             pipe.persist(self._attempts_key(message_id))
             pipe.zrem(self.failures, message_id)
             pipe.zadd(self.due, {message_id: now_ms})
-            pipe.rpush(self.wake, 1)
-            pipe.ltrim(self.wake, -1, -1)
             await pipe.execute()
+        await self.wake_up()
         return True
 
     async def replay_failed_since(self, since_ms: int, now_ms: int) -> list[str]:

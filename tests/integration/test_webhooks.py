@@ -14,10 +14,13 @@ from redis.asyncio import Redis
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from services.courier.config import CourierSettings
+from services.courier.consumers import projection
 from services.courier.main import create_app
+from shared.db import create_tables
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import load_or_create_master_key
+from shared.service import build_context
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.office import OfficeWebhooks
 from shared.webhooks.outbox import Message
@@ -331,3 +334,25 @@ async def test_a_tampered_body_or_an_old_timestamp_fails_verification_and_is_not
     assert forged.status_code == 400 and "signature" in forged.text.lower()
     assert replayed.status_code == 400 and "too old" in replayed.text.lower()
     assert len(receiver.events()) == 1
+
+
+async def test_an_event_handled_again_makes_no_second_message_for_any_endpoint(
+    webhooks: OfficeWebhooks, receiver: Receiver, event_log: EventLog, tmp_path: Path
+) -> None:
+    first, _ = await endpoint_for(webhooks, receiver)
+    second, _ = await endpoint_for(webhooks, receiver)
+    await Handover(documents=2).draft_and_sign(event_log)
+    events = await event_log.read()
+    fresh = build_context(CourierSettings(data_dir=tmp_path / "fresh"))
+    fresh.master_key = load_or_create_master_key(CourierSettings())
+    await create_tables(fresh.engine)
+    try:
+        handle = projection(fresh)
+        for event in events + events:  # the courier's read model lost, and redelivered twice
+            await handle(event)
+    finally:
+        await fresh.redis.aclose()
+        await fresh.engine.dispose()
+    messages = await webhooks.outbox.pending()
+    assert sorted(m.endpoint_id for m in messages) == sorted([first.id, second.id])
+    assert {m.type for m in messages} == {"handover.ready"}

@@ -100,6 +100,8 @@ async def test_outside_production_a_loopback_endpoint_needs_allow_private(
 async def test_rotate_gives_a_new_secret_and_remove_takes_the_endpoint_away(cli_env: None) -> None:
     added = await run_jasa("webhooks", "add", RECEIVER)
     endpoint_id, first = printed(added, "endpoint"), printed(added, "secret")
+    listed = await run_jasa("webhooks", "list")
+    assert f"{endpoint_id}  {RECEIVER}  enabled" in listed.output
     rotated = await run_jasa("webhooks", "rotate-secret", endpoint_id)
     assert rotated.exit_code == 0
     assert printed(rotated, "secret") != first
@@ -120,7 +122,8 @@ async def test_failed_messages_are_listed_and_replayed_by_id_or_since(
         await hooks.outbox.enqueue([endpoint], "handover.ready", letter, b"{}", now_ms())
     for message in await hooks.outbox.claim_due(now_ms(), 60_000, 10):
         await hooks.outbox.failed(message, Attempt(now_ms(), 500, "answered 500"), now_ms())
-    assert (await run_jasa("webhooks", "failed")).exit_code == 1
+    plain = await run_jasa("webhooks", "failed")
+    assert plain.exit_code == 1 and "answered 500" in plain.output
 
     listed = await run_jasa("webhooks", "failed", "--json")
     body = orjson.loads(listed.stdout)

@@ -6,6 +6,7 @@ answers 2xx. Each handover's documents, recap and draft are in the log (and proj
 before the clock starts, as in an office where drafting comes well before signing."""
 
 import asyncio
+import sys
 import threading
 import time
 import uuid
@@ -134,8 +135,15 @@ def receiving(app: VerifyingReceiver) -> Iterator[str]:
 
 
 async def webhook_lag(
-    redis_url: str, scratch: Path, rate: float = 50, seconds: float = 10, warmup_s: float = 2
+    redis_url: str,
+    scratch: Path,
+    rate: float = 50,
+    seconds: float = 10,
+    warmup_s: float = 2,
+    endpoint: bool = True,
 ) -> dict[str, float]:
+    """The lag and its stages; without an `endpoint`, only the feed's (the baseline: what the
+    courier's consumer costs when nobody is owed a webhook)."""
     data_dir = scratch / "courier"
     prefix = f"bench-courier-{uuid.uuid4().hex[:8]}:"
     env = service_env(redis_url, prefix, data_dir) | {"JASA_WEBHOOK_ALLOW_PRIVATE": "true"}
@@ -151,7 +159,8 @@ async def webhook_lag(
     try:
         with receiving(receiver) as url, service("courier", env, data_dir):
             hooks = OfficeWebhooks.of(redis, keys, PII_KEY)
-            _, receiver.secret = await hooks.endpoints.add(url, [], "bench", now_ms())
+            if endpoint:
+                _, receiver.secret = await hooks.endpoints.add(url, [], "bench", now_ms())
             for handover in handovers:
                 for event in handover.drafted():
                     await log.append(event.stream_id, [event], 0)
@@ -159,18 +168,20 @@ async def webhook_lag(
 
             async def send(n: int) -> None:
                 handover = handovers[n]
-                started = time.perf_counter()
+                started, wall = time.perf_counter(), time.time()
                 signed = handover.signed()
                 await log.append(signed.stream_id, [signed], 1)
                 signed_at[str(handover.letter_id)] = started
-                wall_signed[str(handover.letter_id)] = time.time()
+                wall_signed[str(handover.letter_id)] = wall
 
             await open_loop(send, rate, count, 0, limit_s=10)  # type: ignore[arg-type]
-            await asyncio.to_thread(receiver.all_in.wait, 60)
+            await asyncio.to_thread(receiver.all_in.wait, 60 if endpoint else 10)
             order = sorted(signed_at, key=lambda letter: signed_at[letter])[warmup:]
             stages = await _stages(hooks, redis, keys, order, wall_signed)
     finally:
         await redis.aclose()
+    if not endpoint:
+        return stages
     never = max(receiver.verified_at.values(), default=0) + 60
     lags = [(receiver.verified_at.get(n, never) - signed_at[n]) * 1000 for n in order]
     return {
@@ -191,16 +202,19 @@ async def _stages(
     (the dispatcher's part). Wall-clock milliseconds, all on this machine."""
     entries = cast(list[tuple[bytes, dict[bytes, bytes]]], await redis.xrange(keys.courier_feed))
     fed = {fields[b"letter_id"].decode(): int(entry.split(b"-")[0]) for entry, fields in entries}
-    endpoint = (await hooks.endpoints.all())[0]
+    endpoints = await hooks.endpoints.all()
     to_feed, dispatched = [], []
     for letter in letters:
         if letter in fed:
             to_feed.append(fed[letter] - signed[letter] * 1000)
         key = f"handover.ready:{letter}"
-        message = await hooks.outbox.get(message_id("1471", endpoint.id, key))
+        if not endpoints:
+            continue
+        message = await hooks.outbox.get(message_id("1471", endpoints[0].id, key))
         if message is not None and message.delivered_ms is not None:
             dispatched.append(float(message.delivered_ms - message.created_ms))
     return {
+        "webhook_feed_lag_p50_ms": percentile(to_feed, 50) if to_feed else -1.0,
         "webhook_feed_lag_p99_ms": percentile(to_feed, 99) if to_feed else -1.0,
         "webhook_dispatch_p50_ms": percentile(dispatched, 50) if dispatched else -1.0,
         "webhook_dispatch_p99_ms": percentile(dispatched, 99) if dispatched else -1.0,
@@ -231,7 +245,9 @@ def main() -> None:
         server = RedisServer(Path(scratch) / "redis", durable=False).start()
         try:
             asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-            print(orjson.dumps(asyncio.run(webhook_lag(server.url, Path(scratch)))).decode())
+            baseline = "--baseline" in sys.argv  # no endpoint: the feed alone
+            figures = asyncio.run(webhook_lag(server.url, Path(scratch), endpoint=not baseline))
+            print(orjson.dumps(figures).decode())
         finally:
             server.stop()
 

@@ -6,10 +6,14 @@ own system hears of across the office's boundary, and the dispatchers that deliv
 - `handover.accepted`: the courier took the handover;
 - `return.received`: the office has its returned document back.
 
+A person's data erased (`PersonalDataErased`) is erased from the messages not sent yet as
+well; what the third party already received is out of the office's reach.
+
 Messages are made by the courier's consumer (`consumers`), from the log, before its commit
 (as the feed's entries are): an event handled again makes no second message, since a
 message's id is derived from its endpoint and the event."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.courier.config import Context
 from services.courier.projections import CourierDossier, CourierLetter
-from shared.events import Envelope, HandoverAccepted, ReturnReceived
+from shared.events import Envelope, HandoverAccepted, PersonalDataErased, ReturnReceived
+from shared.privacy import ERASED
 from shared.service import Worker
 from shared.webhooks.dispatcher import Dispatcher
 from shared.webhooks.office import OfficeWebhooks
@@ -101,4 +106,23 @@ class Announcer:
                 return await self._enqueue(
                     "return.received", str(event.event_id), event.occurred_at, data
                 )
+            case PersonalDataErased() as erased:
+                return await self.webhooks.outbox.rewrite_unsent(erasing(str(erased.dossier_id)))
         return 0
+
+
+PERSONAL = ("name", "address", "phone", "document_number")
+
+
+def erasing(dossier_id: str) -> Callable[[bytes], bytes | None]:
+    """A body with the person's data of `dossier_id` read as erased (None: not in it)."""
+
+    def rewrite(body: bytes) -> bytes | None:
+        payload = orjson.loads(body)
+        documents = payload.get("data", {}).get("documents", [])
+        found = [d for d in documents if d.get("dossier_id") == dossier_id]
+        for document in found:
+            document.update(dict.fromkeys(PERSONAL, ERASED))
+        return orjson.dumps(payload) if found else None
+
+    return rewrite

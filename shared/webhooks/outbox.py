@@ -14,7 +14,7 @@ same id. A message that used all its attempts leaves `due` for `webhooks:failed`
 soon as something is enqueued."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -280,6 +280,20 @@ class Outbox:
         """The message's attempts, latest first."""
         raw = await self.redis.lrange(self._attempts_key(message_id), 0, -1)
         return [Attempt(**orjson.loads(entry)) for entry in raw]
+
+    async def rewrite_unsent(self, rewrite: Callable[[bytes], bytes | None]) -> int:
+        """Pass the body of every message not delivered yet (pending or failed) through
+        `rewrite`, which answers a new body or None to leave it; how many changed."""
+        due = cast(list[bytes], await self.redis.zrange(self.due, 0, -1))
+        failed = cast(list[bytes], await self.redis.zrange(self.failures, 0, -1))
+        changed = 0
+        for message in await self._many([raw.decode() for raw in (*due, *failed)]):
+            body = rewrite(self.body_of(message))
+            if body is not None:
+                sealed = self.sealer.seal(body, self._record(message.id))
+                await self.redis.hset(self._key(message.id), "body", sealed)
+                changed += 1
+        return changed
 
     async def replay(self, message_id: str, now_ms: int) -> bool:
         """Send a kept message again, with the same `webhook-id`, a fresh set of attempts.

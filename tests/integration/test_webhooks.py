@@ -17,10 +17,12 @@ from services.courier.config import CourierSettings
 from services.courier.consumers import projection
 from services.courier.main import create_app
 from shared.db import create_tables
+from shared.events import Actor, PersonalDataErased, new_event
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import load_or_create_master_key
 from shared.service import build_context
+from shared.vocabulary import Role
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.office import OfficeWebhooks
 from shared.webhooks.outbox import Message
@@ -356,3 +358,33 @@ async def test_an_event_handled_again_makes_no_second_message_for_any_endpoint(
     messages = await webhooks.outbox.pending()
     assert sorted(m.endpoint_id for m in messages) == sorted([first.id, second.id])
     assert {m.type for m in messages} == {"handover.ready"}
+
+
+async def test_a_persons_erasure_reaches_the_messages_not_sent_yet(
+    webhooks: OfficeWebhooks, receiver: Receiver, client: httpx.AsyncClient, event_log: EventLog
+) -> None:
+    _, secret = await endpoint_for(webhooks, receiver)  # the receiver is down for now
+    handover = await Handover(documents=2).draft_and_sign(event_log)
+    (message,) = await eventually(webhooks.outbox.pending, bool, "the message made")
+    assert b"Warga 0" in webhooks.outbox.body_of(message)
+
+    erased = new_event(
+        PersonalDataErased(dossier_id=handover.dossier_ids[0]),
+        stream_id=f"dossier-{handover.dossier_ids[0]}",
+        actor=Actor(officer_id="auditor-1", name="Rudi Auditor", role=Role.AUDITOR),
+        office="1471",
+    )
+    await event_log.append(erased.stream_id, [erased], expected_version=1)
+
+    async def body() -> bytes:
+        stored = await webhooks.outbox.get(message.id)
+        return webhooks.outbox.body_of(stored) if stored else b""
+
+    await eventually(body, lambda text: b"Warga 0" not in text, "the person erased")
+    receiver.start(secret)
+    await webhooks.outbox.replay(message.id, now_ms())  # it may have used its attempts by now
+    (call,) = await calls_until(receiver, 1, "the message sent")
+    first, second = verified(call, secret)["data"]["documents"]
+    assert (first["name"], first["address"], first["phone"]) == ("[dihapus]",) * 3
+    assert first["document_number"] == "[dihapus]"
+    assert second["name"] == "Warga 1"

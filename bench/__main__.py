@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
-from bench import append, latency, replay, versus_eventsourcing
+from bench import append, latency, replay, versus_eventsourcing, webhooks
 from bench.machine import cpu_times, memory_probe_ms, probe_ms
 from shared.redis_server import RedisServer
 
@@ -31,6 +31,7 @@ GOALS = {
     "replay_peak_rss_mb": "<= 300",
     "register_p99_ms": "<= 25",
     "propagation_p99_ms": "<= 100",
+    "webhook_lag_p99_ms": "<= 250",
 }
 
 
@@ -81,6 +82,8 @@ async def run(url: str, durable_url: str, scratch: Path, sizes: list[int]) -> di
     figures |= await median_of(
         ROUNDS, lambda n: latency.propagation_latency(url, scratch / f"p{n}")
     )
+    print("LetterSigned append -> webhook receiver's 2xx at 50 handovers/s ...", flush=True)
+    figures |= await median_of(ROUNDS, lambda n: webhooks.webhook_lag(url, scratch / f"w{n}"))
     return figures
 
 

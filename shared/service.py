@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from faststream.redis import RedisBroker
@@ -60,6 +60,9 @@ class ServiceContext(Generic[SettingsT]):
     secret: str
     blind_index: BlindIndex  # keyed hashes of personal data: dossier ids, search
     logs: dict[str, EventLog] = field(default_factory=dict)
+    # The key-encryption key (JASA_PII_KEY), for what is sealed beside the log's personal
+    # data: the courier's webhook secrets and message bodies.
+    master_key: bytes = b""
     consumers: dict[str, EventConsumer] = field(default_factory=dict)  # by office
 
     @property
@@ -141,12 +144,23 @@ def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
         secret=secret,
         blind_index=BlindIndex.from_master_key(master_key),
         logs=logs,
+        master_key=master_key,
     )
+
+
+class Worker(Protocol):
+    """Work a service process does in the background beside its consumer (the courier's
+    webhook deliveries): started after the consumers, stopped before them."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 # A service's own hooks see its own settings' type; the spec holds them alike.
 HandlerFactory = Callable[[ServiceContext[Any]], Handler]
 Hook = Callable[[ServiceContext[Any]], Awaitable[None]]
+WorkerFactory = Callable[[ServiceContext[Any]], Sequence[Worker]]
 
 
 @dataclass(frozen=True)
@@ -165,6 +179,7 @@ class ServiceSpec:
     on_shutdown: Sequence[Hook] = ()  # after the consumer stopped, before connections close
     uploads: Sequence[str] = ()  # paths (regular expressions) whose multipart POST takes a file
     pages: APIRouter | None = None  # its pages (`services/<name>/pages.py`), with /login
+    workers: WorkerFactory | None = None  # built with the app; they open nothing until started
 
 
 def broker_logger() -> logging.Logger:
@@ -211,6 +226,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         # A sentence and exit code 1 (uvicorn would print a traceback around it).
         raise SystemExit(f"jasa {spec.name}: refusing to start: {error}") from None
     install_log_redaction(context.token_secrets)
+    workers = list(spec.workers(context)) if spec.workers is not None else []
     if handle is not None:
         context.consumers = {
             office: build_consumer(spec, context, office, handle) for office in context.offices
@@ -223,10 +239,14 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await hook(context)
         for consumer in context.consumers.values():
             await consumer.start()
+        for worker in workers:
+            await worker.start()
         freeze_heap()
         try:
             yield
         finally:
+            for worker in workers:
+                await worker.stop()
             for consumer in context.consumers.values():
                 await consumer.stop()
             for hook in spec.on_shutdown:

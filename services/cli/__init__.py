@@ -3,7 +3,17 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import audit, courier, dead_letters, officers, privacy, registry, tokens, up
+from services.cli import (
+    audit,
+    courier,
+    dead_letters,
+    officers,
+    privacy,
+    registry,
+    tokens,
+    up,
+    webhooks,
+)
 from services.cli.demo import command as demo
 
 app = typer.Typer(
@@ -24,6 +34,7 @@ tokens.register(app)
 officers.register(app)
 audit.register(app)
 courier.register(app)
+webhooks.register(app)
 privacy.register(app)
 dead_letters.register(app)
 registry.register(app)

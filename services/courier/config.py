@@ -3,10 +3,12 @@
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from shared.service import ServiceContext
 from shared.settings import ServiceSettings
+from shared.webhooks.policy import STANDARD_SCHEDULE, DeliveryPolicy, parse_duration, parse_schedule
+from shared.webhooks.targets import TargetPolicy
 
 
 class NotifierKind(StrEnum):
@@ -64,6 +66,60 @@ class CourierSettings(ServiceSettings):
 
     def resolved_photo_dir(self) -> Path:
         return self.photo_dir or self.data_dir / "photos"
+
+    webhook_allow_private: bool = Field(
+        default=False,
+        validation_alias="JASA_WEBHOOK_ALLOW_PRIVATE",
+        description="outside production: webhooks may go to loopback and private addresses",
+    )
+    webhook_schedule: str = Field(
+        default=STANDARD_SCHEDULE,
+        validation_alias="JASA_WEBHOOK_SCHEDULE",
+        description="the delays before each retry of a webhook, comma-separated durations",
+    )
+    webhook_timeout: str = Field(default="15s", validation_alias="JASA_WEBHOOK_TIMEOUT")
+    webhook_disable_after: str = Field(
+        default="5d",
+        validation_alias="JASA_WEBHOOK_DISABLE_AFTER",
+        description="an endpoint failing this long without a success is disabled",
+    )
+    webhook_rotation_grace: str = Field(
+        default="24h",
+        validation_alias="JASA_WEBHOOK_ROTATION_GRACE",
+        description="how long a rotated webhook secret still signs beside the new one",
+    )
+    webhook_retention: str = Field(
+        default="30d",
+        validation_alias="JASA_WEBHOOK_RETENTION",
+        description="how long a delivered webhook message is kept (for a replay)",
+    )
+
+    @field_validator("webhook_schedule")
+    @classmethod
+    def _a_schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @field_validator(
+        "webhook_timeout", "webhook_disable_after", "webhook_rotation_grace", "webhook_retention"
+    )
+    @classmethod
+    def _a_duration(cls, value: str) -> str:
+        if parse_duration(value) <= 0:
+            raise ValueError("a duration longer than zero")
+        return value
+
+    def webhook_policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy(
+            schedule=parse_schedule(self.webhook_schedule),
+            timeout_s=parse_duration(self.webhook_timeout),
+            disable_after_s=parse_duration(self.webhook_disable_after),
+            rotation_grace_s=parse_duration(self.webhook_rotation_grace),
+            retention_s=parse_duration(self.webhook_retention),
+        )
+
+    def webhook_targets(self) -> TargetPolicy:
+        return TargetPolicy.for_environment(self.env, self.webhook_allow_private)
 
 
 # What this service's use cases are handed: the shared context, typed by these settings.

@@ -1,6 +1,7 @@
 """HTTP routes of the courier service: the third party's handovers and deliveries (out for
 delivery, failed attempts, delivered with a receipt code or photo proof, returned), the
-Kasubbag Umum's receipt of returned documents, and the auditor's look at a photo proof."""
+Kasubbag Umum's receipt of returned documents, the auditor's look at a photo proof, and how
+the webhooks fare (for the screens)."""
 
 from typing import Annotated, Any
 from uuid import UUID
@@ -18,10 +19,12 @@ from services.courier.queries import (
     AttemptPublic,
     CourierDocumentPublic,
     DeliveryOutcomePublic,
+    FailedWebhookPublic,
     HandoverPublic,
     HandoverStatus,
     OutForDeliveryPublic,
     ReturnPublic,
+    WebhookEndpointPublic,
 )
 from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
@@ -31,10 +34,12 @@ from shared.http.requests import RequestModel
 from shared.identity import Officer
 from shared.validation import Note, PersonName
 from shared.vocabulary import AttemptReason, Relationship, ReturnReason, Role
+from shared.webhooks.office import OfficeWebhooks
 
 Courier = Annotated[Officer, Depends(requires(Role.COURIER))]
 KasubbagUmum = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM))]
 Auditor = Annotated[Officer, Depends(requires(Role.AUDITOR))]
+Overseer = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM))]
 ReceiptCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
@@ -287,4 +292,28 @@ async def list_returns(
     return await queries.returns(session, officer.office, received, cursor, limit)
 
 
-ROUTERS = [handovers, deliveries, returns]
+webhooks = APIRouter(tags=["webhooks"])
+
+
+def _webhooks_of(context: ContextDep, officer: Officer) -> OfficeWebhooks:
+    keys = context.keys_for(officer.office)
+    return OfficeWebhooks.of(context.redis, keys, context.master_key)
+
+
+@webhooks.get("/webhooks/endpoints", response_model=Page[WebhookEndpointPublic])
+async def list_webhook_endpoints(
+    officer: Overseer, context: ContextDep
+) -> Page[WebhookEndpointPublic]:
+    """The office's webhook endpoints; a disabled one says when and why (410, or days failing)."""
+    return await queries.webhook_endpoints(_webhooks_of(context, officer))
+
+
+@webhooks.get("/webhooks/failed", response_model=Page[FailedWebhookPublic])
+async def list_failed_webhooks(
+    officer: Overseer, context: ContextDep, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[FailedWebhookPublic]:
+    """Webhook messages that used all their attempts; `jasa webhooks replay` sends them again."""
+    return await queries.failed_webhooks(_webhooks_of(context, officer), cursor, limit)
+
+
+ROUTERS = [handovers, deliveries, returns, webhooks]

@@ -11,6 +11,7 @@ from services.courier.notifications import Notifications
 from services.courier.pages import pages
 from services.courier.projections import add_columns
 from services.courier.queries import HandoverPublic
+from services.courier.webhooks import dispatchers
 from shared.events import (
     Delivered,
     DeliveryAttemptFailed,
@@ -29,10 +30,11 @@ SPEC = ServiceSpec(
         "Handover exchange with the third party. Signed cover letters become handovers the "
         "courier accepts; each document is then delivered or returned, and returned ones are "
         "received back by the Kasubbag Umum. Ready handovers also go to the courier feed "
-        "stream, read by the third party's own system through its own Redis user. No NIK "
-        "leaves the office. At the door: out for delivery (the citizen is sent a receipt "
-        "code), failed attempts, and delivery with the code or with photo proof; the citizen "
-        "is sent a message at registration, out for delivery, delivery and return."
+        "stream, read by the third party's own system through its own Redis user, and to "
+        "its webhook endpoints as signed calls (Standard Webhooks v1). No NIK leaves the "
+        "office. At the door: out for delivery (the citizen is sent a receipt code), failed "
+        "attempts, and delivery with the code or with photo proof; the citizen is sent a "
+        "message at registration, out for delivery, delivery and return."
     ),
     routers=ROUTERS,
     pages=pages,
@@ -50,6 +52,7 @@ SPEC = ServiceSpec(
     projection=projection,
     on_startup=(add_columns,),
     uploads=(r"/deliveries/[^/]+/delivered",),
+    workers=dispatchers,
 )
 
 

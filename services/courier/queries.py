@@ -1,7 +1,7 @@
-"""What the courier service shows: handovers with their manifest, returned documents, and
-the answers to its commands.
-Read from the projection (eventually consistent) and always of one office, the officer's;
-no NIK is ever part of it."""
+"""What the courier service shows: handovers with their manifest, returned documents, the
+answers to its commands, and how its webhooks fare.
+Read from the projection (eventually consistent; webhooks from their own records in Redis)
+and always of one office, the officer's; no NIK is ever part of it."""
 
 from collections import defaultdict
 from datetime import datetime
@@ -20,6 +20,9 @@ from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
 from shared.masking import mask_document_number
 from shared.vocabulary import AttemptReason, DocumentType, DossierStatus, Relationship, ReturnReason
+from shared.webhooks.endpoints import Endpoint, as_time
+from shared.webhooks.office import OfficeWebhooks
+from shared.webhooks.outbox import Message
 from shared.wib import as_utc, to_wib
 
 
@@ -356,4 +359,82 @@ async def handovers_on_round(
     return Page(
         items=[handover_public(letter, dossiers[letter.recap_id]) for letter in page],
         next=encode_cursor(str(page[-1].ready_order)) if more else None,
+    )
+
+
+# --- how the webhooks fare, for the screens ------------------------------------------------
+
+
+class WebhookEndpointPublic(BaseModel):
+    endpoint_id: str
+    url: str
+    events: list[str]  # empty: every event
+    description: str
+    created_at: datetime
+    enabled: bool
+    disabled_at: datetime | None
+    disabled_reason: str
+    failing_since: datetime | None
+
+
+class FailedWebhookPublic(BaseModel):
+    message_id: str  # its `webhook-id`: `jasa webhooks replay` takes it
+    endpoint_id: str
+    type: str
+    created_at: datetime
+    attempts: int
+    failed_at: datetime | None
+    last_status: int | None
+    last_error: str
+
+
+def _wib(milliseconds: int | None) -> datetime | None:
+    moment = as_time(milliseconds)
+    return to_wib(moment) if moment is not None else None
+
+
+def endpoint_public(endpoint: Endpoint) -> WebhookEndpointPublic:
+    return WebhookEndpointPublic(
+        endpoint_id=endpoint.id,
+        url=endpoint.url,
+        events=list(endpoint.events),
+        description=endpoint.description,
+        created_at=to_wib(as_time(endpoint.created_ms) or datetime.min),
+        enabled=endpoint.enabled,
+        disabled_at=_wib(endpoint.disabled_ms),
+        disabled_reason=endpoint.disabled_reason,
+        failing_since=_wib(endpoint.failing_since_ms),
+    )
+
+
+def failed_public(message: Message) -> FailedWebhookPublic:
+    return FailedWebhookPublic(
+        message_id=message.id,
+        endpoint_id=message.endpoint_id,
+        type=message.type,
+        created_at=to_wib(as_time(message.created_ms) or datetime.min),
+        attempts=message.attempts,
+        failed_at=_wib(message.failed_ms),
+        last_status=message.last_status,
+        last_error=message.last_error,
+    )
+
+
+async def webhook_endpoints(webhooks: OfficeWebhooks) -> Page[WebhookEndpointPublic]:
+    """The office's endpoints, the disabled ones with when and why."""
+    endpoints = await webhooks.endpoints.all()
+    return Page(items=[endpoint_public(endpoint) for endpoint in endpoints], next=None)
+
+
+async def failed_webhooks(
+    webhooks: OfficeWebhooks, cursor: str | None, limit: int
+) -> Page[FailedWebhookPublic]:
+    """Messages that used all their attempts, oldest first, for a replay."""
+    after = _after(cursor)
+    found = await webhooks.outbox.failed_messages(after_ms=after, limit=limit + 1)
+    page = found[:limit]
+    more = len(found) > limit
+    return Page(
+        items=[failed_public(message) for message in page],
+        next=encode_cursor(str(page[-1].created_ms)) if more and page else None,
     )

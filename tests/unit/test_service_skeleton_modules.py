@@ -34,8 +34,15 @@ PRINTS = {"intake", "approval", "reporting"}
 OWN = {
     "intake": {"registry.py", "search.py"},
     "approval": {"numbering.py"},
-    # The citizen's door (issue 28): photo proofs, and messages through an outbox.
-    "courier": {"feed.py", "feed_access.py", "photos.py", "notifications.py", "notifier.py"},
+    # The citizen's door (issue 28): photo proofs, and messages through an outbox; webhooks.
+    "courier": {
+        "feed.py",
+        "feed_access.py",
+        "photos.py",
+        "notifications.py",
+        "notifier.py",
+        "webhooks.py",
+    },
     "reporting": {
         "archive.py",
         "archivist.py",

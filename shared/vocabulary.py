@@ -66,3 +66,38 @@ STATUS_AFTER_EVENT: dict[str, DossierStatus] = {
     "Returned": DossierStatus.RETURNED,
     "ReturnReceived": DossierStatus.RECEIVED_BACK,
 }
+
+
+# What a page calls each value, in Bahasa Indonesia (the API keeps the codes above).
+DOCUMENT_TYPE_LABELS: dict[DocumentType, str] = {
+    DocumentType.AKTA: "Akta Pencatatan Sipil",
+    DocumentType.KK: "Kartu Keluarga",
+    DocumentType.KTP_EL: "KTP elektronik",
+    DocumentType.KIA: "Kartu Identitas Anak",
+}
+
+DOSSIER_STATUS_LABELS: dict[DossierStatus, str] = {
+    DossierStatus.REGISTERED: "Terdaftar",
+    DossierStatus.FLAGGED: "Ditahan",
+    DossierStatus.RECAPPED: "Masuk daftar rekapan",
+    DossierStatus.LETTER_DRAFTED: "Surat pengantar dibuat",
+    DossierStatus.LETTER_SIGNED: "Surat pengantar ditandatangani",
+    DossierStatus.WITH_COURIER: "Dibawa kurir",
+    DossierStatus.DELIVERED: "Diterima warga",
+    DossierStatus.RETURNED: "Dikembalikan kurir",
+    DossierStatus.RECEIVED_BACK: "Diterima kembali di kantor",
+}
+
+FLAG_REASON_LABELS: dict[FlagReason, str] = {
+    FlagReason.DATA_ENTRY_ERROR: "Kesalahan entri data",
+    FlagReason.UNSIGNED_DOCUMENT: "Dokumen belum ditandatangani",
+    FlagReason.OTHER: "Alasan lain",
+}
+
+RETURN_REASON_LABELS: dict[ReturnReason, str] = {
+    ReturnReason.ADDRESS_NOT_FOUND: "Alamat tidak ditemukan",
+    ReturnReason.RECIPIENT_NOT_HOME: "Penerima tidak di rumah",
+    ReturnReason.RECIPIENT_UNKNOWN: "Penerima tidak dikenal",
+    ReturnReason.REFUSED: "Ditolak penerima",
+    ReturnReason.OTHER: "Alasan lain",
+}

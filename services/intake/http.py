@@ -1,6 +1,5 @@
 """The FO desk's HTTP routes: registration, flags, the dossier list and recap lists."""
 
-import asyncio
 import re
 import uuid
 from typing import Annotated
@@ -9,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from services.intake import commands, queries
 from services.intake.domain import Registration
-from services.intake.papers import recap_pdf
+from services.intake.papers import printed_recap
 from services.intake.queries import DossierPublic, FlagPublic, RecapPublic
 from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
@@ -158,10 +157,7 @@ async def get_recap(recap_id: uuid.UUID, officer: Reader, session: SessionDep) -
 )
 async def get_recap_pdf(recap_id: uuid.UUID, officer: Reader, context: ContextDep) -> Response:
     """The printable Daftar Rekapan of one recap list (PDF)."""
-    office = officer.office
-    async with context.sessions() as session:
-        recap, rows = await queries.recap_with_dossiers(session, office, recap_id)
-    content = await asyncio.to_thread(recap_pdf, office, recap, rows)
+    content = await printed_recap(context, officer.office, recap_id)
     return Response(
         content,
         media_type="application/pdf",

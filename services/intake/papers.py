@@ -1,6 +1,11 @@
 """The printable Daftar Rekapan: the list of documents of one type that go to the third
 party, as the FO hands it to the Kasubbag Umum. No NIK is printed."""
 
+import asyncio
+import uuid
+
+from services.intake import queries
+from services.intake.config import Context
 from services.intake.projections import IntakeDossier, IntakeRecap
 from shared.masking import mask_document_number
 from shared.pdf import Column, OfficePaper
@@ -57,3 +62,11 @@ def recap_pdf(office: str, recap: IntakeRecap, dossiers: list[IntakeDossier]) ->
         note=f"dibuat {tanggal_jam(compiled_at)}",
     )
     return paper.render()
+
+
+async def printed_recap(context: Context, office: str, recap_id: uuid.UUID) -> bytes:
+    """The Daftar Rekapan of one recap of the office, as a PDF (NotFound if it has none).
+    The API's route and the FO's page both print it here."""
+    async with context.sessions() as session:
+        recap, rows = await queries.recap_with_dossiers(session, office, recap_id)
+    return await asyncio.to_thread(recap_pdf, office, recap, rows)

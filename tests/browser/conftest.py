@@ -87,11 +87,14 @@ class Office:
             timeout=120,
         )
 
-    def enrol(self, username: str, role: Role, name: str | None = None) -> str:
+    def enrol(
+        self, username: str, role: Role, name: str | None = None, office: str | None = None
+    ) -> str:
         """Add an officer with `PASSWORD` through `jasa officer add`; their username."""
+        where = ["--office", office] if office else []
         done = self.jasa(
             "officer", "add", username, "--role", role.value,
-            "--name", name or username.replace(".", " ").title(), "--password-stdin",
+            "--name", name or username.replace(".", " ").title(), "--password-stdin", *where,
             input=PASSWORD,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -100,9 +103,18 @@ class Office:
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+def office(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Office]:
+    """`jasa up` for one module; a module's `OFFICE_SETTINGS` (a dict) adds to its environment,
+    e.g. `{"JASA_OFFICES": "1471,1472"}` for an officer of another office."""
     root = tmp_path_factory.mktemp("office")
-    system = JasaUp(data_dir=root / "var", port_base=free_port_base(), output_dir=root)
+    system = JasaUp(
+        data_dir=root / "var",
+        port_base=free_port_base(),
+        output_dir=root,
+        settings=dict(getattr(request.module, "OFFICE_SETTINGS", {})),
+    )
     system.start(timeout=120)
     try:
         yield Office(system)

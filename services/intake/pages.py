@@ -54,6 +54,8 @@ LABELS = {
     "note": "Catatan",
 }
 TODAY, ALL = "hari-ini", "semua"
+STATUS_CODES = {status.value for status in DossierStatus}
+TYPE_CODES = {kind.value for kind in DocumentType}
 REFRESHED = "berkas-berubah"  # the event htmx hears when a dossier changed on this page
 
 # What each step of a control card is called on the page.
@@ -305,8 +307,8 @@ class DossierFilter:
         waktu: str = TODAY,
         cursor: str = "",
     ) -> None:
-        self.status = status if status in DossierStatus.__members__ else ""
-        self.document_type = document_type if document_type in DocumentType.__members__ else ""
+        self.status = status if status in STATUS_CODES else ""
+        self.document_type = document_type if document_type in TYPE_CODES else ""
         self.waktu = waktu if waktu in (TODAY, ALL) else TODAY
         after = decode_cursor(cursor) if cursor else None
         self.after = after if after and SORT_KEY.fullmatch(after) else None
@@ -536,7 +538,7 @@ async def compile_recap(
 ) -> Response:
     """Put every waiting dossier of one type in a new recap list."""
     problem, status = None, 409
-    if document_type not in DocumentType.__members__:
+    if document_type not in TYPE_CODES:
         problem, status = "Pilih jenis dokumen yang akan direkap.", 422
     else:
         try:

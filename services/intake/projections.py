@@ -230,7 +230,13 @@ async def apply_event(session: AsyncSession, event: Envelope) -> None:
     """The change one event makes to the read model (the caller commits)."""
     await _apply_to_dossiers(session, event)
     if event.type in STATUS_AFTER_EVENT:
-        session.add_all(_steps(event, await _dossiers_concerned(session, event)))
+        concerned = await _dossiers_concerned(session, event)
+        # An event applied again leaves its steps as they are: they were added all at once.
+        assert event.position is not None
+        if concerned and not await session.get(
+            IntakeStep, (event.office, concerned[0], event.position)
+        ):
+            session.add_all(_steps(event, concerned))
 
 
 async def _dossiers_concerned(session: AsyncSession, event: Envelope) -> list[uuid.UUID]:

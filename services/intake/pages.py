@@ -46,7 +46,7 @@ FIELDS = ("nik", "name", "address", "phone", "document_type", "document_number")
 LABELS = {
     "nik": "NIK",
     "name": "Nama",
-    "address": "Alamat",
+    "address": "Alamat pengiriman",
     "phone": "Nomor HP",
     "document_type": "Jenis dokumen",
     "document_number": "Nomor dokumen",
@@ -269,7 +269,11 @@ async def register(
         return RedirectResponse(f"/?terdaftar={dossier_id}", status_code=303)
     registered = await _registered(context, officer, dossier_id, outcome["position"])
     return await _registration(
-        request, template, registered=registered, headers={"HX-Trigger": REFRESHED}
+        request,
+        template,
+        registered=registered,
+        extra={"registered_id": dossier_id},
+        headers={"HX-Trigger": REFRESHED},
     )
 
 

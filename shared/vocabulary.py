@@ -101,3 +101,32 @@ RETURN_REASON_LABELS: dict[ReturnReason, str] = {
     ReturnReason.REFUSED: "Ditolak penerima",
     ReturnReason.OTHER: "Alasan lain",
 }
+
+# What each step of a control card is called on a page.
+EVENT_LABELS: dict[str, str] = {
+    "DocumentRegistered": "Didaftarkan",
+    "DocumentFlagged": "Ditahan",
+    "FlagResolved": "Tanda tahan diselesaikan",
+    "RecapCompiled": "Masuk daftar rekapan",
+    "LetterDrafted": "Surat pengantar dibuat",
+    "LetterSigned": "Surat pengantar ditandatangani",
+    "LetterRejected": "Surat pengantar ditolak",
+    "HandoverAccepted": "Diserahkan ke kurir",
+    "Delivered": "Diterima warga",
+    "Returned": "Dikembalikan kurir",
+    "ReturnReceived": "Diterima kembali di kantor",
+}
+# The SOP's activity (1-5) each event is a step of.
+SOP_STEP_OF_EVENT: dict[str, int] = {
+    "DocumentRegistered": 1,
+    "DocumentFlagged": 1,
+    "FlagResolved": 1,
+    "RecapCompiled": 1,
+    "LetterDrafted": 2,
+    "LetterSigned": 3,
+    "LetterRejected": 3,
+    "HandoverAccepted": 4,
+    "Delivered": 4,
+    "Returned": 5,
+    "ReturnReceived": 5,
+}

@@ -26,8 +26,10 @@ from shared.log import ConcurrencyConflict
 from shared.vocabulary import (
     DOCUMENT_TYPE_LABELS,
     DOSSIER_STATUS_LABELS,
+    EVENT_LABELS,
     FLAG_REASON_LABELS,
     RETURN_REASON_LABELS,
+    SOP_STEP_OF_EVENT,
     DocumentType,
     DossierStatus,
     Role,
@@ -57,34 +59,6 @@ TODAY, ALL = "hari-ini", "semua"
 STATUS_CODES = {status.value for status in DossierStatus}
 TYPE_CODES = {kind.value for kind in DocumentType}
 REFRESHED = "berkas-berubah"  # the event htmx hears when a dossier changed on this page
-
-# What each step of a control card is called on the page.
-STEPS = {
-    "DocumentRegistered": "Didaftarkan",
-    "DocumentFlagged": "Ditahan",
-    "FlagResolved": "Tanda tahan diselesaikan",
-    "RecapCompiled": "Masuk daftar rekapan",
-    "LetterDrafted": "Surat pengantar dibuat",
-    "LetterSigned": "Surat pengantar ditandatangani",
-    "LetterRejected": "Surat pengantar ditolak",
-    "HandoverAccepted": "Diserahkan ke kurir",
-    "Delivered": "Diterima warga",
-    "Returned": "Dikembalikan kurir",
-    "ReturnReceived": "Diterima kembali di kantor",
-}
-SOP_STEP = {
-    "DocumentRegistered": 1,
-    "DocumentFlagged": 1,
-    "FlagResolved": 1,
-    "RecapCompiled": 1,
-    "LetterDrafted": 2,
-    "LetterSigned": 3,
-    "LetterRejected": 3,
-    "HandoverAccepted": 4,
-    "Delivered": 4,
-    "Returned": 5,
-    "ReturnReceived": 5,
-}
 
 # The domain's refusals, as an FO reads them: matched on the sentence it gives, in English.
 REFUSALS = (
@@ -133,8 +107,8 @@ def labels() -> dict[str, Any]:
         "statuses": DOSSIER_STATUS_LABELS,
         "flag_reasons": FLAG_REASON_LABELS,
         "return_reasons": RETURN_REASON_LABELS,
-        "steps": STEPS,
-        "sop_step": SOP_STEP,
+        "steps": EVENT_LABELS,
+        "sop_step": SOP_STEP_OF_EVENT,
         "role_labels": ROLE_LABELS,
         "form_key_field": FORM_KEY_FIELD,
     }

@@ -162,15 +162,15 @@ async def landing(
     request: Request,
     officer: FrontOffice,
     session: SessionDep,
-    terdaftar: uuid.UUID | None = None,
+    terdaftar: str = "",
 ) -> HTMLResponse:
-    """The FO desk: the registration form, and today's dossiers."""
+    """The FO desk: the registration form, and today's dossiers (and, after a registration
+    sent without htmx, the dossier it registered)."""
     registered = None
-    if terdaftar is not None:
-        try:
-            registered = await queries.dossier(session, officer.office, terdaftar)
-        except NotFound:
-            registered = None
+    try:
+        registered = await queries.dossier(session, officer.office, uuid.UUID(terdaftar))
+    except (ValueError, NotFound):  # none asked for, or not one of this office's
+        registered = None
     listing = await _listing(session, officer, DossierFilter(waktu=TODAY), limit=10)
     return await _registration(
         request, "register.html", registered=registered, extra={"listing": listing}

@@ -131,3 +131,67 @@ STATUS_AFTER_EVENT: dict[str, DossierStatus] = {
     "Returned": DossierStatus.RETURNED,
     "ReturnReceived": DossierStatus.RECEIVED_BACK,
 }
+
+
+# What a page calls each value, in Bahasa Indonesia (the API keeps the codes above).
+DOCUMENT_TYPE_LABELS: dict[DocumentType, str] = {
+    DocumentType.AKTA: "Akta Pencatatan Sipil",
+    DocumentType.KK: "Kartu Keluarga",
+    DocumentType.KTP_EL: "KTP elektronik",
+    DocumentType.KIA: "Kartu Identitas Anak",
+}
+
+DOSSIER_STATUS_LABELS: dict[DossierStatus, str] = {
+    DossierStatus.REGISTERED: "Terdaftar",
+    DossierStatus.FLAGGED: "Ditahan",
+    DossierStatus.RECAPPED: "Masuk daftar rekapan",
+    DossierStatus.LETTER_DRAFTED: "Surat pengantar dibuat",
+    DossierStatus.LETTER_SIGNED: "Surat pengantar ditandatangani",
+    DossierStatus.WITH_COURIER: "Dibawa kurir",
+    DossierStatus.DELIVERED: "Diterima warga",
+    DossierStatus.RETURNED: "Dikembalikan kurir",
+    DossierStatus.RECEIVED_BACK: "Diterima kembali di kantor",
+}
+
+FLAG_REASON_LABELS: dict[FlagReason, str] = {
+    FlagReason.DATA_ENTRY_ERROR: "Kesalahan entri data",
+    FlagReason.UNSIGNED_DOCUMENT: "Dokumen belum ditandatangani",
+    FlagReason.OTHER: "Alasan lain",
+}
+
+RETURN_REASON_LABELS: dict[ReturnReason, str] = {
+    ReturnReason.ADDRESS_NOT_FOUND: "Alamat tidak ditemukan",
+    ReturnReason.RECIPIENT_NOT_HOME: "Penerima tidak di rumah",
+    ReturnReason.RECIPIENT_UNKNOWN: "Penerima tidak dikenal",
+    ReturnReason.REFUSED: "Ditolak penerima",
+    ReturnReason.OTHER: "Alasan lain",
+}
+
+# What each step of a control card is called on a page.
+EVENT_LABELS: dict[str, str] = {
+    "DocumentRegistered": "Didaftarkan",
+    "DocumentFlagged": "Ditahan",
+    "FlagResolved": "Tanda tahan diselesaikan",
+    "RecapCompiled": "Masuk daftar rekapan",
+    "LetterDrafted": "Surat pengantar dibuat",
+    "LetterSigned": "Surat pengantar ditandatangani",
+    "LetterRejected": "Surat pengantar ditolak",
+    "HandoverAccepted": "Diserahkan ke kurir",
+    "Delivered": "Diterima warga",
+    "Returned": "Dikembalikan kurir",
+    "ReturnReceived": "Diterima kembali di kantor",
+}
+# The SOP's activity (1-5) each event is a step of.
+SOP_STEP_OF_EVENT: dict[str, int] = {
+    "DocumentRegistered": 1,
+    "DocumentFlagged": 1,
+    "FlagResolved": 1,
+    "RecapCompiled": 1,
+    "LetterDrafted": 2,
+    "LetterSigned": 3,
+    "LetterRejected": 3,
+    "HandoverAccepted": 4,
+    "Delivered": 4,
+    "Returned": 5,
+    "ReturnReceived": 5,
+}

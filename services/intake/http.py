@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from services.intake import commands, queries
 from services.intake.domain import Correction, Registration
-from services.intake.papers import recap_pdf, receipt_pdf
+from services.intake.papers import printed_recap, receipt_pdf
 from services.intake.queries import CorrectionPublic, DossierPublic, FlagPublic, RecapPublic
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
@@ -240,12 +240,7 @@ async def get_recap(recap_id: uuid.UUID, officer: Reader, session: SessionDep) -
 )
 async def get_recap_pdf(recap_id: uuid.UUID, officer: Reader, context: ContextDep) -> Response:
     """The printable Daftar Rekapan of one recap list (PDF)."""
-    office = officer.office
-    async with context.sessions() as session:
-        recap, rows = await queries.recap_with_dossiers(session, office, recap_id)
-        number = await queries.recap_number_of(session, recap)
-    letterhead = context.settings.letterhead(office)
-    content = await asyncio.to_thread(recap_pdf, letterhead, recap, rows, number)
+    content, number = await printed_recap(context, officer.office, recap_id)
     filename = re.sub(r"[^A-Za-z0-9]+", "-", number or str(recap_id)).strip("-")
     return Response(
         content,

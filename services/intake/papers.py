@@ -2,10 +2,14 @@
 the third party, as the FO hands it to the Kasubbag Umum; and the applicant's Tanda Terima
 with the tracking code. No NIK is printed; the date once."""
 
+import asyncio
 import io
+import uuid
 
 import segno
 
+from services.intake import queries
+from services.intake.config import Context
 from services.intake.projections import IntakeDossier, IntakeRecap
 from shared.events import Actor
 from shared.letterhead import Letterhead
@@ -109,3 +113,15 @@ def receipt_pdf(letterhead: Letterhead, dossier: IntakeDossier, tracking_link: s
         Signatory.of(officer, "Petugas,", ROLE_TITLES[Role.FO], note="Paraf elektronik")
     )
     return paper.render()
+
+
+async def printed_recap(
+    context: Context, office: str, recap_id: uuid.UUID
+) -> tuple[bytes, str | None]:
+    """The Daftar Rekapan of one recap of the office, as a PDF, and the recap's number
+    (NotFound if it has none). The API's route and the FO's page both print it here."""
+    async with context.sessions() as session:
+        recap, rows = await queries.recap_with_dossiers(session, office, recap_id)
+        number = await queries.recap_number_of(session, recap)
+    letterhead = context.settings.letterhead(office)
+    return await asyncio.to_thread(recap_pdf, letterhead, recap, rows, number), number

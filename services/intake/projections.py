@@ -101,6 +101,24 @@ class IntakeRecap(SQLModel, table=True):
         return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
 
 
+class IntakeStep(SQLModel, table=True):
+    """One step of a dossier's way, as its control card shows it: what happened, who did it
+    (the paraf), when. No personal data: a delivery's recipient is not kept here."""
+
+    __tablename__ = "intake_step"
+    office: str = Field(primary_key=True, max_length=8)
+    dossier_id: uuid.UUID = Field(primary_key=True)
+    position: str = Field(primary_key=True, max_length=40)
+    event: str = Field(max_length=40)
+    officer_id: str = Field(max_length=64)
+    officer_name: str = Field(max_length=100)
+    role: str = Field(max_length=16)
+    at: datetime
+    reason: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=500)
+    letter_number: str | None = Field(default=None, max_length=80)
+
+
 POSITION_COLUMNS = ("flag_position", "recap_position", "letter_position")
 
 
@@ -228,9 +246,56 @@ def _after(event: Envelope) -> DossierStatus:
     return STATUS_AFTER_EVENT[event.type]
 
 
+def _steps(event: Envelope, dossier_ids: Sequence[uuid.UUID]) -> list[IntakeStep]:
+    """The step an event is on the card of each dossier it concerns."""
+    assert event.position is not None
+    data: Any = event.data
+    reason = getattr(data, "reason", None)
+    # A delivery's note may name the recipient; a flag's or a return's says why it stopped.
+    note = None if isinstance(data, Delivered) else getattr(data, "note", None)
+    return [
+        IntakeStep(
+            office=event.office,
+            dossier_id=dossier_id,
+            position=event.position,
+            event=event.type,
+            officer_id=event.actor.officer_id,
+            officer_name=event.actor.name,
+            role=event.actor.role.value,
+            at=event.occurred_at,
+            reason=str(reason) if reason is not None else None,
+            note=note or None,
+            letter_number=getattr(data, "letter_number", None),
+        )
+        for dossier_id in dossier_ids
+    ]
+
+
 async def apply_event(session: AsyncSession, event: Envelope, index: BlindIndex) -> None:
     """The change one event makes to the read model (the caller commits); `index` makes the
     digests an officer searches by."""
+    await _apply_to_dossiers(session, event, index)
+    if event.type in STATUS_AFTER_EVENT:
+        concerned = await _dossiers_concerned(session, event)
+        # An event applied again leaves its steps as they are: they were added all at once.
+        assert event.position is not None
+        if concerned and not await session.get(
+            IntakeStep, (event.office, concerned[0], event.position)
+        ):
+            session.add_all(_steps(event, concerned))
+
+
+async def _dossiers_concerned(session: AsyncSession, event: Envelope) -> list[uuid.UUID]:
+    data: Any = event.data
+    if isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
+        recap = await session.get(IntakeRecap, (event.office, data.recap_id))
+        return recap.dossier_id_list() if recap is not None else []
+    if isinstance(data, RecapCompiled | HandoverAccepted):
+        return list(data.dossier_ids)
+    return [data.dossier_id]
+
+
+async def _apply_to_dossiers(session: AsyncSession, event: Envelope, index: BlindIndex) -> None:
     data: Any = event.data
     office = event.office
     if isinstance(data, DocumentRegistered):
@@ -299,6 +364,13 @@ async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: u
         row.tracking_code = None  # the public page of an erased dossier shows nothing
         if row.flag_note:
             row.flag_note = ERASED  # a note may name the person as well as anything else
+    steps = select(IntakeStep).where(
+        IntakeStep.office == office,
+        IntakeStep.dossier_id == dossier_id,
+        col(IntakeStep.note).is_not(None),
+    )
+    for step in (await session.exec(steps)).all():
+        step.note = ERASED
 
 
 async def _apply_recap(session: AsyncSession, event: Envelope, data: RecapCompiled) -> None:

@@ -13,10 +13,10 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.intake.projections import IntakeDossier, IntakeRecap
+from services.intake.projections import IntakeDossier, IntakeRecap, IntakeStep
 from services.intake.search import IntakeSearchEntry
 from shared.blind_index import BlindIndex, normalised_number
-from shared.db import keyset_page
+from shared.db import keyset_page, position_key
 from shared.errors import NotFound, Unprocessable
 from shared.events import DocumentFlagged, Envelope
 from shared.http.pagination import Page, encode_cursor
@@ -26,6 +26,7 @@ from shared.vocabulary import (
     DocumentType,
     DossierStatus,
     FlagReason,
+    Role,
     recap_number,
 )
 from shared.wib import WIB, as_utc, to_wib
@@ -75,6 +76,18 @@ class CorrectionPublic(BaseModel):
     note: str
     at: datetime
     by: OfficerPublic
+
+
+class StepPublic(BaseModel):
+    """One step on a dossier's control card: what happened, by whom, when (WIB)."""
+
+    event: str
+    by: OfficerPublic
+    role: Role
+    at: datetime
+    reason: str | None = None
+    note: str | None = None
+    letter_number: str | None = None
 
 
 class RecapPublic(BaseModel):
@@ -265,12 +278,16 @@ async def dossiers_page(
     after: str | None,
     limit: int,
     search: SearchTerms | None = None,
+    since: str | None = None,
 ) -> Page[DossierPublic]:
     """A page of one office's dossiers in registration order; given `search` (see
-    `search_terms`), only those found by it."""
+    `search_terms`), only those found by it; `since`, a sort key (see `registered_since`):
+    only those registered from then on."""
     query = select(IntakeDossier).where(IntakeDossier.office == office)
     if search is not None:
         query = query.where(*_matching(office, search))
+    if since is not None:
+        query = query.where(col(IntakeDossier.sort_key) >= since)
     if status is not None:
         query = query.where(IntakeDossier.status == status.value)
     if document_type is not None:
@@ -387,3 +404,55 @@ async def recap_with_dossiers(
     row = await recap_row(session, office, recap_id)
     rows = [await dossier_row(session, office, d) for d in row.dossier_id_list()]
     return row, [found for found in rows if found is not None]
+
+
+def registered_since(moment: datetime) -> str:
+    """The sort key of the first registration at or after `moment`: positions are the log's
+    milliseconds, so "registered today" is a range of the key the list is paged by."""
+    milliseconds = int(as_utc(moment).timestamp() * 1000)
+    return f"{milliseconds:015d}-{0:08d}"
+
+
+async def dossier_steps(
+    session: AsyncSession, office: str, dossier_id: uuid.UUID
+) -> list[StepPublic]:
+    """A dossier's control card as intake follows it: every step in log order."""
+    query = select(IntakeStep).where(
+        IntakeStep.office == office, IntakeStep.dossier_id == dossier_id
+    )
+    rows = sorted(await session.exec(query), key=lambda row: position_key(row.position))
+    return [
+        StepPublic(
+            event=row.event,
+            by=OfficerPublic(officer_id=row.officer_id, name=row.officer_name),
+            role=Role(row.role),
+            at=to_wib(as_utc(row.at)),
+            reason=row.reason,
+            note=row.note,
+            letter_number=row.letter_number,
+        )
+        for row in rows
+    ]
+
+
+async def waiting_counts(session: AsyncSession, office: str) -> dict[DocumentType, int]:
+    """How many dossiers of each type wait for a recap list (registered, not flagged)."""
+    query = (
+        select(IntakeDossier.document_type, func.count())
+        .where(IntakeDossier.office == office)
+        .where(IntakeDossier.status == DossierStatus.REGISTERED.value)
+        .group_by(col(IntakeDossier.document_type))
+    )
+    counted = {kind: int(n) for kind, n in await session.exec(query)}
+    return {kind: counted.get(kind.value, 0) for kind in DocumentType}
+
+
+async def recent_recaps(session: AsyncSession, office: str, limit: int) -> list[RecapPublic]:
+    """The office's latest recap lists, newest first."""
+    query = (
+        select(IntakeRecap)
+        .where(IntakeRecap.office == office)
+        .order_by(col(IntakeRecap.compiled_at).desc())
+        .limit(limit)
+    )
+    return [recap_from_row(row) for row in await session.exec(query)]

@@ -23,7 +23,11 @@ ROLE_LABELS = {
 }
 
 MENU: dict[Role, tuple[Link, ...]] = {
-    Role.FO: (Link("intake", "/", "Pendaftaran"),),
+    Role.FO: (
+        Link("intake", "/", "Pendaftaran"),
+        Link("intake", "/berkas", "Daftar berkas"),
+        Link("intake", "/rekapan", "Daftar rekapan"),
+    ),
     Role.KASUBBAG_UMUM: (
         Link("approval", "/", "Surat pengantar"),
         Link("approval", "/surat", "Daftar surat"),

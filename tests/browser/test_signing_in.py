@@ -74,7 +74,8 @@ def test_a_suspended_officers_open_session_ends(office: Office, page: Page) -> N
 def test_a_post_without_a_csrf_token_is_refused(office: Office, page: Page) -> None:
     office.enrol("eka.fo", Role.FO)
     sign_in(page, office.url("intake"), "eka.fo")
-    page.locator('input[name="csrf_token"]').evaluate("input => input.remove()")
+    sign_out = page.locator('form[action="/logout"] input[name="csrf_token"]')
+    sign_out.evaluate("input => input.remove()")
     page.get_by_role("button", name="Keluar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Akses ditolak")
     page.goto(office.url("intake", "/"))

@@ -7,6 +7,7 @@ import pytest
 
 from services.intake.consumers import projection
 from services.intake.projections import PROJECTION, IntakeDossier, NotYetKnown, apply_event
+from services.intake.queries import dossier_steps
 from shared.blind_index import BlindIndex
 from shared.db import claim_position, claim_positions, projection_of
 from shared.events import (
@@ -182,3 +183,54 @@ async def test_a_page_with_a_registration_and_its_flag_is_applied_once_in_one_go
         claimed = await claim_positions(session, projection_of(PROJECTION, "1471"), ["2-0", "2-1"])
         assert claimed == set()  # both applied before
         await session.rollback()
+
+
+async def steps_of(desk: Desk, dossier_id: str) -> list[Any]:
+    async with desk.app.state.context.sessions() as session:
+        return await dossier_steps(session, "1471", uuid.UUID(dossier_id))
+
+
+async def test_a_dossier_s_control_card_holds_every_step_with_its_officer_once(
+    desk: Desk, event_log: EventLog
+) -> None:
+    (first, second), recap_id = await recapped_pair(desk)
+    letter_id = uuid.uuid4()
+    drafted = await emit(
+        event_log, LetterDrafted(letter_id=letter_id, letter_number="N/7", recap_id=recap_id)
+    )
+    await emit(event_log, LetterSigned(letter_id=letter_id, letter_number="N/7", recap_id=recap_id))
+    await desk.seen(second, lambda d: d["status"] == "LETTER_SIGNED")
+    await projection(desk.app.state.context)(drafted)  # delivered again
+    async with desk.app.state.context.sessions() as session, session.begin():
+        await apply_event(session, drafted)  # and applied again, unclaimed
+
+    for dossier_id in (first, second):
+        card = await steps_of(desk, dossier_id)
+        assert [step.event for step in card] == [
+            "DocumentRegistered",
+            "RecapCompiled",
+            "LetterDrafted",
+            "LetterSigned",
+        ]
+        assert card[2].letter_number == "N/7"
+        assert all(step.by.name and step.at.utcoffset() is not None for step in card)
+
+
+async def test_a_delivery_s_recipient_is_not_kept_on_the_card(
+    desk: Desk, event_log: EventLog
+) -> None:
+    (first, _), _ = await recapped_pair(desk)
+    await emit(
+        event_log,
+        Delivered(
+            dossier_id=uuid.UUID(first),
+            letter_id=uuid.uuid4(),
+            recipient_name="Budi Santoso",
+            relationship=Relationship.FAMILY,
+            note="diterima kakaknya Budi Santoso",
+        ),
+    )
+    await desk.seen(first, lambda d: d["status"] == "DELIVERED")
+    delivered = (await steps_of(desk, first))[-1]
+    assert delivered.event == "Delivered"
+    assert "Budi" not in f"{delivered.reason} {delivered.note}"

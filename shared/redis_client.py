@@ -10,9 +10,12 @@ holds each office's slot (every key of an office carries its hash tag, `shared.k
 connection that wrote it); unset, none on a single server and one on a cluster, as Redis
 replicates asynchronously and a promoted replica would lack what its primary acknowledged."""
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from faststream.redis import RedisBroker, RedisClusterBroker
@@ -102,11 +105,32 @@ def redis_setup(settings: CommonSettings, url: str | None = None) -> RedisSetup:
     return RedisSetup(url, cluster, ReplicaAcks(replicas, settings.redis_replicas_wait_ms))
 
 
-def every_node(admin: SyncRedis) -> list[redis.Redis]:
-    """A client of each node the cluster names, replicas included (of a single server, that
-    server's): where a setting each node keeps for itself (ACL users) must be made. The
-    clients are `admin`'s own: closing it closes them."""
+@contextlib.contextmanager
+def every_node(admin: SyncRedis, url: str) -> Iterator[list[redis.Redis]]:
+    """A client of each node of the cluster `admin` talks to, replicas included, as the
+    cluster names them now (CLUSTER NODES; a failed node left out), each reached with the
+    credentials of `url`; of a single server, `admin` itself. For what each node keeps for
+    itself (ACL users). The clients made are closed on leaving."""
     if isinstance(admin, redis.Redis):
-        return [admin]
-    admin.nodes_manager.initialize()  # the nodes as the cluster names them now
-    return [admin.get_redis_connection(node) for node in admin.get_nodes()]
+        yield [admin]
+        return
+    known = admin.cluster_nodes()
+    addresses = [
+        address.split("@")[0]
+        for address, node in known.items()
+        if not {"fail", "noaddr", "handshake"} & set(str(node["flags"]).split(","))
+    ]
+    clients = [redis.Redis.from_url(_at(url, address)) for address in addresses]
+    try:
+        yield clients
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _at(url: str, address: str) -> str:
+    """`url` with its host and port replaced by `address` (HOST:PORT)."""
+    parts = urlsplit(url)
+    credentials = parts.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@{address}" if credentials else address
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -49,7 +49,7 @@ def provision_command(
     keys = Keys(served_office(settings, office), settings.key_prefix)
     with redis_setup(settings, redis_url).sync_client() as admin:
         if revoke_access:
-            gone = revoke(admin, name)
+            gone = revoke(admin, redis_url, name)
             typer.echo(f"user {name} deleted" if gone else f"there was no user {name}")
             return
         access = provision(admin, keys, redis_url, name, address)

@@ -86,15 +86,16 @@ def provision(
     """Create the user on every node and its group on the feed, or give an existing user a
     new password (everywhere)."""
     check_name(name)
-    nodes = every_node(admin)
-    existed = any(node.acl_getuser(name) is not None for node in nodes)
     password = secrets.token_urlsafe(32)
     rules = feed_user_rules(keys.courier_feed, password, cluster=not isinstance(admin, Redis))
-    for node in nodes:
-        node.execute_command("ACL", "SETUSER", name, *rules)
-        if existed:
-            node.execute_command("CLIENT", "KILL", "USER", name)  # sessions on the old password
-        _persist(node)
+    with every_node(admin, admin_url) as nodes:
+        existed = any(node.acl_getuser(name) is not None for node in nodes)
+        for node in nodes:
+            node.execute_command("ACL", "SETUSER", name, *rules)
+            if existed:  # sessions on the old password
+                node.execute_command("CLIENT", "KILL", "USER", name)
+            _persist(node)
+        addresses = tuple(_address(node) for node in nodes)
     try:
         admin.xgroup_create(keys.courier_feed, name, id="0", mkstream=True)
     except ResponseError as error:
@@ -107,18 +108,19 @@ def provision(
         stream=keys.courier_feed,
         group=name,
         rotated=existed,
-        nodes=tuple(_address(node) for node in nodes),
+        nodes=addresses,
     )
 
 
-def revoke(admin: SyncRedis, name: str) -> bool:
+def revoke(admin: SyncRedis, admin_url: str, name: str) -> bool:
     """Delete the user on every node (Redis drops its connections); its group stays with
     what it acked."""
     check_name(name)
     deleted = False
-    for node in every_node(admin):
-        deleted = bool(node.acl_deluser(name)) or deleted
-        _persist(node)
+    with every_node(admin, admin_url) as nodes:
+        for node in nodes:
+            deleted = bool(node.acl_deluser(name)) or deleted
+            _persist(node)
     return deleted
 
 

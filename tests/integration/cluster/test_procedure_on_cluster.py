@@ -33,9 +33,15 @@ async def test_two_offices_on_different_primaries_go_through_the_whole_procedure
     for office in SERVED:
         await play_the_day(on_cluster, office)
 
-    context = on_cluster.context("reporting")
-    assert isinstance(context.redis, RedisCluster)
-    assert all(isinstance(c.broker, RedisClusterBroker) for c in context.consumers.values())
+    for service, client in on_cluster.clients.items():
+        context = on_cluster.context(service)
+        assert isinstance(context.redis, RedisCluster)
+        assert all(isinstance(c.broker, RedisClusterBroker) for c in context.consumers.values())
+        ready = await client.get("/ready")
+        assert ready.status_code == 200, ready.text
+        document = (await client.get("/asyncapi.json")).json()
+        for office in SERVED:
+            assert any(f"jasa:{{{office}}}:log" in name for name in document["channels"])
     lengths = await on_cluster.log_lengths()
     assert all(length > 20 for length in lengths.values())
     for office in SERVED:

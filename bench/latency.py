@@ -167,9 +167,10 @@ async def register_latency(
     rate: float = 300,
     seconds: float = 10,
     warmup_s: float = 2,
+    settings: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """POST /dossiers at `rate`/s against intake run by `workers` uvicorn processes
-    (`jasa serve --workers`, WEB_CONCURRENCY)."""
+    (`jasa serve --workers`, WEB_CONCURRENCY), given `settings` (environment) besides."""
     data_dir = scratch / "intake"
     warmup = int(rate * warmup_s)
     count = warmup + int(rate * seconds)
@@ -191,6 +192,7 @@ async def register_latency(
                         name="Siti Rahma", office="1471")  # fmt: skip
     env = service_env(redis_url, f"bench-intake-{uuid.uuid4().hex[:8]}:", data_dir)
     env["WEB_CONCURRENCY"] = str(workers)
+    env |= settings or {}
     with service("intake", env, data_dir) as url:
         client = Client(url, connections=64)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

@@ -6,7 +6,9 @@ Needs only what `jasa courier provision NAME` printed:
     COURIER_FEED_STREAM='jasa:{1471}:courier-feed' \\
         faststream run --factory examples.courier_subscriber:create_app
 
-The consumer group is the user's own name (taken from the URL). A manifest is
+On a Redis Cluster, also set COURIER_FEED_CLUSTER=true; the URL may name any node that
+`jasa courier provision` listed, and the broker finds the one that holds the feed, after a
+failover too. The consumer group is the user's own name (taken from the URL). A manifest is
 acknowledged after `on_ready_handover` returns; if it raises, the entry stays pending
 for the group and is read again (XAUTOCLAIM) by the second subscriber below. Each entry
 is one signed cover letter with the documents to deliver; there is no NIK in it."""
@@ -18,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from faststream import AckPolicy, FastStream
-from faststream.redis import RedisBroker, StreamSub
+from faststream.redis import RedisBroker, RedisClusterBroker, StreamSub
 from pydantic import BaseModel
 
 log = logging.getLogger("courier-feed")
@@ -56,10 +58,11 @@ def build_broker(
     stream: str,
     on_ready_handover: Callable[[Manifest], Awaitable[None]] = log_handover,
     reclaim_after_ms: int = 60_000,
+    cluster: bool = False,
 ) -> RedisBroker:
     group = urlsplit(url).username or ""
     consumer = f"{group}-{socket.gethostname()}-{os.getpid()}"
-    broker = RedisBroker(url)
+    broker = RedisClusterBroker(url) if cluster else RedisBroker(url)
 
     async def handle(manifest: Manifest) -> None:
         await on_ready_handover(manifest)
@@ -74,4 +77,5 @@ def build_broker(
 
 def create_app() -> FastStream:
     stream = os.environ.get("COURIER_FEED_STREAM", "jasa:{1471}:courier-feed")
-    return FastStream(build_broker(os.environ["COURIER_FEED_URL"], stream))
+    cluster = os.environ.get("COURIER_FEED_CLUSTER", "").lower() in ("1", "true", "yes")
+    return FastStream(build_broker(os.environ["COURIER_FEED_URL"], stream, cluster=cluster))

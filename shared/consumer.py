@@ -39,8 +39,7 @@ from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
-from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from shared.db import database_unreachable
 from shared.deliveries import Deliveries, Outage
@@ -48,6 +47,7 @@ from shared.entries import entries_of, without_body
 from shared.events import Envelope, decode_entry
 from shared.keys import Keys
 from shared.progress import GroupProgress
+from shared.redis_client import AsyncRedis
 
 log = logging.getLogger("jasa.consumer")
 
@@ -113,7 +113,7 @@ class EventConsumer:
     def __init__(
         self,
         broker: RedisBroker,
-        redis: Redis,
+        redis: AsyncRedis,
         keys: Keys,
         options: ConsumerOptions,
         handle: Handler,
@@ -230,7 +230,7 @@ class EventConsumer:
                     "consumer group %s recreated; reading the log again from its start",
                     self.options.group,
                 )
-            except (RedisError, OSError) as error:
+            except (RedisError, RedisClusterException, OSError) as error:
                 log.warning("consumer group %s not yet recovered: %s", self.options.group, error)
 
     async def _readable(self, message: StreamMessage[Any]) -> list[Envelope]:

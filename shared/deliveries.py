@@ -9,10 +9,9 @@ import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from redis.asyncio import Redis
-
 from shared.db import root_cause
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 
 log = logging.getLogger("jasa.consumer")
 
@@ -35,7 +34,7 @@ return 0
 class Deliveries:
     """The deliveries of one group's consumer on one office log."""
 
-    def __init__(self, redis: Redis, keys: Keys, group: str, consumer: str) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys, group: str, consumer: str) -> None:
         self.redis, self.log, self.group, self.consumer = redis, keys.log, group, consumer
         self.dead_letter_stream = keys.dead_letters(group)
         self._give_back_script = redis.register_script(GIVE_BACK)

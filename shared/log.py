@@ -21,6 +21,7 @@ from shared.events import Envelope, with_fields
 from shared.keys import Keys
 from shared.mapper import EventMapper
 from shared.personal_data import PersonalData, PersonalFields
+from shared.redis_client import NO_ACKS, ReplicaAcks
 from shared.store import (
     ConcurrencyConflict,
     EventStore,
@@ -47,17 +48,19 @@ class Write:
 
 class EventLog:
     """The log of one office, on `store`: a Redis client, for a store of the office's keys
-    on it, or any EventStore; given `privacy`, it seals and reveals personal data."""
+    on it, or any EventStore; given `privacy`, it seals and reveals personal data; `acks`
+    is how many replicas of that Redis must hold an append before it is answered."""
 
     def __init__(
         self,
         store: Redis | RedisCluster | EventStore,
         keys: Keys,
         privacy: PersonalData | None = None,
+        acks: ReplicaAcks = NO_ACKS,
     ) -> None:
         self.keys = keys
         if isinstance(store, Redis | RedisCluster):
-            store = RedisEventStore(store, keys)
+            store = RedisEventStore(store, keys, acks)
         self.store: EventStore = store
         self.mapper = EventMapper(privacy)
 

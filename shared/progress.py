@@ -4,15 +4,15 @@ list only once its effect is committed. A read that must see a write waits on th
 
 import asyncio
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.db import position_key
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 
 
 class GroupProgress:
-    def __init__(self, redis: Redis, keys: Keys, group: str) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys, group: str) -> None:
         self.redis, self.keys, self.group = redis, keys, group
 
     async def has_applied(self, position: str) -> bool:

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from fastapi import APIRouter, FastAPI
-from faststream.redis import RedisBroker
 from pydantic import BaseModel
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,6 +35,7 @@ from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, load_or_create_master_key
 from shared.redaction import install_log_redaction
+from shared.redis_client import AsyncRedis, RedisSetup, redis_setup
 from shared.settings import ServiceSettings
 from shared.web.install import install_site
 
@@ -52,7 +51,8 @@ class ServiceContext(Generic[SettingsT]):
     `log` are the default office's, for tools that act for the installation as a whole."""
 
     settings: SettingsT
-    redis: Redis
+    redis: AsyncRedis
+    redis_setup: RedisSetup  # what every Redis client and broker of the service is made from
     keys: Keys
     log: EventLog
     engine: AsyncEngine
@@ -117,26 +117,27 @@ class ServiceContext(Generic[SettingsT]):
 
 
 def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
-    """Clients and engines are lazy: building them opens no connection."""
-    # The connection cap is ours to set: redis-py 8 caps a pool at 100 by default, and the
-    # 101st command in flight at once is refused, which a service would answer 503.
-    redis = Redis.from_url(
-        settings.require_redis_url(),
-        health_check_interval=10,
-        max_connections=settings.redis_connections,
-    )
+    """Clients and engines are lazy: building them opens no connection (only whether Redis
+    is a cluster is asked of it, unless JASA_REDIS_CLUSTER says)."""
     secret = load_or_create_secret(settings)  # first: its refusal is the one to read
     master_key = load_or_create_master_key(settings)
+    setup = redis_setup(settings)
+    # The connection cap is ours to set: redis-py 8 caps a pool at 100 by default, and the
+    # 101st command in flight at once is refused, which a service would answer 503. On a
+    # cluster it is each node's cap.
+    redis = setup.client(health_check_interval=10, max_connections=settings.redis_connections)
     logs = {}
     for office in settings.served_offices():
         # Each office's personal data keys live in its own key store, under its hash tag.
         keys = Keys(office, settings.key_prefix)
-        logs[office] = EventLog(redis, keys, Privacy(redis, keys, master_key))
+        privacy = Privacy(redis, keys, master_key)
+        logs[office] = EventLog(redis, keys, privacy, acks=setup.acks)
     log = logs[settings.default_office()]
     engine = make_engine(settings.resolved_database_url())
     return ServiceContext(
         settings=settings,
         redis=redis,
+        redis_setup=setup,
         keys=log.keys,
         log=log,
         engine=engine,
@@ -201,9 +202,7 @@ def build_consumer(
     """The service's consumer group on one office's log; its broker also describes what
     the service appends there, for the AsyncAPI document."""
     settings = context.settings
-    broker = RedisBroker(
-        settings.require_redis_url(), log_level=logging.DEBUG, logger=broker_logger()
-    )
+    broker = context.redis_setup.broker(log_level=logging.DEBUG, logger=broker_logger())
     group = settings.consumer_group or settings.service
     options = ConsumerOptions(
         group=group,

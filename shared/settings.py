@@ -75,6 +75,24 @@ class CommonSettings(BaseSettings):
         validation_alias="JASA_OFFICE_HOURS",
         description="when the office hands returned documents over",
     )
+    redis_cluster: bool | None = Field(
+        default=None,
+        validation_alias="JASA_REDIS_CLUSTER",
+        description="whether Redis is a cluster; unset: asked of the server (INFO cluster)",
+    )
+    redis_replicas_ack: int | None = Field(
+        default=None,
+        ge=0,
+        validation_alias="JASA_REDIS_REPLICAS_ACK",
+        description="replicas that must hold an append before it is answered; unset: 0 on "
+        "a single server, 1 on a cluster",
+    )
+    redis_replicas_wait_ms: int = Field(
+        default=1000,
+        ge=1,
+        validation_alias="JASA_REDIS_REPLICAS_WAIT_MS",
+        description="how long an append waits for those replicas before it is answered 503",
+    )
 
     @field_validator("office")
     @classmethod

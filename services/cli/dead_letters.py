@@ -12,12 +12,12 @@ from typing import Annotated, Any, cast
 
 import orjson
 import typer
-from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 from rich.console import Console
 
 from services.cli import installation
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis, redis_setup
 from shared.settings import CommonSettings
 
 errors = Console(stderr=True, highlight=False)
@@ -32,7 +32,7 @@ class DeadLetter:
     failed_at: str
 
 
-async def consumer_groups(redis: Redis, keys: Keys) -> list[str]:
+async def consumer_groups(redis: AsyncRedis, keys: Keys) -> list[str]:
     """The consumer groups reading the office log (none when the log does not exist yet)."""
     try:
         groups = await redis.xinfo_groups(keys.log)
@@ -43,7 +43,9 @@ async def consumer_groups(redis: Redis, keys: Keys) -> list[str]:
     return sorted(_text(group["name"]) for group in groups)
 
 
-async def dead_letters_of(redis: Redis, keys: Keys, group: str, limit: int) -> list[DeadLetter]:
+async def dead_letters_of(
+    redis: AsyncRedis, keys: Keys, group: str, limit: int
+) -> list[DeadLetter]:
     entries = cast(
         list[tuple[bytes, dict[bytes, bytes]]],
         await redis.xrange(keys.dead_letters(group), count=limit),
@@ -68,7 +70,8 @@ def _text(value: Any) -> str:
 async def _collect(
     settings: CommonSettings, redis_url: str, limit: int
 ) -> dict[str, tuple[int, list[DeadLetter]]]:
-    redis = Redis.from_url(redis_url, socket_connect_timeout=5)
+    setup = await asyncio.to_thread(redis_setup, settings, redis_url)  # it asks the server
+    redis = setup.client(socket_connect_timeout=5)
     keys = Keys(settings.office, settings.key_prefix)
     try:
         found = {}

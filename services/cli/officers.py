@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
-from redis.asyncio import Redis
 
 from services.cli import installation
 from services.cli.offices import served_office
@@ -25,6 +24,7 @@ from shared.log import EventLog
 from shared.officers.credentials import Credentials, WeakPassword, check_strength
 from shared.officers.directory import OfficerDirectory, OfficerEntry
 from shared.officers.sign_ins import SecurityRecord, SignInGuard, SignInKind
+from shared.redis_client import AsyncRedis, redis_setup
 from shared.settings import CommonSettings, ServiceSettings
 from shared.vocabulary import Role
 from shared.web.sessions import end_sessions_of
@@ -56,14 +56,14 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _run(office: str | None, act: Callable[[Redis, Keys], Awaitable[T]]) -> T:
+def _run(office: str | None, act: Callable[[AsyncRedis, Keys], Awaitable[T]]) -> T:
     """`act` on the office's Redis; a refusal of the directory is a sentence and exit 1."""
     settings = CommonSettings()
     keys = Keys(served_office(settings, office), settings.key_prefix)
-    url = installation.redis_url(settings)
+    setup = redis_setup(settings, installation.redis_url(settings))
 
     async def run() -> T:
-        redis = Redis.from_url(url)
+        redis = setup.client()
         try:
             return await act(redis, keys)
         finally:
@@ -103,7 +103,7 @@ async def _actor(directory: OfficerDirectory, by: str | None) -> Actor:
     return entry.identity().actor()
 
 
-async def _end_sessions(redis: Redis, keys: Keys, entry: OfficerEntry) -> int:
+async def _end_sessions(redis: AsyncRedis, keys: Keys, entry: OfficerEntry) -> int:
     ended = await end_sessions_of(redis, keys, entry.username)
     await SecurityRecord(redis, keys).add(
         SignInKind.SESSIONS_ENDED, username=entry.username, officer_id=entry.officer_id
@@ -133,7 +133,7 @@ def add(
             _fail(f"there is already an officer {username} (office {other})")
     password = _password(username, password_stdin)
 
-    async def enrol(redis: Redis, keys: Keys) -> OfficerEntry:
+    async def enrol(redis: AsyncRedis, keys: Keys) -> OfficerEntry:
         directory = OfficerDirectory(EventLog(redis, keys))
         actor = await _actor(directory, by)
         entry = await directory.enrol(username, name=name, nip=nip, role=role, by=actor)
@@ -151,7 +151,7 @@ def add(
 def list_officers(office: OfficeOption = None) -> None:
     """List the office's officers and their roles."""
 
-    async def officers(redis: Redis, keys: Keys) -> list[OfficerEntry]:
+    async def officers(redis: AsyncRedis, keys: Keys) -> list[OfficerEntry]:
         return await OfficerDirectory(EventLog(redis, keys)).officers()
 
     entries = _run(office, officers)
@@ -175,7 +175,7 @@ def suspend(
 
     They cannot sign in until reinstated."""
 
-    async def act(redis: Redis, keys: Keys) -> tuple[OfficerEntry, int]:
+    async def act(redis: AsyncRedis, keys: Keys) -> tuple[OfficerEntry, int]:
         directory = OfficerDirectory(EventLog(redis, keys))
         entry = await directory.suspend(username, await _actor(directory, by), reason)
         return entry, await _end_sessions(redis, keys, entry)
@@ -188,7 +188,7 @@ def suspend(
 def reinstate(username: str, office: OfficeOption = None, by: ByOption = None) -> None:
     """Reinstate a suspended officer."""
 
-    async def act(redis: Redis, keys: Keys) -> OfficerEntry:
+    async def act(redis: AsyncRedis, keys: Keys) -> OfficerEntry:
         directory = OfficerDirectory(EventLog(redis, keys))
         return await directory.reinstate(username, await _actor(directory, by))
 
@@ -204,7 +204,7 @@ def change_role(
 ) -> None:
     """Give an officer another role; their sessions end."""
 
-    async def act(redis: Redis, keys: Keys) -> OfficerEntry:
+    async def act(redis: AsyncRedis, keys: Keys) -> OfficerEntry:
         directory = OfficerDirectory(EventLog(redis, keys))
         entry = await directory.change_role(username, role, await _actor(directory, by))
         await _end_sessions(redis, keys, entry)
@@ -222,7 +222,7 @@ def reset_password(
 
     Asked twice, hidden (or --password-stdin); a lock on the username is lifted."""
 
-    async def known(redis: Redis, keys: Keys) -> OfficerEntry | None:
+    async def known(redis: AsyncRedis, keys: Keys) -> OfficerEntry | None:
         return await OfficerDirectory(EventLog(redis, keys)).find(username)
 
     entry = _run(office, known)
@@ -231,7 +231,7 @@ def reset_password(
     password = _password(entry.username, password_stdin)
     settings = ServiceSettings()
 
-    async def act(redis: Redis, keys: Keys) -> int:
+    async def act(redis: AsyncRedis, keys: Keys) -> int:
         await Credentials(redis, keys).set_password(entry.username, password)
         guard = SignInGuard(
             redis, keys, attempts=settings.sign_in_attempts, lock_s=settings.sign_in_lock_s

@@ -11,7 +11,7 @@ from typing import Annotated, Any, cast
 from uuid import UUID
 
 import typer
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError, ResponseError
 
 from services.cli import installation
@@ -30,6 +30,7 @@ from shared.events import (
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_master_key
+from shared.redis_client import NO_ACKS, AsyncRedis, ReplicaAcks, redis_setup
 from shared.settings import CommonSettings
 from shared.vocabulary import Role
 
@@ -55,10 +56,15 @@ class Erasure:
 
 
 async def erase_personal_data(
-    redis: Redis, keys: Keys, master_key: bytes, dossier_id: UUID, actor: Actor
+    redis: AsyncRedis,
+    keys: Keys,
+    master_key: bytes,
+    dossier_id: UUID,
+    actor: Actor,
+    acks: ReplicaAcks = NO_ACKS,
 ) -> Erasure:
     """Destroy the dossier's data key, then tell the services (once)."""
-    log = EventLog(redis, keys)  # no privacy: the events as stored
+    log = EventLog(redis, keys, acks=acks)  # no privacy: the events as stored
     stream = dossier_stream(dossier_id)
     stored = await log.load(stream)
     registered = next((e.data for e in stored if isinstance(e.data, DocumentRegistered)), None)
@@ -93,15 +99,19 @@ async def erase_personal_data(
     )
 
 
-async def _feed_entries_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> int:
+async def _feed_entries_naming(redis: AsyncRedis, keys: Keys, dossier_id: UUID) -> int:
     needle = str(dossier_id).encode()
     entries = cast(list[Any], await redis.xrange(keys.courier_feed))
     return sum(1 for _, fields in entries if needle in fields.get(b"__data__", b""))
 
 
-async def _rewrite_aof(redis: Redis) -> str:
-    """Compact the AOF file, so the destroyed key does not linger in the commands it keeps."""
+async def _rewrite_aof(redis: AsyncRedis) -> str:
+    """Compact the AOF file, so the destroyed key does not linger in the commands it keeps;
+    on a cluster, every node's (the replicas hold the key too)."""
     try:
+        if isinstance(redis, RedisCluster):
+            await redis.bgrewriteaof(target_nodes=RedisCluster.ALL_NODES)
+            return "started on every node"
         if not int((await redis.info("persistence")).get("aof_enabled", 1)):
             return "not needed (AOF is off; the destroyed key leaves the RDB at its next save)"
         await redis.bgrewriteaof()
@@ -110,7 +120,7 @@ async def _rewrite_aof(redis: Redis) -> str:
     return "started"
 
 
-async def _forget_answers_naming(redis: Redis, keys: Keys, dossier_id: UUID) -> int:
+async def _forget_answers_naming(redis: AsyncRedis, keys: Keys, dossier_id: UUID) -> int:
     """Idempotency records (kept 24 h) that repeat the dossier's personal data: deleted.
     Each service keeps a request's record under the office its token names, so the
     dossier's answers are all among its office's keys (one shard, in a Redis Cluster)."""
@@ -182,10 +192,11 @@ async def _erase(
     dossier_id: UUID,
     actor: Actor,
 ) -> Erasure:
-    redis = Redis.from_url(redis_url)
+    setup = await asyncio.to_thread(redis_setup, settings, redis_url)  # it asks the server
+    redis = setup.client()
     try:
         keys = await _office_holding(redis, settings, offices, dossier_id)
-        erasure = await erase_personal_data(redis, keys, master_key, dossier_id, actor)
+        erasure = await erase_personal_data(redis, keys, master_key, dossier_id, actor, setup.acks)
     finally:
         await redis.aclose()
     # Unreadable already (their key is gone); the files go too.
@@ -195,7 +206,7 @@ async def _erase(
 
 
 async def _office_holding(
-    redis: Redis, settings: CommonSettings, offices: list[str], dossier_id: UUID
+    redis: AsyncRedis, settings: CommonSettings, offices: list[str], dossier_id: UUID
 ) -> Keys:
     """The keys of the office (of `offices`) whose log holds the dossier; of the only one
     named, whether or not (`erase_personal_data` then says it is not there)."""

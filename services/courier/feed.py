@@ -13,9 +13,9 @@ from typing import cast
 
 import orjson
 from pydantic import BaseModel
-from redis.asyncio import Redis
 
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 
 _PUBLISH_ONCE = """
 local published = redis.call('HGET', KEYS[2], ARGV[1])
@@ -27,7 +27,7 @@ return entry_id
 
 
 class CourierFeed:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys) -> None:
         self.stream = keys.courier_feed
         # letter_id -> feed entry id; the feed's hash tag, so one Lua step holds both keys
         self.marks = keys.scoped("courier-feed:published")

@@ -6,7 +6,12 @@ XREADGROUP and XACK; XPENDING, XCLAIM and XAUTOCLAIM to pick up what one of its 
 consumers left pending; XGROUP CREATE, which FastStream issues on every start (the group
 already exists, so it changes nothing); PING. No XRANGE/XREAD/XADD/XDEL, no other key, no
 KEYS, CONFIG, ACL or FLUSH*. Redis cannot limit a user to one group name: a user that
-knows another third party's group name on the same feed could read from it."""
+knows another third party's group name on the same feed could read from it.
+
+On a Redis Cluster each node keeps its own users, so the user is made (and deleted) on every
+node, replicas included: after a failover, the promoted replica lets the third party in as
+its primary did. A cluster client also asks where the slots are and which keys a command
+names (`CLUSTER_CLIENT_COMMANDS`); the user may do that, and only there."""
 
 import re
 import secrets
@@ -17,6 +22,7 @@ from redis import Redis
 from redis.exceptions import ResponseError
 
 from shared.keys import Keys
+from shared.redis_client import SyncRedis, every_node
 
 FEED_COMMANDS = (
     "ping",
@@ -27,6 +33,9 @@ FEED_COMMANDS = (
     "xautoclaim",
     "xgroup|create",
 )
+# What a cluster client asks of a node to find its way: where the slots are and which keys
+# a command names. Each answers the topology, nothing of the data.
+CLUSTER_CLIENT_COMMANDS = ("cluster|slots", "cluster|shards", "command", "readonly")
 _VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
 
@@ -43,6 +52,7 @@ class FeedAccess:
     stream: str
     group: str
     rotated: bool
+    nodes: tuple[str, ...] = ()  # the nodes (HOST:PORT) that know the user
 
 
 def check_name(name: str) -> str:
@@ -54,10 +64,12 @@ def check_name(name: str) -> str:
     return name
 
 
-def feed_user_rules(feed_key: str, password: str) -> list[str]:
-    """ACL SETUSER rules: everything reset, then one key and the consumer's commands."""
+def feed_user_rules(feed_key: str, password: str, cluster: bool = False) -> list[str]:
+    """ACL SETUSER rules: everything reset, then one key and the consumer's commands (and,
+    on a cluster, what a cluster client asks to find the node of the key)."""
     pattern = _GLOB_SPECIAL.sub(r"\\\1", feed_key)
-    commands = [f"+{command}" for command in FEED_COMMANDS]
+    allowed = FEED_COMMANDS + (CLUSTER_CLIENT_COMMANDS if cluster else ())
+    commands = [f"+{command}" for command in allowed]
     return ["reset", "on", f">{password}", f"~{pattern}", "resetchannels", "-@all", *commands]
 
 
@@ -69,21 +81,26 @@ def connection_url(admin_url: str, name: str, password: str, address: str | None
 
 
 def provision(
-    admin: Redis, keys: Keys, admin_url: str, name: str, address: str | None = None
+    admin: SyncRedis, keys: Keys, admin_url: str, name: str, address: str | None = None
 ) -> FeedAccess:
-    """Create the user and its group on the feed, or give an existing user a new password."""
+    """Create the user on every node and its group on the feed, or give an existing user a
+    new password (everywhere)."""
     check_name(name)
-    existed = admin.acl_getuser(name) is not None
     password = secrets.token_urlsafe(32)
-    admin.execute_command("ACL", "SETUSER", name, *feed_user_rules(keys.courier_feed, password))
-    if existed:
-        admin.execute_command("CLIENT", "KILL", "USER", name)  # sessions on the old password
+    rules = feed_user_rules(keys.courier_feed, password, cluster=not isinstance(admin, Redis))
+    with every_node(admin, admin_url) as nodes:
+        existed = any(node.acl_getuser(name) is not None for node in nodes)
+        for node in nodes:
+            node.execute_command("ACL", "SETUSER", name, *rules)
+            if existed:  # sessions on the old password
+                node.execute_command("CLIENT", "KILL", "USER", name)
+            _persist(node)
+        addresses = tuple(_address(node) for node in nodes)
     try:
         admin.xgroup_create(keys.courier_feed, name, id="0", mkstream=True)
     except ResponseError as error:
         if "BUSYGROUP" not in str(error):
             raise
-    _persist(admin)
     return FeedAccess(
         name=name,
         password=password,
@@ -91,15 +108,25 @@ def provision(
         stream=keys.courier_feed,
         group=name,
         rotated=existed,
+        nodes=addresses,
     )
 
 
-def revoke(admin: Redis, name: str) -> bool:
-    """Delete the user (Redis drops its connections); its group stays with what it acked."""
+def revoke(admin: SyncRedis, admin_url: str, name: str) -> bool:
+    """Delete the user on every node (Redis drops its connections); its group stays with
+    what it acked."""
     check_name(name)
-    deleted = bool(admin.acl_deluser(name))
-    _persist(admin)
+    deleted = False
+    with every_node(admin, admin_url) as nodes:
+        for node in nodes:
+            deleted = bool(node.acl_deluser(name)) or deleted
+            _persist(node)
     return deleted
+
+
+def _address(node: Redis) -> str:
+    options = node.connection_pool.connection_kwargs
+    return f"{options.get('host', '127.0.0.1')}:{options.get('port', 6379)}"
 
 
 def _persist(admin: Redis) -> None:

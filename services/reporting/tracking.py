@@ -8,7 +8,6 @@ office's hash tag, so the limit holds across every process of the service."""
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from redis.asyncio import Redis
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +19,7 @@ from services.reporting.projections import (
 )
 from shared.errors import NotFound, Problem
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 from shared.settings import CommonSettings
 from shared.tracking import normalised_tracking_code, shown_tracking_code
 from shared.vocabulary import DOCUMENT_TYPE_NAMES, AttemptReason, DocumentType, DossierStatus
@@ -107,7 +107,7 @@ class TooManyLookups(Problem):
         self.retry_after_s = retry_after_s
 
 
-async def count_lookup(redis: Redis, keys: Keys, client: str, now: datetime) -> None:
+async def count_lookup(redis: AsyncRedis, keys: Keys, client: str, now: datetime) -> None:
     """Count one lookup of this client in the current minute; TooManyLookups past the limit."""
     minute = int(now.timestamp()) // 60
     key = keys.scoped(f"lacak-rate:{minute}:{client}")

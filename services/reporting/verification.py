@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +30,7 @@ from shared.events import Envelope, decode_entry, encode, encode_for_log
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.redis_client import AsyncRedis
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +303,7 @@ class LastVerification:
     """The office's last verification and who ran it, for the audit screen: kept in Redis
     beside the log, so every reporting process shows the same one."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys) -> None:
         self.redis, self.key = redis, keys.scoped("audit:last-verification")
 
     async def remember(self, result: VerificationPublic, by: str) -> None:

@@ -12,20 +12,20 @@ from typing import Any, Protocol
 
 import orjson
 from fastapi.security.utils import get_authorization_scheme_param
-from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import Forbidden, Unauthorized
 from shared.http.problems import REDIS_DOWN, log_unreachable, problem_response
 from shared.identity import Officer
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 
 
 class Installation(Protocol):
     """What the middleware needs of the service that installs it: Redis, the offices' keys,
     and who a token names (to keep each office's answers under its own keys)."""
 
-    redis: Redis
+    redis: AsyncRedis
     keys: Keys
 
     def keys_for(self, office: str) -> Keys: ...

@@ -1,9 +1,11 @@
 """Errors as `application/problem+json` (RFC 9457): type, title, status, detail, and the
 field `errors` on 422. Domain code raises `Problem`s; nothing else reaches the client.
 
-Redis or the database out of reach, or a read model behind what the caller must see, is a
-503 with `Retry-After` (nothing was written); any other unexpected error is a 500 problem
-that tells nothing of its cause, which the server logs with its traceback."""
+Redis or the database out of reach, a cluster's slot without a primary (a failover under
+way), or a read model behind what the caller must see, is a 503 with `Retry-After`
+(nothing was written); so is an append its replicas did not confirm in time (kept or not,
+its retry writes it once). Any other unexpected error is a 500 problem that tells nothing
+of its cause, which the server logs with its traceback."""
 
 import logging
 from typing import Any
@@ -11,6 +13,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import (
+    AskError,
+    ClusterDownError,
+    ReadOnlyError,
+    RedisClusterUnreachableError,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +38,7 @@ from shared.errors import (  # noqa: F401  (re-exported for the routes)
     Unprocessable,
 )
 from shared.log import ConcurrencyConflict
+from shared.store import NotReplicated
 
 log = logging.getLogger("jasa.problems")
 
@@ -103,10 +114,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             409, "someone else changed this record at the same moment; read it again and retry"
         )
 
-    @app.exception_handler(RedisConnectionError)
-    @app.exception_handler(RedisTimeoutError)
-    async def _redis_down(_: Request, error: Exception) -> JSONResponse:
-        return log_unreachable()
+    for unreachable in REDIS_DOWN:
+        app.add_exception_handler(unreachable, _redis_down)
+
+    @app.exception_handler(NotReplicated)
+    async def _not_replicated(request: Request, error: NotReplicated) -> JSONResponse:
+        log.error("%s %s answered 503: %s", request.method, request.url.path, error)
+        return problem_response(
+            503,
+            "the event log could not confirm that its replicas keep this write; try again "
+            "(a retry does not write it twice)",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)
@@ -131,7 +150,25 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+# Redis out of reach, or, on a cluster, a slot whose primary is gone while its replica
+# takes over: the command is refused (a write to a replica), redirected too often, or told
+# to try again. redis-py retries each a few times before it gives up with it.
+REDIS_DOWN: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ClusterDownError,
+    TryAgainError,
+    ReadOnlyError,
+    AskError,
+    SlotNotCoveredError,
+    RedisClusterUnreachableError,
+)
+
+
+async def _redis_down(_: Request, error: Exception) -> JSONResponse:
+    return log_unreachable()
+
+
 RETRY_AFTER_S = 2
 
 

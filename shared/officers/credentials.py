@@ -9,9 +9,9 @@ import asyncio
 from functools import lru_cache
 
 from pwdlib import PasswordHash
-from redis.asyncio import Redis
 
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -50,7 +50,7 @@ def check_strength(password: str, *, username: str) -> str:
 class Credentials:
     """The password hashes of one office's officers."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys) -> None:
         self.redis = redis
         self.key = keys.scoped("credentials")
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from redis.asyncio import Redis
-
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 
 RECORD_LENGTH = 100_000
 
@@ -44,7 +43,7 @@ class SignInGuard:
     """Failed sign-ins per username, and the lock they lead to. A username the directory
     does not know is counted and locked alike, so the answers never tell it apart."""
 
-    def __init__(self, redis: Redis, keys: Keys, *, attempts: int, lock_s: int) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys, *, attempts: int, lock_s: int) -> None:
         self.redis, self.keys = redis, keys
         self.attempts, self.lock_s = attempts, lock_s
 
@@ -81,7 +80,7 @@ class SignInGuard:
 class SecurityRecord:
     """The office's record of sign-ins, failures, lockouts and sessions ended."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys) -> None:
         self.redis = redis
         self.key = keys.scoped("security")
 

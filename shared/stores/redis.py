@@ -17,9 +17,11 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from shared.keys import Keys
+from shared.redis_client import NO_ACKS, ReplicaAcks
 from shared.store import (
     ConcurrencyConflict,
     IdempotencyMismatch,
+    NotReplicated,
     Recorded,
     StreamWrite,
 )
@@ -32,10 +34,12 @@ Entry = tuple[bytes, dict[bytes, bytes]]
 
 
 class RedisEventStore:
-    def __init__(self, redis: Redis | RedisCluster, keys: Keys) -> None:
+    def __init__(
+        self, redis: Redis | RedisCluster, keys: Keys, acks: ReplicaAcks = NO_ACKS
+    ) -> None:
         self.redis = redis
         self.keys = keys
-        self._appends = ScriptCalls(redis, APPEND_SCRIPT)
+        self._appends = ScriptCalls(redis, APPEND_SCRIPT, acks)
 
     async def append(self, writes: Sequence[StreamWrite]) -> list[Recorded]:
         keys = [self.keys.log, self.keys.event_ids]
@@ -121,11 +125,19 @@ class ScriptCalls:
     as the next redis-py pipeline, on one connection and one round trip. Each call is still
     its own atomic step on the server, run in the order asked; a lone call is a batch of one.
     Appends from many requests at once would otherwise each take a connection of the pool and
-    pay redis-py's cost of a command alone."""
+    pay redis-py's cost of a command alone.
 
-    def __init__(self, redis: Redis | RedisCluster, script: str) -> None:
+    With `acks`, the batch ends with WAIT on the same connection: a call whose batch the
+    replicas did not all confirm in time fails with NotReplicated (what it wrote may be
+    kept or lost; its retry is a no-op if kept, as its event ids are). Every call of one
+    ScriptCalls names keys of one office, so on a cluster the batch goes to one node."""
+
+    def __init__(
+        self, redis: Redis | RedisCluster, script: str, acks: ReplicaAcks = NO_ACKS
+    ) -> None:
         self.redis = redis
         self.script = script
+        self.acks = acks
         self.sha = sha1(script.encode()).hexdigest()
         self._waiting: list[tuple[list[str], list[Arg], asyncio.Future[Any]]] = []
         self._sender: asyncio.Task[None] | None = None
@@ -168,10 +180,29 @@ class ScriptCalls:
         return replies
 
     async def _pipelined(self, batch: Sequence[tuple[list[str], list[Arg], Any]]) -> list[Any]:
+        replicas = self.acks.replicas
         async with self.redis.pipeline(transaction=False) as pipe:
             for keys, args, _ in batch:
                 pipe.evalsha(self.sha, len(keys), *keys, *args)
-            return cast(list[Any], await pipe.execute(raise_on_error=False))
+            if replicas:
+                where = await self._wait_on(batch)
+                pipe.execute_command("WAIT", replicas, self.acks.timeout_ms, **where)
+            replies = cast(list[Any], await pipe.execute(raise_on_error=False))
+        if not replicas:
+            return replies
+        *replies, confirmed = replies
+        if isinstance(confirmed, int) and confirmed >= replicas:
+            return replies
+        missing = NotReplicated(replicas, confirmed)
+        return [reply if isinstance(reply, Exception) else missing for reply in replies]
+
+    async def _wait_on(self, batch: Sequence[tuple[list[str], list[Arg], Any]]) -> dict[str, Any]:
+        """Where WAIT goes: on a cluster, to the primary of the batch's slot, so that it
+        follows the writes on their connection (by itself it would go to every node)."""
+        if isinstance(self.redis, RedisCluster):
+            await self.redis.initialize()  # the slots are known once the client has started
+            return {"target_nodes": self.redis.get_node_from_key(batch[0][0][0])}
+        return {}
 
 
 def _records(entries: Sequence[Entry]) -> list[Recorded]:

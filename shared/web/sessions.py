@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis
 
 from shared.identity import Officer
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 from shared.vocabulary import Role
 
 COOKIE = "jasa_session"
@@ -46,7 +46,13 @@ class SessionStore:
     """The sessions of the offices an installation serves."""
 
     def __init__(
-        self, redis: Redis, offices: list[str], key_prefix: str, *, idle_s: int, absolute_s: int
+        self,
+        redis: AsyncRedis,
+        offices: list[str],
+        key_prefix: str,
+        *,
+        idle_s: int,
+        absolute_s: int,
     ) -> None:
         self.redis = redis
         self.keys = {office: Keys(office, key_prefix) for office in offices}
@@ -137,7 +143,7 @@ class SessionStore:
         return taken
 
 
-async def end_sessions_of(redis: Redis, keys: Keys, username: str) -> int:
+async def end_sessions_of(redis: AsyncRedis, keys: Keys, username: str) -> int:
     """End every open session of one officer at once (suspension, a new role or password);
     how many there were."""
     index = keys.scoped(f"sessions-of:{username}")

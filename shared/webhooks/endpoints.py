@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 from shared.webhooks.sealing import Sealer
 
 EVENT_TYPES = ("handover.ready", "handover.accepted", "return.received")
@@ -67,7 +67,7 @@ def _number(fields: dict[bytes, bytes], name: str) -> int | None:
 
 
 class Endpoints:
-    def __init__(self, redis: Redis, keys: Keys, sealer: Sealer) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys, sealer: Sealer) -> None:
         self.redis, self.keys, self.sealer = redis, keys, sealer
         self.ids = keys.scoped("webhooks:endpoints")
 

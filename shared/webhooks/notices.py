@@ -5,10 +5,10 @@ for days). Kept as a capped stream under the office's hash tag, for the screens 
 from dataclasses import dataclass
 from typing import cast
 
-from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 from shared.webhooks.endpoints import Endpoint
 
 NOTICES_KEPT = 1000
@@ -23,7 +23,7 @@ class Notice:
 
 
 class Notices:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys) -> None:
         self.redis = redis
         self.stream = keys.scoped("webhooks:notices")
 

@@ -3,9 +3,8 @@ the installation's key. The service, its screens and the command line build it a
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 from shared.webhooks.endpoints import Endpoints
 from shared.webhooks.notices import Notices
 from shared.webhooks.outbox import Outbox
@@ -19,7 +18,7 @@ class OfficeWebhooks:
     notices: Notices
 
     @classmethod
-    def of(cls, redis: Redis, keys: Keys, master_key: bytes) -> "OfficeWebhooks":
+    def of(cls, redis: AsyncRedis, keys: Keys, master_key: bytes) -> "OfficeWebhooks":
         sealer = Sealer(master_key)
         return cls(
             Endpoints(redis, keys, sealer), Outbox(redis, keys, sealer), Notices(redis, keys)

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import cast
 
 import orjson
-from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterPipeline
 
 from shared.keys import Keys
+from shared.redis_client import AsyncRedis
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.sealing import Sealer
 
@@ -116,7 +117,7 @@ def _message(message_id: str, fields: dict[bytes, bytes]) -> Message:
 
 
 class Outbox:
-    def __init__(self, redis: Redis, keys: Keys, sealer: Sealer) -> None:
+    def __init__(self, redis: AsyncRedis, keys: Keys, sealer: Sealer) -> None:
         self.redis, self.keys, self.sealer = redis, keys, sealer
         self.messages = keys.scoped("webhooks:messages")
         self.due = keys.scoped("webhooks:due")
@@ -192,7 +193,9 @@ class Outbox:
         """Return when something was enqueued, or after `timeout_s`."""
         await self.redis.blpop([self.wake], timeout=max(timeout_s, 0.01))
 
-    def _record_attempt(self, pipe: Pipeline, message: Message, attempt: Attempt) -> None:
+    def _record_attempt(
+        self, pipe: Pipeline | ClusterPipeline, message: Message, attempt: Attempt
+    ) -> None:
         entry = {
             "at_ms": attempt.at_ms,
             "status": attempt.status,

@@ -1,5 +1,6 @@
 """The event store's contract (shared.store), one suite run against every implementation:
-Redis (on the suite's server, under the test's own key prefix) and memory."""
+Redis (on the suite's server, under the test's own key prefix), Redis Cluster (two offices
+whose slots live on different primaries, each append confirmed by a replica) and memory."""
 
 import asyncio
 import uuid
@@ -7,9 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from shared.events import Envelope, encode_for_log, with_fields
 from shared.keys import Keys
+from shared.redis_client import ReplicaAcks
+from shared.redis_server import LocalCluster
 from shared.store import (
     ConcurrencyConflict,
     EventStore,
@@ -23,13 +27,24 @@ from shared.stores.redis import RedisEventStore
 from tests.factories import flagged, registered
 
 
-@pytest.fixture(params=["redis", "memory"])
+@pytest.fixture(params=["redis", "cluster-office-1471", "cluster-office-1473", "memory"])
 def store(request: pytest.FixtureRequest) -> EventStore:
     if request.param == "memory":
         return InMemoryEventStore()
+    if request.param.startswith("cluster"):
+        cluster: RedisCluster = request.getfixturevalue("cluster_client")
+        office = request.param.rsplit("-", 1)[1]
+        keys = Keys(office, request.getfixturevalue("key_prefix"))
+        return RedisEventStore(cluster, keys, ReplicaAcks(replicas=1))
     redis: Redis = request.getfixturevalue("redis")
-    keys: Keys = request.getfixturevalue("keys")
-    return RedisEventStore(redis, keys)
+    return RedisEventStore(redis, request.getfixturevalue("keys"))
+
+
+def test_the_two_offices_of_the_cluster_suite_live_on_different_primaries(
+    redis_cluster: LocalCluster,
+) -> None:
+    primaries = {redis_cluster.primary_of(Keys(office).log).port for office in ("1471", "1473")}
+    assert len(primaries) == 2
 
 
 def records(stream_id: str, events: list[Envelope], expected: int = 0) -> StreamWrite:

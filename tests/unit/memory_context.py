@@ -48,6 +48,7 @@ from shared.identity import Officer
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import Privacy
+from shared.redis_client import RedisSetup
 from shared.service import ServiceContext
 from shared.settings import ServiceSettings
 from shared.stores.memory import InMemoryEventStore
@@ -153,6 +154,7 @@ def _context(
         sessions=session_factory(engine),
         secret=SECRET,
         blind_index=BlindIndex.from_master_key(master_key),
+        redis_setup=RedisSetup(NOWHERE, cluster=False),
         logs=logs,
     )
 

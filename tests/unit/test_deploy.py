@@ -121,6 +121,95 @@ def test_compose_redis_is_durable_and_postgres_is_there(compose: dict[str, Any])
     assert set(compose["volumes"]) == {"redis-data", "postgres-data"}
 
 
+def redis_7() -> str | None:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+    found = re.search(r"v=(\d+)\.", version)
+    return binary if found and int(found.group(1)) >= 7 else None
+
+
+# --- compose on a Redis Cluster ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster_compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.cluster.yaml").read_text())
+
+
+def redis_nodes(compose: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: spec for name, spec in compose["services"].items() if re.fullmatch(r"redis-\d", name)
+    }
+
+
+def test_the_cluster_compose_runs_the_four_services_on_six_durable_redis_nodes(
+    cluster_compose: dict[str, Any],
+) -> None:
+    nodes = redis_nodes(cluster_compose)
+    assert len(nodes) == 6
+    for name, node in nodes.items():
+        command = " ".join(node["command"])
+        assert "/usr/local/etc/redis/redis.conf" in command and "--cluster-enabled yes" in command
+        assert "./redis.conf:/usr/local/etc/redis/redis.conf:ro" in node["volumes"]
+        assert f"{name}-data:/data" in node["volumes"]
+        assert node["environment"]["NODE_NAME"] == name
+    create = " ".join(cluster_compose["services"]["redis-cluster-create"]["command"])
+    assert "--cluster create" in create and "--cluster-replicas 1" in create
+    for name in SERVICES:
+        spec = cluster_compose["services"][name]
+        assert_runs_the_service(spec["command"], name)
+        environment = spec["environment"]
+        assert set(environment) <= KNOWN[name], set(environment) - KNOWN[name]
+        assert environment["JASA_REDIS_CLUSTER"] == "true"
+        assert environment["JASA_REDIS_REPLICAS_ACK"] == "1"
+        assert "@redis-1:6379/" in environment["REDIS_URL"]
+        assert spec["depends_on"]["redis-cluster-create"] == {
+            "condition": "service_completed_successfully"
+        }
+
+
+@pytest.mark.skipif(redis_7() is None, reason="needs a redis-server 7 on PATH")
+def test_a_cluster_node_starts_with_the_production_conf_and_the_compose_options(
+    tmp_path: Path, cluster_compose: dict[str, Any]
+) -> None:
+    import redis
+
+    conf = tmp_path / "redis.conf"
+    conf.write_text((DEPLOY / "redis.conf").read_text().replace("dir /data", f"dir {tmp_path}"))
+    node = cluster_compose["services"]["redis-1"]["command"][2]
+    options = (
+        node.split("redis.conf", 1)[1]
+        .replace('"$$REDIS_PASSWORD"', "test")
+        .replace('"$$NODE_NAME"', "redis-1")
+        .replace("/data/nodes.conf", str(tmp_path / "nodes.conf"))
+        .split()
+    )
+    port = free_port()
+    bus = ["--cluster-port", str(free_port())]  # the client port + 10000 may be taken
+    where = ["--port", str(port), "--bind", "127.0.0.1", *bus]
+    server = subprocess.Popen(
+        [str(redis_7()), str(conf), *options, *where], stdout=subprocess.DEVNULL
+    )
+    try:
+        client = redis.Redis(port=port, password="test", retry_on_timeout=False)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        assert client.info("cluster")["cluster_enabled"] == 1
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+        assert client.config_get("cluster-announce-hostname") == {
+            "cluster-announce-hostname": "redis-1"
+        }
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 # --- the image -------------------------------------------------------------------------
 
 
@@ -221,15 +310,6 @@ def test_the_production_redis_conf_is_durable_and_never_evicts() -> None:
     assert conf["maxmemory-policy"] == "noeviction"
     assert conf["protected-mode"] == "yes"
     assert conf["dir"] == "/data"
-
-
-def redis_7() -> str | None:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        return None
-    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
-    found = re.search(r"v=(\d+)\.", version)
-    return binary if found and int(found.group(1)) >= 7 else None
 
 
 @pytest.mark.skipif(redis_7() is None, reason="needs a redis-server 7 on PATH")

@@ -20,7 +20,7 @@ from services.intake.http import SORT_KEY, FlagRequest, RegistrationRequest, Res
 from services.intake.papers import printed_recap
 from shared.errors import Conflict, NotFound, Problem, ReadModelBehind, Unprocessable
 from shared.http.deps import ContextDep, SessionDep
-from shared.http.pagination import DEFAULT_LIMIT, decode_cursor
+from shared.http.pagination import DEFAULT_LIMIT, Page, decode_cursor
 from shared.identity import Officer
 from shared.log import ConcurrencyConflict
 from shared.vocabulary import (
@@ -162,6 +162,7 @@ async def landing(
     request: Request,
     officer: FrontOffice,
     session: SessionDep,
+    context: ContextDep,
     terdaftar: str = "",
 ) -> HTMLResponse:
     """The FO desk: the registration form, and today's dossiers (and, after a registration
@@ -171,7 +172,7 @@ async def landing(
         registered = await queries.dossier(session, officer.office, uuid.UUID(terdaftar))
     except (ValueError, NotFound):  # none asked for, or not one of this office's
         registered = None
-    listing = await _listing(session, officer, DossierFilter(waktu=TODAY), limit=10)
+    listing = await _listing(session, context, officer, DossierFilter(waktu=TODAY), limit=10)
     return await _registration(
         request, "register.html", registered=registered, extra={"listing": listing}
     )
@@ -268,7 +269,7 @@ async def _landing_listing(context: ContextDep, officer: Officer, template: str)
     if template != "register.html":
         return {}
     async with context.sessions() as session:
-        listing = await _listing(session, officer, DossierFilter(waktu=TODAY), limit=10)
+        listing = await _listing(session, context, officer, DossierFilter(waktu=TODAY), limit=10)
     return {"listing": listing}
 
 
@@ -282,12 +283,15 @@ class DossierFilter:
         self,
         status: str = "",
         document_type: str = "",
-        waktu: str = TODAY,
+        waktu: str = "",
         cursor: str = "",
+        cari: str = "",
     ) -> None:
         self.status = status if status in STATUS_CODES else ""
         self.document_type = document_type if document_type in TYPE_CODES else ""
-        self.waktu = waktu if waktu in (TODAY, ALL) else TODAY
+        self.cari = cari.strip()
+        # A search looks back over every day unless the day is chosen too.
+        self.waktu = waktu if waktu in (TODAY, ALL) else (ALL if self.cari else TODAY)
         after = decode_cursor(cursor) if cursor else None
         self.after = after if after and SORT_KEY.fullmatch(after) else None
         self.cursor = cursor if self.after else ""
@@ -298,27 +302,41 @@ class DossierFilter:
             "document_type": self.document_type,
             "waktu": self.waktu,
             "cursor": self.cursor,
+            "cari": self.cari,
             **changes,
         }
         return urlencode({k: v for k, v in values.items() if v})
 
 
 def dossier_filter(
-    status: str = "", document_type: str = "", waktu: str = TODAY, cursor: str = ""
+    status: str = "", document_type: str = "", waktu: str = "", cursor: str = "", cari: str = ""
 ) -> DossierFilter:
     try:
-        return DossierFilter(status, document_type, waktu, cursor)
+        return DossierFilter(status, document_type, waktu, cursor, cari)
     except Unprocessable:  # a cursor this service never gave out: the first page
-        return DossierFilter(status, document_type, waktu)
+        return DossierFilter(status, document_type, waktu, cari=cari)
 
 
 Filter = Annotated[DossierFilter, Depends(dossier_filter)]
 
 
 async def _listing(
-    session: SessionDep, officer: Officer, chosen: DossierFilter, limit: int = DEFAULT_LIMIT
+    session: SessionDep,
+    context: ContextDep,
+    officer: Officer,
+    chosen: DossierFilter,
+    limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     start_of_day = datetime.now(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
+    try:
+        # By a NIK, a document number or words of a name, through the blind index.
+        search = queries.search_terms(context.blind_index, officer.office, q=chosen.cari or None)
+    except Unprocessable:
+        search_error = "Cari dengan NIK (16 angka), nomor dokumen atau kata dari nama."
+        empty: Page[queries.DossierPublic] = Page(items=[], next=None)
+        version = version_of({"galat": chosen.cari})
+        return {"page": empty, "chosen": chosen, "version": version, "limit": limit,
+                "search_error": search_error}  # fmt: skip
     page = await queries.dossiers_page(
         session,
         office=officer.office,
@@ -327,17 +345,24 @@ async def _listing(
         after=chosen.after,
         limit=limit,
         since=queries.registered_since(start_of_day) if chosen.waktu == TODAY else None,
+        search=search,
     )
     version = version_of(page.model_dump(mode="json"))
-    return {"page": page, "chosen": chosen, "version": version, "limit": limit}
+    return {"page": page, "chosen": chosen, "version": version, "limit": limit,
+            "search_error": None}  # fmt: skip
 
 
 @pages.get("/berkas")
 async def dossiers(
-    request: Request, officer: FrontOffice, session: SessionDep, chosen: Filter
+    request: Request,
+    officer: FrontOffice,
+    session: SessionDep,
+    context: ContextDep,
+    chosen: Filter,
 ) -> HTMLResponse:
-    """The office's dossiers, filtered by status, document type and day."""
-    listing = await _listing(session, officer, chosen)
+    """The office's dossiers, filtered by status, document type and day, or found by a NIK,
+    a document number or a name."""
+    listing = await _listing(session, context, officer, chosen)
     return await render(request, "dossiers.html", {**labels(), "listing": listing})
 
 
@@ -346,13 +371,14 @@ async def dossiers_part(
     request: Request,
     officer: FrontOffice,
     session: SessionDep,
+    context: ContextDep,
     chosen: Filter,
     versi: str = "",
     batas: Annotated[int, Query(ge=1, le=DEFAULT_LIMIT)] = DEFAULT_LIMIT,
 ) -> Response:
     """The list alone, for htmx to refresh; 204 (nothing to swap) when nothing changed, so
     a keyboard user's place in the list is not lost every few seconds."""
-    listing = await _listing(session, officer, chosen, limit=batas)
+    listing = await _listing(session, context, officer, chosen, limit=batas)
     if versi and versi == listing["version"]:
         return Response(status_code=204)
     return await render(request, "_dossier_table.html", {**labels(), "listing": listing})

@@ -331,7 +331,8 @@ def test_the_list_filters_by_status_and_type_and_keeps_them_in_its_address(
     expect(page).to_have_url(
         office.url(
             "intake",
-            f"/berkas?status=FLAGGED&document_type={unsigned.document_type.value}&waktu=hari-ini",
+            f"/berkas?cari=&status=FLAGGED&document_type={unsigned.document_type.value}"
+            "&waktu=hari-ini",
         )
     )
     rows = page.locator("#daftar-berkas tbody tr")
@@ -345,6 +346,33 @@ def test_the_list_filters_by_status_and_type_and_keeps_them_in_its_address(
     page.get_by_label("Status").select_option("DELIVERED")
     page.get_by_role("button", name="Terapkan").click()
     expect(page.get_by_text("Tidak ada berkas yang cocok.")).to_be_visible()
+
+
+def test_the_list_finds_a_dossier_by_its_nik_or_words_of_its_name(
+    office: Office,
+    people: list[Applicant],
+    fo: str,
+    api: httpx.Client,
+    page: Page,
+    request: pytest.FixtureRequest,
+) -> None:
+    person = people[0]
+    if not dossiers_named(api, person):
+        assert api.post("/dossiers", json=person.registration()).status_code == 201
+    sign_in(page, office.url("intake"), fo)
+    page.goto(office.url("intake", "/berkas"))
+    page.get_by_label("Cari: NIK, nomor dokumen atau nama").fill(person.nik)
+    page.keyboard.press("Enter")
+    rows = page.locator("#daftar-berkas tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(person.name)
+    assert person.nik not in rows.first.inner_text(), "the list shows the NIK masked"
+    assert_accessible(page)
+    screenshot(page, request, "dossiers-found")
+    backwards = " ".join(reversed(person.name.lower().split()))
+    page.get_by_label("Cari: NIK, nomor dokumen atau nama").fill(backwards)
+    page.keyboard.press("Enter")
+    expect(rows.filter(has_text=person.name)).to_have_count(1)
 
 
 def test_the_list_shows_a_registration_made_elsewhere_without_a_reload(

@@ -2,6 +2,7 @@
 reports the Kasubbag Umum and the Sekretaris read. Each page calls the same query functions
 as the JSON routes (`services.reporting.http`), so the two can never disagree."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from shared.web.charts import BarChart, bar_chart
 from shared.web.deps import flash, page_for, page_router
 from shared.web.pages import render
 from shared.web.wording import document_name
+from shared.webhooks.office import OfficeWebhooks
 
 pages = page_router()
 
@@ -235,3 +237,27 @@ async def sign_ins(
     record = SecurityRecord(context.redis, context.keys_for(officer.office))
     items, last = await queries.sign_ins(record, before, DEFAULT_LIMIT)
     return await render(request, "sign_ins.html", {"items": items, "next": last})
+
+
+Overseer = Annotated[Officer, Depends(page_for(Role.AUDITOR, Role.KASUBBAG_UMUM))]
+
+
+def _moment(milliseconds: int | None) -> datetime | None:
+    return None if milliseconds is None else datetime.fromtimestamp(milliseconds / 1000, UTC)
+
+
+@pages.get("/webhook")
+async def webhooks(request: Request, officer: Overseer, context: ContextDep) -> HTMLResponse:
+    """How the courier's webhooks fare: endpoints (the disabled ones, when and why), the
+    office's notices, and the messages that used all their attempts (`jasa webhooks
+    replay` sends them again)."""
+    office = OfficeWebhooks.of(context.redis, context.keys_for(officer.office), context.master_key)
+    endpoints = await office.endpoints.all()
+    failed = await office.outbox.failed_messages(limit=DEFAULT_LIMIT)
+    notices = await office.notices.latest(limit=20)
+    values = {
+        "endpoints": [(e, _moment(e.disabled_ms), _moment(e.failing_since_ms)) for e in endpoints],
+        "failed": [(m, _moment(m.created_ms), _moment(m.failed_ms)) for m in failed],
+        "notices": [(n, _moment(n.at_ms)) for n in notices],
+    }
+    return await render(request, "webhooks.html", values)

@@ -48,6 +48,7 @@ MENU: dict[Role, tuple[Link, ...]] = {
         Link("reporting", "/laporan/pengiriman", "Laporan"),
         Link("reporting", "/kartu", "Kartu kendali"),
         Link("reporting", "/audit/masuk", "Catatan masuk"),
+        Link("reporting", "/webhook", "Webhook kurir"),
     ),
 }
 

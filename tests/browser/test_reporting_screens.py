@@ -120,3 +120,21 @@ def test_the_front_office_cannot_open_the_reports(day: Office, page: Page) -> No
     sign_in(page, day.url("intake"), "fo.satu")
     response = page.goto(day.url("reporting", "/laporan/pengiriman"))
     assert response is not None and response.status == 403
+
+
+def test_the_courier_webhooks_screen_lists_the_endpoints_and_what_failed(
+    day: Office, page: Page, request: pytest.FixtureRequest
+) -> None:
+    added = day.jasa(
+        "webhooks", "add", "https://kurir.example.id/jasa", "--description", "Pos Pekanbaru"
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    sign_in(page, day.url("reporting"), "kasubbag.umum")
+    page.goto(day.url("reporting", "/webhook"))
+    endpoints = page.get_by_role("table", name="Alamat webhook kantor ini")
+    expect(endpoints).to_contain_text("https://kurir.example.id/jasa")
+    expect(endpoints).to_contain_text("Pos Pekanbaru")
+    failed = page.get_by_role("table", name="Pesan yang gagal terkirim setelah semua percobaan")
+    expect(failed).to_contain_text("Tidak ada pesan yang gagal.")
+    assert_accessible(page)
+    screenshot(page, request, "webhooks")

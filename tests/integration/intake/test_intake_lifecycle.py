@@ -202,7 +202,7 @@ async def test_a_dossier_s_control_card_holds_every_step_with_its_officer_once(
     await desk.seen(second, lambda d: d["status"] == "LETTER_SIGNED")
     await projection(desk.app.state.context)(drafted)  # delivered again
     async with desk.app.state.context.sessions() as session, session.begin():
-        await apply_event(session, drafted)  # and applied again, unclaimed
+        await apply_event(session, drafted, INDEX)  # and applied again, unclaimed
 
     for dossier_id in (first, second):
         card = await steps_of(desk, dossier_id)

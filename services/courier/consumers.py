@@ -21,6 +21,7 @@ from shared.events import (
     OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
+    ReceiptCodeRefused,
     Returned,
     ReturnReceived,
 )
@@ -38,6 +39,7 @@ CONSUMED = (
     PersonalDataErased,
     OutForDelivery,
     DeliveryAttemptFailed,
+    ReceiptCodeRefused,
 )
 
 

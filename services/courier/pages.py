@@ -176,12 +176,24 @@ async def document_page(
 
 @pages.post("/antaran/{dossier_id}/berangkat")
 async def out_for_delivery(
-    request: Request, dossier_id: str, officer: Courier, context: ContextDep, session: SessionDep
+    request: Request,
+    dossier_id: str,
+    officer: Courier,
+    context: ContextDep,
+    session: SessionDep,
+    lagi: Annotated[str, Form()] = "",
 ) -> Response:
-    """Set out to the citizen's door: they are sent a fresh receipt code (never shown here)."""
+    """Set out to the citizen's door: they are sent a fresh receipt code (never shown here).
+    `lagi=1`: the courier asked for a new code on purpose."""
     document = await _document_or_none(session, officer, dossier_id)
     if document is None:
         return await _not_here(request)
+    if lagi != "1":
+        delivery = await commands.delivery_of(context, officer.office, document.dossier_id)
+        if delivery.receipt_code is not None:
+            # A second tap of the first "Berangkat mengantar": one code, one message.
+            await flash(request, f"{_named(document)}: kode terima sudah dikirim ke warga.")
+            return RedirectResponse(f"/antaran/{document.dossier_id}", status_code=303)
     try:
         sent = await commands.send_out_for_delivery(context, officer, document.dossier_id)
     except NotFound:

@@ -435,6 +435,9 @@ def test_a_document_that_failed_twice_can_only_be_returned(
     returned.get_by_label("Alamat tidak ditemukan").check()
     returned.get_by_role("button", name="Simpan: dikembalikan").click()
     expect(phone.locator("#pesan")).to_contain_text("dikembalikan (alamat tidak ditemukan)")
+    card = phone.locator(".kartu", has_text=letter.person(4).name)
+    expect(card).to_contain_text("Dikembalikan kurir")
+    expect(card).to_contain_text("Gagal diantar 2 kali")
 
 
 def test_the_courier_delivers_with_the_code_by_keyboard_alone(

@@ -288,6 +288,7 @@ class WrongReceiptCode(Unprocessable):
             f"receipt_code: {message}", errors=[{"field": "receipt_code", "message": message}]
         )
         self.position = position
+        self.wrong_tries = wrong_tries
 
 
 async def delivery_photo(context: Context, officer: Officer, dossier_id: UUID) -> Photo:

@@ -24,6 +24,7 @@ from shared.events import (
     OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
+    ReceiptCodeRefused,
     Returned,
     ReturnReceived,
 )
@@ -42,6 +43,7 @@ CONSUMED = (
     PersonalDataErased,
     OutForDelivery,
     DeliveryAttemptFailed,
+    ReceiptCodeRefused,
 )
 
 

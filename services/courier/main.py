@@ -51,7 +51,7 @@ SPEC = ServiceSpec(
     feed=HandoverPublic,
     projection=projection,
     on_startup=(add_columns,),
-    uploads=(r"/deliveries/[^/]+/delivered",),
+    uploads=(r"/deliveries/[^/]+/delivered", r"/antaran/[^/]+/diserahkan"),
     workers=dispatchers,
 )
 

@@ -8,24 +8,28 @@ The queues poll their own part of the page (`/bagian/...`, every 5 s). A poll ca
 fingerprint of what it shows; when nothing changed it is answered 204 and htmx swaps
 nothing, so a button is not replaced under the officer's thumb."""
 
+import re
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.courier import commands, queries
-from services.courier.domain import Delivery, Outcome, Proof
-from services.courier.http import DeliveredRequest, ReturnedRequest
+from services.courier.commands import WrongReceiptCode
+from services.courier.domain import MAX_WRONG_CODES, Delivery, Outcome, Proof
+from services.courier.http import AttemptRequest, DeliveredRequest, ReturnedRequest
+from services.courier.photos import MAX_PHOTO_BYTES, Photo, checked_photo
 from services.courier.queries import CourierDocumentPublic, HandoverStatus
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep
 from shared.http.pagination import MAX_LIMIT
 from shared.identity import Officer
+from shared.privacy import ERASED
 from shared.validation import NAME_MAX, NOTE_MAX
-from shared.vocabulary import DossierStatus, Relationship, ReturnReason, Role
+from shared.vocabulary import AttemptReason, DossierStatus, Relationship, ReturnReason, Role
 from shared.web import wording
 from shared.web.deps import flash, page_for, page_router, remember_position
 from shared.web.pages import fingerprint, polled_part, render
@@ -41,9 +45,16 @@ LABELS = {
     "relationship": "hubungan penerima dengan pemilik dokumen",
     "reason": "alasan pengembalian",
     "note": "Keterangan",
+    "photo": "Foto serah terima",
+    "receipt_code": "Kode terima",
 }
 LIMITS = {"recipient_name": NAME_MAX, "note": NOTE_MAX}
 CHOICES = {"relationship", "reason"}
+LOCKED = (
+    f"Kode terima dikunci setelah {MAX_WRONG_CODES} kali salah. Serahkan dengan nama penerima, "
+    "hubungannya, dan foto."
+)
+RECEIPT_CODE = re.compile(r"\d{6}")
 NOT_HERE = "Surat pengantar atau dokumen itu tidak ada di kantor Anda."
 
 
@@ -152,15 +163,99 @@ async def _handover_page(
     return await render(request, "manifes.html", values, status_code=409 if error else 200)
 
 
-# --- a document: delivered or returned ---------------------------------------------------
+# --- a document at the citizen's door ---------------------------------------------------
 
 
 @pages.get("/antaran/{dossier_id}")
 async def document_page(
-    request: Request, dossier_id: str, officer: Courier, session: SessionDep
+    request: Request, dossier_id: str, officer: Courier, context: ContextDep, session: SessionDep
 ) -> HTMLResponse:
-    """One document: whom it goes to, and a section for each thing the courier records."""
-    return await _document_page(request, dossier_id, officer, session, {})
+    """One document: whom it goes to, its attempts, and a section for each thing recorded."""
+    return await _document_page(request, context, dossier_id, officer, session, {})
+
+
+@pages.post("/antaran/{dossier_id}/berangkat")
+async def out_for_delivery(
+    request: Request,
+    dossier_id: str,
+    officer: Courier,
+    context: ContextDep,
+    session: SessionDep,
+    lagi: Annotated[str, Form()] = "",
+) -> Response:
+    """Set out to the citizen's door: they are sent a fresh receipt code (never shown here).
+    `lagi=1`: the courier asked for a new code on purpose."""
+    document = await _document_or_none(session, officer, dossier_id)
+    if document is None:
+        return await _not_here(request)
+    if lagi != "1":
+        delivery = await commands.delivery_of(context, officer.office, document.dossier_id)
+        if delivery.receipt_code is not None:
+            # A second tap of the first "Berangkat mengantar": one code, one message.
+            await flash(request, f"{_named(document)}: kode terima sudah dikirim ke warga.")
+            return RedirectResponse(f"/antaran/{document.dossier_id}", status_code=303)
+    try:
+        sent = await commands.send_out_for_delivery(context, officer, document.dossier_id)
+    except NotFound:
+        return await _not_here(request)
+    except Conflict:
+        values = {"form": "berangkat"}
+        return await _outcome_refused(request, context, officer, session, document, values, None)
+    await remember_position(request, sent.position)
+    await flash(
+        request,
+        f"{_named(document)}: kode terima 6 angka dikirim ke warga. Mintalah kode itu saat "
+        "dokumen diserahkan.",
+    )
+    return RedirectResponse(f"/antaran/{document.dossier_id}", status_code=303)
+
+
+@pages.post("/antaran/{dossier_id}/gagal")
+async def failed_attempt(
+    request: Request,
+    dossier_id: str,
+    officer: Courier,
+    context: ContextDep,
+    session: SessionDep,
+    reason: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Record that the document could not be handed over at the door this time, and why."""
+    typed = {"reason": reason, "note": note}
+    values = {"form": "gagal", "typed": typed}
+    fields = ({"reason": reason} if reason else {}) | {"note": _one_line(note)}
+    try:
+        body = AttemptRequest.model_validate(fields)
+    except ValidationError as invalid:
+        errors = _field_errors(invalid, {"reason": "alasan percobaan gagal"})
+        return await _document_page(request, context, dossier_id, officer, session, values, errors)
+    document = await _document_or_none(session, officer, dossier_id)
+    if document is None:
+        return await _not_here(request)
+    try:
+        recorded = await commands.record_attempt(
+            context, officer, document.dossier_id, reason=body.reason, note=body.note
+        )
+    except NotFound:
+        return await _not_here(request)
+    except Unprocessable:
+        errors = {"note": "Tuliskan keterangan: untuk alasan Lainnya, keterangan wajib diisi."}
+        return await _document_page(request, context, dossier_id, officer, session, values, errors)
+    except Conflict:
+        return await _outcome_refused(request, context, officer, session, document, values, None)
+    await remember_position(request, recorded.position)
+    attempt = recorded.result
+    then = (
+        f"Sisa {attempt.attempts_left} kali percobaan lagi."
+        if attempt.attempts_left
+        else "Batas percobaan tercapai: dokumen ini hanya bisa dikembalikan ke kantor."
+    )
+    await flash(
+        request,
+        f"Percobaan ke-{attempt.attempt} {_named(document)} tercatat gagal "
+        f"({wording.attempt_reason(body.reason).lower()}). {then}",
+    )
+    return RedirectResponse(f"/antaran/{document.dossier_id}", status_code=303)
 
 
 @pages.post("/antaran/{dossier_id}/diserahkan")
@@ -170,47 +265,121 @@ async def delivered(
     officer: Courier,
     context: ContextDep,
     session: SessionDep,
+    bukti: Annotated[str, Form()] = "foto",
+    receipt_code: Annotated[str, Form()] = "",
     recipient_name: Annotated[str, Form()] = "",
     relationship: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Record that the document reached its recipient."""
-    typed = {"recipient_name": recipient_name, "relationship": relationship, "note": note}
-    values = {"form": "diserahkan", "typed": typed}
-    fields = {k: v for k, v in typed.items() if v.strip()} | {"note": _one_line(note)}
+    """Record that the document reached its recipient: with the receipt code the citizen was
+    sent (`bukti=kode`), or with the recipient's name, relationship and a photo."""
+    with_code = bukti == "kode"
+    typed = {
+        "receipt_code": receipt_code,
+        "recipient_name": recipient_name,
+        "relationship": relationship,
+        "note": note,
+    }
+    values: dict[str, Any] = {"form": "kode" if with_code else "foto", "typed": typed}
+    if with_code:
+        fields = {"receipt_code": receipt_code.strip(), "note": _one_line(note)}
+    else:
+        given = {"recipient_name": recipient_name, "relationship": relationship}
+        fields = {k: v for k, v in given.items() if v.strip()} | {"note": _one_line(note)}
+    errors: dict[str, str] = {}
+    if with_code and not RECEIPT_CODE.fullmatch(fields["receipt_code"]):
+        errors["receipt_code"] = "Kode terima wajib diisi: 6 angka dari pesan yang diterima warga."
     try:
         body = DeliveredRequest.model_validate(fields)
     except ValidationError as invalid:
-        errors = _field_errors(invalid)
-        return await _document_page(request, dossier_id, officer, session, values, errors)
+        errors = _field_errors(invalid) | errors
+    shot: Photo | None = None
+    if not with_code:
+        for name in given:
+            if name not in fields:
+                errors.setdefault(name, _say(name, "missing"))
+        taken = await _photo_from(photo)
+        if isinstance(taken, str):
+            errors["photo"] = taken
+        else:
+            shot = taken
+    if errors:
+        return await _document_page(request, context, dossier_id, officer, session, values, errors)
     document = await _document_or_none(session, officer, dossier_id)
     if document is None:
         return await _not_here(request)
+    proof = Proof(
+        receipt_code=body.receipt_code,
+        recipient_name=body.recipient_name,
+        relationship=body.relationship,
+        note=body.note,
+    )
     try:
         recorded = await commands.record_delivery(
-            context,
-            officer,
-            document.dossier_id,
-            Proof(
-                receipt_code=body.receipt_code,
-                recipient_name=body.recipient_name,
-                relationship=body.relationship,
-                note=body.note,
-            ),
+            context, officer, document.dossier_id, proof, shot
         )
     except NotFound:
         return await _not_here(request)
+    except WrongReceiptCode as wrong:
+        if wrong.position is not None:
+            await remember_position(request, wrong.position)
+        return await _wrong_code(request, context, officer, session, document, values, wrong)
     except Conflict:
         return await _outcome_refused(
-            request, context, officer, session, document, values, Outcome.DELIVERED
+            request, context, officer, session, document, values, Outcome.DELIVERED, with_code
         )
+    except Unprocessable as refused:
+        errors = {str(e["field"]): _say(str(e["field"]), "missing") for e in refused.errors or []}
+        return await _document_page(request, context, dossier_id, officer, session, values, errors)
     await remember_position(request, recorded.position)
-    await flash(
-        request,
-        f"{_named(document)} tercatat diserahkan kepada "
-        f"{wording.relationship(body.relationship or '').lower()}.",
-    )
+    if with_code:
+        told = f"{_named(document)} tercatat diserahkan: kode terima cocok."
+    else:
+        whom = wording.relationship(body.relationship or "").lower()
+        told = f"{_named(document)} tercatat diserahkan kepada {whom}, dengan foto."
+    await flash(request, told)
     return RedirectResponse("/antaran", status_code=303)
+
+
+async def _photo_from(upload: UploadFile | None) -> Photo | str:
+    """The photo taken at the door, checked as the API checks it; or, in Indonesian, why it
+    cannot be taken."""
+    content = await upload.read() if upload is not None else b""
+    if not content:
+        return "Ambil foto serah terima dokumen dengan kamera ponsel."
+    if len(content) > MAX_PHOTO_BYTES:
+        size = f"{len(content) / 1024 / 1024:.1f}".replace(".", ",")
+        return f"Foto terlalu besar ({size} MB); paling besar 2 MB. Ambil foto lagi."
+    try:
+        return checked_photo(content)
+    except Unprocessable:
+        return "Berkas itu bukan foto JPEG atau PNG yang dapat dibaca. Ambil foto lagi."
+
+
+async def _wrong_code(
+    request: Request,
+    context: ContextDep,
+    officer: Officer,
+    session: AsyncSession,
+    document: CourierDocumentPublic,
+    values: dict[str, Any],
+    wrong: WrongReceiptCode,
+) -> HTMLResponse:
+    """The refusal of a wrong code, beside the code; the page drops the code's form once it
+    is locked (the read model may not have the refusal yet)."""
+    left = MAX_WRONG_CODES - wrong.wrong_tries
+    page_of = str(document.dossier_id)
+    if left > 0:
+        said = (
+            "Kode terima salah. Tanyakan lagi kode 6 angka dari pesan yang diterima warga. "
+            f"Setelah {left} kali salah lagi, kode dikunci."
+        )
+        return await _document_page(
+            request, context, page_of, officer, session, values, {"receipt_code": said}
+        )
+    values = {**values, "code_locked": True, "error": LOCKED}
+    return await _document_page(request, context, page_of, officer, session, values)
 
 
 @pages.post("/antaran/{dossier_id}/dikembalikan")
@@ -231,7 +400,7 @@ async def returned(
         body = ReturnedRequest.model_validate(fields)
     except ValidationError as invalid:
         errors = _field_errors(invalid)
-        return await _document_page(request, dossier_id, officer, session, values, errors)
+        return await _document_page(request, context, dossier_id, officer, session, values, errors)
     document = await _document_or_none(session, officer, dossier_id)
     if document is None:
         return await _not_here(request)
@@ -244,7 +413,7 @@ async def returned(
     except Unprocessable:
         # The one rule the form cannot tell by itself: "Lainnya" needs the why.
         errors = {"note": "Tuliskan keterangan: untuk alasan Lainnya, keterangan wajib diisi."}
-        return await _document_page(request, dossier_id, officer, session, values, errors)
+        return await _document_page(request, context, dossier_id, officer, session, values, errors)
     except Conflict:
         return await _outcome_refused(
             request, context, officer, session, document, values, Outcome.RETURNED
@@ -265,25 +434,49 @@ async def _outcome_refused(
     session: AsyncSession,
     document: CourierDocumentPublic,
     values: dict[str, Any],
-    asked: Outcome,
+    asked: Outcome | None,
+    with_code: bool = False,
 ) -> Response:
+    """A 409 told in Indonesian, on the page as the log has the document now."""
     delivery = await commands.delivery_of(context, officer.office, document.dossier_id)
-    if delivery.outcome is asked:
+    if asked is not None and delivery.outcome is asked:
         # The same outcome recorded already (a second tap): the page shows it.
         await flash(request, f"{_named(document)} sudah tercatat; tidak dicatat dua kali.")
         return RedirectResponse(f"/antaran/{document.dossier_id}", status_code=303)
-    values = {**values, "error": _courier_refusal(delivery)}
-    return await _document_page(request, str(document.dossier_id), officer, session, values)
+    max_attempts = context.settings.max_attempts
+    values = {
+        **values,
+        "error": _courier_refusal(delivery, max_attempts, asked, with_code),
+        "only_return": delivery.failed_attempts >= max_attempts,
+        "code_locked": delivery.wrong_codes >= MAX_WRONG_CODES,
+    }
+    page_of = str(document.dossier_id)
+    return await _document_page(request, context, page_of, officer, session, values)
 
 
-def _courier_refusal(delivery: Delivery) -> str:
-    """Why the courier may not record this outcome, from the document as the log has it."""
+def _courier_refusal(
+    delivery: Delivery, max_attempts: int, asked: Outcome | None, with_code: bool
+) -> str:
+    """Why the courier may not record this, from the document as the log has it."""
     if delivery.outcome is Outcome.DELIVERED:
         return "Dokumen ini sudah tercatat diserahkan kepada penerimanya; hasilnya tidak diubah."
     if delivery.outcome is Outcome.RETURNED:
         return "Dokumen ini sudah tercatat dikembalikan; serahkan dokumennya ke Kasubbag Umum."
     if delivery.outcome is Outcome.RECEIVED_BACK:
         return "Dokumen ini sudah dikembalikan dan diterima kembali di kantor."
+    if asked is not Outcome.RETURNED and delivery.failed_attempts >= max_attempts:
+        return (
+            f"Dokumen ini sudah {delivery.failed_attempts} kali gagal diantar. Setelah "
+            f"{max_attempts} kali gagal, dokumen hanya bisa dikembalikan ke kantor, tempat "
+            "warga mengambilnya."
+        )
+    if with_code and delivery.wrong_codes >= MAX_WRONG_CODES:
+        return LOCKED
+    if with_code and delivery.receipt_code in (None, ERASED):
+        return (
+            "Kode terima belum dikirim ke warga. Tekan Berangkat mengantar dulu, atau serahkan "
+            "dengan nama penerima, hubungannya, dan foto."
+        )
     return (
         "Serah terima surat pengantar dokumen ini belum diterima. Terima serah terimanya "
         "dulu, lalu catat hasilnya."
@@ -292,6 +485,7 @@ def _courier_refusal(delivery: Delivery) -> str:
 
 async def _document_page(
     request: Request,
+    context: ContextDep,
     dossier_id: str,
     officer: Officer,
     session: AsyncSession,
@@ -301,11 +495,18 @@ async def _document_page(
     document = await _document_or_none(session, officer, dossier_id)
     if document is None:
         return await _not_here(request)
+    max_attempts = context.settings.max_attempts
     shown = {
         "document": document,
         "can_record": document.delivery_status is DossierStatus.WITH_COURIER,
+        "only_return": document.failed_attempts >= max_attempts,
+        "code_sent": document.out_for_delivery_at is not None,
+        "code_locked": document.wrong_codes >= MAX_WRONG_CODES,
+        "max_attempts": max_attempts,
+        "max_wrong_codes": MAX_WRONG_CODES,
         "relationships": list(Relationship),
         "reasons": list(ReturnReason),
+        "attempt_reasons": list(AttemptReason),
         "form": "",
         "typed": {},
         "error": "",
@@ -402,17 +603,17 @@ def _receipt_refusal(delivery: Delivery, officer: Officer) -> str:
 # --- shared by the pages ------------------------------------------------------------------
 
 
-def _field_errors(invalid: ValidationError) -> dict[str, str]:
+def _field_errors(invalid: ValidationError, labels: dict[str, str] | None = None) -> dict[str, str]:
     """One Indonesian sentence per field that failed, by the field's name."""
     found: dict[str, str] = {}
     for item in invalid.errors():
         name = str(item["loc"][0]) if item["loc"] else ""
-        found.setdefault(name, _say(name, str(item["type"])))
+        found.setdefault(name, _say(name, str(item["type"]), labels))
     return found
 
 
-def _say(name: str, kind: str) -> str:
-    label = LABELS.get(name, name)
+def _say(name: str, kind: str, labels: dict[str, str] | None = None) -> str:
+    label = (labels or {}).get(name) or LABELS.get(name, name)
     if name in CHOICES:
         return f"Pilih {label}."
     if kind in ("missing", "empty"):

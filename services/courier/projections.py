@@ -30,6 +30,7 @@ from shared.events import (
     OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
+    ReceiptCodeRefused,
     Returned,
     ReturnReceived,
 )
@@ -62,6 +63,19 @@ class CourierDossier(SQLModel, table=True):
     tracking_code: str | None = Field(default=None, max_length=16)
     failed_attempts: int = 0
     out_for_delivery_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    wrong_codes: int = 0  # wrong receipt codes entered at the door
+
+
+class CourierAttempt(SQLModel, table=True):
+    """One failed attempt at the door: which one, why and when."""
+
+    __tablename__ = "courier_attempt"
+    office: str = Field(primary_key=True, max_length=8)
+    dossier_id: str = Field(primary_key=True, max_length=36)
+    attempt: int = Field(primary_key=True)
+    reason: str = Field(max_length=24)
+    note: str = ""
+    attempted_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 # Columns added after databases were made with the table (issue 28).
@@ -69,6 +83,7 @@ ADDED_COLUMNS = {
     "tracking_code": "VARCHAR(16)",
     "failed_attempts": "INTEGER NOT NULL DEFAULT 0",
     "out_for_delivery_at": "TIMESTAMP WITH TIME ZONE",
+    "wrong_codes": "INTEGER NOT NULL DEFAULT 0",
 }
 
 
@@ -189,6 +204,21 @@ async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
         case DeliveryAttemptFailed():
             row = await _dossier(session, office, data.dossier_id)
             row.failed_attempts = max(row.failed_attempts, data.attempt)
+            key = (office, str(data.dossier_id), data.attempt)
+            if await session.get(CourierAttempt, key) is None:
+                session.add(
+                    CourierAttempt(
+                        office=office,
+                        dossier_id=str(data.dossier_id),
+                        attempt=data.attempt,
+                        reason=data.reason.value,
+                        note=data.note,
+                        attempted_at=event.occurred_at,
+                    )
+                )
+        case ReceiptCodeRefused():
+            row = await _dossier(session, office, data.dossier_id)
+            row.wrong_codes = max(row.wrong_codes, data.wrong_tries)
         case Delivered():
             row = await _dossier(session, office, data.dossier_id)
             _advance(row, Outcome.DELIVERED)

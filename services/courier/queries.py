@@ -14,7 +14,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.courier.domain import Outcome
-from services.courier.projections import CourierDossier, CourierLetter, CourierRecap
+from services.courier.projections import (
+    CourierAttempt,
+    CourierDossier,
+    CourierLetter,
+    CourierRecap,
+)
 from shared.db import keyset_page
 from shared.errors import NotFound, Unprocessable
 from shared.http.pagination import Page, decode_cursor, encode_cursor
@@ -273,6 +278,15 @@ def _after(cursor: str | None) -> int | None:
 # --- the courier's round: one document, and the handovers still being delivered ---------
 
 
+class DoorAttemptPublic(BaseModel):
+    """A failed attempt at the door, as the courier recorded it."""
+
+    attempt: int
+    reason: AttemptReason
+    note: str
+    attempted_at: datetime
+
+
 class CourierDocumentPublic(BaseModel):
     """One document on the courier's round: whom it goes to (no NIK), on which letter, and
     what became of it."""
@@ -292,6 +306,12 @@ class CourierDocumentPublic(BaseModel):
     note: str = ""
     returned_at: datetime | None = None
     received_at: datetime | None = None
+    out_for_delivery_at: datetime | None = Field(
+        default=None, description="when the citizen was last sent a receipt code"
+    )
+    failed_attempts: int = 0
+    wrong_codes: int = Field(default=0, description="wrong receipt codes entered at the door")
+    attempts: list[DoorAttemptPublic] = Field(default_factory=list)
 
 
 async def _letter_of(session: AsyncSession, office: str, row: CourierDossier) -> CourierLetter:
@@ -335,7 +355,29 @@ async def courier_document(
         note=row.note or "",
         returned_at=to_wib(as_utc(row.returned_at)) if row.returned_at else None,
         received_at=to_wib(as_utc(row.received_at)) if row.received_at else None,
+        out_for_delivery_at=(
+            to_wib(as_utc(row.out_for_delivery_at)) if row.out_for_delivery_at else None
+        ),
+        wrong_codes=row.wrong_codes,
+        attempts=await _attempts(session, office, row.dossier_id),
     )
+
+
+async def _attempts(session: AsyncSession, office: str, dossier_id: str) -> list[DoorAttemptPublic]:
+    rows = await session.exec(
+        select(CourierAttempt)
+        .where(CourierAttempt.office == office, CourierAttempt.dossier_id == dossier_id)
+        .order_by(col(CourierAttempt.attempt))
+    )
+    return [
+        DoorAttemptPublic(
+            attempt=row.attempt,
+            reason=AttemptReason(row.reason),
+            note=row.note,
+            attempted_at=to_wib(as_utc(row.attempted_at)),
+        )
+        for row in rows.all()
+    ]
 
 
 async def handovers_on_round(

@@ -3,7 +3,14 @@ vocabulary, so every screen says the same. Templates get these as filters-in-val
 
 from datetime import datetime
 
-from shared.vocabulary import DocumentType, DossierStatus, FlagReason, Relationship, ReturnReason
+from shared.vocabulary import (
+    AttemptReason,
+    DocumentType,
+    DossierStatus,
+    FlagReason,
+    Relationship,
+    ReturnReason,
+)
 from shared.wib import tanggal_jam
 
 DOCUMENT_NAMES = {
@@ -39,6 +46,13 @@ RETURN_REASONS = {
     ReturnReason.RECIPIENT_UNKNOWN: "Penerima tidak dikenal",
     ReturnReason.REFUSED: "Ditolak penerima",
     ReturnReason.OTHER: "Lainnya",
+}
+ATTEMPT_REASONS = {
+    AttemptReason.ADDRESS_NOT_FOUND: "Alamat tidak ditemukan",
+    AttemptReason.RECIPIENT_NOT_HOME: "Penerima tidak di rumah",
+    AttemptReason.RECIPIENT_MOVED: "Penerima sudah pindah",
+    AttemptReason.REFUSED: "Ditolak penerima",
+    AttemptReason.OTHER: "Lainnya",
 }
 # The SOP's five activities (SOP.md), as the control card names them.
 SOP_STEPS = {
@@ -99,6 +113,10 @@ def return_reason(value: str) -> str:
     return _named(RETURN_REASONS, value)
 
 
+def attempt_reason(value: str) -> str:
+    return _named(ATTEMPT_REASONS, value)
+
+
 def sign_in_kind(value: str) -> str:
     return _named(SIGN_IN_KINDS, value)
 
@@ -139,6 +157,7 @@ FILTERS = {
     "flag_reason": flag_reason,
     "relationship": relationship,
     "return_reason": return_reason,
+    "attempt_reason": attempt_reason,
     "sign_in_kind": sign_in_kind,
     "step_name": step_name,
     "event_name": event_name,

@@ -4,7 +4,9 @@ its last line one JSON object of ratios and figures, all measured in this run.
 Replay sizes: 100,000 and the issue's 1,000,000 events by default (the peak RSS of both shows
 whether memory stays flat as the log grows); BENCH_REPLAY_SIZES=20000,100000 make bench for a
 shorter run. The append and register figures are measured on a Redis Cluster too (three
-primaries, a replica each), beside the single server (bench/cluster.py)."""
+primaries, a replica each), beside the single server (bench/cluster.py). The officers' pages
+(the FO registration page and the dossier list over 10,000 dossiers, 20 officers signed in)
+are measured last (bench/pages.py)."""
 
 import asyncio
 import json
@@ -21,7 +23,7 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
-from bench import append, cluster, latency, replay, versus_eventsourcing, webhooks
+from bench import append, cluster, latency, pages, replay, versus_eventsourcing, webhooks
 from bench.machine import cpu_times, memory_probe_ms, probe_ms
 from shared.redis_server import LocalCluster, RedisServer
 
@@ -34,6 +36,8 @@ GOALS = {
     "propagation_p99_ms": "<= 100",
     "webhook_lag_p99_ms": "<= 250",
     "cluster_ack1_register_p99_ms": "<= 25",
+    "fo_page_p95_ms": "<= 100",
+    "dossier_list_p95_ms": "<= 100",
 }
 
 
@@ -90,6 +94,12 @@ async def run(
     figures |= await median_of(ROUNDS, lambda n: webhooks.webhook_lag(url, scratch / f"w{n}"))
     # Three primaries with a replica each, beside the single server, in turns (bench.cluster).
     figures |= await cluster.measure(url, cluster_url, scratch / "cluster", ROUNDS)
+    print(
+        f"GET / and GET /berkas?waktu=semua, {pages.USERS} officers signed in, "
+        f"{pages.DOSSIERS:,} dossiers, intake in {workers} processes ...",
+        flush=True,
+    )
+    figures |= await pages.page_latency(url, scratch / "pages", workers, rounds=ROUNDS)
     return figures
 
 

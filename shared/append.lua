@@ -1,6 +1,7 @@
 -- One command's events, appended in one atomic step.
 -- KEYS[1] the office's global log, KEYS[2] the event-id index (hash event_id -> position),
--- KEYS[3..] the aggregate streams written, in the order of their groups in ARGV. Every key
+-- KEYS[3] the trimmed counts (hash stream key -> events archived and trimmed from it),
+-- KEYS[4..] the aggregate streams written, in the order of their groups in ARGV. Every key
 -- is one office's, under its hash tag: the script runs on one shard of a Redis Cluster.
 -- ARGV: the number of groups, then per group: expected version, event count,
 --       then per event: event_id, type, encoded event.
@@ -33,11 +34,13 @@ if known == total then
 end
 if known > 0 then return {'mismatch'} end
 
--- 2. optimistic concurrency: every stream at its expected version
+-- 2. optimistic concurrency: every stream at its expected version (its length, plus the
+-- events archived and trimmed from its start)
 i = 2
 for g = 1, groups do
-  local actual = redis.call('XLEN', KEYS[g + 2])
-  if actual ~= tonumber(ARGV[i]) then return {'conflict', KEYS[g + 2], tostring(actual)} end
+  local stream = KEYS[g + 3]
+  local actual = redis.call('XLEN', stream) + tonumber(redis.call('HGET', KEYS[3], stream) or 0)
+  if actual ~= tonumber(ARGV[i]) then return {'conflict', stream, tostring(actual)} end
   i = i + 2 + 3 * tonumber(ARGV[i + 1])
 end
 
@@ -45,7 +48,7 @@ end
 local positions, index = {'ok'}, {}
 i = 2
 for g = 1, groups do
-  local stream = KEYS[g + 2]
+  local stream = KEYS[g + 3]
   local count = tonumber(ARGV[i + 1])
   i = i + 2
   for e = 1, count do

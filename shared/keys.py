@@ -23,6 +23,17 @@ class Keys:
         return self._key("event-ids")
 
     @property
+    def trimmed(self) -> str:
+        """Hash stream id -> how many of its first events were archived and trimmed from
+        Redis: a stream's version is its length plus that count."""
+        return self._key("trimmed")
+
+    @property
+    def trim_point(self) -> str:
+        """The last position trimmed from the log: readers before it read the archive too."""
+        return self._key("trim-point")
+
+    @property
     def courier_feed(self) -> str:
         return self._key("courier-feed")
 

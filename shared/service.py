@@ -37,6 +37,7 @@ from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, load_or_create_master_key
 from shared.redaction import install_log_redaction
 from shared.settings import ServiceSettings
+from shared.stores.tiered import TieredEventStore, tiered_store
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
@@ -57,6 +58,7 @@ class ServiceContext(Generic[SettingsT]):
     sessions: async_sessionmaker[AsyncSession]
     secret: str
     logs: dict[str, EventLog] = field(default_factory=dict)
+    archive: AsyncEngine | None = None  # the archive's database, where it is not `engine`
     consumers: dict[str, EventConsumer] = field(default_factory=dict)  # by office
 
     @property
@@ -121,13 +123,17 @@ def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
     )
     secret = load_or_create_secret(settings)  # first: its refusal is the one to read
     master_key = load_or_create_master_key(settings)
+    engine = make_engine(settings.resolved_database_url())
+    archive_url = settings.resolved_archive_url()
+    shared_engine = archive_url == settings.resolved_database_url()
+    archive = engine if shared_engine else make_engine(archive_url)
     logs = {}
     for office in settings.served_offices():
         # Each office's personal data keys live in its own key store, under its hash tag.
         keys = Keys(office, settings.key_prefix)
-        logs[office] = EventLog(redis, keys, Privacy(redis, keys, master_key))
+        store = tiered_store(redis, keys, archive)
+        logs[office] = EventLog(store, keys, Privacy(redis, keys, master_key))
     log = logs[settings.default_office()]
-    engine = make_engine(settings.resolved_database_url())
     return ServiceContext(
         settings=settings,
         redis=redis,
@@ -137,6 +143,7 @@ def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
         sessions=session_factory(engine),
         secret=secret,
         logs=logs,
+        archive=None if shared_engine else archive,
     )
 
 
@@ -192,7 +199,8 @@ def build_consumer(
     )
     log = context.log_for(office)
     describe_appends(broker, log.keys, spec.publishes, spec.feed)
-    return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal_all)
+    archived = log.store if isinstance(log.store, TieredEventStore) else None
+    return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal_all, archived)
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -229,6 +237,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 await log.aclose()
             await context.redis.aclose()
             await context.engine.dispose()
+            if context.archive is not None:
+                await context.archive.dispose()
 
     app = FastAPI(
         title=spec.title,

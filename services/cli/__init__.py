@@ -3,7 +3,7 @@ own module and is registered here."""
 
 import typer
 
-from services.cli import audit, courier, dead_letters, privacy, registry, tokens, up
+from services.cli import archiving, audit, courier, dead_letters, privacy, registry, tokens, up
 from services.cli.demo import command as demo
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ def _group() -> None:
 
 tokens.register(app)
 audit.register(app)
+archiving.register(app)
 courier.register(app)
 privacy.register(app)
 dead_letters.register(app)

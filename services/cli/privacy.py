@@ -13,11 +13,13 @@ from uuid import UUID
 import typer
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.cli import installation
 from services.cli.offices import served_office
 from services.intake.domain import dossier_stream
 from shared.commands import run_command
+from shared.db import make_engine
 from shared.events import (
     Actor,
     DocumentRegistered,
@@ -29,11 +31,18 @@ from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_master_key
 from shared.settings import CommonSettings
+from shared.stores.tiered import tiered_store
 from shared.vocabulary import Role
 
 privacy = typer.Typer(help="Erase a person's personal data from the log, for good.")
 
 SYSTEM_ACTOR = Actor(officer_id="system", name="jasa privacy erase", role=Role.AUDITOR)
+
+
+async def _holds(redis: Redis, keys: Keys, stream: str) -> bool:
+    """Whether the office's log has the stream: in Redis, or archived and trimmed from it."""
+    key = keys.stream(stream)
+    return bool(await redis.exists(key)) or bool(await redis.hexists(keys.trimmed, key))
 
 
 class NoSuchDossier(Exception):
@@ -52,10 +61,18 @@ class Erasure:
 
 
 async def erase_personal_data(
-    redis: Redis, keys: Keys, master_key: bytes, dossier_id: UUID, actor: Actor
+    redis: Redis,
+    keys: Keys,
+    master_key: bytes,
+    dossier_id: UUID,
+    actor: Actor,
+    archive: AsyncEngine | None = None,
 ) -> Erasure:
-    """Destroy the dossier's data key, then tell the services (once)."""
-    log = EventLog(redis, keys)  # no privacy: the events as stored
+    """Destroy the dossier's data key, then tell the services (once). `archive`: the
+    archive's database, where a finished dossier's events may have gone from Redis (they
+    stay sealed under the same key there, so destroying it erases them too)."""
+    # No privacy: the events as stored.
+    log = EventLog(tiered_store(redis, keys, archive), keys) if archive else EventLog(redis, keys)
     stream = dossier_stream(dossier_id)
     stored = await log.load(stream)
     registered = next((e.data for e in stored if isinstance(e.data, DocumentRegistered)), None)
@@ -178,11 +195,13 @@ async def _erase(
     actor: Actor,
 ) -> Erasure:
     redis = Redis.from_url(redis_url)
+    archive = make_engine(settings.resolved_archive_url())
     try:
         keys = await _office_holding(redis, settings, offices, dossier_id)
-        return await erase_personal_data(redis, keys, master_key, dossier_id, actor)
+        return await erase_personal_data(redis, keys, master_key, dossier_id, actor, archive)
     finally:
         await redis.aclose()
+        await archive.dispose()
 
 
 async def _office_holding(
@@ -194,7 +213,7 @@ async def _office_holding(
     if len(candidates) == 1:
         return candidates[0]
     stream = dossier_stream(dossier_id)
-    holding = [keys for keys in candidates if await redis.exists(keys.stream(stream))]
+    holding = [keys for keys in candidates if await _holds(redis, keys, stream)]
     if not holding:
         raise NoSuchDossier(
             f"there is no dossier {dossier_id} in any office served ({', '.join(offices)})"

@@ -9,6 +9,7 @@ from services.reporting.config import ReportingSettings
 from services.reporting.consumers import CONSUMED, projection, seal_on_shutdown
 from services.reporting.http import ROUTERS
 from services.reporting.sealing import Signing
+from services.reporting.trimming import ArchiveSchedule
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -22,10 +23,12 @@ SPEC = ServiceSpec(
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     signing = Signing()
+    schedule = ArchiveSchedule(signing)
     spec = replace(
         SPEC,
         projection=partial(projection, signing=signing),
-        on_shutdown=[partial(seal_on_shutdown, signing=signing)],
+        on_startup=[schedule.start],
+        on_shutdown=[schedule.stop, partial(seal_on_shutdown, signing=signing)],
     )
     app = create_service_app(spec, settings or ReportingSettings())
     app.state.signing = signing  # the audit routes' seal (`services.reporting.http`)

@@ -25,6 +25,7 @@ from shared.store import (
 )
 
 APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
+TRIM_SCRIPT = files("shared").joinpath("trim.lua").read_text()
 
 Arg = str | bytes | int
 # An entry as redis-py gives it: its id and its fields.
@@ -36,9 +37,10 @@ class RedisEventStore:
         self.redis = redis
         self.keys = keys
         self._appends = ScriptCalls(redis, APPEND_SCRIPT)
+        self._trims = ScriptCalls(redis, TRIM_SCRIPT)
 
     async def append(self, writes: Sequence[StreamWrite]) -> list[Recorded]:
-        keys = [self.keys.log, self.keys.event_ids]
+        keys = [self.keys.log, self.keys.event_ids, self.keys.trimmed]
         args: list[str | bytes | int] = [len(writes)]
         for write in writes:
             keys.append(self.keys.stream(write.stream_id))
@@ -48,7 +50,7 @@ class RedisEventStore:
         outcome, *rest = await self._appends.call(keys, args)
         if outcome == b"conflict":
             key, actual = (part.decode() for part in rest)
-            write = writes[keys.index(key) - 2]
+            write = writes[keys.index(key) - 3]
             raise ConcurrencyConflict(write.stream_id, write.expected_version, int(actual))
         if outcome == b"mismatch":
             raise IdempotencyMismatch("only some of this command's events were appended before")
@@ -80,7 +82,37 @@ class RedisEventStore:
         return [_records(reply) for reply in replies]
 
     async def version(self, stream_id: str) -> int:
-        return int(await self.redis.xlen(self.keys.stream(stream_id)))
+        key = self.keys.stream(stream_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(key)
+            pipe.hget(self.keys.trimmed, key)
+            length, trimmed = await pipe.execute()
+        return int(length) + int(trimmed or 0)
+
+    async def trimmed_counts(self, stream_ids: Sequence[str]) -> list[int]:
+        """How many of each stream's first events were trimmed (and are in the archive)."""
+        if not stream_ids:
+            return []
+        keys = [self.keys.stream(stream_id) for stream_id in stream_ids]
+        counts = await self.redis.hmget(self.keys.trimmed, keys)
+        return [int(count or 0) for count in counts]
+
+    async def trim_point(self) -> str | None:
+        """The last position trimmed from the log, or None while nothing was."""
+        point = await self.redis.get(self.keys.trim_point)
+        return None if point is None else _text(point)
+
+    async def trim(self, records: Sequence[tuple[str, str, str]]) -> int:
+        """Take these events (position, stream id, event id), archived under a signed
+        checkpoint, out of Redis in one atomic step (trim.lua); how many left their streams."""
+        if not records:
+            return 0
+        keys = [self.keys.log, self.keys.event_ids, self.keys.trimmed, self.keys.trim_point]
+        keys += [self.keys.stream(stream_id) for _, stream_id, _ in records]
+        args: list[Arg] = [
+            part for position, _, event_id in records for part in (position, event_id)
+        ]
+        return int(await self._trims.call(keys, args))
 
     async def read(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None

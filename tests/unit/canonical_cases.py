@@ -19,6 +19,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    LogArchived,
     PersonalDataErased,
     RecapCompiled,
     Returned,
@@ -130,6 +131,11 @@ def data_of_every_type() -> Iterator[tuple[str, EventData, Actor]]:
     )
     yield "return received", ReturnReceived(dossier_id=dossier, letter_id=letter), KASUBBAG
     yield "erased", PersonalDataErased(dossier_id=dossier), AUDITOR
+    yield (
+        "archived",
+        LogArchived(up_to="1700000000012-3", events=1200, streams=301, digest="0f" * 32),
+        AUDITOR,
+    )
 
 
 def golden_cases() -> Iterator[tuple[str, Envelope]]:

@@ -37,9 +37,11 @@ OWN = {
     "reporting": {
         "archive.py",
         "archivist.py",
+        "finished.py",
         "folding.py",
         "replay.py",
         "sealing.py",
+        "trimming.py",
         "verification.py",
     },
 }

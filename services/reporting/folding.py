@@ -25,6 +25,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    LogArchived,
     PersonalDataErased,
     RecapCompiled,
     Returned,
@@ -142,6 +143,8 @@ class Cards:
                 erased["nik"] = erased["name"] = erased["document_number"] = ERASED
                 self.dossiers.touch(dossier_id)
             return
+        elif isinstance(data, LogArchived):
+            return  # the log's own housekeeping: on no card (it is in the archive, as all is)
         line = _line(event, seq, at)
         for dossier in self._dossiers_named(event):
             self._initial(dossier, event, line)

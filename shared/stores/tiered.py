@@ -91,10 +91,19 @@ class TieredEventStore:
                 yield page
 
     async def at(self, position: str) -> Recorded | None:
-        return await self.hot.at(position) or await self.archive.at(position)
+        found = await self.hot.at(position)
+        if found is not None:
+            return found
+        point = await self.hot.trim_point()
+        if point is None or position_key(position) > position_key(point):
+            return None
+        return await self.archive.at(position)
 
     async def find(self, event_id: str) -> Recorded | None:
-        return await self.hot.find(event_id) or await self.archive.find(event_id)
+        found = await self.hot.find(event_id)
+        if found is not None or await self.hot.trim_point() is None:
+            return found  # while nothing was trimmed, the archive holds nothing more
+        return await self.archive.find(event_id)
 
 
 def merged(cold: Sequence[Recorded], hot: Sequence[Recorded]) -> list[Recorded]:

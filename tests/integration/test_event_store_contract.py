@@ -1,5 +1,6 @@
 """The event store's contract (shared.store), one suite run against every implementation:
-Redis (on the suite's server, under the test's own key prefix) and memory."""
+Redis (on the suite's server, under the test's own key prefix), memory, and the tiered store
+(Redis with an archive; what it reads of the archive is tested with `jasa log archive`)."""
 
 import asyncio
 import uuid
@@ -20,15 +21,18 @@ from shared.store import (
 )
 from shared.stores.memory import InMemoryEventStore
 from shared.stores.redis import RedisEventStore
+from shared.stores.tiered import tiered_store
 from tests.factories import flagged, registered
 
 
-@pytest.fixture(params=["redis", "memory"])
+@pytest.fixture(params=["redis", "memory", "tiered"])
 def store(request: pytest.FixtureRequest) -> EventStore:
     if request.param == "memory":
         return InMemoryEventStore()
     redis: Redis = request.getfixturevalue("redis")
     keys: Keys = request.getfixturevalue("keys")
+    if request.param == "tiered":
+        return tiered_store(redis, keys, request.getfixturevalue("empty_sqlite"))
     return RedisEventStore(redis, keys)
 
 

@@ -295,3 +295,18 @@ def a_note_on(stream: str) -> Envelope:
         actor=FO,
         office="1471",
     )
+
+
+async def test_a_trimmed_event_is_still_found_at_its_position_and_by_its_id(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting
+) -> None:
+    history = await an_office_with_a_finished_past(office)
+    await archived_and_sealed(reporting, office)
+    log = tiered_log(redis, keys, reporting)
+    registered = office.appended[0]
+    assert registered.stream_id == f"dossier-{history.delivered}"
+    await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+
+    assert await redis.xrange(keys.log, registered.position, registered.position) == []
+    assert await log.at(registered.position or "") == registered
+    assert await log.find(registered.event_id) == registered

@@ -2,6 +2,7 @@
 installation can move to Redis Cluster with offices spread over shards."""
 
 from dataclasses import dataclass
+from hashlib import sha1
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +23,14 @@ class Keys:
         """Hash event_id -> position: what makes a retried append a no-op."""
         return self._key("event-ids")
 
-    @property
-    def trimmed(self) -> str:
-        """Hash stream id -> how many of its first events were archived and trimmed from
-        Redis: a stream's version is its length plus that count."""
-        return self._key("trimmed")
+    def trimmed(self, stream_id: str) -> tuple[str, str]:
+        """Where the count of a stream's events archived and trimmed from Redis is kept (a
+        stream's version is its length plus that count): a small hash and a field in it,
+        both named by the SHA-1 of the stream's key, as the Lua scripts name them. Of the
+        65,536 hashes, each stays small enough for Redis's compact encoding for years of
+        streams, so a stream that left Redis costs some twenty bytes."""
+        digest = sha1(self.stream(stream_id).encode()).hexdigest()
+        return self._key(f"trimmed:{digest[:4]}"), digest[4:16]
 
     @property
     def trim_point(self) -> str:

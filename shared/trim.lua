@@ -1,7 +1,7 @@
 -- Events archived under a signed checkpoint, trimmed from Redis in one atomic step.
--- KEYS[1] the office's global log, KEYS[2] the event-id index, KEYS[3] the trimmed counts
--- (hash stream key -> events trimmed from it), KEYS[4] the trim point (the last position
--- trimmed), KEYS[5..] the aggregate stream of each event, in the order of ARGV.
+-- KEYS[1] the office's global log, KEYS[2] the event-id index, KEYS[3] the trim point (the
+-- last position trimmed), then per event, in the order of ARGV: its aggregate stream and the
+-- hash of that stream's trimmed count (under the field append.lua reads).
 -- ARGV: per event, its position and its event id.
 -- An event is counted only when it leaves its stream now, so a run that is repeated (cut
 -- off, or run twice) counts nothing twice: a stream's version stays its length plus its
@@ -15,17 +15,18 @@ local function later(a, b)  -- is stream id a after stream id b?
   return tonumber(aseq) > tonumber(bseq)
 end
 
-local trimmed, last = 0, redis.call('GET', KEYS[4])
+local trimmed, last = 0, redis.call('GET', KEYS[3])
 for e = 1, #ARGV / 2 do
-  local position, event_id, stream = ARGV[2 * e - 1], ARGV[2 * e], KEYS[e + 4]
+  local position, event_id = ARGV[2 * e - 1], ARGV[2 * e]
+  local stream, counts = KEYS[2 * e + 2], KEYS[2 * e + 3]
   redis.call('XDEL', KEYS[1], position)
   if redis.call('XDEL', stream, position) == 1 then
-    redis.call('HINCRBY', KEYS[3], stream, 1)
+    redis.call('HINCRBY', counts, string.sub(redis.sha1hex(stream), 5, 16), 1)
     trimmed = trimmed + 1
   end
   if redis.call('XLEN', stream) == 0 then redis.call('DEL', stream) end
   redis.call('HDEL', KEYS[2], event_id)
   if not last or later(position, last) then last = position end
 end
-if last then redis.call('SET', KEYS[4], last) end
+if last then redis.call('SET', KEYS[3], last) end
 return trimmed

@@ -41,8 +41,9 @@ SYSTEM_ACTOR = Actor(officer_id="system", name="jasa privacy erase", role=Role.A
 
 async def _holds(redis: Redis, keys: Keys, stream: str) -> bool:
     """Whether the office's log has the stream: in Redis, or archived and trimmed from it."""
-    key = keys.stream(stream)
-    return bool(await redis.exists(key)) or bool(await redis.hexists(keys.trimmed, key))
+    if await redis.exists(keys.stream(stream)):
+        return True
+    return bool(await redis.hexists(*keys.trimmed(stream)))
 
 
 class NoSuchDossier(Exception):

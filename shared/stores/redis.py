@@ -40,17 +40,18 @@ class RedisEventStore:
         self._trims = ScriptCalls(redis, TRIM_SCRIPT)
 
     async def append(self, writes: Sequence[StreamWrite]) -> list[Recorded]:
-        keys = [self.keys.log, self.keys.event_ids, self.keys.trimmed]
+        keys = [self.keys.log, self.keys.event_ids]
+        keys += [self.keys.stream(write.stream_id) for write in writes]
+        keys += [self.keys.trimmed(write.stream_id)[0] for write in writes]
         args: list[str | bytes | int] = [len(writes)]
         for write in writes:
-            keys.append(self.keys.stream(write.stream_id))
             args += [write.expected_version, len(write.records)]
             for record in write.records:
                 args += [record.event_id, record.type, record.body]
         outcome, *rest = await self._appends.call(keys, args)
         if outcome == b"conflict":
             key, actual = (part.decode() for part in rest)
-            write = writes[keys.index(key) - 3]
+            write = writes[keys.index(key) - 2]
             raise ConcurrencyConflict(write.stream_id, write.expected_version, int(actual))
         if outcome == b"mismatch":
             raise IdempotencyMismatch("only some of this command's events were appended before")
@@ -82,19 +83,20 @@ class RedisEventStore:
         return [_records(reply) for reply in replies]
 
     async def version(self, stream_id: str) -> int:
-        key = self.keys.stream(stream_id)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xlen(key)
-            pipe.hget(self.keys.trimmed, key)
+            pipe.xlen(self.keys.stream(stream_id))
+            pipe.hget(*self.keys.trimmed(stream_id))
             length, trimmed = await pipe.execute()
         return int(length) + int(trimmed or 0)
 
     async def trimmed_counts(self, stream_ids: Sequence[str]) -> list[int]:
-        """How many of each stream's first events were trimmed (and are in the archive)."""
+        """How many of each stream's events were trimmed (and are in the archive)."""
         if not stream_ids:
             return []
-        keys = [self.keys.stream(stream_id) for stream_id in stream_ids]
-        counts = await self.redis.hmget(self.keys.trimmed, keys)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream_id in stream_ids:
+                pipe.hget(*self.keys.trimmed(stream_id))
+            counts = await pipe.execute()
         return [int(count or 0) for count in counts]
 
     async def trim_point(self) -> str | None:
@@ -107,8 +109,9 @@ class RedisEventStore:
         checkpoint, out of Redis in one atomic step (trim.lua); how many left their streams."""
         if not records:
             return 0
-        keys = [self.keys.log, self.keys.event_ids, self.keys.trimmed, self.keys.trim_point]
-        keys += [self.keys.stream(stream_id) for _, stream_id, _ in records]
+        keys = [self.keys.log, self.keys.event_ids, self.keys.trim_point]
+        for _, stream_id, _ in records:
+            keys += [self.keys.stream(stream_id), self.keys.trimmed(stream_id)[0]]
         args: list[Arg] = [
             part for position, _, event_id in records for part in (position, event_id)
         ]

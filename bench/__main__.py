@@ -3,7 +3,8 @@ its last line one JSON object of ratios and figures, all measured in this run.
 
 Replay sizes: 100,000 and the issue's 1,000,000 events by default (the peak RSS of both shows
 whether memory stays flat as the log grows); BENCH_REPLAY_SIZES=20000,100000 make bench for a
-shorter run."""
+shorter run. The long run (bench.long_run) is sized by BENCH_LONG_DAYS and
+BENCH_LONG_DOSSIERS_PER_DAY."""
 
 import asyncio
 import json
@@ -20,7 +21,7 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
-from bench import append, latency, replay, versus_eventsourcing
+from bench import append, latency, long_run, replay, versus_eventsourcing
 from bench.machine import cpu_times, memory_probe_ms, probe_ms
 from shared.redis_server import RedisServer
 
@@ -31,6 +32,7 @@ GOALS = {
     "replay_peak_rss_mb": "<= 300",
     "register_p99_ms": "<= 25",
     "propagation_p99_ms": "<= 100",
+    "long_used_memory_end_vs_90_days": "<= 1.2",
 }
 
 
@@ -81,6 +83,8 @@ async def run(url: str, durable_url: str, scratch: Path, sizes: list[int]) -> di
     figures |= await median_of(
         ROUNDS, lambda n: latency.propagation_latency(url, scratch / f"p{n}")
     )
+    print("years of one office, archived as they go ...", flush=True)
+    figures |= await long_run.long_run(url, scratch)
     return figures
 
 

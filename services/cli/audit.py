@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.cli import installation
 from services.cli.offices import served_office
+from services.reporting.archive import add_archive_columns
 from services.reporting.config import ReportingSettings
 from services.reporting.replay import Difference, differences, live_head, rebuild
 from services.reporting.sealing import (
@@ -100,6 +101,7 @@ async def connected(
     redis = Redis.from_url(redis_url)
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
+    await add_archive_columns(engine)
     try:
         keys = Keys(office, settings.key_prefix)
         privacy: PersonalData | None = None

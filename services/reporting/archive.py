@@ -22,7 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import UniqueConstraint
+import orjson
+from sqlalchemy import UniqueConstraint, inspect, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -233,3 +236,53 @@ async def seal_head(session: AsyncSession, sealer: Sealer) -> Checkpoint | None:
     session.add(checkpoint)
     await session.commit()
     return checkpoint
+
+
+# The columns the archive gained for `jasa log archive`, as a database made before has them
+# added (there are no migrations): name -> SQL type and default.
+ADDED_COLUMNS = {
+    "stream_id": "VARCHAR(100) NOT NULL DEFAULT ''",
+    "stored_event": "TEXT",
+    "trimmed_by": "VARCHAR(36)",
+}
+
+
+async def add_archive_columns(engine: AsyncEngine, page: int = 1000) -> int:
+    """Give an archive made before `jasa log archive` its new columns and indexes, and each
+    row its stream (read from its bytes); how many rows were given one. Repeatable."""
+    async with engine.begin() as connection:
+        present = await connection.run_sync(_archive_columns)
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in present:
+                await connection.execute(
+                    text(f"ALTER TABLE {ArchivedEvent.__tablename__} ADD COLUMN {name} {kind}")
+                )
+        await connection.run_sync(_archive_indexes)
+    archive, filled = table_of(ArchivedEvent), 0
+    while True:
+        async with engine.begin() as connection:
+            rows = (
+                await connection.execute(
+                    select(archive.c.office, archive.c.seq, archive.c.body)
+                    .where(archive.c.stream_id == "")
+                    .limit(page)
+                )
+            ).all()
+            for office, seq, body in rows:
+                await connection.execute(
+                    update(archive)
+                    .where(archive.c.office == office, archive.c.seq == seq)
+                    .values(stream_id=orjson.loads(body)["stream_id"])
+                )
+        filled += len(rows)
+        if len(rows) < page:
+            return filled
+
+
+def _archive_columns(connection: Connection) -> set[str]:
+    return {column["name"] for column in inspect(connection).get_columns("reporting_archive")}
+
+
+def _archive_indexes(connection: Connection) -> None:
+    for index in table_of(ArchivedEvent).indexes:
+        index.create(connection, checkfirst=True)

@@ -6,10 +6,15 @@ from functools import partial
 from fastapi import FastAPI
 
 from services.reporting.config import ReportingSettings
-from services.reporting.consumers import CONSUMED, projection, seal_on_shutdown
+from services.reporting.consumers import (
+    CONSUMED,
+    ArchiveSchedule,
+    projection,
+    seal_on_shutdown,
+    upgrade_archive,
+)
 from services.reporting.http import ROUTERS
 from services.reporting.sealing import Signing
-from services.reporting.trimming import ArchiveSchedule
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -27,7 +32,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     spec = replace(
         SPEC,
         projection=partial(projection, signing=signing),
-        on_startup=[schedule.start],
+        on_startup=[upgrade_archive, schedule.start],
         on_shutdown=[schedule.stop, partial(seal_on_shutdown, signing=signing)],
     )
     app = create_service_app(spec, settings or ReportingSettings())

@@ -15,11 +15,9 @@ Each step is repeatable, and a run first finishes any batch an earlier run marke
 not finish: cut off anywhere, nothing is lost, and the next run goes on. A second run finds
 nothing more to do. One run at a time per office (a lock in Redis)."""
 
-import asyncio
-import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,12 +30,12 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, Checkpoint, TrimBatch
-from services.reporting.config import Context
 from services.reporting.finished import finished_among
-from services.reporting.sealing import Signing, chain, signature_holds
-from services.reporting.verification import trim_digest
+from services.reporting.sealing import chain, signature_holds
+from services.reporting.verification import flaw_of, trim_digest
 from shared.db import chunks, table_of
-from shared.events import Actor, LogArchived, new_event
+from shared.events import Actor, LogArchived, decode_entry, encode, new_event
+from shared.events.codec import EVENT_FIELD, TYPE_FIELD
 from shared.log import ConcurrencyConflict, EventLog
 from shared.stores.archived import entry_of
 from shared.stores.tiered import TieredEventStore
@@ -110,9 +108,9 @@ async def archive_log(
         before = (now or datetime.now(UTC)) - timedelta(days=hot_days)
         candidates = await run.candidates(public_key, before)
         if candidates:
-            await run.check_in_redis(candidates)
+            older = await run.check_in_redis(candidates)
             await step("checked")
-            batch = await run.mark(candidates)
+            batch = await run.mark(candidates, older)
             await step("marked")
             await run.finish(batch)
         return ArchiveRun(run.batches, run.events, run.up_to)
@@ -218,9 +216,12 @@ class Run:
         )
         return list((await session.exec(query)).all())
 
-    async def check_in_redis(self, candidates: Sequence[Candidate]) -> None:
-        """Each event to trim is in Redis as the archive gives it back, every field and byte."""
+    async def check_in_redis(self, candidates: Sequence[Candidate]) -> dict[int, str]:
+        """Each event to trim is in Redis as the archive gives it back, every field and byte.
+        An event archived before the archive kept the bytes of an older schema version is
+        taken as it is in Redis, if it is the archived event: its bytes, to keep (by seq)."""
         redis, key = self.store.hot.redis, self.store.keys.log
+        older: dict[int, str] = {}
         for chunk in chunks(candidates, 1000):
             async with redis.pipeline(transaction=False) as pipe:
                 for candidate in chunk:
@@ -230,13 +231,19 @@ class Run:
                 kept = entry_of(
                     candidate.position, candidate.type, candidate.body, candidate.stored_event
                 )
-                if not reply or list(reply[0][1].items()) != list(kept.entry.items()):
-                    raise CannotTrim(
-                        f"event {candidate.position} is not in the log as it was archived: "
-                        "run `jasa audit verify`"
-                    )
+                fields = reply[0][1] if reply else {}
+                if list(fields.items()) == list(kept.entry.items()):
+                    continue
+                if _older_bytes_of(candidate, fields):
+                    older[candidate.seq] = fields[EVENT_FIELD].decode()
+                    continue
+                raise CannotTrim(
+                    f"event {candidate.position} is not in the log as it was archived: "
+                    "run `jasa audit verify`"
+                )
+        return older
 
-    async def mark(self, candidates: Sequence[Candidate]) -> TrimBatch:
+    async def mark(self, candidates: Sequence[Candidate], older: dict[int, str]) -> TrimBatch:
         batch = TrimBatch(
             office=self.office,
             batch=str(uuid.uuid4()),
@@ -255,6 +262,12 @@ class Run:
                     update(archive)
                     .where(archive.c.office == self.office, archive.c.seq.in_(chunk))
                     .values(trimmed_by=batch.batch)
+                )
+            for seq, stored in older.items():
+                await connection.execute(
+                    update(archive)
+                    .where(archive.c.office == self.office, archive.c.seq == seq)
+                    .values(stored_event=stored)
                 )
             await session.commit()
         return batch
@@ -306,39 +319,15 @@ class Run:
         raise CannotTrim("the log's archive record kept changing; run again")
 
 
-class ArchiveSchedule:
-    """The reporting service's own `jasa log archive`: every `JASA_ARCHIVE_EVERY` seconds,
-    the first time one period after the start, for each office served. A run that meets
-    another (the command line, another process) or a disagreement says so in the log and
-    waits for the next period."""
-
-    def __init__(self, signing: Signing) -> None:
-        self.signing = signing
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self, context: Context) -> None:
-        every = context.settings.archive_every_s
-        if every > 0:
-            self._task = asyncio.create_task(self._every(context, every), name="archive-log")
-
-    async def stop(self, context: Context) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _every(self, context: Context, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            for office in context.offices:
-                try:
-                    await archive_log(
-                        context.log_for(office),
-                        context.sessions,
-                        self.signing.sealer(office).public_key,
-                        context.settings.hot_days,
-                    )
-                except (CannotTrim, ArchivingBusy) as error:
-                    log.warning("office %s: the log was not archived now: %s", office, error)
-                except Exception:
-                    log.exception("office %s: archiving the log failed", office)
+def _older_bytes_of(candidate: Candidate, fields: Mapping[bytes, bytes]) -> bool:
+    """Whether a Redis entry holds the archived event in the bytes an older schema version
+    wrote (what `jasa audit verify` accepts as the log's own), all its fields as the log's."""
+    if candidate.stored_event is not None or list(fields) != [TYPE_FIELD, EVENT_FIELD]:
+        return False
+    if fields[TYPE_FIELD] != candidate.type.encode():
+        return False
+    try:
+        event = decode_entry(candidate.position, fields)
+    except ValueError:
+        return False
+    return encode(event) == candidate.body.encode() and flaw_of(fields, event) is None

@@ -2,7 +2,8 @@
 office's log leaves Redis for the archive, where every reader still finds it.
 
 A run takes the archived events before the last signed checkpoint that are older than the
-hot window and whose dossiers are finished (`services.reporting.finished`), and:
+hot window, whose dossiers are finished (`services.reporting.finished`) and that every
+consumer group of the log has read and acknowledged, and:
 1. checks them: the archive's chain is recomputed from a signed checkpoint before the first
    of them up to the last one, so each event's bytes are those that checkpoint signed, and
    each entry in Redis must be byte for byte the one the archive gives back;
@@ -24,6 +25,7 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from redis.exceptions import ResponseError
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
@@ -37,6 +39,7 @@ from shared.db import chunks, table_of
 from shared.events import Actor, LogArchived, decode_entry, encode, new_event
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD
 from shared.log import ConcurrencyConflict, EventLog
+from shared.store import position_key
 from shared.stores.archived import entry_of
 from shared.stores.tiered import TieredEventStore
 from shared.vocabulary import Role
@@ -140,6 +143,7 @@ class Run:
 
     async def candidates(self, public_key: Ed25519PublicKey, before: datetime) -> list[Candidate]:
         """The events that may leave Redis, their bytes checked against signed checkpoints."""
+        consumed = await self._consumed_by_every_group()
         async with self.sessions() as session:
             checkpoints = await self._signed(session, public_key)
             if not checkpoints:
@@ -173,7 +177,11 @@ class Run:
                             f"archived event {row.seq} at {row.position} does not match the "
                             "chain its checkpoints signed: run `jasa audit verify`"
                         )
-                    if row.trimmed_by is None and row.seq < last.count:
+                    if (
+                        row.trimmed_by is None
+                        and row.seq < last.count
+                        and (consumed is None or position_key(row.position) < consumed)
+                    ):
                         page.append((row, orjson.loads(row.body)))
                     seq = row.seq
                 if len(rows) == 0:
@@ -187,6 +195,25 @@ class Run:
                     for (row, _), ok in zip(page, allowed, strict=True) if ok
                 ]  # fmt: skip
             return found
+
+    async def _consumed_by_every_group(self) -> tuple[int, int] | None:
+        """The position before which every consumer group of the log has read and
+        acknowledged every event (None: the log has no group). An event after it may still
+        be handed to a group by Redis, so it stays: a group that stopped reading holds the
+        archiving back until it reads again, or is destroyed."""
+        redis, key = self.store.hot.redis, self.store.keys.log
+        try:
+            groups = await redis.xinfo_groups(key)
+        except ResponseError:  # no log
+            return None
+        limits = []
+        for group in groups:
+            delivered = group["last-delivered-id"]
+            limits.append(position_key(_text(delivered)))
+            if int(group["pending"]):
+                oldest = await redis.xpending(key, group["name"])
+                limits.append(position_key(_text(oldest["min"])))
+        return min(limits, default=None)
 
     async def _signed(
         self, session: AsyncSession, public_key: Ed25519PublicKey
@@ -317,6 +344,10 @@ class Run:
             except ConcurrencyConflict:
                 continue  # another office process recorded its own batch meanwhile
         raise CannotTrim("the log's archive record kept changing; run again")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _older_bytes_of(candidate: Candidate, fields: Mapping[bytes, bytes]) -> bool:

@@ -310,3 +310,24 @@ async def test_a_trimmed_event_is_still_found_at_its_position_and_by_its_id(
     assert await redis.xrange(keys.log, registered.position, registered.position) == []
     assert await log.at(registered.position or "") == registered
     assert await log.find(registered.event_id) == registered
+
+
+async def test_a_consumer_group_that_has_not_read_the_past_holds_its_archiving_back(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting
+) -> None:
+    await an_office_with_a_finished_past(office)
+    await archived_and_sealed(reporting, office)
+    log = tiered_log(redis, keys, reporting)
+    await redis.xgroup_create(keys.log, "stopped-long-ago", id="0")
+    second = office.appended[1].position or ""
+    await redis.xgroup_create(keys.log, "reading", id=second)  # read up to the second event
+    before = await redis_positions(redis, keys)
+
+    held = await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+    assert held.events == 0
+    assert await redis_positions(redis, keys) == before
+    await redis.xgroup_destroy(keys.log, "stopped-long-ago")
+    partly = await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+
+    assert partly.events == 1  # the first event alone was read by every group
+    assert await verdict(log, reporting.engine, reporting.sealer) == (True, None)

@@ -6,7 +6,8 @@ whether memory stays flat as the log grows); BENCH_REPLAY_SIZES=20000,100000 mak
 shorter run. The append and register figures are measured on a Redis Cluster too (three
 primaries, a replica each), beside the single server (bench/cluster.py). The officers' pages
 (the FO registration page and the dossier list over 10,000 dossiers, 20 officers signed in)
-are measured last (bench/pages.py)."""
+are measured last (bench/pages.py). The long run (bench.long_run) is sized by
+BENCH_LONG_DAYS and BENCH_LONG_DOSSIERS_PER_DAY."""
 
 import asyncio
 import json
@@ -23,7 +24,16 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
-from bench import append, cluster, latency, pages, replay, versus_eventsourcing, webhooks
+from bench import (
+    append,
+    cluster,
+    latency,
+    long_run,
+    pages,
+    replay,
+    versus_eventsourcing,
+    webhooks,
+)
 from bench.machine import cpu_times, memory_probe_ms, probe_ms
 from shared.redis_server import LocalCluster, RedisServer
 
@@ -38,6 +48,7 @@ GOALS = {
     "cluster_ack1_register_p99_ms": "<= 25",
     "fo_page_p95_ms": "<= 100",
     "dossier_list_p95_ms": "<= 100",
+    "long_used_memory_end_vs_90_days": "<= 1.2",
 }
 
 
@@ -100,6 +111,8 @@ async def run(
         flush=True,
     )
     figures |= await pages.page_latency(url, scratch / "pages", workers, rounds=ROUNDS)
+    print("years of one office, archived as they go ...", flush=True)
+    figures |= await long_run.long_run(url, scratch)
     return figures
 
 

@@ -1,6 +1,8 @@
 -- One command's events, appended in one atomic step.
 -- KEYS[1] the office's global log, KEYS[2] the event-id index (hash event_id -> position),
--- KEYS[3..] the aggregate streams written, in the order of their groups in ARGV. Every key
+-- KEYS[3..2+n] the n aggregate streams written, in the order of their groups in ARGV, then
+-- KEYS[3+n..2+2n] the hash holding each one's count of events archived and trimmed from it
+-- (under the field shared.keys names: characters 5 to 16 of the SHA-1 of its key). Every key
 -- is one office's, under its hash tag: the script runs on one shard of a Redis Cluster.
 -- ARGV: the number of groups, then per group: expected version, event count,
 --       then per event: event_id, type, encoded event.
@@ -33,11 +35,15 @@ if known == total then
 end
 if known > 0 then return {'mismatch'} end
 
--- 2. optimistic concurrency: every stream at its expected version
+-- 2. optimistic concurrency: every stream at its expected version (its length, plus the
+-- events archived and trimmed from its start)
 i = 2
 for g = 1, groups do
-  local actual = redis.call('XLEN', KEYS[g + 2])
-  if actual ~= tonumber(ARGV[i]) then return {'conflict', KEYS[g + 2], tostring(actual)} end
+  local stream = KEYS[g + 2]
+  local field = string.sub(redis.sha1hex(stream), 5, 16)
+  local trimmed = tonumber(redis.call('HGET', KEYS[g + 2 + groups], field) or 0)
+  local actual = redis.call('XLEN', stream) + trimmed
+  if actual ~= tonumber(ARGV[i]) then return {'conflict', stream, tostring(actual)} end
   i = i + 2 + 3 * tonumber(ARGV[i + 1])
 end
 

@@ -39,15 +39,17 @@ from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
-from redis.exceptions import RedisClusterException, RedisError, ResponseError
+from redis.exceptions import RedisClusterException, RedisError
 
 from shared.db import database_unreachable
 from shared.deliveries import Deliveries, Outage
 from shared.entries import entries_of, without_body
 from shared.events import Envelope, decode_entry
+from shared.history import create_group
 from shared.keys import Keys
 from shared.progress import GroupProgress
 from shared.redis_client import AsyncRedis
+from shared.stores.tiered import TieredEventStore
 
 log = logging.getLogger("jasa.consumer")
 
@@ -118,9 +120,11 @@ class EventConsumer:
         options: ConsumerOptions,
         handle: Handler,
         reveal: Reveal = as_stored,
+        archived: TieredEventStore | None = None,
     ) -> None:
         self.broker, self.redis, self.keys, self.options = broker, redis, keys, options
         self.handle = handle
+        self.archived = archived  # the log's trimmed past, fed before the group is made
         self.reveal = reveal  # the handler sees personal data readable (or erased)
         self._watchdog: asyncio.Task[None] | None = None
         self._in_flight: set[bytes] = set()
@@ -192,12 +196,21 @@ class EventConsumer:
         self.subscribers[1](on_reclaimed)
 
     async def ensure_group(self) -> None:
-        """Create the group at the start of the log (and the log, if it is not there)."""
-        try:
-            await self.redis.xgroup_create(self.keys.log, self.options.group, id="0", mkstream=True)
-        except ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
+        """Create the group at the start of the log (and the log, if it is not there); over
+        a log whose past was trimmed, after feeding that past (`shared.history`)."""
+        await create_group(
+            self.redis, self.keys, self.options.group, self.archived, self._feed_history
+        )
+
+    async def _feed_history(self, events: list[Envelope]) -> None:
+        """Events read from the archive and the log before the group exists: applied as a
+        page where the handler takes pages, else one by one; a failure stops the start."""
+        revealed = await self.reveal(events)
+        if isinstance(self.handle, PageHandler):
+            await self.handle.apply_page(revealed)
+            return
+        for event in revealed:
+            await self.handle(event)
 
     async def start(self) -> None:
         await self.ensure_group()

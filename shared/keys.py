@@ -2,6 +2,7 @@
 installation can move to Redis Cluster with offices spread over shards."""
 
 from dataclasses import dataclass
+from hashlib import sha1
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,20 @@ class Keys:
     def event_ids(self) -> str:
         """Hash event_id -> position: what makes a retried append a no-op."""
         return self._key("event-ids")
+
+    def trimmed(self, stream_id: str) -> tuple[str, str]:
+        """Where the count of a stream's events archived and trimmed from Redis is kept (a
+        stream's version is its length plus that count): a small hash and a field in it,
+        both named by the SHA-1 of the stream's key, as the Lua scripts name them. Of the
+        65,536 hashes, each stays small enough for Redis's compact encoding for years of
+        streams, so a stream that left Redis costs some twenty bytes."""
+        digest = sha1(self.stream(stream_id).encode()).hexdigest()
+        return self._key(f"trimmed:{digest[:4]}"), digest[4:16]
+
+    @property
+    def trim_point(self) -> str:
+        """The last position trimmed from the log: readers before it read the archive too."""
+        return self._key("trim-point")
 
     @property
     def courier_feed(self) -> str:

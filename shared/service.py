@@ -37,6 +37,7 @@ from shared.privacy import InsecureKey, Privacy, load_or_create_master_key
 from shared.redaction import install_log_redaction
 from shared.redis_client import AsyncRedis, RedisSetup, redis_setup
 from shared.settings import ServiceSettings
+from shared.stores.tiered import TieredEventStore, tiered_store
 from shared.web.install import install_site
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -63,6 +64,7 @@ class ServiceContext(Generic[SettingsT]):
     # The key-encryption key (JASA_PII_KEY), for what is sealed beside the log's personal
     # data: the courier's webhook secrets and message bodies.
     master_key: bytes = b""
+    archive: AsyncEngine | None = None  # the archive's database, where it is not `engine`
     consumers: dict[str, EventConsumer] = field(default_factory=dict)  # by office
 
     @property
@@ -126,14 +128,17 @@ def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
     # 101st command in flight at once is refused, which a service would answer 503. On a
     # cluster it is each node's cap.
     redis = setup.client(health_check_interval=10, max_connections=settings.redis_connections)
+    engine = make_engine(settings.resolved_database_url())
+    archive_url = settings.resolved_archive_url()
+    shared_engine = archive_url == settings.resolved_database_url()
+    archive = engine if shared_engine else make_engine(archive_url)
     logs = {}
     for office in settings.served_offices():
         # Each office's personal data keys live in its own key store, under its hash tag.
         keys = Keys(office, settings.key_prefix)
-        privacy = Privacy(redis, keys, master_key)
-        logs[office] = EventLog(redis, keys, privacy, acks=setup.acks)
+        store = tiered_store(redis, keys, archive, setup.acks)
+        logs[office] = EventLog(store, keys, Privacy(redis, keys, master_key))
     log = logs[settings.default_office()]
-    engine = make_engine(settings.resolved_database_url())
     return ServiceContext(
         settings=settings,
         redis=redis,
@@ -146,6 +151,7 @@ def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
         blind_index=BlindIndex.from_master_key(master_key),
         logs=logs,
         master_key=master_key,
+        archive=None if shared_engine else archive,
     )
 
 
@@ -212,7 +218,8 @@ def build_consumer(
     )
     log = context.log_for(office)
     describe_appends(broker, log.keys, spec.publishes, spec.feed)
-    return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal_all)
+    archived = log.store if isinstance(log.store, TieredEventStore) else None
+    return EventConsumer(broker, context.redis, log.keys, options, handle, log.reveal_all, archived)
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -254,6 +261,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 await log.aclose()
             await context.redis.aclose()
             await context.engine.dispose()
+            if context.archive is not None:
+                await context.archive.dispose()
 
     app = FastAPI(
         title=spec.title,

@@ -25,6 +25,15 @@ class CommonSettings(BaseSettings):
         description="unset: `jasa up` starts its own durable Redis under the data dir",
     )
     data_dir: Path = Field(default=Path("var"), validation_alias="JASA_DATA_DIR")
+    archive_database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "JASA_ARCHIVE_DATABASE_URL", "REPORTING_DATABASE_URL", "DATABASE_URL"
+        ),
+        description="the database of the audit archive, where the events trimmed from Redis "
+        "are read back (`jasa log archive`); unset: reporting's, SQLite reporting.db under the "
+        "data dir",
+    )
     port_base: int = Field(default=8000, validation_alias="JASA_PORT_BASE")
     secret: SecretStr | None = Field(
         default=None,
@@ -144,6 +153,11 @@ class CommonSettings(BaseSettings):
             return self.private_redis_url_file.read_text().strip() or None
         except OSError:
             return None
+
+    def resolved_archive_url(self) -> str:
+        if self.archive_database_url:
+            return self.archive_database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'reporting.db').resolve()}"
 
     def require_redis_url(self) -> str:
         if not self.redis_url:

@@ -4,6 +4,7 @@ own module and is registered here."""
 import typer
 
 from services.cli import (
+    archiving,
     audit,
     courier,
     dead_letters,
@@ -33,6 +34,7 @@ def _group() -> None:
 tokens.register(app)
 officers.register(app)
 audit.register(app)
+archiving.register(app)
 courier.register(app)
 webhooks.register(app)
 privacy.register(app)

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.cli import installation
 from services.cli.offices import served_office
+from services.reporting.archive import add_archive_columns
 from services.reporting.config import ReportingSettings
 from services.reporting.replay import Difference, differences, live_head, rebuild
 from services.reporting.sealing import (
@@ -46,6 +47,7 @@ from shared.privacy import (
     load_or_create_master_key,
 )
 from shared.redis_client import AsyncRedis, redis_setup
+from shared.stores.tiered import tiered_store
 
 audit = typer.Typer(help="Verify the log; rebuild the reports and compare them.")
 console = Console(stderr=True)
@@ -107,6 +109,7 @@ async def connected(
     redis = setup.client()
     engine = make_engine(database_url or settings.resolved_database_url())
     await create_tables(engine)
+    await add_archive_columns(engine)
     try:
         keys = Keys(office, settings.key_prefix)
         privacy: PersonalData | None = None
@@ -114,14 +117,15 @@ async def connected(
             privacy = Privacy(redis, keys, master_key)
         elif personal_data:
             privacy = WithoutKey(problem)
-        log = EventLog(redis, keys, privacy, acks=setup.acks)
+        # The log as every reader sees it: what was trimmed from Redis, read from the archive.
+        log = EventLog(tiered_store(redis, keys, engine, setup.acks), keys, privacy)
         yield Connections(settings, redis, log, engine, session_factory(engine))
     finally:
         await redis.aclose()
         await engine.dispose()
 
 
-def _public_key(given: str | None, settings: ReportingSettings) -> Ed25519PublicKey:
+def public_key_of(given: str | None, settings: ReportingSettings) -> Ed25519PublicKey:
     """The key given (text or a file holding it), else the installation's own (never a new
     one: a key made now signed nothing)."""
     if given:
@@ -137,7 +141,7 @@ def _public_key(given: str | None, settings: ReportingSettings) -> Ed25519Public
         raise typer.BadParameter(f"{error}; give the auditor's --public-key") from None
 
 
-def _reporting_failures(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
+def reporting_failures(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
     """Run a command over an office's log (garbage collected as a batch); an unreachable
     Redis or database is a sentence and exit 2, not a trace."""
     try:
@@ -166,7 +170,7 @@ def verify(
 
     async def run() -> int:
         async with connected(office=office) as c:
-            key = _public_key(public_key, c.settings)
+            key = public_key_of(public_key, c.settings)
             verdict = await verify_log(c.log, c.sessions, key, c.settings.checkpoint_every)
         if as_json:
             typer.echo(verdict.model_dump_json(indent=2))
@@ -186,7 +190,7 @@ def verify(
             )
         return 0 if verdict.ok else 1
 
-    raise typer.Exit(_reporting_failures(run))
+    raise typer.Exit(reporting_failures(run))
 
 
 def replay(
@@ -205,7 +209,7 @@ def replay(
     with tempfile.TemporaryDirectory(prefix="jasa-replay-") as scratch:
         url = database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
         own = database_url is None
-        raise typer.Exit(_reporting_failures(lambda: _replay(url, own, page_size, show, office)))
+        raise typer.Exit(reporting_failures(lambda: _replay(url, own, page_size, show, office)))
 
 
 async def _replay(url: str, own: bool, page_size: int, show: int, office: str | None) -> int:

@@ -13,6 +13,7 @@ from uuid import UUID
 import typer
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError, ResponseError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.cli import installation
 from services.cli.offices import served_office
@@ -20,6 +21,7 @@ from services.courier.config import CourierSettings
 from services.courier.photos import PhotoStore
 from services.intake.domain import dossier_stream
 from shared.commands import run_command
+from shared.db import make_engine
 from shared.events import (
     Actor,
     DocumentRegistered,
@@ -32,11 +34,19 @@ from shared.log import EventLog
 from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_master_key
 from shared.redis_client import NO_ACKS, AsyncRedis, ReplicaAcks, redis_setup
 from shared.settings import CommonSettings
+from shared.stores.tiered import tiered_store
 from shared.vocabulary import Role
 
 privacy = typer.Typer(help="Erase a person's personal data from the log, for good.")
 
 SYSTEM_ACTOR = Actor(officer_id="system", name="jasa privacy erase", role=Role.AUDITOR)
+
+
+async def _holds(redis: AsyncRedis, keys: Keys, stream: str) -> bool:
+    """Whether the office's log has the stream: in Redis, or archived and trimmed from it."""
+    if await redis.exists(keys.stream(stream)):
+        return True
+    return bool(await redis.hexists(*keys.trimmed(stream)))
 
 
 class NoSuchDossier(Exception):
@@ -62,9 +72,17 @@ async def erase_personal_data(
     dossier_id: UUID,
     actor: Actor,
     acks: ReplicaAcks = NO_ACKS,
+    archive: AsyncEngine | None = None,
 ) -> Erasure:
-    """Destroy the dossier's data key, then tell the services (once)."""
-    log = EventLog(redis, keys, acks=acks)  # no privacy: the events as stored
+    """Destroy the dossier's data key, then tell the services (once). `archive`: the
+    archive's database, where a finished dossier's events may have gone from Redis (they
+    stay sealed under the same key there, so destroying it erases them too)."""
+    # No privacy: the events as stored.
+    log = (
+        EventLog(tiered_store(redis, keys, archive, acks), keys)
+        if archive
+        else EventLog(redis, keys, acks=acks)
+    )
     stream = dossier_stream(dossier_id)
     stored = await log.load(stream)
     registered = next((e.data for e in stored if isinstance(e.data, DocumentRegistered)), None)
@@ -194,11 +212,15 @@ async def _erase(
 ) -> Erasure:
     setup = await asyncio.to_thread(redis_setup, settings, redis_url)  # it asks the server
     redis = setup.client()
+    archive = make_engine(settings.resolved_archive_url())
     try:
         keys = await _office_holding(redis, settings, offices, dossier_id)
-        erasure = await erase_personal_data(redis, keys, master_key, dossier_id, actor, setup.acks)
+        erasure = await erase_personal_data(
+            redis, keys, master_key, dossier_id, actor, setup.acks, archive
+        )
     finally:
         await redis.aclose()
+        await archive.dispose()
     # Unreadable already (their key is gone); the files go too.
     photos = PhotoStore(CourierSettings().resolved_photo_dir())
     removed = await asyncio.to_thread(photos.erase, erasure.office, dossier_id)
@@ -214,7 +236,7 @@ async def _office_holding(
     if len(candidates) == 1:
         return candidates[0]
     stream = dossier_stream(dossier_id)
-    holding = [keys for keys in candidates if await redis.exists(keys.stream(stream))]
+    holding = [keys for keys in candidates if await _holds(redis, keys, stream)]
     if not holding:
         raise NoSuchDossier(
             f"there is no dossier {dossier_id} in any office served ({', '.join(offices)})"

@@ -22,7 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import UniqueConstraint
+import orjson
+from sqlalchemy import UniqueConstraint, inspect, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,7 +35,9 @@ from shared.bulk import insert_rows
 from shared.consumer import Reveal, as_stored
 from shared.db import table_of
 from shared.events import Envelope, decode_entry, encode
+from shared.events.codec import EVENT_FIELD
 from shared.log import EventLog
+from shared.stores.archived import logged_bytes
 
 log = logging.getLogger("jasa.reporting.archive")
 
@@ -47,8 +52,35 @@ class ArchivedEvent(SQLModel, table=True):
     position: str = Field(max_length=40)
     event_id: str = Field(index=True, max_length=36)
     type: str = Field(max_length=40)
+    stream_id: str = Field(default="", index=True, max_length=100)
     chain_hash: str = Field(max_length=64)
     body: str = Field(description="shared.events.encode(envelope), as UTF-8 text")
+    stored_event: str | None = Field(
+        default=None,
+        description="the bytes the log stored for the event, where they are not `body` "
+        "without its position (an older schema version): a trimmed entry reads back as it was",
+    )
+    trimmed_by: str | None = Field(
+        default=None,
+        index=True,
+        max_length=36,
+        description="the LogArchived event that took it out of Redis (services.reporting.trimming)",
+    )
+
+
+class TrimBatch(SQLModel, table=True):
+    """One run's events trimmed from Redis: marked in the archive first, then recorded in
+    the log (LogArchived, whose event id is `batch`), then trimmed, then done."""
+
+    __tablename__ = "reporting_trim_batch"
+    office: str = Field(primary_key=True, max_length=8)
+    batch: str = Field(primary_key=True, max_length=36)
+    up_to: str = Field(max_length=40)
+    events: int
+    streams: int
+    digest: str = Field(max_length=64)
+    marked_at: datetime
+    done: bool = Field(default=False, index=True)
 
 
 class Checkpoint(SQLModel, table=True):
@@ -109,10 +141,12 @@ async def seal_page(
     sealer: Sealer | None = None,
     checkpoint_every: int = 1000,
     reveal: Reveal = as_stored,
+    logged: Mapping[str, bytes] | None = None,
 ) -> SealedPage:
     """The archive rows, projected events and checkpoints of `events` as stored (the next
-    ones of the office's log after `head`, in order). No database: the caller writes the
-    page (`write_page`)."""
+    ones of the office's log after `head`, in order). `logged`: the bytes each entry held
+    (by position), kept where they are not the canonical ones. No database: the caller
+    writes the page (`write_page`)."""
     rows: list[dict[str, object]] = []
     own: list[Envelope] = []
     numbers: list[int] = []
@@ -121,10 +155,15 @@ async def seal_page(
         assert event.position is not None, "only appended events are archived"
         body = encode(event)
         head = ChainHead(head.count + 1, event.position, chain(head.chain_hash, body))
+        stored = logged.get(event.position) if logged is not None else None
+        if stored is not None and stored == logged_bytes(body, event.position):
+            stored = None  # the canonical bytes give it back
         rows.append({
             "office": office, "seq": head.count, "position": head.position,
-            "event_id": str(event.event_id), "type": event.type,
+            "event_id": str(event.event_id), "type": event.type, "stream_id": event.stream_id,
             "chain_hash": head.chain_hash, "body": body.decode(),
+            "stored_event": stored.decode() if stored is not None else None,
+            "trimmed_by": None,
         })  # fmt: skip
         if event.office == office:  # another office's event here is for `verify`, not the cards
             own.append(event)
@@ -168,6 +207,11 @@ def readable(page: Sequence[tuple[bytes, Mapping[bytes, bytes]]]) -> list[Envelo
     return events
 
 
+def logged_events(page: Sequence[tuple[bytes, Mapping[bytes, bytes]]]) -> dict[str, bytes]:
+    """The bytes each entry of a page holds its event in, by position."""
+    return {entry_position(entry_id): fields.get(EVENT_FIELD, b"") for entry_id, fields in page}
+
+
 def entry_position(entry_id: bytes | str) -> str:
     return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
 
@@ -192,3 +236,53 @@ async def seal_head(session: AsyncSession, sealer: Sealer) -> Checkpoint | None:
     session.add(checkpoint)
     await session.commit()
     return checkpoint
+
+
+# The columns the archive gained for `jasa log archive`, as a database made before has them
+# added (there are no migrations): name -> SQL type and default.
+ADDED_COLUMNS = {
+    "stream_id": "VARCHAR(100) NOT NULL DEFAULT ''",
+    "stored_event": "TEXT",
+    "trimmed_by": "VARCHAR(36)",
+}
+
+
+async def add_archive_columns(engine: AsyncEngine, page: int = 1000) -> int:
+    """Give an archive made before `jasa log archive` its new columns and indexes, and each
+    row its stream (read from its bytes); how many rows were given one. Repeatable."""
+    async with engine.begin() as connection:
+        present = await connection.run_sync(_archive_columns)
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in present:
+                await connection.execute(
+                    text(f"ALTER TABLE {ArchivedEvent.__tablename__} ADD COLUMN {name} {kind}")
+                )
+        await connection.run_sync(_archive_indexes)
+    archive, filled = table_of(ArchivedEvent), 0
+    while True:
+        async with engine.begin() as connection:
+            rows = (
+                await connection.execute(
+                    select(archive.c.office, archive.c.seq, archive.c.body)
+                    .where(archive.c.stream_id == "")
+                    .limit(page)
+                )
+            ).all()
+            for office, seq, body in rows:
+                await connection.execute(
+                    update(archive)
+                    .where(archive.c.office == office, archive.c.seq == seq)
+                    .values(stream_id=orjson.loads(body)["stream_id"])
+                )
+        filled += len(rows)
+        if len(rows) < page:
+            return filled
+
+
+def _archive_columns(connection: Connection) -> set[str]:
+    return {column["name"] for column in inspect(connection).get_columns("reporting_archive")}
+
+
+def _archive_indexes(connection: Connection) -> None:
+    for index in table_of(ArchivedEvent).indexes:
+        index.create(connection, checkfirst=True)

@@ -15,6 +15,7 @@ from services.reporting.archive import (
     chain_head,
     entry_position,
     is_archived,
+    logged_events,
     readable,
     revealing_what_is_read,
     seal_page,
@@ -104,6 +105,7 @@ class Archivist:
                     self.sealer,
                     self.checkpoint_every,
                     revealing_what_is_read(self.log),
+                    logged_events(page),
                 )
                 async with self.sessions() as session:
                     head = await write_page(session, self.office, sealed)

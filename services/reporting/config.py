@@ -28,6 +28,20 @@ class ReportingSettings(ServiceSettings):
         description="Ed25519 private key (base64 of its 32 bytes, or PEM); required in "
         "production; unset elsewhere: reporting-signing.key generated under the data dir",
     )
+    hot_days: int = Field(
+        default=90,
+        ge=0,
+        validation_alias="JASA_HOT_DAYS",
+        description="`jasa log archive`: events of finished dossiers older than this many days "
+        "(and sealed by a signed checkpoint) leave Redis for the archive",
+    )
+    archive_every_s: float = Field(
+        default=86400,
+        ge=0,
+        validation_alias="JASA_ARCHIVE_EVERY",
+        description="the reporting service runs `jasa log archive` every N seconds, the first "
+        "time N seconds after it starts; 0: never",
+    )
     step_standard_seconds: dict[int, int] = Field(
         default_factory=dict,
         validation_alias="JASA_STEP_STANDARD_SECONDS",

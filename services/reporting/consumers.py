@@ -1,15 +1,21 @@
 """What the reporting service consumes, and the handler its consumer runs: the whole office
 log, archived and projected by one archivist per office, whose chain is sealed once more
-when the service stops."""
+when the service stops; and the service's own `jasa log archive`, on a schedule."""
 
-from services.reporting.archive import seal_head
+import asyncio
+import contextlib
+import logging
+
+from services.reporting.archive import add_archive_columns, seal_head
 from services.reporting.archivist import Archivist
 from services.reporting.config import Context
 from services.reporting.sealing import Signing
+from services.reporting.trimming import ArchivingBusy, CannotTrim, archive_log
 from shared.consumer import Handler
 from shared.events import CATALOGUE, Envelope
 
 CONSUMED = CATALOGUE
+log = logging.getLogger("jasa.reporting.trimming")
 
 
 def projection(context: Context, signing: Signing) -> Handler:
@@ -37,3 +43,47 @@ async def seal_on_shutdown(context: Context, signing: Signing) -> None:
     for office in context.offices:
         async with context.sessions() as session:
             await seal_head(session, signing.sealer(office))
+
+
+async def upgrade_archive(context: Context) -> None:
+    """An archive made before `jasa log archive` gets its new columns before the consumer
+    starts (its rows would not be written otherwise)."""
+    await add_archive_columns(context.engine)
+
+
+class ArchiveSchedule:
+    """The reporting service's own `jasa log archive`: every `JASA_ARCHIVE_EVERY` seconds,
+    the first time one period after the start, for each office served. A run that meets
+    another (the command line, another process) or a disagreement says so in the log and
+    waits for the next period."""
+
+    def __init__(self, signing: Signing) -> None:
+        self.signing = signing
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, context: Context) -> None:
+        every = context.settings.archive_every_s
+        if every > 0:
+            self._task = asyncio.create_task(self._every(context, every), name="archive-log")
+
+    async def stop(self, context: Context) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _every(self, context: Context, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            for office in context.offices:
+                try:
+                    await archive_log(
+                        context.log_for(office),
+                        context.sessions,
+                        self.signing.sealer(office).public_key,
+                        context.settings.hot_days,
+                    )
+                except (CannotTrim, ArchivingBusy) as error:
+                    log.warning("office %s: the log was not archived now: %s", office, error)
+                except Exception:
+                    log.exception("office %s: archiving the log failed", office)

@@ -10,10 +10,16 @@ Three things are checked, walking the live log and the archive side by side in p
   of an entry counts: the archive holds its event, and the entry's other fields, and the
   bytes its event is written in, must be what the log writes for that event.
 Live events after the archive's end are not yet archived: counted, not blamed.
+An archived event that `jasa log archive` took out of Redis (its row marked `trimmed_by` a
+batch) is not looked for in Redis: its bytes are checked by the chain and the checkpoints
+like every row's, and the batch must be recorded in the log by its LogArchived event, which
+names how many events it marked and a digest of their positions. An event gone from Redis
+whose batch the log does not record so was removed, not archived.
 One office at a time: the office of the log given, its archive and its checkpoints."""
 
+import hashlib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import orjson
@@ -26,11 +32,12 @@ from services.reporting.archive import ArchivedEvent, Checkpoint
 from services.reporting.queries import VerificationPublic
 from services.reporting.sealing import chain, signature_holds
 from shared.db import position_key
-from shared.events import Envelope, decode_entry, encode, encode_for_log
+from shared.events import Envelope, LogArchived, decode_entry, encode, encode_for_log
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_client import AsyncRedis
+from shared.stores.tiered import TieredEventStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,22 @@ class LiveEntry:
     canonical: bytes | None  # None: the entry no longer reads as an event
     event_id: str | None
     flaw: str | None = None  # how the entry differs from what the log writes for its event
+
+
+@dataclass
+class TrimmedBatch:
+    """What the archive says one batch of `jasa log archive` marked, as verify walks it."""
+
+    positions: list[str] = field(default_factory=list)
+    gone: str | None = None  # the first of them no longer in Redis
+
+    def digest(self) -> str:
+        return trim_digest(self.positions)
+
+
+def trim_digest(positions: list[str]) -> str:
+    """The digest a LogArchived event records of the positions it trimmed, in log order."""
+    return hashlib.sha256("\n".join(positions).encode()).hexdigest()
 
 
 class Finding(Exception):
@@ -88,8 +111,13 @@ class _Walk:
         self.log, self.sessions, self.public_key = log, sessions, public_key
         self.checkpoint_every, self.page_size = checkpoint_every, page_size
         self.office = log.keys.office
+        # The live log is Redis's: what was trimmed from it is checked against the archive.
+        store = log.store
+        self.hot = EventLog(store.hot, log.keys) if isinstance(store, TieredEventStore) else log
         self.checked = 0
         self.unarchived = 0
+        self.batches: dict[str, TrimmedBatch] = {}
+        self.records: dict[str, LogArchived] = {}  # the LogArchived events, by event id
 
     async def run(self) -> None:
         checkpoints = await self._checked_checkpoints()
@@ -118,6 +146,13 @@ class _Walk:
                     f"the archive up to {row.position} no longer matches the checkpoint signed "
                     f"over its first {count} events: the reporting database was rewritten",
                 )
+            if row.trimmed_by is not None:
+                batch = self.batches.setdefault(row.trimmed_by, TrimmedBatch())
+                batch.positions.append(row.position)
+                if entry is None or position_key(entry.position) > position_key(row.position):
+                    batch.gone = batch.gone or row.position
+                    self.checked += 1
+                    continue  # trimmed from Redis: the chain has checked its bytes
             await self._compare(entry, row)
             self.checked += 1
             entry = await anext(live, None)
@@ -125,6 +160,27 @@ class _Walk:
         while entry is not None:
             self.unarchived += 1
             entry = await anext(live, None)
+        self._check_trimmed()
+
+    def _check_trimmed(self) -> None:
+        for batch_id, batch in self.batches.items():
+            if batch.gone is None:
+                continue  # marked, not yet trimmed: every event of it was compared
+            record = self.records.get(batch_id)
+            if record is None:
+                raise Finding(
+                    "removed",
+                    batch.gone,
+                    f"event {batch.gone} is gone from the log, and no LogArchived event records "
+                    "that it was archived and trimmed",
+                )
+            if (record.events, record.digest) != (len(batch.positions), batch.digest()):
+                raise Finding(
+                    "removed",
+                    batch.gone,
+                    f"event {batch.gone} is gone from the log, and the events marked trimmed "
+                    f"with it are not those LogArchived {batch_id} records",
+                )
 
     async def _checked_checkpoints(self) -> dict[int, Checkpoint]:
         async with self.sessions() as session:
@@ -256,7 +312,7 @@ class _Walk:
             after = rows[-1].seq
 
     async def _live(self) -> AsyncIterator[LiveEntry]:
-        async for page in self.log.raw_pages(limit=self.page_size):
+        async for page in self.hot.raw_pages(limit=self.page_size):
             for entry_id, fields in page:
                 position = entry_id.decode()
                 try:
@@ -264,6 +320,8 @@ class _Walk:
                 except Exception:  # whatever is there, it is not the event that was archived
                     yield LiveEntry(position, None, None)
                     continue
+                if isinstance(event.data, LogArchived):
+                    self.records[str(event.event_id)] = event.data
                 yield LiveEntry(
                     position, encode(event), str(event.event_id), flaw_of(fields, event)
                 )

@@ -164,6 +164,16 @@ class PersonalDataErased(EventData):
     dossier_id: UUID
 
 
+class LogArchived(EventData):
+    """`jasa log archive` took these events out of Redis: archived under a signed
+    checkpoint, they are read from the archive from now on. Its event id marks them there."""
+
+    up_to: str = Field(description="the last position trimmed")
+    events: int = Field(description="how many events were trimmed")
+    streams: int = Field(description="from how many streams")
+    digest: str = Field(description="SHA-256 (hex) of their positions, one a line, in log order")
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     DocumentRegistered,
     DocumentFlagged,
@@ -182,6 +192,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     ReceiptCodeRefused,
     DossierCorrected,
     RejectionAddressed,
+    LogArchived,
 )
 
 

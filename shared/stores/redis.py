@@ -27,6 +27,7 @@ from shared.store import (
 )
 
 APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
+TRIM_SCRIPT = files("shared").joinpath("trim.lua").read_text()
 
 Arg = str | bytes | int
 # An entry as redis-py gives it: its id and its fields.
@@ -40,12 +41,14 @@ class RedisEventStore:
         self.redis = redis
         self.keys = keys
         self._appends = ScriptCalls(redis, APPEND_SCRIPT, acks)
+        self._trims = ScriptCalls(redis, TRIM_SCRIPT)
 
     async def append(self, writes: Sequence[StreamWrite]) -> list[Recorded]:
         keys = [self.keys.log, self.keys.event_ids]
+        keys += [self.keys.stream(write.stream_id) for write in writes]
+        keys += [self.keys.trimmed(write.stream_id)[0] for write in writes]
         args: list[str | bytes | int] = [len(writes)]
         for write in writes:
-            keys.append(self.keys.stream(write.stream_id))
             args += [write.expected_version, len(write.records)]
             for record in write.records:
                 args += [record.event_id, record.type, record.body]
@@ -84,7 +87,39 @@ class RedisEventStore:
         return [_records(reply) for reply in replies]
 
     async def version(self, stream_id: str) -> int:
-        return int(await self.redis.xlen(self.keys.stream(stream_id)))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(self.keys.stream(stream_id))
+            pipe.hget(*self.keys.trimmed(stream_id))
+            length, trimmed = await pipe.execute()
+        return int(length) + int(trimmed or 0)
+
+    async def trimmed_counts(self, stream_ids: Sequence[str]) -> list[int]:
+        """How many of each stream's events were trimmed (and are in the archive)."""
+        if not stream_ids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream_id in stream_ids:
+                pipe.hget(*self.keys.trimmed(stream_id))
+            counts = await pipe.execute()
+        return [int(count or 0) for count in counts]
+
+    async def trim_point(self) -> str | None:
+        """The last position trimmed from the log, or None while nothing was."""
+        point = await self.redis.get(self.keys.trim_point)
+        return None if point is None else _text(point)
+
+    async def trim(self, records: Sequence[tuple[str, str, str]]) -> int:
+        """Take these events (position, stream id, event id), archived under a signed
+        checkpoint, out of Redis in one atomic step (trim.lua); how many left their streams."""
+        if not records:
+            return 0
+        keys = [self.keys.log, self.keys.event_ids, self.keys.trim_point]
+        for _, stream_id, _ in records:
+            keys += [self.keys.stream(stream_id), self.keys.trimmed(stream_id)[0]]
+        args: list[Arg] = [
+            part for position, _, event_id in records for part in (position, event_id)
+        ]
+        return int(await self._trims.call(keys, args))
 
     async def read(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None

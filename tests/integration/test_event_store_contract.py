@@ -1,6 +1,8 @@
 """The event store's contract (shared.store), one suite run against every implementation:
 Redis (on the suite's server, under the test's own key prefix), Redis Cluster (two offices
-whose slots live on different primaries, each append confirmed by a replica) and memory."""
+whose slots live on different primaries, each append confirmed by a replica), memory, and the
+tiered store (Redis with an archive; what it reads of the archive is tested with `jasa log
+archive`)."""
 
 import asyncio
 import uuid
@@ -24,10 +26,11 @@ from shared.store import (
 )
 from shared.stores.memory import InMemoryEventStore
 from shared.stores.redis import RedisEventStore
+from shared.stores.tiered import tiered_store
 from tests.factories import flagged, registered
 
 
-@pytest.fixture(params=["redis", "cluster-office-1471", "cluster-office-1473", "memory"])
+@pytest.fixture(params=["redis", "cluster-office-1471", "cluster-office-1473", "memory", "tiered"])
 def store(request: pytest.FixtureRequest) -> EventStore:
     if request.param == "memory":
         return InMemoryEventStore()
@@ -37,7 +40,10 @@ def store(request: pytest.FixtureRequest) -> EventStore:
         keys = Keys(office, request.getfixturevalue("key_prefix"))
         return RedisEventStore(cluster, keys, ReplicaAcks(replicas=1))
     redis: Redis = request.getfixturevalue("redis")
-    return RedisEventStore(redis, request.getfixturevalue("keys"))
+    keys: Keys = request.getfixturevalue("keys")
+    if request.param == "tiered":
+        return tiered_store(redis, keys, request.getfixturevalue("empty_sqlite"))
+    return RedisEventStore(redis, keys)
 
 
 def test_the_two_offices_of_the_cluster_suite_live_on_different_primaries(

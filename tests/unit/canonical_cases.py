@@ -21,6 +21,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    LogArchived,
     OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
@@ -215,6 +216,13 @@ def data_of_every_type() -> Iterator[tuple[str, EventData, Actor]]:
             fix=UNICODE,
         ),
         KASUBBAG,
+    )
+
+    # Issue 30 (the bounded log): appended, so the cases above keep their numbers.
+    yield (
+        "archived",
+        LogArchived(up_to="1700000000012-3", events=1200, streams=301, digest="0f" * 32),
+        AUDITOR,
     )
 
 

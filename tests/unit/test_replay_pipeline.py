@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import services.reporting.archive  # noqa: F401  (its tables)
-from services.cli.audit import _reporting_failures
+from services.cli.audit import reporting_failures
 from shared.db import create_tables, make_engine
 from shared.heap import batch_collections
 
@@ -50,7 +50,7 @@ def test_an_audit_command_runs_with_batch_collections_and_leaves_them_as_they_we
     async def command() -> int:
         return gc.get_threshold()[0]
 
-    assert _reporting_failures(command) == 50_000
+    assert reporting_failures(command) == 50_000
     assert gc.get_threshold() == before
 
 

@@ -46,10 +46,12 @@ OWN = {
     "reporting": {
         "archive.py",
         "archivist.py",
+        "finished.py",
         "folding.py",
         "replay.py",
         "sealing.py",
         "tracking.py",  # the citizen's public page
+        "trimming.py",
         "verification.py",
     },
 }

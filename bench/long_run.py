@@ -1,0 +1,159 @@
+"""The long run: years of one office, its finished past archived as it goes.
+
+Each simulated day's lifecycles (bench.lifecycles, every returned document received back the
+same day) are sealed and written as the services' append writes them (the log, each
+event's copy in its stream under the same id, the event-id index), at positions of the
+simulated time; the reporting service's archivist archives and projects them, and seals
+its chain; once a week `jasa log archive` runs as of that day (hot window 90 days). Redis's
+`used_memory` is taken after day 90 and at the end, and `jasa audit replay`'s rebuild then
+reads the whole history through the tiered store (archive, then Redis).
+
+BENCH_LONG_DAYS (default 1095, three years) and BENCH_LONG_DOSSIERS_PER_DAY (default 1000:
+about three million events) size it."""
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from redis.asyncio import Redis
+
+from bench.latency import privacy
+from bench.lifecycles import KASUBBAG, Step, envelope, steps
+from services.reporting.archive import seal_head
+from services.reporting.archivist import Archivist
+from services.reporting.replay import rebuild
+from services.reporting.sealing import Sealer
+from services.reporting.trimming import archive_log
+from shared.db import create_tables, make_engine, session_factory
+from shared.events import Envelope, encode_for_log, with_fields
+from shared.keys import Keys
+from shared.log import EventLog
+from shared.stores.tiered import tiered_store
+
+HOT_DAYS = 90
+ARCHIVE_EVERY_DAYS = 7
+
+
+def lifecycles(dossiers: int, start: datetime) -> Iterator[Step]:
+    """A day's lifecycles; a returned document is received back two hours later."""
+    later: list[Step] = []
+    for step in steps(dossiers, start=start):
+        yield step
+        if step.type == "Returned":
+            at = step.at + timedelta(hours=2)
+            received = {"dossier_id": step.data["dossier_id"], "letter_id": step.data["letter_id"]}
+            later.append(replace(step, version=2, type="ReturnReceived", data=received,
+                                 actor=KASUBBAG, at=at))  # fmt: skip
+    yield from later
+
+
+async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
+    days = int(os.environ.get("BENCH_LONG_DAYS", "1095"))
+    per_day = int(os.environ.get("BENCH_LONG_DOSSIERS_PER_DAY", "1000"))
+    keys = Keys("1471", f"bench-long-{os.getpid()}:")
+    redis = Redis.from_url(redis_url)
+    (scratch / "long").mkdir(parents=True, exist_ok=True)
+    engine = make_engine(f"sqlite+aiosqlite:///{scratch / 'long' / 'reporting.db'}")
+    fresh = make_engine(f"sqlite+aiosqlite:///{scratch / 'long' / 'replay.db'}", scratch=True)
+    figures: dict[str, float] = {}
+    try:
+        await create_tables(engine)
+        sessions = session_factory(engine)
+        log = EventLog(tiered_store(redis, keys, engine), keys)
+        sealer = Sealer(Ed25519PrivateKey.generate(), keys.office)
+        archivist = Archivist(log, sessions, sealer, checkpoint_every=1000, page_size=1000)
+        writer = Writer(redis, keys)
+        started = time.perf_counter()
+        first = datetime.now(UTC) - timedelta(days=days)
+        trimmed = 0
+        for day in range(days):
+            today = first + timedelta(days=day)
+            last = await writer.write(list(lifecycles(per_day, today)))
+            await archivist(last)
+            if day % ARCHIVE_EVERY_DAYS == ARCHIVE_EVERY_DAYS - 1 or day == days - 1:
+                async with sessions() as session:
+                    await seal_head(session, sealer)
+                run = await archive_log(
+                    log, sessions, sealer.public_key, HOT_DAYS, now=today + timedelta(days=1)
+                )
+                trimmed += run.events
+                await writer.follow()  # its LogArchived record took a position of today's time
+            if day == HOT_DAYS - 1 or day == days - 1:
+                at = "after_90_days" if day == HOT_DAYS - 1 else "at_end"
+                figures |= await memory(redis, keys, at)
+        figures["long_days"] = float(days)
+        figures["long_events"] = float(writer.events)
+        figures["long_trimmed_events"] = float(trimmed)
+        figures["long_run_s"] = time.perf_counter() - started
+        figures["long_used_memory_end_vs_90_days"] = (
+            figures["long_used_memory_at_end_mb"] / figures["long_used_memory_after_90_days_mb"]
+        )
+        figures["long_log_memory_end_vs_90_days"] = (
+            figures["long_log_memory_at_end_mb"] / figures["long_log_memory_after_90_days_mb"]
+        )
+        await create_tables(fresh, indexes=False)
+        rebuilt = await rebuild(log, session_factory(fresh))
+        figures["long_replay_events"] = float(rebuilt.events)
+        figures["long_replay_events_per_s"] = rebuilt.events_per_second
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+        await fresh.dispose()
+    return figures
+
+
+async def memory(redis: Redis, keys: Keys, at: str) -> dict[str, float]:
+    """Redis's used memory; and without the personal-data key store, which keeps one key a
+    dossier for as long as its data may be read (the archive holds the data sealed under it)."""
+    used = int((await redis.info("memory"))["used_memory"])
+    key_store = int(await redis.memory_usage(keys.scoped("pii-keys")) or 0)
+    return {
+        f"long_used_memory_{at}_mb": used / 2**20,
+        f"long_log_memory_{at}_mb": (used - key_store) / 2**20,
+        f"long_log_length_{at}": float(await redis.xlen(keys.log)),
+    }
+
+
+class Writer:
+    """Writes events as append.lua does (log entry, the stream's copy under the same id, the
+    event-id index), in pipelines, at positions of the simulated time."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis, self.keys = redis, keys
+        self.sealer = privacy(redis, keys)
+        self.last = (0, 0)
+        self.events = 0
+
+    async def write(self, day: list[Step]) -> Envelope:
+        day.sort(key=lambda step: step.at)
+        built = [with_fields(envelope(step), version=step.version) for step in day]
+        sealed = await self.sealer.seal(built)
+        pipe = self.redis.pipeline(transaction=False)
+        stamped = []
+        for event in sealed:
+            position = self._position(event.occurred_at)
+            body = encode_for_log(event)
+            fields = {"type": event.type, "event": body}
+            pipe.xadd(self.keys.log, fields, id=position)  # type: ignore[arg-type]
+            pipe.xadd(self.keys.stream(event.stream_id), fields, id=position)  # type: ignore[arg-type]
+            pipe.hset(self.keys.event_ids, str(event.event_id), position)
+            stamped.append(with_fields(event, position=position))
+        await pipe.execute()
+        self.events += len(stamped)
+        return stamped[-1]
+
+    async def follow(self) -> None:
+        """Go on after the log's last entry, whatever wrote it."""
+        top = await self.redis.xrevrange(self.keys.log, count=1)
+        if top:
+            ms, seq = top[0][0].decode().split("-")
+            self.last = max(self.last, (int(ms), int(seq)))
+
+    def _position(self, at: datetime) -> str:
+        ms = int(at.timestamp() * 1000)
+        self.last = (ms, 0) if ms > self.last[0] else (self.last[0], self.last[1] + 1)
+        return f"{self.last[0]}-{self.last[1]}"

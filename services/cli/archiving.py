@@ -1,0 +1,58 @@
+"""`jasa log archive`: an office's finished history leaves Redis for the audit archive
+(services/reporting/trimming.py says how, and why a run cut off anywhere loses nothing).
+The reporting service runs the same every JASA_ARCHIVE_EVERY seconds."""
+
+from typing import Annotated
+
+import typer
+
+from services.cli.audit import Office, connected, console, public_key_of, reporting_failures
+from services.reporting.trimming import ArchivingBusy, CannotTrim, archive_log
+
+log_commands = typer.Typer(help="The office log: archive its finished history.")
+
+
+def archive(
+    hot_days: Annotated[
+        int | None,
+        typer.Option(min=0, help="keep the last N days in Redis; default JASA_HOT_DAYS (90)"),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(help="the public key that checks the checkpoints (base64, PEM, a file)"),
+    ] = None,
+    office: Office = None,
+) -> None:
+    """Move the finished past of the log from Redis to the archive.
+
+    Events older than the hot window whose dossiers are delivered or received back are
+    checked against the archive's chain and checkpoints, recorded as a LogArchived event and
+    trimmed from Redis. Every reader still sees them. A second run does nothing more."""
+
+    async def run() -> int:
+        async with connected(office=office) as c:
+            key = public_key_of(public_key, c.settings)
+            days = c.settings.hot_days if hot_days is None else hot_days
+            try:
+                done = await archive_log(c.log, c.sessions, key, days)
+            except (CannotTrim, ArchivingBusy) as error:
+                console.print(str(error), markup=False, soft_wrap=True)
+                return 1
+        if done.events or done.batches:
+            typer.echo(
+                f"archived and trimmed {done.events} events from Redis up to {done.up_to} "
+                f"({done.batches} batch{'es' if done.batches != 1 else ''})"
+            )
+        else:
+            typer.echo(
+                f"nothing to archive: no finished event older than {days} days is "
+                "sealed by a signed checkpoint and still in Redis"
+            )
+        return 0
+
+    raise typer.Exit(reporting_failures(run))
+
+
+def register(app: typer.Typer) -> None:
+    log_commands.command("archive")(archive)
+    app.add_typer(log_commands, name="log")

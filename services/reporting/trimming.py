@@ -1,0 +1,364 @@
+"""`jasa log archive` (and the reporting service's schedule): the finished past of an
+office's log leaves Redis for the archive, where every reader still finds it.
+
+A run takes the archived events before the last signed checkpoint that are older than the
+hot window, whose dossiers are finished (`services.reporting.finished`) and that every
+consumer group of the log has read and acknowledged, and:
+1. checks them: the archive's chain is recomputed from a signed checkpoint before the first
+   of them up to the last one, so each event's bytes are those that checkpoint signed, and
+   each entry in Redis must be byte for byte the one the archive gives back;
+2. marks them in the archive with a new batch (one transaction);
+3. records the batch in the log: a LogArchived event whose event id is the batch's (a retry
+   is the same event: appended once);
+4. trims them from Redis, a few hundred events per atomic step (trim.lua), and marks the
+   batch done.
+Each step is repeatable, and a run first finishes any batch an earlier run marked but did
+not finish: cut off anywhere, nothing is lost, and the next run goes on. A second run finds
+nothing more to do. One run at a time per office (a lock in Redis)."""
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from redis.exceptions import ResponseError
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.reporting.archive import ArchivedEvent, Checkpoint, TrimBatch
+from services.reporting.finished import finished_among
+from services.reporting.sealing import chain, signature_holds
+from services.reporting.verification import flaw_of, trim_digest
+from shared.db import chunks, table_of
+from shared.events import Actor, LogArchived, decode_entry, encode, new_event
+from shared.events.codec import EVENT_FIELD, TYPE_FIELD
+from shared.log import ConcurrencyConflict, EventLog
+from shared.store import position_key
+from shared.stores.archived import entry_of
+from shared.stores.tiered import TieredEventStore
+from shared.vocabulary import Role
+
+log = logging.getLogger("jasa.reporting.trimming")
+
+LOG_ARCHIVE_STREAM = "log-archive"
+SYSTEM_ACTOR = Actor(officer_id="system", name="jasa log archive", role=Role.AUDITOR)
+TRIM_STEP = 500  # events trimmed in one atomic step: Redis serves others between steps
+LOCK_MS = 3_600_000
+
+# Called after each step with its name ("checked", "marked", "recorded", "trimmed"), so a
+# test can cut a run off where it wants.
+Step = Callable[[str], Awaitable[None]]
+
+
+async def _no_step(_: str) -> None:
+    return None
+
+
+class CannotTrim(Exception):
+    """The archive and the log disagree (or a checkpoint does not hold): nothing is trimmed
+    until `jasa audit verify` has been run and what it names is dealt with."""
+
+
+class ArchivingBusy(Exception):
+    """Another run is archiving this office's log now."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveRun:
+    batches: int  # batches recorded and trimmed by this run (an earlier run's included)
+    events: int  # events taken out of Redis by this run
+    up_to: str | None  # the last position trimmed (None: nothing)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    seq: int
+    position: str
+    stream_id: str
+    event_id: str
+    type: str
+    body: str
+    stored_event: str | None
+
+
+async def archive_log(
+    log_: EventLog,
+    sessions: async_sessionmaker[AsyncSession],
+    public_key: Ed25519PublicKey,
+    hot_days: int = 90,
+    now: datetime | None = None,
+    step: Step = _no_step,
+) -> ArchiveRun:
+    """One run for the office of `log_` (whose store is the tiered one)."""
+    store = log_.store
+    if not isinstance(store, TieredEventStore):
+        raise TypeError("archiving needs the log on the tiered store (archive and Redis)")
+    office = log_.keys.office
+    lock, token = log_.keys.scoped("archiving"), uuid.uuid4().hex
+    redis = store.hot.redis
+    if not await redis.set(lock, token, nx=True, px=LOCK_MS):
+        raise ArchivingBusy(f"office {office}'s log is being archived by another run")
+    try:
+        run = Run(log_, store, sessions, office, step)
+        for batch in await run.unfinished():
+            await run.finish(batch)
+        before = (now or datetime.now(UTC)) - timedelta(days=hot_days)
+        candidates = await run.candidates(public_key, before)
+        if candidates:
+            older = await run.check_in_redis(candidates)
+            await step("checked")
+            batch = await run.mark(candidates, older)
+            await step("marked")
+            await run.finish(batch)
+        return ArchiveRun(run.batches, run.events, run.up_to)
+    finally:
+        if await redis.get(lock) == token.encode():
+            await redis.delete(lock)
+
+
+class Run:
+    def __init__(
+        self,
+        log_: EventLog,
+        store: TieredEventStore,
+        sessions: async_sessionmaker[AsyncSession],
+        office: str,
+        step: Step,
+    ) -> None:
+        self.log, self.store, self.sessions, self.office = log_, store, sessions, office
+        self.step = step
+        self.batches, self.events = 0, 0
+        self.up_to: str | None = None
+
+    async def unfinished(self) -> list[TrimBatch]:
+        async with self.sessions() as session:
+            query = select(TrimBatch).where(TrimBatch.office == self.office, ~col(TrimBatch.done))
+            return list((await session.exec(query.order_by(col(TrimBatch.marked_at)))).all())
+
+    async def candidates(self, public_key: Ed25519PublicKey, before: datetime) -> list[Candidate]:
+        """The events that may leave Redis, their bytes checked against signed checkpoints."""
+        consumed = await self._consumed_by_every_group()
+        async with self.sessions() as session:
+            checkpoints = await self._signed(session, public_key)
+            if not checkpoints:
+                return []
+            last = checkpoints[-1]
+            first = (
+                await session.exec(
+                    select(func.min(ArchivedEvent.seq)).where(
+                        ArchivedEvent.office == self.office,
+                        col(ArchivedEvent.trimmed_by).is_(None),
+                    )
+                )
+            ).first()
+            if first is None or first >= last.count:
+                return []
+            base = max(
+                (c for c in checkpoints if c.count < first), key=lambda c: c.count, default=None
+            )
+            sealed = {c.count: c for c in checkpoints}
+            found: list[Candidate] = []
+            chain_hash, seq = (base.chain_hash, base.count) if base else ("", 0)
+            while seq < last.count:
+                rows = await self._rows(session, seq, min(seq + 1000, last.count))
+                page: list[tuple[ArchivedEvent, dict[str, Any]]] = []
+                for row in rows:
+                    chain_hash = chain(chain_hash, row.body.encode())
+                    if row.chain_hash != chain_hash or (
+                        row.seq in sealed and sealed[row.seq].chain_hash != chain_hash
+                    ):
+                        raise CannotTrim(
+                            f"archived event {row.seq} at {row.position} does not match the "
+                            "chain its checkpoints signed: run `jasa audit verify`"
+                        )
+                    if (
+                        row.trimmed_by is None
+                        and row.seq < last.count
+                        and (consumed is None or position_key(row.position) < consumed)
+                    ):
+                        page.append((row, orjson.loads(row.body)))
+                    seq = row.seq
+                if len(rows) == 0:
+                    raise CannotTrim(f"the archive lacks event {seq + 1}: run `jasa audit verify`")
+                allowed = await finished_among(
+                    session, self.office, [body for _, body in page], before
+                )
+                found += [
+                    Candidate(row.seq, row.position, row.stream_id, row.event_id, row.type,
+                              row.body, row.stored_event)
+                    for (row, _), ok in zip(page, allowed, strict=True) if ok
+                ]  # fmt: skip
+            return found
+
+    async def _consumed_by_every_group(self) -> tuple[int, int] | None:
+        """The position before which every consumer group of the log has read and
+        acknowledged every event (None: the log has no group). An event after it may still
+        be handed to a group by Redis, so it stays: a group that stopped reading holds the
+        archiving back until it reads again, or is destroyed."""
+        redis, key = self.store.hot.redis, self.store.keys.log
+        try:
+            groups = await redis.xinfo_groups(key)
+        except ResponseError:  # no log
+            return None
+        limits = []
+        for group in groups:
+            delivered = group["last-delivered-id"]
+            limits.append(position_key(_text(delivered)))
+            if int(group["pending"]):
+                oldest = await redis.xpending(key, group["name"])
+                limits.append(position_key(_text(oldest["min"])))
+        return min(limits, default=None)
+
+    async def _signed(
+        self, session: AsyncSession, public_key: Ed25519PublicKey
+    ) -> list[Checkpoint]:
+        query = select(Checkpoint).where(Checkpoint.office == self.office)
+        checkpoints = list((await session.exec(query.order_by(col(Checkpoint.count)))).all())
+        for sealed in checkpoints:
+            if not signature_holds(
+                public_key, self.office, sealed.position, sealed.count, sealed.chain_hash,
+                sealed.signature,
+            ):  # fmt: skip
+                raise CannotTrim(
+                    f"the checkpoint over the first {sealed.count} events carries a signature "
+                    "the public key does not accept: run `jasa audit verify`"
+                )
+        return checkpoints
+
+    async def _rows(self, session: AsyncSession, after: int, up_to: int) -> list[ArchivedEvent]:
+        query = (
+            select(ArchivedEvent)
+            .where(
+                ArchivedEvent.office == self.office,
+                col(ArchivedEvent.seq) > after,
+                col(ArchivedEvent.seq) <= up_to,
+            )
+            .order_by(col(ArchivedEvent.seq))
+        )
+        return list((await session.exec(query)).all())
+
+    async def check_in_redis(self, candidates: Sequence[Candidate]) -> dict[int, str]:
+        """Each event to trim is in Redis as the archive gives it back, every field and byte.
+        An event archived before the archive kept the bytes of an older schema version is
+        taken as it is in Redis, if it is the archived event: its bytes, to keep (by seq)."""
+        redis, key = self.store.hot.redis, self.store.keys.log
+        older: dict[int, str] = {}
+        for chunk in chunks(candidates, 1000):
+            async with redis.pipeline(transaction=False) as pipe:
+                for candidate in chunk:
+                    pipe.xrange(key, candidate.position, candidate.position, count=1)
+                replies = await pipe.execute()
+            for candidate, reply in zip(chunk, replies, strict=True):
+                kept = entry_of(
+                    candidate.position, candidate.type, candidate.body, candidate.stored_event
+                )
+                fields = reply[0][1] if reply else {}
+                if list(fields.items()) == list(kept.entry.items()):
+                    continue
+                if _older_bytes_of(candidate, fields):
+                    older[candidate.seq] = fields[EVENT_FIELD].decode()
+                    continue
+                raise CannotTrim(
+                    f"event {candidate.position} is not in the log as it was archived: "
+                    "run `jasa audit verify`"
+                )
+        return older
+
+    async def mark(self, candidates: Sequence[Candidate], older: dict[int, str]) -> TrimBatch:
+        batch = TrimBatch(
+            office=self.office,
+            batch=str(uuid.uuid4()),
+            up_to=candidates[-1].position,
+            events=len(candidates),
+            streams=len({c.stream_id for c in candidates}),
+            digest=trim_digest([c.position for c in candidates]),
+            marked_at=datetime.now(UTC),
+        )
+        archive = table_of(ArchivedEvent)
+        async with self.sessions() as session:
+            session.add(batch)
+            connection = await session.connection()
+            for chunk in chunks([c.seq for c in candidates]):
+                await connection.execute(
+                    update(archive)
+                    .where(archive.c.office == self.office, archive.c.seq.in_(chunk))
+                    .values(trimmed_by=batch.batch)
+                )
+            for seq, stored in older.items():
+                await connection.execute(
+                    update(archive)
+                    .where(archive.c.office == self.office, archive.c.seq == seq)
+                    .values(stored_event=stored)
+                )
+            await session.commit()
+        return batch
+
+    async def finish(self, batch: TrimBatch) -> None:
+        """Record the batch in the log, trim it from Redis, mark it done: each repeatable."""
+        await self._record(batch)
+        await self.step("recorded")
+        async with self.sessions() as session:
+            query = (
+                select(ArchivedEvent.position, ArchivedEvent.stream_id, ArchivedEvent.event_id)
+                .where(ArchivedEvent.office == self.office, ArchivedEvent.trimmed_by == batch.batch)
+                .order_by(col(ArchivedEvent.seq))
+            )
+            marked = [(p, s, e) for p, s, e in (await session.exec(query)).all()]
+        for chunk in chunks(marked, TRIM_STEP):
+            self.events += await self.store.hot.trim(chunk)
+            await self.step("trimmed")
+        async with self.sessions() as session:
+            done = await session.get(TrimBatch, (self.office, batch.batch))
+            if done is not None:
+                done.done = True
+                await session.commit()
+        self.batches += 1
+        self.up_to = batch.up_to
+        log.info(
+            "office %s: %d events of %d streams archived and trimmed up to %s (batch %s)",
+            self.office, batch.events, batch.streams, batch.up_to, batch.batch,
+        )  # fmt: skip
+
+    async def _record(self, batch: TrimBatch) -> None:
+        event = new_event(
+            LogArchived(
+                up_to=batch.up_to, events=batch.events, streams=batch.streams, digest=batch.digest
+            ),
+            stream_id=LOG_ARCHIVE_STREAM,
+            actor=SYSTEM_ACTOR,
+            office=self.office,
+            event_id=uuid.UUID(batch.batch),
+        )
+        for _ in range(10):
+            try:
+                await self.log.append(
+                    LOG_ARCHIVE_STREAM, [event], await self.log.version(LOG_ARCHIVE_STREAM)
+                )
+                return
+            except ConcurrencyConflict:
+                continue  # another office process recorded its own batch meanwhile
+        raise CannotTrim("the log's archive record kept changing; run again")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _older_bytes_of(candidate: Candidate, fields: Mapping[bytes, bytes]) -> bool:
+    """Whether a Redis entry holds the archived event in the bytes an older schema version
+    wrote (what `jasa audit verify` accepts as the log's own), all its fields as the log's."""
+    if candidate.stored_event is not None or list(fields) != [TYPE_FIELD, EVENT_FIELD]:
+        return False
+    if fields[TYPE_FIELD] != candidate.type.encode():
+        return False
+    try:
+        event = decode_entry(candidate.position, fields)
+    except ValueError:
+        return False
+    return encode(event) == candidate.body.encode() and flaw_of(fields, event) is None

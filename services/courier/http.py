@@ -292,7 +292,7 @@ async def list_returns(
     return await queries.returns(session, officer.office, received, cursor, limit)
 
 
-webhooks = APIRouter(tags=["webhooks"])
+webhooks = APIRouter(tags=["webhooks"], dependencies=[READS_AFTER])
 
 
 def _webhooks_of(context: ContextDep, officer: Officer) -> OfficeWebhooks:

@@ -52,9 +52,15 @@ class RecordingOffice(OfficeClient):
     answers: list[tuple[str, Any]]
 
     def post(
-        self, officer: Officer, service: str, path: str, body: Json | None = None, expect: int = 200
+        self,
+        officer: Officer,
+        service: str,
+        path: str,
+        body: Json | None = None,
+        expect: int = 200,
+        photo: bytes | None = None,
     ) -> Json:
-        answer = super().post(officer, service, path, body, expect)
+        answer = super().post(officer, service, path, body, expect, photo)
         self.answers.append((f"POST {service}{path}", answer))
         return answer
 

@@ -275,7 +275,14 @@ def check_reporting(office: OfficeClient, day: Day) -> None:
     totals = office.get(AUDITOR, "reporting", "/reports/deliveries")["totals"]
     assert totals == {
         column: sum(counts[column] for counts in expected.values())
-        for column in ("registered", "in_progress", "delivered", "returned", "received_back")
+        for column in (
+            "registered",
+            "in_progress",
+            "delivered",
+            "returned",
+            "received_back",
+            "failed_attempts",
+        )
     }
     for dossier_id in day.people:
         card = office.get(KASUBBAG, "reporting", f"/control-cards/{dossier_id}")

@@ -115,6 +115,7 @@ def ask_every_read(office: RecordingOffice, day: Day) -> set[str]:
     received = day.received_back[0]
     letter = next(iter(day.signed.values()))
     ids = {"dossier_id": received, "letter_id": letter["letter_id"], "recap_id": letter["recap_id"]}
+    ids["tracking_code"] = office.get(FO, "intake", f"/dossiers/{received}")["tracking_code"]
     eventually(
         lambda: (
             office.get(AUDITOR, "reporting", f"/control-cards/{received}")["status"]

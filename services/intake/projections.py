@@ -41,6 +41,7 @@ from shared.events import (
     LetterSigned,
     PersonalDataErased,
     RecapCompiled,
+    RejectionAddressed,
     Returned,
     ReturnReceived,
 )
@@ -287,12 +288,13 @@ async def apply_event(session: AsyncSession, event: Envelope, index: BlindIndex)
 
 async def _dossiers_concerned(session: AsyncSession, event: Envelope) -> list[uuid.UUID]:
     data: Any = event.data
-    if isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
+    if isinstance(data, LetterDrafted | LetterSigned | LetterRejected | RejectionAddressed):
         recap = await session.get(IntakeRecap, (event.office, data.recap_id))
         return recap.dossier_id_list() if recap is not None else []
     if isinstance(data, RecapCompiled | HandoverAccepted):
         return list(data.dossier_ids)
-    return [data.dossier_id]
+    dossier_id = getattr(data, "dossier_id", None)
+    return [dossier_id] if dossier_id is not None else []
 
 
 async def _apply_to_dossiers(session: AsyncSession, event: Envelope, index: BlindIndex) -> None:

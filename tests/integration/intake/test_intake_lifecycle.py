@@ -17,6 +17,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    RejectionAddressed,
     Returned,
     ReturnReceived,
     new_event,
@@ -113,6 +114,33 @@ async def test_a_rejected_letter_puts_its_dossiers_back_to_recapped(
     await emit(event_log, LetterRejected(letter_id=letter_id, recap_id=recap_id, reason="salah"))
     back = await desk.seen(first, lambda d: d["status"] == "RECAPPED")
     assert back["letter_id"] is None and back["recap_id"] == str(recap_id)
+
+
+async def test_a_redraft_that_answers_a_rejection_goes_on_the_cards_of_its_recaps_dossiers(
+    desk: Desk, event_log: EventLog
+) -> None:
+    (first, second), recap_id = await recapped_pair(desk)
+    rejected, redrafted = uuid.uuid4(), uuid.uuid4()
+    await emit(event_log, LetterDrafted(letter_id=rejected, letter_number="N/1", recap_id=recap_id))
+    await emit(event_log, LetterRejected(letter_id=rejected, recap_id=recap_id, reason="salah"))
+    await emit(
+        event_log, LetterDrafted(letter_id=redrafted, letter_number="N/2", recap_id=recap_id)
+    )
+    await emit(
+        event_log,
+        RejectionAddressed(
+            letter_id=redrafted,
+            rejected_letter_id=rejected,
+            rejected_letter_number="N/1",
+            recap_id=recap_id,
+            fix="nomor diperbaiki",
+        ),
+    )
+    await emit(event_log, LetterSigned(letter_id=redrafted, letter_number="N/2", recap_id=recap_id))
+    await desk.seen(second, lambda d: d["status"] == "LETTER_SIGNED")
+    for dossier_id in (first, second):
+        events = [step.event for step in await steps_of(desk, dossier_id)]
+        assert events[-2:] == ["RejectionAddressed", "LetterSigned"]
 
 
 async def test_a_redelivered_event_is_applied_once_and_an_old_one_never_sets_status_back(

@@ -95,7 +95,7 @@ async def test_a_dossier_that_left_redis_is_still_erased_and_the_erasure_appende
     assert await redis.exists(keys.stream(stream)) == 0
 
     erasure = await erase_personal_data(
-        redis, keys, master_key, history.delivered, AUDITOR, reporting.engine
+        redis, keys, master_key, history.delivered, AUDITOR, archive=reporting.engine
     )
 
     assert erasure.key_destroyed and erasure.event is not None

@@ -210,6 +210,13 @@ async def out_for_delivery(
     return RedirectResponse(f"/antaran/{document.dossier_id}", status_code=303)
 
 
+def _reason_form(form: str, reason: str, note: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A reason-and-note form as the page keeps it (what was typed) and as the API's request
+    model reads it (an empty reason left out, so it is named as missing)."""
+    values = {"form": form, "typed": {"reason": reason, "note": note}}
+    return values, ({"reason": reason} if reason else {}) | {"note": _one_line(note)}
+
+
 @pages.post("/antaran/{dossier_id}/gagal")
 async def failed_attempt(
     request: Request,
@@ -221,9 +228,7 @@ async def failed_attempt(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """Record that the document could not be handed over at the door this time, and why."""
-    typed = {"reason": reason, "note": note}
-    values = {"form": "gagal", "typed": typed}
-    fields = ({"reason": reason} if reason else {}) | {"note": _one_line(note)}
+    values, fields = _reason_form("gagal", reason, note)
     try:
         body = AttemptRequest.model_validate(fields)
     except ValidationError as invalid:
@@ -393,9 +398,7 @@ async def returned(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """Record that the document could not be delivered and goes back to the office."""
-    typed = {"reason": reason, "note": note}
-    values = {"form": "dikembalikan", "typed": typed}
-    fields = ({"reason": reason} if reason else {}) | {"note": _one_line(note)}
+    values, fields = _reason_form("dikembalikan", reason, note)
     try:
         body = ReturnedRequest.model_validate(fields)
     except ValidationError as invalid:

@@ -2,7 +2,6 @@
 reports the Kasubbag Umum and the Sekretaris read. Each page calls the same query functions
 as the JSON routes (`services.reporting.http`), so the two can never disagree."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -23,6 +22,7 @@ from shared.web.charts import BarChart, bar_chart
 from shared.web.deps import flash, page_for, page_router
 from shared.web.pages import render
 from shared.web.wording import document_name
+from shared.webhooks.endpoints import as_time
 from shared.webhooks.office import OfficeWebhooks
 
 pages = page_router()
@@ -242,10 +242,6 @@ async def sign_ins(
 Overseer = Annotated[Officer, Depends(page_for(Role.AUDITOR, Role.KASUBBAG_UMUM))]
 
 
-def _moment(milliseconds: int | None) -> datetime | None:
-    return None if milliseconds is None else datetime.fromtimestamp(milliseconds / 1000, UTC)
-
-
 @pages.get("/webhook")
 async def webhooks(request: Request, officer: Overseer, context: ContextDep) -> HTMLResponse:
     """How the courier's webhooks fare: endpoints (the disabled ones, when and why), the
@@ -256,8 +252,8 @@ async def webhooks(request: Request, officer: Overseer, context: ContextDep) -> 
     failed = await office.outbox.failed_messages(limit=DEFAULT_LIMIT)
     notices = await office.notices.latest(limit=20)
     values = {
-        "endpoints": [(e, _moment(e.disabled_ms), _moment(e.failing_since_ms)) for e in endpoints],
-        "failed": [(m, _moment(m.created_ms), _moment(m.failed_ms)) for m in failed],
-        "notices": [(n, _moment(n.at_ms)) for n in notices],
+        "endpoints": [(e, as_time(e.disabled_ms), as_time(e.failing_since_ms)) for e in endpoints],
+        "failed": [(m, as_time(m.created_ms), as_time(m.failed_ms)) for m in failed],
+        "notices": [(n, as_time(n.at_ms)) for n in notices],
     }
     return await render(request, "webhooks.html", values)

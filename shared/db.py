@@ -6,18 +6,18 @@ import traceback
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import Table, bindparam, inspect, text
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Row, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.schema import CreateTable
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from shared.bulk import insert_rows, update_rows
 from shared.events import Envelope
@@ -304,9 +304,21 @@ async def last_position(session: AsyncSession, projection: str) -> str | None:
     return checkpoint.position if checkpoint else None
 
 
+@overload
 async def keyset_page(
     session: AsyncSession, query: SelectOfScalar[T], key: Any, after: Any, limit: int
-) -> tuple[list[T], bool]:
+) -> tuple[list[T], bool]: ...
+
+
+@overload
+async def keyset_page(
+    session: AsyncSession, query: Select[Any], key: Any, after: Any, limit: int
+) -> tuple[list[Row[Any]], bool]: ...
+
+
+async def keyset_page(
+    session: AsyncSession, query: Any, key: Any, after: Any, limit: int
+) -> tuple[list[Any], bool]:
     """One page of `query` in the order of `key`, after the key value `after` (None: from
     the start): the rows, and whether more follow. Callers make their cursor of the last row."""
     if after is not None:

@@ -3,13 +3,11 @@ with filters (`/berkas`), a dossier with its control card, flag and resolve
 (`/berkas/{id}`), and the recap lists (`/rekapan`) with their printed PDF. Each handler
 calls the same command and query functions as the JSON routes of `http.py`."""
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import orjson
 from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -37,7 +35,7 @@ from shared.vocabulary import (
 from shared.web.deps import flash, page_for, page_router, remember_position
 from shared.web.forms import FORM_KEY_FIELD, field_errors, form_key, submitted_once
 from shared.web.navigation import ROLE_LABELS
-from shared.web.pages import render
+from shared.web.pages import fingerprint, render
 from shared.wib import WIB
 
 pages = page_router()
@@ -112,11 +110,6 @@ def labels() -> dict[str, Any]:
         "role_labels": ROLE_LABELS,
         "form_key_field": FORM_KEY_FIELD,
     }
-
-
-def version_of(shown: Any) -> str:
-    """A digest of what a refreshing part shows: the same digest, nothing to swap."""
-    return hashlib.sha256(orjson.dumps(shown)).hexdigest()[:16]
 
 
 def is_htmx(request: Request) -> bool:
@@ -334,7 +327,7 @@ async def _listing(
     except Unprocessable:
         search_error = "Cari dengan NIK (16 angka), nomor dokumen atau kata dari nama."
         empty: Page[queries.DossierPublic] = Page(items=[], next=None)
-        version = version_of({"galat": chosen.cari})
+        version = fingerprint("galat", chosen.cari)
         return {"page": empty, "chosen": chosen, "version": version, "limit": limit,
                 "search_error": search_error}  # fmt: skip
     page = await queries.dossiers_page(
@@ -347,7 +340,15 @@ async def _listing(
         since=queries.registered_since(start_of_day) if chosen.waktu == TODAY else None,
         search=search,
     )
-    version = version_of(page.model_dump(mode="json"))
+    # What the table shows of each row, not the whole answer: the same digest, nothing to swap.
+    version = fingerprint(
+        *(
+            f"{d.dossier_id}|{d.name}|{d.document_type}|{d.document_number}|{d.status}|"
+            f"{d.flag_reason}|{d.registered_at}"
+            for d in page.items
+        ),
+        page.next or "",
+    )
     return {"page": page, "chosen": chosen, "version": version, "limit": limit,
             "search_error": None}  # fmt: skip
 
@@ -509,9 +510,9 @@ async def _recaps_values(session: SessionDep, officer: Officer) -> dict[str, Any
         "waiting": waiting,
         "recaps": latest,
         "moment": moment,
-        "version": version_of(
-            [{kind.value: n for kind, n in waiting.items()}]
-            + [recap.model_dump(mode="json") for recap in latest]
+        "version": fingerprint(
+            *(f"{kind.value}={n}" for kind, n in waiting.items()),
+            *(recap.model_dump_json() for recap in latest),
         ),
     }
 

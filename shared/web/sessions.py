@@ -95,7 +95,12 @@ class SessionStore:
         if keys is None or not secret:
             return None
         key = keys.scoped(f"session:{_digest(secret)}")
-        stored = await self.redis.hgetall(key)
+        # Read and restart the idle time in one round trip, as every page asks this first;
+        # only near the absolute end does the expiry need a second, shorter setting.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(key)
+            pipe.expire(key, self.idle_s)
+            stored, _ = await pipe.execute()
         if not stored:
             return None
         text = {_text(name): _text(value) for name, value in stored.items()}
@@ -104,7 +109,8 @@ class SessionStore:
         if left_s <= 0:
             await self.redis.delete(key)
             return None
-        await self.redis.expire(key, max(1, int(min(self.idle_s, left_s))))
+        if left_s < self.idle_s:
+            await self.redis.expire(key, max(1, int(left_s)))
         officer = Officer(text["officer_id"], text["name"], Role(text["role"]), office)
         flashes = orjson.loads(text["flashes"]) if text.get("flashes") else []
         return Session(

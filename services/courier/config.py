@@ -139,6 +139,17 @@ class CourierSettings(ServiceSettings):
         description="how long a delivered webhook message is kept (for a replay)",
     )
 
+    @field_validator(
+        "photo_s3_endpoint",
+        "photo_s3_bucket",
+        "photo_s3_access_key",
+        "photo_s3_secret_key",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("photo_s3_endpoint")
     @classmethod
     def _an_endpoint(cls, value: str | None) -> str | None:

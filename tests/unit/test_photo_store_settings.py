@@ -38,16 +38,21 @@ def test_the_photos_go_to_the_data_dirs_folder_unless_told_otherwise(
     assert isinstance(store, FolderPhotoStore) and store.folder == settings.data_dir / "photos"
 
 
+def bucket_store_of(environment: pytest.MonkeyPatch, **s3: str) -> BucketPhotoStore:
+    """The store of bucket jasa-photos, with more JASA_PHOTO_S3_<NAME> settings."""
+    environment.setenv("JASA_PHOTO_STORE", "s3")
+    environment.setenv("JASA_PHOTO_S3_BUCKET", "jasa-photos")
+    for name, value in s3.items():
+        environment.setenv(f"JASA_PHOTO_S3_{name.upper()}", value)
+    store = photo_store(CourierSettings())
+    assert isinstance(store, BucketPhotoStore)
+    return store
+
+
 def test_a_bucket_on_an_s3_compatible_server_is_addressed_in_the_path(
     environment: pytest.MonkeyPatch,
 ) -> None:
-    environment.setenv("JASA_PHOTO_STORE", "s3")
-    environment.setenv("JASA_PHOTO_S3_ENDPOINT", "http://minio.local:9000")
-    environment.setenv("JASA_PHOTO_S3_BUCKET", "jasa-photos")
-    settings = CourierSettings()
-    assert settings.photo_bucket_path_style() is True
-    store = photo_store(settings)
-    assert isinstance(store, BucketPhotoStore)
+    store = bucket_store_of(environment, endpoint="http://minio.local:9000")
     assert (store.bucket, store.where) == ("jasa-photos", "http://minio.local:9000")
     assert store.client.meta.config.s3["addressing_style"] == "path"
     assert store.client.meta.region_name == "us-east-1"
@@ -56,15 +61,11 @@ def test_a_bucket_on_an_s3_compatible_server_is_addressed_in_the_path(
 def test_a_bucket_on_aws_is_addressed_by_host_unless_told_otherwise(
     environment: pytest.MonkeyPatch,
 ) -> None:
-    environment.setenv("JASA_PHOTO_STORE", "s3")
-    environment.setenv("JASA_PHOTO_S3_BUCKET", "jasa-photos")
-    environment.setenv("JASA_PHOTO_S3_REGION", "ap-southeast-3")
-    assert CourierSettings().photo_bucket_path_style() is False
-    environment.setenv("JASA_PHOTO_S3_PATH_STYLE", "true")
-    store = photo_store(CourierSettings())
-    assert isinstance(store, BucketPhotoStore)
-    assert store.where == "AWS S3 (ap-southeast-3)"
-    assert store.client.meta.config.s3["addressing_style"] == "path"
+    on_aws = bucket_store_of(environment, region="ap-southeast-3")
+    assert on_aws.where == "AWS S3 (ap-southeast-3)"
+    assert on_aws.client.meta.config.s3["addressing_style"] == "virtual"
+    told = bucket_store_of(environment, region="ap-southeast-3", path_style="true")
+    assert told.client.meta.config.s3["addressing_style"] == "path"
 
 
 def test_an_empty_setting_counts_as_unset(environment: pytest.MonkeyPatch) -> None:

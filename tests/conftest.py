@@ -24,6 +24,7 @@ from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_server import LocalCluster, RedisServer
 from tests.postgres_relay import Relay
+from tests.s3_server import S3Server, fresh_bucket, moto_server, server_from_environment
 
 
 def _docker_answers() -> bool:
@@ -227,6 +228,30 @@ async def relay() -> AsyncIterator[Relay]:
     yield relay
     if relay.server is not None and relay.server.is_serving():
         await relay.close()
+
+
+# --- S3: a real S3-compatible server for the photo store in a bucket ---------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """JASA_TEST_S3_ENDPOINT (with JASA_TEST_S3_ACCESS_KEY and _SECRET_KEY) when set, such as a
+    real MinIO; otherwise moto's standalone S3 server, started here as a process of its own on
+    a free loopback port and stopped after the session. Either way the store talks to it over
+    HTTP, its requests signed by botocore."""
+    given = server_from_environment()
+    if given is not None:
+        yield given
+        return
+    with moto_server(tmp_path_factory.mktemp("s3")) as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> Iterator[str]:
+    """A bucket of this test's own on the S3 server, removed after it."""
+    with fresh_bucket(s3_server) as bucket:
+        yield bucket
 
 
 LOG_TAIL_LINES = 60

@@ -11,6 +11,7 @@ from typing import Annotated, Any, cast
 from uuid import UUID
 
 import typer
+from pydantic import ValidationError
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.cli import installation
 from services.cli.offices import served_office
 from services.courier.config import CourierSettings
-from services.courier.photos import PhotoStore
+from services.courier.photos import PhotoStore, PhotoStoreUnusable, photo_store
 from services.intake.domain import dossier_stream
 from shared.commands import run_command
 from shared.db import make_engine
+from shared.errors import ServiceUnavailable
 from shared.events import (
     Actor,
     DocumentRegistered,
@@ -62,7 +64,8 @@ class Erasure:
     feed_entries: int  # manifests naming the dossier already handed to the third party
     answers_forgotten: int  # idempotency records that repeated its data
     aof_rewrite: str  # what Redis said to BGREWRITEAOF
-    photos_removed: bool = False  # photo proofs of its delivery deleted from the photo folder
+    photos_removed: bool = False  # photo proofs of its delivery deleted from the photo store
+    photos_left: str = ""  # why they could not be deleted now (they are unreadable already)
 
 
 async def erase_personal_data(
@@ -176,20 +179,32 @@ def erase(
     except InsecureKey as error:
         typer.echo(f"{error} (give JASA_PII_KEY or JASA_DATA_DIR)", err=True)
         raise typer.Exit(2) from None
+    try:
+        photos = photo_store(CourierSettings())
+    except (PhotoStoreUnusable, ValidationError) as error:
+        typer.echo(f"the courier's photo store: {error}", err=True)
+        raise typer.Exit(2) from None
     if not yes:
         typer.confirm(
             f"Erase the personal data of dossier {dossier_id} for good? It cannot be undone",
             abort=True,
         )
     try:
-        erasure = asyncio.run(_erase(settings, redis_url, offices, master_key, dossier_id, actor))
+        erasure = asyncio.run(
+            _erase(settings, redis_url, offices, master_key, photos, dossier_id, actor)
+        )
     except NoSuchDossier as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
+    except PhotoStoreUnusable as error:
+        typer.echo(f"{error}; nothing was erased", err=True)
+        raise typer.Exit(2) from None
     except (RedisError, OSError) as error:
         typer.echo(f"cannot reach Redis: {error}", err=True)
         raise typer.Exit(2) from None
     _report(dossier_id, erasure)
+    if erasure.photos_left:
+        raise typer.Exit(1)
 
 
 def _actor(officer_id: str | None, name: str | None) -> Actor:
@@ -207,24 +222,31 @@ async def _erase(
     redis_url: str,
     offices: list[str],
     master_key: bytes,
+    photos: PhotoStore,
     dossier_id: UUID,
     actor: Actor,
 ) -> Erasure:
-    setup = await asyncio.to_thread(redis_setup, settings, redis_url)  # it asks the server
-    redis = setup.client()
-    archive = make_engine(settings.resolved_archive_url())
     try:
-        keys = await _office_holding(redis, settings, offices, dossier_id)
-        erasure = await erase_personal_data(
-            redis, keys, master_key, dossier_id, actor, setup.acks, archive
-        )
+        await photos.check()  # a bucket out of reach stops it before anything is erased
+        setup = await asyncio.to_thread(redis_setup, settings, redis_url)  # it asks the server
+        redis = setup.client()
+        archive = make_engine(settings.resolved_archive_url())
+        try:
+            keys = await _office_holding(redis, settings, offices, dossier_id)
+            erasure = await erase_personal_data(
+                redis, keys, master_key, dossier_id, actor, setup.acks, archive
+            )
+        finally:
+            await redis.aclose()
+            await archive.dispose()
+        # Unreadable already (their key is gone); the sealed photos go too.
+        try:
+            removed = await photos.erase(erasure.office, dossier_id)
+        except ServiceUnavailable as error:
+            return replace(erasure, photos_left=error.detail)
+        return replace(erasure, photos_removed=removed)
     finally:
-        await redis.aclose()
-        await archive.dispose()
-    # Unreadable already (their key is gone); the files go too.
-    photos = PhotoStore(CourierSettings().resolved_photo_dir())
-    removed = await asyncio.to_thread(photos.erase, erasure.office, dossier_id)
-    return replace(erasure, photos_removed=removed)
+        await photos.aclose()
 
 
 async def _office_holding(
@@ -278,6 +300,12 @@ def _report(dossier_id: UUID, erasure: Erasure) -> None:
         )
     if erasure.photos_removed:
         typer.echo("the photo proofs of its delivery are deleted")
+    if erasure.photos_left:
+        typer.echo(
+            f"the photo proofs of its delivery could not be deleted now: {erasure.photos_left}. "
+            "They are unreadable already (their key is gone); run this command again to delete "
+            "them"
+        )
     typer.echo(f"Redis AOF rewrite (drops the destroyed key from the file): {erasure.aof_rewrite}")
     typer.echo("the log is unchanged: `jasa audit verify` still holds")
 

@@ -6,6 +6,7 @@ commands racing on one document give one effect and one conflict. The projection
 asked only for facts that never change once known: which letter is signed, which
 documents its recap holds. Every command acts on the officer's office: its log, its rows."""
 
+import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
@@ -38,7 +39,7 @@ from services.courier.queries import (
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.commands import run_command
 from shared.duties import DutyRule
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from shared.events import Delivered, Envelope, EventData, ReceiptCodeRefused, new_event
 from shared.identity import Officer
 from shared.log import EventLog
@@ -213,6 +214,7 @@ async def record_attempt(
 
 async def record_delivery(
     context: Context,
+    photos: PhotoStore,
     officer: Officer,
     dossier_id: UUID,
     proof: Proof,
@@ -222,11 +224,10 @@ async def record_delivery(
     the recipient's name, relationship and a photo. The photo is kept (sealed) first, and
     removed again if the delivery is refused."""
     office, log = officer.office, context.log_for(officer.office)
-    store = PhotoStore(context.settings.resolved_photo_dir())
     if photo is not None:
         proof = replace(proof, photo_sha256=photo.sha256)
         await _load_for_courier(context, office, dossier_id)  # 404 before anything is kept
-        wrote = await store.put(log, dossier_id, photo)
+        wrote = await photos.put(log, dossier_id, photo)
     max_attempts = context.settings.max_attempts
 
     async def attempt() -> Committed[DeliveryOutcomePublic]:
@@ -259,7 +260,10 @@ async def record_delivery(
         )
     except Exception:
         if photo is not None and wrote and not await _delivered_with(log, dossier_id, photo):
-            await store.discard(office, dossier_id, photo.sha256)
+            # The refusal is the answer: a photo the store could not drop now stays sealed,
+            # and goes with the dossier's erasure.
+            with contextlib.suppress(ServiceUnavailable):
+                await photos.discard(office, dossier_id, photo.sha256)
         raise
 
 
@@ -291,14 +295,16 @@ class WrongReceiptCode(Unprocessable):
         self.wrong_tries = wrong_tries
 
 
-async def delivery_photo(context: Context, officer: Officer, dossier_id: UUID) -> Photo:
+async def delivery_photo(
+    context: Context, photos: PhotoStore, officer: Officer, dossier_id: UUID
+) -> Photo:
     """The photo proof of a delivery, opened for the auditor while the dossier's key exists."""
     log = context.log_for(officer.office)
     events = await log.load(delivery_stream(dossier_id))
     shas = [e.data.photo_sha256 for e in events if isinstance(e.data, Delivered)]
     if not shas or shas[-1] is None:
         raise NotFound(f"there is no photo proof of the delivery of document {dossier_id}")
-    photo = await PhotoStore(context.settings.resolved_photo_dir()).get(log, dossier_id, shas[-1])
+    photo = await photos.get(log, dossier_id, shas[-1])
     if photo is None:
         raise NotFound(
             f"the photo proof of document {dossier_id} is no longer readable: its personal "

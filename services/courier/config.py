@@ -1,7 +1,9 @@
 """Settings of the courier service (environment; see the README)."""
 
+import re
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 
@@ -14,6 +16,15 @@ from shared.webhooks.targets import TargetPolicy
 class NotifierKind(StrEnum):
     FILE = "file"
     HTTP = "http"
+
+
+class PhotoStoreKind(StrEnum):
+    FOLDER = "folder"
+    S3 = "s3"
+
+
+# S3's rule for a bucket's name, which every S3-compatible server follows.
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class CourierSettings(ServiceSettings):
@@ -33,6 +44,40 @@ class CourierSettings(ServiceSettings):
         default=None,
         validation_alias="JASA_PHOTO_DIR",
         description="where the encrypted photo proofs are kept; unset: photos/ in the data dir",
+    )
+    photo_store: PhotoStoreKind = Field(
+        default=PhotoStoreKind.FOLDER,
+        validation_alias="JASA_PHOTO_STORE",
+        description="where photo proofs are kept: `folder` (JASA_PHOTO_DIR) or `s3` (a bucket "
+        "of AWS S3 or of any S3-compatible server, JASA_PHOTO_S3_*)",
+    )
+    photo_s3_endpoint: str | None = Field(
+        default=None,
+        validation_alias="JASA_PHOTO_S3_ENDPOINT",
+        description="the S3-compatible server's URL, such as http://minio:9000; unset: AWS S3",
+    )
+    photo_s3_bucket: str | None = Field(
+        default=None,
+        validation_alias="JASA_PHOTO_S3_BUCKET",
+        description="the bucket the photos go to (made beforehand; it is never created)",
+    )
+    photo_s3_region: str = Field(
+        default="us-east-1", min_length=1, validation_alias="JASA_PHOTO_S3_REGION"
+    )
+    photo_s3_access_key: str | None = Field(
+        default=None, validation_alias="JASA_PHOTO_S3_ACCESS_KEY"
+    )
+    photo_s3_secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="JASA_PHOTO_S3_SECRET_KEY",
+        description="with JASA_PHOTO_S3_ACCESS_KEY; both unset: the AWS credential chain "
+        "(AWS_* variables, ~/.aws, the instance's role)",
+    )
+    photo_s3_path_style: bool | None = Field(
+        default=None,
+        validation_alias="JASA_PHOTO_S3_PATH_STYLE",
+        description="address the bucket in the path (`<endpoint>/<bucket>/<key>`) rather "
+        "than in the host name; unset: path-style with an endpoint, virtual-host on AWS",
     )
     notifier: NotifierKind = Field(
         default=NotifierKind.FILE,
@@ -93,6 +138,43 @@ class CourierSettings(ServiceSettings):
         validation_alias="JASA_WEBHOOK_RETENTION",
         description="how long a delivered webhook message is kept (for a replay)",
     )
+
+    @field_validator(
+        "photo_s3_endpoint",
+        "photo_s3_bucket",
+        "photo_s3_access_key",
+        "photo_s3_secret_key",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("photo_s3_endpoint")
+    @classmethod
+    def _an_endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"an http:// or https:// URL such as http://minio:9000, not {value!r}")
+        return value
+
+    @field_validator("photo_s3_bucket")
+    @classmethod
+    def _a_bucket_name(cls, value: str | None) -> str | None:
+        if value is not None and not BUCKET_NAME.fullmatch(value):
+            raise ValueError(
+                f"a bucket's name is 3 to 63 lower-case letters, digits, dots and hyphens, "
+                f"not {value!r}"
+            )
+        return value
+
+    def photo_bucket_path_style(self) -> bool:
+        """Path-style addressing: what S3-compatible servers answer to (no DNS per bucket)."""
+        if self.photo_s3_path_style is not None:
+            return self.photo_s3_path_style
+        return self.photo_s3_endpoint is not None
 
     @field_validator("webhook_schedule")
     @classmethod

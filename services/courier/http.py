@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from services.courier import commands, queries
 from services.courier.domain import Proof
-from services.courier.photos import Photo, checked_photo
+from services.courier.photos import Photo, PhotoStore, checked_photo
 from services.courier.queries import (
     AcceptedHandoverPublic,
     AttemptPublic,
@@ -40,6 +40,15 @@ Courier = Annotated[Officer, Depends(requires(Role.COURIER))]
 KasubbagUmum = Annotated[Officer, Depends(requires(Role.KASUBBAG_UMUM))]
 Auditor = Annotated[Officer, Depends(requires(Role.AUDITOR))]
 Overseer = Annotated[Officer, Depends(requires(Role.AUDITOR, Role.KASUBBAG_UMUM))]
+
+
+async def get_photos(request: Request) -> PhotoStore:
+    """The photo store the composition root built for this app (services/courier/main.py)."""
+    photos: PhotoStore = request.app.state.photos
+    return photos
+
+
+PhotosDep = Annotated[PhotoStore, Depends(get_photos)]
 ReceiptCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
@@ -179,6 +188,7 @@ async def mark_delivered(
     request: Request,
     officer: Courier,
     context: ContextDep,
+    photos: PhotosDep,
     response: Response,
 ) -> DeliveryOutcomePublic:
     """Record that a document reached its recipient: with the receipt code, or with the
@@ -190,7 +200,7 @@ async def mark_delivered(
         relationship=body.relationship,
         note=body.note,
     )
-    delivered = await commands.record_delivery(context, officer, dossier_id, proof, photo)
+    delivered = await commands.record_delivery(context, photos, officer, dossier_id, proof, photo)
     tell_position(response, delivered.position)
     return delivered.result
 
@@ -233,9 +243,11 @@ async def _delivered_body(request: Request) -> tuple[DeliveredRequest, Photo | N
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
 )
-async def get_delivery_photo(dossier_id: UUID, officer: Auditor, context: ContextDep) -> Response:
+async def get_delivery_photo(
+    dossier_id: UUID, officer: Auditor, context: ContextDep, photos: PhotosDep
+) -> Response:
     """The photo proof of a delivery (auditor), while the dossier's personal data exists."""
-    photo = await commands.delivery_photo(context, officer, dossier_id)
+    photo = await commands.delivery_photo(context, photos, officer, dossier_id)
     return Response(
         photo.content,
         media_type=photo.media_type,
@@ -253,6 +265,7 @@ async def mark_returned(
     body: ReturnedRequest,
     officer: Courier,
     context: ContextDep,
+    photos: PhotosDep,
     response: Response,
 ) -> DeliveryOutcomePublic:
     """Record that a document could not be delivered and goes back to the office."""

@@ -4,11 +4,12 @@ from dataclasses import replace
 
 from fastapi import FastAPI
 
-from services.courier.config import CourierSettings
+from services.courier.config import Context, CourierSettings
 from services.courier.consumers import CONSUMED, projection
 from services.courier.http import ROUTERS
 from services.courier.notifications import Notifications
 from services.courier.pages import pages
+from services.courier.photos import PhotoStoreUnusable, photo_store
 from services.courier.projections import add_columns
 from services.courier.queries import HandoverPublic
 from services.courier.webhooks import dispatchers
@@ -57,11 +58,26 @@ SPEC = ServiceSpec(
 
 
 def create_app(settings: CourierSettings | None = None) -> FastAPI:
+    settings = settings or CourierSettings()
+    try:
+        photos = photo_store(settings)
+    except PhotoStoreUnusable as error:
+        raise SystemExit(f"jasa courier: refusing to start: {error}") from None
+
+    # A bucket that is missing or refuses us stops the start, before any request needs it.
+    async def check_photos(_: Context) -> None:
+        await photos.check()
+
+    async def close_photos(_: Context) -> None:
+        await photos.aclose()
+
     # The citizen's messages go out from a task of each app, started after the tables exist.
     notifications = Notifications()
     spec = replace(
         SPEC,
-        on_startup=(*SPEC.on_startup, notifications.start),
-        on_shutdown=(*SPEC.on_shutdown, notifications.stop),
+        on_startup=(check_photos, *SPEC.on_startup, notifications.start),
+        on_shutdown=(*SPEC.on_shutdown, notifications.stop, close_photos),
     )
-    return create_service_app(spec, settings or CourierSettings())
+    app = create_service_app(spec, settings)
+    app.state.photos = photos
+    return app

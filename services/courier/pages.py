@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.courier import commands, queries
 from services.courier.commands import WrongReceiptCode
 from services.courier.domain import MAX_WRONG_CODES, Delivery, Outcome, Proof
-from services.courier.http import AttemptRequest, DeliveredRequest, ReturnedRequest
+from services.courier.http import AttemptRequest, DeliveredRequest, PhotosDep, ReturnedRequest
 from services.courier.photos import MAX_PHOTO_BYTES, Photo, checked_photo
 from services.courier.queries import CourierDocumentPublic, HandoverStatus
 from shared.errors import Conflict, NotFound, Unprocessable
@@ -269,6 +269,7 @@ async def delivered(
     dossier_id: str,
     officer: Courier,
     context: ContextDep,
+    photos: PhotosDep,
     session: SessionDep,
     bukti: Annotated[str, Form()] = "foto",
     receipt_code: Annotated[str, Form()] = "",
@@ -322,7 +323,7 @@ async def delivered(
     )
     try:
         recorded = await commands.record_delivery(
-            context, officer, document.dossier_id, proof, shot
+            context, photos, officer, document.dossier_id, proof, shot
         )
     except NotFound:
         return await _not_here(request)

@@ -31,6 +31,7 @@ from services.courier.commands import accept_handover
 from services.courier.config import Context as CourierContext
 from services.courier.config import CourierSettings
 from services.courier.consumers import CONSUMED as COURIER_CONSUMED
+from services.courier.photos import PhotoStore, photo_store
 from services.courier.projections import PROJECTION as COURIER_PROJECTION
 from services.courier.projections import apply_event as apply_to_courier
 from services.intake import consumers as intake_consumers
@@ -85,6 +86,7 @@ class MemoryInstallation:
     intake: IntakeContext
     approval: ApprovalContext
     courier: CourierContext
+    photos: PhotoStore  # the courier's, a folder under the data dir
     followed: dict[str, str] = field(default_factory=dict)  # office -> last position applied
 
     def log(self, office: str = OFFICE) -> EventLog:
@@ -197,7 +199,7 @@ async def installation_on_memory(
         _settings(CourierSettings, data_dir, relaxed), logs, empty, nowhere, master_key
     )
     try:
-        yield MemoryInstallation(stores, intake, approval, courier)
+        yield MemoryInstallation(stores, intake, approval, courier, photo_store(courier.settings))
     finally:
         for context in (intake, approval, courier):
             await context.engine.dispose()

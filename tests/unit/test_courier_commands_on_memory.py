@@ -63,6 +63,7 @@ async def office(tmp_path: Path, empty_read_model: Path) -> AsyncIterator[Memory
 async def delivered_to_family(office: MemoryInstallation, dossier_id: uuid.UUID) -> None:
     await record_delivery(
         office.courier,
+        office.photos,
         COURIER,
         dossier_id,
         FAMILY_TOOK_IT,
@@ -137,6 +138,7 @@ async def test_a_delivery_records_who_received_the_document(office: MemoryInstal
     letter_id = await handed_over(office, RINA)
     outcome = await record_delivery(
         office.courier,
+        office.photos,
         COURIER,
         dossier_of(RINA),
         FAMILY_TOOK_IT,

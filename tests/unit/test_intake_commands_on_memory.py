@@ -184,7 +184,9 @@ async def test_a_delivered_document_can_be_registered_again_as_a_new_dossier(
     first = dossier_of(RINA, 1)
     # Delivered without a receipt code: who took it, and a photo as proof.
     proof = Proof(recipient_name="Rina Marlina", relationship=Relationship.SELF)
-    await record_delivery(office.courier, COURIER, first, proof, checked_photo(photo()))
+    await record_delivery(
+        office.courier, office.photos, COURIER, first, proof, checked_photo(photo())
+    )
     await office.follow()
     [again] = await register_document(office.intake, FO, registration(RINA))
     assert again.data.dossier_id == dossier_slot(

@@ -39,6 +39,7 @@ OWN = {
         "feed.py",
         "feed_access.py",
         "photos.py",
+        "photo_bucket.py",  # the photo store in an S3-compatible bucket
         "notifications.py",
         "notifier.py",
         "webhooks.py",

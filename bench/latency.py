@@ -60,7 +60,7 @@ def service_env(redis_url: str, prefix: str, data_dir: Path) -> dict[str, str]:
         "JASA_SECRET": SECRET,
         "JASA_PII_KEY": base64.b64encode(PII_KEY).decode(),
         "JASA_LOG_LEVEL": "warning",
-        "UVICORN_ACCESS_LOG": "false",
+        "JASA_ACCESS_LOG": "false",
     }
 
 

@@ -32,19 +32,17 @@ class ServiceProcess:
         return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
+        # As a container runs it (`jasa serve`), WEB_CONCURRENCY processes included.
         return [
             sys.executable,
             "-m",
-            "uvicorn",
-            "--factory",
-            f"services.{self.name}.main:create_app",
+            "services.cli",
+            "serve",
+            self.name,
             "--host",
             self.host,
             "--port",
             str(self.port),
-            "--timeout-graceful-shutdown",
-            "5",
-            "--no-use-colors",  # its output goes to a log file
         ]
 
     def start(self, env: dict[str, str]) -> None:

@@ -7,8 +7,10 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
+from services.cli import serving
 from services.cli.supervisor import Installation, Interrupted, UpError, stop_on_signals
 from services.reporting.config import ReportingSettings
 from services.reporting.sealing import InsecureSigningKey, load_or_create_signing_key
@@ -125,6 +127,14 @@ def serve(
         int | None, typer.Option(help="default: JASA_PORT_BASE + the service's number")
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            envvar="JASA_ACCESS_LOG",
+            help="a line per request (never with personal data)",
+        ),
+    ] = True,
     workers: Annotated[
         int,
         typer.Option(
@@ -137,10 +147,13 @@ def serve(
     """Run one service alone in the foreground.
 
     It uses the Redis that REDIS_URL names (e.g. in a container)."""
-    import uvicorn
-
     name = str(service.value)
-    settings = CommonSettings()
+    try:
+        settings = CommonSettings()
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        errors.print(f"[bold red]jasa serve:[/bold red] a setting is wrong: {problems}")
+        raise typer.Exit(1) from None
     if not settings.redis_url:
         errors.print(
             "[bold red]jasa serve:[/bold red] REDIS_URL is not set; a service alone needs "
@@ -173,16 +186,15 @@ def serve(
                 soft_wrap=True,
             )
             raise typer.Exit(1) from None
-    uvicorn.run(
-        f"services.{name}.main:create_app",
-        factory=True,
-        host=host,
-        port=port if port is not None else settings.port_base + SERVICE_PORTS[name],
-        log_level=log_level,
-        proxy_headers=True,
-        timeout_graceful_shutdown=5,
-        workers=workers,
-    )
+    port = port if port is not None else settings.port_base + SERVICE_PORTS[name]
+    try:
+        serving.serve(serving.Listener(name, host, port, log_level, access_log), workers)
+    except OSError as error:
+        errors.print(f"[bold red]jasa serve:[/bold red] cannot listen on {host}:{port}: {error}")
+        raise typer.Exit(1) from None
+    except serving.WorkerFailed as error:
+        errors.print(f"[bold red]jasa serve:[/bold red] {error}; its log says why")
+        raise typer.Exit(1) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -2,11 +2,11 @@
 
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import (
-    AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,15 +22,10 @@ class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _as_utc(value: datetime) -> datetime:
-    offset = value.utcoffset()
-    if offset is None:
-        raise ValueError("a time must carry its time zone")
-    # Times are stored in UTC: one read back from the log is kept as it was parsed.
-    return value if not offset else value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+# A time must carry its zone, checked in pydantic's core rather than by a Python validator
+# called once per event read: the log writes every time in UTC, so a time read back is UTC
+# as parsed, and `new_event` turns a time given in another zone into UTC.
+UtcDatetime = AwareDatetime
 
 
 class EventData(FrozenModel):
@@ -112,6 +107,11 @@ def id_text(value: UUID) -> str:
     return str(value)
 
 
+def _in_utc(value: datetime) -> datetime:
+    """An aware time in UTC; a naive one is left for validation to refuse."""
+    return value.astimezone(UTC) if value.utcoffset() is not None else value
+
+
 def new_event(
     data: EventData,
     *,
@@ -130,7 +130,7 @@ def new_event(
         type=data.type_name(),
         stream_id=stream_id,
         version=0,
-        occurred_at=occurred_at or datetime.now(UTC),
+        occurred_at=_in_utc(occurred_at) if occurred_at else datetime.now(UTC),
         office=office,
         actor=actor,
         correlation_id=correlation_id or event_id,

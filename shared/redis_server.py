@@ -93,8 +93,20 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 15.0) -> "RedisServer":
+        """Start the server; on a port of its own choosing, another is tried when something
+        took the free port found between the search and the start."""
+        chosen = self.port
+        for _ in range(4):
+            self.port = chosen or free_port()
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                if chosen:
+                    raise
+        raise PortTaken(f"redis-server found no free port in four tries (last {self.port})")
+
+    def _start(self, timeout: float) -> "RedisServer":
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = self.port or free_port()
         durability = (
             ["--appendonly", "yes", "--appendfsync", "always", "--save", "900 1"]
             if self.durable
@@ -130,13 +142,20 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 error = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"redis-server exited: {error or self._log_tail()}")
+                said = error or self._log_tail()
+                self.process = None
+                if "Address already in use" in said:
+                    raise PortTaken(f"port {self.port} is taken: {said}")
+                raise RuntimeError(f"redis-server exited: {said}")
             try:
-                if client.ping():
+                # The server answering must be this one, not another that holds the port.
+                if client.info("server")["process_id"] == self.process.pid:
                     client.close()
                     return self
             except redis.RedisError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
+        client.close()
         self.stop()
         raise RuntimeError(f"redis-server did not answer on port {self.port} in {timeout}s")
 
@@ -167,6 +186,10 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             os.kill(self.process.pid, 9)
             self.process.wait()
+
+
+class PortTaken(RuntimeError):
+    """Another program holds the port a redis-server was to listen on."""
 
 
 @dataclass

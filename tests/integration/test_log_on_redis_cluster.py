@@ -4,7 +4,6 @@ office's commands must stay within its own hash tag's slot."""
 
 import secrets
 import shutil
-import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,42 +15,32 @@ from redis.asyncio.cluster import RedisCluster
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import Privacy
-from shared.redis_server import free_port
+from shared.redis_server import RedisServer
 from tests.factories import flagged, registered
 
 
 @pytest.fixture(scope="module")
 def cluster_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.skip("no redis-server on PATH to run a cluster node")
     folder: Path = tmp_path_factory.mktemp("cluster")
-    port = free_port()
-    node = subprocess.Popen(
-        [
-            *(binary, "--port", str(port), "--dir", str(folder), "--save", ""),
-            *("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    cluster_options = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
+    # RedisServer makes sure the node answering is the one it started (a free port can be
+    # taken between the search and the start), and tries another port if so.
+    node = RedisServer(folder, durable=False, options=cluster_options).start()
     try:
-        client = sync_redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except sync_redis.ConnectionError:
-                time.sleep(0.05)
+        client = sync_redis.Redis(port=node.port)
         if int(client.info("server")["redis_version"].split(".")[0]) < 7:
             pytest.skip("one node holding every slot needs Redis 7 (CLUSTER ADDSLOTSRANGE)")
         client.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+        deadline = time.monotonic() + 30
         while b"cluster_state:ok" not in client.execute_command("CLUSTER", "INFO"):
+            assert time.monotonic() < deadline, "the one-node cluster did not become ok in 30 s"
             time.sleep(0.05)
         client.close()
-        yield port
+        yield node.port
     finally:
-        node.terminate()
-        node.wait()
+        node.stop()
 
 
 @pytest.fixture

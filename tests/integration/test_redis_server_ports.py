@@ -1,0 +1,32 @@
+"""A redis-server the suite or `jasa up` starts is the one that answers: a port that another
+server holds is refused, never mistaken for ours."""
+
+from pathlib import Path
+
+import pytest
+
+from shared.redis_server import PortTaken, RedisServer
+
+
+def test_a_port_held_by_another_redis_is_refused_not_taken_for_ours(tmp_path: Path) -> None:
+    first = RedisServer(tmp_path / "first", durable=False).start()
+    try:
+        second = RedisServer(tmp_path / "second", durable=False, port=first.port)
+        with pytest.raises(PortTaken, match=f"port {first.port} is taken"):
+            second.start(timeout=10)
+        assert second.process is None
+    finally:
+        first.stop()
+
+
+def test_a_server_on_a_port_of_its_own_choosing_answers_as_itself(tmp_path: Path) -> None:
+    import redis
+
+    server = RedisServer(tmp_path / "own", durable=False).start()
+    try:
+        assert server.process is not None
+        client = redis.Redis(port=server.port)
+        assert client.info("server")["process_id"] == server.process.pid
+        client.close()
+    finally:
+        server.stop()

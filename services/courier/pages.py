@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.courier import commands, queries
 from services.courier.commands import WrongReceiptCode
-from services.courier.domain import MAX_WRONG_CODES, Delivery, Outcome, Proof
+from services.courier.domain import MAX_WRONG_CODES, Delivery, Outcome
 from services.courier.http import AttemptRequest, DeliveredRequest, ReturnedRequest
 from services.courier.photos import MAX_PHOTO_BYTES, Photo, checked_photo
 from services.courier.queries import CourierDocumentPublic, HandoverStatus
@@ -314,15 +314,9 @@ async def delivered(
     document = await _document_or_none(session, officer, dossier_id)
     if document is None:
         return await _not_here(request)
-    proof = Proof(
-        receipt_code=body.receipt_code,
-        recipient_name=body.recipient_name,
-        relationship=body.relationship,
-        note=body.note,
-    )
     try:
         recorded = await commands.record_delivery(
-            context, officer, document.dossier_id, proof, shot
+            context, officer, document.dossier_id, body.proof(), shot
         )
     except NotFound:
         return await _not_here(request)

@@ -104,6 +104,19 @@ async def add_fix_columns(context: ServiceContext[Any]) -> None:
     await add_missing_columns(context.engine, "approval_recap", {"book_version": "INTEGER"})
 
 
+# The events that change this read model; the consumer applies these and skips the rest.
+CONSUMED = (
+    DocumentRegistered,
+    DossierCorrected,
+    RecapCompiled,
+    LetterDrafted,
+    LetterSigned,
+    LetterRejected,
+    RejectionAddressed,
+    PersonalDataErased,
+)
+
+
 async def apply(session: AsyncSession, event: Envelope) -> None:
     """The change one event makes to the read model (the caller commits)."""
     data = event.data

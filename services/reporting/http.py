@@ -33,7 +33,7 @@ from services.reporting.tracking import (
     count_lookup,
     tracking_of,
 )
-from services.reporting.verification import LastVerification, verify
+from services.reporting.verification import verify_for
 from shared.errors import NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
@@ -237,16 +237,7 @@ async def audit_verify(
     officer: Auditor, context: ContextDep, signing: SigningDep
 ) -> VerificationPublic:
     """Check the live log against the archive and its signed checkpoints."""
-    result = await verify(
-        context.log_for(officer.office),
-        context.sessions,
-        signing.sealer(officer.office).public_key,
-        context.settings.checkpoint_every,
-    )
-    await LastVerification(context.redis, context.keys_for(officer.office)).remember(
-        result, officer.name
-    )
-    return result
+    return await verify_for(context, signing, officer)
 
 
 citizens = APIRouter(tags=["citizens"])

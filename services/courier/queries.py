@@ -12,6 +12,7 @@ import orjson
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from services.courier.domain import Outcome
 from services.courier.projections import (
@@ -212,6 +213,18 @@ async def handovers(
     )
     if status is not None:
         query = query.where(CourierLetter.accepted == (status is HandoverStatus.ACCEPTED))
+    return await _handover_page(session, office, query, cursor, limit)
+
+
+async def _handover_page(
+    session: AsyncSession,
+    office: str,
+    query: SelectOfScalar[CourierLetter],
+    cursor: str | None,
+    limit: int,
+) -> Page[HandoverPublic]:
+    """A page of the letters `query` selects, in the order they became ready, each with its
+    manifest."""
     page, more = await keyset_page(
         session, query, col(CourierLetter.ready_order), _after(cursor), limit
     )
@@ -394,14 +407,7 @@ async def handovers_on_round(
         col(CourierLetter.rejected).is_(False),
         col(CourierLetter.recap_id).in_(still_out),
     )
-    page, more = await keyset_page(
-        session, query, col(CourierLetter.ready_order), _after(cursor), limit
-    )
-    dossiers = await recap_dossiers(session, office, [letter.recap_id for letter in page])
-    return Page(
-        items=[handover_public(letter, dossiers[letter.recap_id]) for letter in page],
-        next=encode_cursor(str(page[-1].ready_order)) if more else None,
-    )
+    return await _handover_page(session, office, query, cursor, limit)
 
 
 # --- how the webhooks fare, for the screens ------------------------------------------------

@@ -90,3 +90,9 @@ async def polled_part(
     if shown == values["sidik"]:
         return Response(status_code=204)
     return await render(request, template, values, fragment=True)
+
+
+def page_status(error: str, errors: object = None) -> int:
+    """The status of a page shown again after its form: 409 when it says why its command was
+    refused (a step out of order, a conflict), 422 when fields need correcting, else 200."""
+    return 409 if error else 422 if errors else 200

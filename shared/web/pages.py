@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from shared.http.pagination import Page
 from shared.web.csrf import CSRF_FIELD, CSRF_HEADER
 from shared.web.navigation import MENU, ROLE_LABELS
 from shared.web.sessions import Session
@@ -80,6 +81,16 @@ def fingerprint(*parts: str) -> str:
     """A short digest of what a polled part of a page shows: the poll sends it back, and an
     unchanged part is not sent again (`polled_part`)."""
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def queue_values(name: str, page: Page[Any]) -> dict[str, Any]:
+    """What a polled queue shows of a page of items: the items (as `name`), whether more wait
+    beyond them (`more`), and their fingerprint (`sidik`)."""
+    return {
+        name: page.items,
+        "more": page.next is not None,
+        "sidik": fingerprint(page.model_dump_json()),
+    }
 
 
 async def polled_part(

@@ -28,7 +28,7 @@ from shared.validation import NOTE_MAX, Reason
 from shared.vocabulary import Role
 from shared.web.deps import after_form, page_for, page_router
 from shared.web.forms import one_line, path_id
-from shared.web.pages import fingerprint, page_status, polled_part, render
+from shared.web.pages import fingerprint, page_status, polled_part, queue_values, render
 from shared.web.wording import document_name
 from shared.wib import tanggal_jam
 
@@ -133,12 +133,7 @@ async def _letters_to_sign(session: AsyncSession, officer: Officer) -> dict[str,
     page = await queries.letters_with_documents(
         session, officer.office, LetterStatus.AWAITING_SIGNATURE, None, MAX_LIMIT
     )
-    return {
-        **PAGE_VALUES,
-        "letters": page.items,
-        "more": page.next is not None,
-        "sidik": fingerprint(page.model_dump_json()),
-    }
+    return {**PAGE_VALUES, **queue_values("letters", page)}
 
 
 async def _letters(

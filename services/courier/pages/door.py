@@ -42,6 +42,7 @@ from shared.web.forms import one_line
 from shared.web.pages import page_status, render
 
 R = TypeVar("R")
+B = TypeVar("B", AttemptRequest, ReturnedRequest)
 Typed = Annotated[str, Form()]
 RECEIPT_CODE = re.compile(r"\d{6}")
 
@@ -113,6 +114,31 @@ class DocumentScreen:
             return await self._refused(document, values, asked, with_code)
         except Unprocessable as refused:
             return await self.show(values, refused_fields(refused))
+
+    async def record_reason(
+        self,
+        form: str,
+        typed: tuple[str, str],
+        model: type[B],
+        asked: Outcome | None,
+        record: Callable[[UUID, B], Awaitable[Committed[R]]],
+        labels: dict[str, str] | None = None,
+    ) -> tuple[CourierDocumentPublic, B, Committed[R]] | Response:
+        """A reason-and-note form (a failed attempt, a return) read as the API's request model
+        reads it, and its command; or the page's answer to what was refused."""
+        reason, note = typed
+        values = {"form": form, "typed": {"reason": reason, "note": note}}
+        # An empty reason is left out, so that it is named as missing.
+        fields = ({"reason": reason} if reason else {}) | {"note": one_line(note)}
+        try:
+            body = model.model_validate(fields)
+        except ValidationError as invalid:
+            return await self.show(values, field_errors(invalid, labels))
+        recorded = await self.run(values, asked, lambda found: record(found, body))
+        if isinstance(recorded, Response):
+            return recorded
+        document, done = recorded
+        return document, body, done
 
     async def _wrong_code(self, values: dict[str, Any], wrong: WrongReceiptCode) -> HTMLResponse:
         """The refusal of a wrong code, beside the code; the page drops the code's form once
@@ -191,33 +217,22 @@ async def out_for_delivery(screen: Screen, lagi: Typed = "") -> Response:
     return await after_form(screen.request, page_of, told, done.position)
 
 
-def _reason_form(form: str, reason: str, note: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """A reason-and-note form as the page keeps it (what was typed) and as the API's request
-    model reads it (an empty reason left out, so it is named as missing)."""
-    values = {"form": form, "typed": {"reason": reason, "note": note}}
-    return values, ({"reason": reason} if reason else {}) | {"note": one_line(note)}
-
-
 @pages.post("/antaran/{dossier_id}/gagal")
 async def failed_attempt(screen: Screen, reason: Typed = "", note: Typed = "") -> Response:
     """Record that the document could not be handed over at the door this time, and why."""
-    values, fields = _reason_form("gagal", reason, note)
-    try:
-        body = AttemptRequest.model_validate(fields)
-    except ValidationError as invalid:
-        return await screen.show(
-            values, field_errors(invalid, {"reason": "alasan percobaan gagal"})
-        )
-    recorded = await screen.run(
-        values,
+    recorded = await screen.record_reason(
+        "gagal",
+        (reason, note),
+        AttemptRequest,
         None,
-        lambda found: commands.record_attempt(
+        lambda found, body: commands.record_attempt(
             screen.context, screen.officer, found, reason=body.reason, note=body.note
         ),
+        labels={"reason": "alasan percobaan gagal"},
     )
     if isinstance(recorded, Response):
         return recorded
-    document, done = recorded
+    document, body, done = recorded
     attempt = done.result
     then = (
         f"Sisa {attempt.attempts_left} kali percobaan lagi."
@@ -297,21 +312,18 @@ async def delivered(
 @pages.post("/antaran/{dossier_id}/dikembalikan")
 async def returned(screen: Screen, reason: Typed = "", note: Typed = "") -> Response:
     """Record that the document could not be delivered and goes back to the office."""
-    values, fields = _reason_form("dikembalikan", reason, note)
-    try:
-        body = ReturnedRequest.model_validate(fields)
-    except ValidationError as invalid:
-        return await screen.show(values, field_errors(invalid))
-    recorded = await screen.run(
-        values,
+    recorded = await screen.record_reason(
+        "dikembalikan",
+        (reason, note),
+        ReturnedRequest,
         Outcome.RETURNED,
-        lambda found: commands.record_return(
+        lambda found, body: commands.record_return(
             screen.context, screen.officer, found, reason=body.reason, note=body.note
         ),
     )
     if isinstance(recorded, Response):
         return recorded
-    document, done = recorded
+    document, body, done = recorded
     told = (
         f"{named(document)} tercatat dikembalikan "
         f"({wording.return_reason(body.reason).lower()}). "

@@ -20,9 +20,9 @@ from services.approval.domain import Letter, LetterStatus
 from services.approval.http import SORT_KEY
 from services.approval.papers import printed_letter
 from services.approval.queries import LetterPublic, RecapPublic, RecapStatus
-from shared.errors import Conflict, NotFound, Problem
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep
-from shared.http.pagination import MAX_LIMIT, decode_cursor
+from shared.http.pagination import MAX_LIMIT, cursor_value
 from shared.identity import Officer
 from shared.validation import NOTE_MAX, Reason
 from shared.vocabulary import Role
@@ -157,10 +157,9 @@ async def _letters(
 
 def _sort_key(cursor: str) -> str | None:
     try:
-        after = decode_cursor(cursor) if cursor else None
-    except Problem:
+        return cursor_value(cursor or None, SORT_KEY)
+    except Unprocessable:
         return None
-    return after if after is not None and SORT_KEY.fullmatch(after) else None
 
 
 # --- the Kasubbag Umum drafts ------------------------------------------------------------

@@ -22,8 +22,8 @@ from services.courier.projections import (
     CourierRecap,
 )
 from shared.db import keyset_page
-from shared.errors import NotFound, Unprocessable
-from shared.http.pagination import Page, decode_cursor, encode_cursor
+from shared.errors import NotFound
+from shared.http.pagination import Page, cursor_number, encode_cursor
 from shared.masking import mask_document_number
 from shared.vocabulary import AttemptReason, DocumentType, DossierStatus, Relationship, ReturnReason
 from shared.webhooks.endpoints import Endpoint, as_time
@@ -226,7 +226,7 @@ async def _handover_page(
     """A page of the letters `query` selects, in the order they became ready, each with its
     manifest."""
     page, more = await keyset_page(
-        session, query, col(CourierLetter.ready_order), _after(cursor), limit
+        session, query, col(CourierLetter.ready_order), cursor_number(cursor), limit
     )
     dossiers = await recap_dossiers(session, office, [letter.recap_id for letter in page])
     return Page(
@@ -250,7 +250,7 @@ async def returns(
         col(CourierDossier.returned_order).is_not(None),
     )
     page, more = await keyset_page(
-        session, query, col(CourierDossier.returned_order), _after(cursor), limit
+        session, query, col(CourierDossier.returned_order), cursor_number(cursor), limit
     )
     return Page(
         items=[view for view in map(_return_public, page) if view is not None],
@@ -277,15 +277,6 @@ def _return_public(row: CourierDossier) -> ReturnPublic | None:
         received=row.outcome == Outcome.RECEIVED_BACK.value,
         received_at=to_wib(as_utc(row.received_at)) if row.received_at else None,
     )
-
-
-def _after(cursor: str | None) -> int | None:
-    value = decode_cursor(cursor)
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise Unprocessable.field("cursor", "not a cursor this service gave out")
-    return int(value)
 
 
 # --- the courier's round: one document, and the handovers still being delivered ---------
@@ -478,7 +469,7 @@ async def failed_webhooks(
     webhooks: OfficeWebhooks, cursor: str | None, limit: int
 ) -> Page[FailedWebhookPublic]:
     """Messages that used all their attempts, oldest first, for a replay."""
-    after = _after(cursor)
+    after = cursor_number(cursor)
     found = await webhooks.outbox.failed_messages(after_ms=after, limit=limit + 1)
     page = found[:limit]
     more = len(found) > limit

@@ -9,6 +9,7 @@ documents its recap holds. Every command acts on the officer's office: its log, 
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Generic, TypeVar
 from uuid import UUID
 
@@ -167,11 +168,8 @@ async def send_out_for_delivery(
         context,
         officer,
         dossier_id,
-        lambda delivery, handover, letter_id: domain.send_out(
-            delivery,
-            handover,
-            dossier_id=dossier_id,
-            letter_id=letter_id,
+        partial(
+            domain.send_out,
             receipt_code=f"{secrets.randbelow(10**6):06d}",
             max_attempts=max_attempts,
         ),
@@ -204,15 +202,7 @@ async def record_attempt(
         context,
         officer,
         dossier_id,
-        lambda delivery, handover, letter_id: domain.record_attempt(
-            delivery,
-            handover,
-            dossier_id=dossier_id,
-            letter_id=letter_id,
-            reason=reason,
-            note=note,
-            max_attempts=max_attempts,
-        ),
+        partial(domain.record_attempt, reason=reason, note=note, max_attempts=max_attempts),
         recorded,
     )
 
@@ -252,14 +242,7 @@ async def record_delivery(
             context,
             officer,
             dossier_id,
-            lambda delivery, handover, letter_id: domain.deliver(
-                delivery,
-                handover,
-                dossier_id=dossier_id,
-                letter_id=letter_id,
-                proof=proof,
-                max_attempts=max_attempts,
-            ),
+            partial(domain.deliver, proof=proof, max_attempts=max_attempts),
             delivered,
         )
     except Exception:
@@ -325,9 +308,7 @@ async def record_return(
         context,
         officer,
         dossier_id,
-        lambda delivery, handover, letter_id: domain.return_document(
-            delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
-        ),
+        partial(domain.return_document, reason=reason, note=note),
         lambda decided: DeliveryOutcomePublic(
             dossier_id=dossier_id, letter_id=decided.letter_id, delivery_status=Outcome.RETURNED
         ),
@@ -349,17 +330,18 @@ async def _decide_on_document(
     context: Context,
     officer: Officer,
     dossier_id: UUID,
-    decide: Callable[[Delivery, Handover, UUID], E],
+    decide: Callable[..., E],
     answer: Callable[[Decided[E]], R],
 ) -> Committed[R]:
     """A decision on a document as the log has it now (its delivery, and the handover of the
-    letter carrying it), appended at the version it was read at, and the command's answer."""
+    letter carrying it), appended at the version it was read at, and the command's answer.
+    `decide` is a domain decision given all but those and the ids of the document and letter."""
 
     async def attempt() -> Committed[R]:
         delivery, version, handover, letter_id = await _load_for_courier(
             context, officer.office, dossier_id
         )
-        event = decide(delivery, handover, letter_id)
+        event = decide(delivery, handover, dossier_id=dossier_id, letter_id=letter_id)
         appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
         decided = Decided(event, delivery, letter_id, appended[-1].position)
         return committed(answer(decided), appended)

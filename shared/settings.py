@@ -3,6 +3,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -165,15 +166,21 @@ class CommonSettings(BaseSettings):
         return self.redis_url
 
 
+def database_url_of(service: str) -> Any:
+    """The `database_url` field of one service's settings: `<SERVICE>_DATABASE_URL` over
+    `DATABASE_URL`, else an SQLite file named after the service."""
+    return Field(
+        default=None,
+        validation_alias=AliasChoices(f"{service.upper()}_DATABASE_URL", "DATABASE_URL"),
+        description=f"unset: an SQLite file {service}.db under the data dir",
+    )
+
+
 class ServiceSettings(CommonSettings):
     """One service's settings: its own database, its consumer group and its port."""
 
     service: str = "service"
-    database_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("SERVICE_DATABASE_URL", "DATABASE_URL"),
-        description="unset: an SQLite file under the data dir",
-    )
+    database_url: str | None = database_url_of("service")
     consumer_name: str | None = Field(default=None, validation_alias="JASA_CONSUMER_NAME")
     consumer_group: str | None = Field(
         default=None,

@@ -1,19 +1,15 @@
 """Settings of the approval service (environment; see the README)."""
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import Field, field_validator
 
 from services.approval.numbering import DEFAULT_PATTERN, LetterNumberPattern
 from shared.service import ServiceContext
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, database_url_of
 
 
 class ApprovalSettings(ServiceSettings):
     service: str = "approval"
-    database_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("APPROVAL_DATABASE_URL", "DATABASE_URL"),
-        description="unset: an SQLite file approval.db under the data dir",
-    )
+    database_url: str | None = database_url_of("approval")
     letter_number_pattern: str = Field(
         default=DEFAULT_PATTERN,
         validation_alias="JASA_LETTER_NUMBER_PATTERN",

@@ -4,31 +4,10 @@ and recaps intake writes (for the printed list) and the letters this service wri
 from collections.abc import Sequence
 
 from services.approval.config import Context
-from services.approval.projections import PROJECTION, apply
+from services.approval.projections import CONSUMED, PROJECTION, apply
 from shared.consumer import PageHandler
 from shared.db import claim_page
-from shared.events import (
-    DocumentRegistered,
-    DossierCorrected,
-    Envelope,
-    LetterDrafted,
-    LetterRejected,
-    LetterSigned,
-    PersonalDataErased,
-    RecapCompiled,
-    RejectionAddressed,
-)
-
-CONSUMED = (
-    DocumentRegistered,
-    DossierCorrected,
-    RecapCompiled,
-    LetterDrafted,
-    LetterSigned,
-    LetterRejected,
-    RejectionAddressed,
-    PersonalDataErased,
-)
+from shared.events import Envelope
 
 
 def projection(context: Context) -> PageHandler:

@@ -12,11 +12,10 @@ from services.approval import commands, queries
 from services.approval.domain import LetterStatus
 from services.approval.papers import printed_letter
 from services.approval.queries import LetterPublic, RecapPublic, RecapStatus
-from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
-from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor
-from shared.http.positions import READS_AFTER, answers_with_position, tell_position
+from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_value
+from shared.http.positions import READS_AFTER, answered, answers_with_position
 from shared.http.requests import RequestModel
 from shared.identity import Officer
 from shared.validation import Reason
@@ -45,11 +44,8 @@ class RejectLetter(RequestModel):
 
 
 def _after(cursor: str | None) -> str | None:
-    """The sort key a cursor of ours carries (a cursor is not something to forge)."""
-    after = decode_cursor(cursor)
-    if after is not None and not SORT_KEY.fullmatch(after):
-        raise Unprocessable.field("cursor", "not a cursor this service gave out")
-    return after
+    """The sort key a cursor of ours carries."""
+    return cursor_value(cursor, SORT_KEY)
 
 
 @router.get("/recaps")
@@ -72,8 +68,7 @@ async def draft_letter(
 ) -> LetterPublic:
     """Draft the cover letter of a recap; it gets the next number of the year's register."""
     drafted = await commands.draft_letter_for_recap(context, officer, body.recap_id, body.fix)
-    tell_position(response, drafted.position)
-    return LetterPublic.of(drafted.result)
+    return LetterPublic.of(answered(response, drafted))
 
 
 @router.get("/letters")
@@ -112,9 +107,7 @@ async def sign_letter(
     letter_id: UUID, officer: Sekretaris, context: ContextDep, response: Response
 ) -> LetterPublic:
     """Sign a letter awaiting signature; the recap may then go to the courier."""
-    signed = await commands.sign(context, officer, letter_id)
-    tell_position(response, signed.position)
-    return LetterPublic.of(signed.result)
+    return LetterPublic.of(answered(response, await commands.sign(context, officer, letter_id)))
 
 
 @router.post("/letters/{letter_id}/reject", responses=answers_with_position())
@@ -127,5 +120,4 @@ async def reject_letter(
 ) -> LetterPublic:
     """Reject a letter awaiting signature, saying why; the recap may be drafted again."""
     rejected = await commands.reject(context, officer, letter_id, body.reason)
-    tell_position(response, rejected.position)
-    return LetterPublic.of(rejected.result)
+    return LetterPublic.of(answered(response, rejected))

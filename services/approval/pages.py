@@ -9,10 +9,9 @@ of what it shows; when nothing changed it is answered 204 and htmx swaps nothing
 part is not replaced under the officer's hands."""
 
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,14 +20,15 @@ from services.approval.domain import Letter, LetterStatus
 from services.approval.http import SORT_KEY
 from services.approval.papers import printed_letter
 from services.approval.queries import LetterPublic, RecapPublic, RecapStatus
-from shared.errors import Conflict, NotFound, Problem
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep
-from shared.http.pagination import MAX_LIMIT, decode_cursor
+from shared.http.pagination import MAX_LIMIT, cursor_value
 from shared.identity import Officer
 from shared.validation import NOTE_MAX, Reason
 from shared.vocabulary import Role
-from shared.web.deps import flash, page_for, page_router, remember_position
-from shared.web.pages import fingerprint, polled_part, render
+from shared.web.deps import after_form, page_for, page_router
+from shared.web.forms import one_line, path_id
+from shared.web.pages import fingerprint, page_status, polled_part, queue_values, render
 from shared.web.wording import document_name
 from shared.wib import tanggal_jam
 
@@ -133,12 +133,7 @@ async def _letters_to_sign(session: AsyncSession, officer: Officer) -> dict[str,
     page = await queries.letters_with_documents(
         session, officer.office, LetterStatus.AWAITING_SIGNATURE, None, MAX_LIMIT
     )
-    return {
-        **PAGE_VALUES,
-        "letters": page.items,
-        "more": page.next is not None,
-        "sidik": fingerprint(page.model_dump_json()),
-    }
+    return {**PAGE_VALUES, **queue_values("letters", page)}
 
 
 async def _letters(
@@ -162,10 +157,9 @@ async def _letters(
 
 def _sort_key(cursor: str) -> str | None:
     try:
-        after = decode_cursor(cursor) if cursor else None
-    except Problem:
+        return cursor_value(cursor or None, SORT_KEY)
+    except Unprocessable:
         return None
-    return after if after is not None and SORT_KEY.fullmatch(after) else None
 
 
 # --- the Kasubbag Umum drafts ------------------------------------------------------------
@@ -180,10 +174,8 @@ async def draft(
     recap_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Draft the cover letter of a recap (again, after a rejection); its number is shown."""
-    recap = _uuid(recap_id)
     try:
-        if recap is None:
-            raise NotFound(recap_id)
+        recap = path_id(recap_id)
         drafted = await commands.draft_letter_for_recap(context, officer, recap)
     except NotFound:
         return await _draft_refused(
@@ -194,7 +186,7 @@ async def draft(
             404,
         )
     except Conflict:
-        letters = await commands.letters_of_recap(context, officer, recap) if recap else []
+        letters = await commands.letters_of_recap(context, officer, recap)
         live = next((letter for letter in letters if letter.live), None)
         if (
             live
@@ -202,10 +194,8 @@ async def draft(
             and live.drafted_by.officer_id == officer.officer_id
         ):
             # The same officer's second click: the letter they drafted is the answer.
-            await flash(
-                request, f"Surat pengantar {live.letter_number} untuk rekapan ini sudah Anda buat."
-            )
-            return RedirectResponse("/", status_code=303)
+            done = f"Surat pengantar {live.letter_number} untuk rekapan ini sudah Anda buat."
+            return await after_form(request, "/", done)
         why = (
             f"Rekapan ini sudah punya surat pengantar {live.letter_number} "
             f"({STATUS_LABELS[live.status].lower()}); surat baru hanya dapat dibuat bila "
@@ -214,18 +204,16 @@ async def draft(
             else "Rekapan ini baru saja berubah. Muat ulang halaman, lalu coba lagi."
         )
         return await _draft_refused(request, session, officer, why, 409)
-    await remember_position(request, drafted.position)
     details = await queries.recap_details(session, officer.office, recap)
     what = ""
     if details is not None:
         kind = document_name(details.recap.document_type)
         what = f" untuk rekapan {kind} ({len(details.documents)} dokumen)"
-    await flash(
-        request,
+    done = (
         f"Surat pengantar nomor {drafted.result.letter_number} dibuat{what} dan menunggu "
-        "tanda tangan Sekretaris.",
+        "tanda tangan Sekretaris."
     )
-    return RedirectResponse("/", status_code=303)
+    return await after_form(request, "/", done, drafted.position)
 
 
 async def _draft_refused(
@@ -251,11 +239,8 @@ async def letter_pdf(
     request: Request, letter_id: str, officer: Reader, context: ContextDep, session: SessionDep
 ) -> Response:
     """The printable Surat Pengantar, the same paper as the API's."""
-    found = _uuid(letter_id)
     try:
-        if found is None:
-            raise NotFound(letter_id)
-        return await printed_letter(context, session, officer.office, found)
+        return await printed_letter(context, session, officer.office, path_id(letter_id))
     except NotFound:
         return await _no_letter(request)
 
@@ -265,27 +250,23 @@ async def sign(
     request: Request, letter_id: str, officer: Sekretaris, context: ContextDep, session: SessionDep
 ) -> Response:
     """Sign a letter awaiting signature."""
-    found = _uuid(letter_id)
-    if found is None:
-        return await _no_letter(request)
     try:
+        found = path_id(letter_id)
         signed = await commands.sign(context, officer, found)
     except NotFound:
         return await _no_letter(request)
     except Conflict:
         letter, _ = await commands.load_letter(context.log_for(officer.office), found)
         if letter.signed_by and letter.signed_by.officer_id == officer.officer_id:
-            await flash(request, f"Surat pengantar {letter.letter_number} sudah Anda tandatangani.")
-            return RedirectResponse("/", status_code=303)
+            done = f"Surat pengantar {letter.letter_number} sudah Anda tandatangani."
+            return await after_form(request, "/", done)
         error = refusal(letter, officer, "menandatangani")
         return await _letter_page(request, letter_id, officer, context, session, error=error)
-    await remember_position(request, signed.position)
-    await flash(
-        request,
+    done = (
         f"Surat pengantar {signed.result.letter_number} ditandatangani; dokumennya siap "
-        "diserahkan kepada pihak ketiga.",
+        "diserahkan kepada pihak ketiga."
     )
-    return RedirectResponse("/", status_code=303)
+    return await after_form(request, "/", done, signed.position)
 
 
 @pages.post("/surat/{letter_id}/tolak")
@@ -298,13 +279,12 @@ async def reject(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     """Reject a letter awaiting signature, with a reason (required)."""
-    found = _uuid(letter_id)
-    if found is None:
-        return await _no_letter(request)
-    # The log keeps a reason on one line: the lines typed in the box are joined.
-    typed = " ".join(line.strip() for line in reason.splitlines() if line.strip())
     try:
-        why = REASON.validate_python(typed)
+        found = path_id(letter_id)
+    except NotFound:
+        return await _no_letter(request)
+    try:
+        why = REASON.validate_python(one_line(reason))
     except ValidationError as invalid:
         kind = invalid.errors()[0]["type"]
         problem = REASON_ERRORS.get(kind, "Alasan penolakan tidak dapat diterima.")
@@ -321,13 +301,11 @@ async def reject(
         return await _letter_page(
             request, letter_id, officer, context, session, error=error, reason=reason
         )
-    await remember_position(request, rejected.position)
-    await flash(
-        request,
+    done = (
         f"Surat pengantar {rejected.result.letter_number} ditolak dengan alasan: {why}. "
-        "Kasubbag Umum dapat membuat surat baru untuk rekapannya.",
+        "Kasubbag Umum dapat membuat surat baru untuk rekapannya."
     )
-    return RedirectResponse("/", status_code=303)
+    return await after_form(request, "/", done, rejected.position)
 
 
 def refusal(letter: Letter, officer: Officer, verb: str) -> str:
@@ -363,11 +341,9 @@ async def _letter_page(
     reason: str = "",
     reason_error: str = "",
 ) -> HTMLResponse:
-    found = _uuid(letter_id)
     try:
-        if found is None:
-            raise NotFound(letter_id)
-        letter, _ = await commands.load_letter(context.log_for(officer.office), found)
+        log = context.log_for(officer.office)
+        letter, _ = await commands.load_letter(log, path_id(letter_id))
     except NotFound:
         return await _no_letter(request)
     details = await queries.recap_details(session, officer.office, letter.recap_id)
@@ -385,17 +361,10 @@ async def _letter_page(
         "reason": reason,
         "reason_error": reason_error,
     }
-    status = 409 if error else 422 if reason_error else 200
+    status = page_status(error, reason_error)
     return await render(request, "surat.html", values, status_code=status)
 
 
 async def _no_letter(request: Request) -> HTMLResponse:
     message = "Surat pengantar itu tidak ada di kantor Anda."
     return await render(request, "tidak_ditemukan.html", {"message": message}, status_code=404)
-
-
-def _uuid(text: str) -> UUID | None:
-    try:
-        return UUID(text.strip())
-    except ValueError:
-        return None

@@ -104,6 +104,19 @@ async def add_fix_columns(context: ServiceContext[Any]) -> None:
     await add_missing_columns(context.engine, "approval_recap", {"book_version": "INTEGER"})
 
 
+# The events that change this read model; the consumer applies these and skips the rest.
+CONSUMED = (
+    DocumentRegistered,
+    DossierCorrected,
+    RecapCompiled,
+    LetterDrafted,
+    LetterSigned,
+    LetterRejected,
+    RejectionAddressed,
+    PersonalDataErased,
+)
+
+
 async def apply(session: AsyncSession, event: Envelope) -> None:
     """The change one event makes to the read model (the caller commits)."""
     data = event.data
@@ -164,27 +177,19 @@ async def _apply_to_letter(session: AsyncSession, event: Envelope) -> None:
             sort_key=sort_key(str(event.position)),
         )
         session.add(letter)
-    actor, at = event.actor, event.occurred_at
+    initials = (event.actor.officer_id, event.actor.name, event.occurred_at)  # the paraf
     if isinstance(data, LetterDrafted):
         letter.letter_number = data.letter_number
-        letter.drafted_by_id, letter.drafted_by_name, letter.drafted_at = (
-            actor.officer_id,
-            actor.name,
-            at,
-        )
+        letter.drafted_by_id, letter.drafted_by_name, letter.drafted_at = initials
         letter.sort_key = sort_key(str(event.position))
     elif isinstance(data, LetterSigned):
         letter.letter_number = data.letter_number
-        letter.signed_by_id, letter.signed_by_name, letter.signed_at = (
-            actor.officer_id,
-            actor.name,
-            at,
-        )
+        letter.signed_by_id, letter.signed_by_name, letter.signed_at = initials
     elif isinstance(data, RejectionAddressed):
         letter.fixes_letter_number, letter.fix = data.rejected_letter_number, data.fix
     else:
-        letter.rejected_by_id, letter.rejected_by_name = actor.officer_id, actor.name
-        letter.rejected_at, letter.reason = at, data.reason
+        letter.rejected_by_id, letter.rejected_by_name, letter.rejected_at = initials
+        letter.reason = data.reason
     letter.status = (
         LetterStatus.SIGNED
         if letter.signed_at

@@ -4,7 +4,7 @@
 import os
 import shlex
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -155,35 +155,30 @@ def serve(
         errors.print(f"[bold red]jasa serve:[/bold red] a setting is wrong: {problems}")
         raise typer.Exit(1) from None
     if not settings.redis_url:
-        errors.print(
-            "[bold red]jasa serve:[/bold red] REDIS_URL is not set; a service alone needs "
-            "a running Redis (`jasa up` starts everything with its own)."
+        _refuse_to_serve(
+            "REDIS_URL is not set; a service alone needs a running Redis (`jasa up` starts "
+            "everything with its own)."
         )
-        raise typer.Exit(1)
     if settings.env == "production":
         try:
             load_or_create_secret(settings)
         except InsecureSecret as error:
-            errors.print(
-                f"[bold red]jasa serve:[/bold red] refusing to start: {error}. JASA_SECRET "
-                "must be a long random value that every service of the installation shares.",
-                soft_wrap=True,
+            _refuse_to_serve(
+                f"refusing to start: {error}. JASA_SECRET must be a long random value that "
+                "every service of the installation shares."
             )
-            raise typer.Exit(1) from None
     if settings.env == "production" and settings.pii_key is None:
-        errors.print(
-            "[bold red]jasa serve:[/bold red] JASA_PII_KEY must be set in production: "
-            "every service of an installation reads personal data with the same key."
+        _refuse_to_serve(
+            "JASA_PII_KEY must be set in production: every service of an installation reads "
+            "personal data with the same key."
         )
-        raise typer.Exit(1)
     if settings.env == "production" and name == "reporting":
         try:
             load_or_create_signing_key(ReportingSettings())
         except InsecureSigningKey as error:
-            errors.print(
-                f"[bold red]jasa serve:[/bold red] refusing to start: {error}. The auditors "
-                "check the checkpoints with its public key (`jasa audit pubkey`).",
-                soft_wrap=True,
+            _refuse_to_serve(
+                f"refusing to start: {error}. The auditors check the checkpoints with its "
+                "public key (`jasa audit pubkey`)."
             )
             raise typer.Exit(1) from None
     port = port if port is not None else settings.port_base + SERVICE_PORTS[name]
@@ -195,6 +190,11 @@ def serve(
     except serving.WorkerFailed as error:
         errors.print(f"[bold red]jasa serve:[/bold red] {error}; its log says why")
         raise typer.Exit(1) from None
+
+
+def _refuse_to_serve(message: str) -> NoReturn:
+    errors.print(f"[bold red]jasa serve:[/bold red] {message}", soft_wrap=True)
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -32,6 +32,7 @@ webhooks = typer.Typer(
 T = TypeVar("T")
 Office = Annotated[str | None, typer.Option(help="the office; default JASA_OFFICE")]
 AsJson = Annotated[bool, typer.Option("--json", help="print it as JSON")]
+EndpointId = Annotated[str, typer.Argument(help="the endpoint")]
 
 
 @webhooks.callback()
@@ -60,6 +61,16 @@ def _run(office: str | None, work: Callable[[OfficeWebhooks], Awaitable[T]]) -> 
         return asyncio.run(run())
     except (RedisError, OSError) as error:
         installation.refuse(f"cannot reach Redis: {error}")
+
+
+def _on_endpoint(
+    office: str | None, endpoint_id: str, work: Callable[[OfficeWebhooks], Awaitable[T | None]]
+) -> T:
+    """`work` on one endpoint of the office; an endpoint it does not have is refused."""
+    done = _run(office, work)
+    if not done:
+        installation.refuse(f"there is no endpoint {endpoint_id}")
+    return done
 
 
 def _events(given: list[str]) -> list[str]:
@@ -132,38 +143,30 @@ def list_endpoints(office: Office = None, as_json: AsJson = False) -> None:
 
 
 @webhooks.command("remove")
-def remove(
-    endpoint_id: Annotated[str, typer.Argument(help="the endpoint")], office: Office = None
-) -> None:
+def remove(endpoint_id: EndpointId, office: Office = None) -> None:
     """Remove an endpoint; what it was still owed is not sent."""
-    if not _run(office, lambda hooks: hooks.endpoints.remove(endpoint_id)):
-        installation.refuse(f"there is no endpoint {endpoint_id}")
+    _on_endpoint(office, endpoint_id, lambda hooks: hooks.endpoints.remove(endpoint_id))
     typer.echo(f"endpoint {endpoint_id} removed")
 
 
 @webhooks.command("rotate-secret")
-def rotate_secret(
-    endpoint_id: Annotated[str, typer.Argument(help="the endpoint")], office: Office = None
-) -> None:
+def rotate_secret(endpoint_id: EndpointId, office: Office = None) -> None:
     """Give an endpoint a new secret, the old one signing beside it.
 
     Until JASA_WEBHOOK_ROTATION_GRACE (24h) has passed, every call carries both
     signatures, so the third party can switch to the new secret at its own pace."""
     grace_s = CourierSettings().webhook_policy().rotation_grace_s
-    secret = _run(office, lambda hooks: hooks.endpoints.rotate(endpoint_id, now_ms(), grace_s))
-    if secret is None:
-        installation.refuse(f"there is no endpoint {endpoint_id}")
+    secret = _on_endpoint(
+        office, endpoint_id, lambda hooks: hooks.endpoints.rotate(endpoint_id, now_ms(), grace_s)
+    )
     typer.echo(f"secret:   {secret}")
     typer.echo(f"The old secret signs beside it for {grace_s / 3600:g} h more.")
 
 
 @webhooks.command("enable")
-def enable(
-    endpoint_id: Annotated[str, typer.Argument(help="the endpoint")], office: Office = None
-) -> None:
+def enable(endpoint_id: EndpointId, office: Office = None) -> None:
     """Enable a disabled endpoint again (then replay what failed)."""
-    if not _run(office, lambda hooks: hooks.endpoints.enable(endpoint_id)):
-        installation.refuse(f"there is no endpoint {endpoint_id}")
+    _on_endpoint(office, endpoint_id, lambda hooks: hooks.endpoints.enable(endpoint_id))
     typer.echo(f"endpoint {endpoint_id} enabled; `jasa webhooks replay --since ...` resends")
 
 

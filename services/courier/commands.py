@@ -9,7 +9,9 @@ documents its recap holds. Every command acts on the officer's office: its log, 
 import contextlib
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Generic, TypeVar
 from uuid import UUID
 
 import orjson
@@ -40,10 +42,20 @@ from shared.aggregate import Committed, committed, load_aggregate
 from shared.commands import run_command
 from shared.duties import DutyRule
 from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
-from shared.events import Delivered, Envelope, EventData, ReceiptCodeRefused, new_event
+from shared.events import (
+    Delivered,
+    DeliveryAttemptFailed,
+    Envelope,
+    EventData,
+    ReceiptCodeRefused,
+    new_event,
+)
 from shared.identity import Officer
 from shared.log import EventLog
 from shared.vocabulary import AttemptReason, ReturnReason
+
+E = TypeVar("E", bound=EventData)
+R = TypeVar("R")
 
 
 async def _append(
@@ -153,27 +165,20 @@ async def send_out_for_delivery(
 ) -> Committed[OutForDeliveryPublic]:
     """The courier sets out to the door; the citizen is sent a fresh 6-digit receipt code."""
     max_attempts = context.settings.max_attempts
-
-    async def attempt() -> Committed[OutForDeliveryPublic]:
-        delivery, version, handover, letter_id = await _load_for_courier(
-            context, officer.office, dossier_id
-        )
-        event = domain.send_out(
-            delivery,
-            handover,
-            dossier_id=dossier_id,
-            letter_id=letter_id,
+    return await _decide_on_document(
+        context,
+        officer,
+        dossier_id,
+        partial(
+            domain.send_out,
             receipt_code=f"{secrets.randbelow(10**6):06d}",
             max_attempts=max_attempts,
-        )
-        appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
-        sent = OutForDeliveryPublic(
-            dossier_id=dossier_id, letter_id=letter_id, failed_attempts=delivery.failed_attempts
-        )
-        return committed(sent, appended)
-
-    return await run_command(
-        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
+        ),
+        lambda decided: OutForDeliveryPublic(
+            dossier_id=dossier_id,
+            letter_id=decided.letter_id,
+            failed_attempts=decided.delivery.failed_attempts,
+        ),
     )
 
 
@@ -183,32 +188,23 @@ async def record_attempt(
     """The courier could not hand the document over at the door this time, and says why."""
     max_attempts = context.settings.max_attempts
 
-    async def attempt() -> Committed[AttemptPublic]:
-        delivery, version, handover, letter_id = await _load_for_courier(
-            context, officer.office, dossier_id
-        )
-        event = domain.record_attempt(
-            delivery,
-            handover,
+    def recorded(decided: Decided[DeliveryAttemptFailed]) -> AttemptPublic:
+        event = decided.event
+        return AttemptPublic(
             dossier_id=dossier_id,
-            letter_id=letter_id,
-            reason=reason,
-            note=note,
-            max_attempts=max_attempts,
-        )
-        appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
-        recorded = AttemptPublic(
-            dossier_id=dossier_id,
-            letter_id=letter_id,
+            letter_id=decided.letter_id,
             attempt=event.attempt,
             reason=event.reason,
             note=event.note,
             attempts_left=max(max_attempts - event.attempt, 0),
         )
-        return committed(recorded, appended)
 
-    return await run_command(
-        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
+    return await _decide_on_document(
+        context,
+        officer,
+        dossier_id,
+        partial(domain.record_attempt, reason=reason, note=note, max_attempts=max_attempts),
+        recorded,
     )
 
 
@@ -230,33 +226,25 @@ async def record_delivery(
         wrote = await photos.put(log, dossier_id, photo)
     max_attempts = context.settings.max_attempts
 
-    async def attempt() -> Committed[DeliveryOutcomePublic]:
-        delivery, version, handover, letter_id = await _load_for_courier(
-            context, office, dossier_id
-        )
-        event = domain.deliver(
-            delivery,
-            handover,
-            dossier_id=dossier_id,
-            letter_id=letter_id,
-            proof=proof,
-            max_attempts=max_attempts,
-        )
-        appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
+    def delivered(decided: Decided[Delivered | ReceiptCodeRefused]) -> DeliveryOutcomePublic:
+        event = decided.event
         if isinstance(event, ReceiptCodeRefused):
-            raise WrongReceiptCode(event.wrong_tries, appended[-1].position)
-        outcome = DeliveryOutcomePublic(
+            raise WrongReceiptCode(event.wrong_tries, decided.position)
+        return DeliveryOutcomePublic(
             dossier_id=dossier_id,
-            letter_id=letter_id,
+            letter_id=decided.letter_id,
             delivery_status=Outcome.DELIVERED,
             code_verified=event.code_verified,
             photo_sha256=event.photo_sha256,
         )
-        return committed(outcome, appended)
 
     try:
-        return await run_command(
-            attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
+        return await _decide_on_document(
+            context,
+            officer,
+            dossier_id,
+            partial(domain.deliver, proof=proof, max_attempts=max_attempts),
+            delivered,
         )
     except Exception:
         if photo is not None and wrote and not await _delivered_with(log, dossier_id, photo):
@@ -322,40 +310,53 @@ async def record_return(
     note: str,
 ) -> Committed[DeliveryOutcomePublic]:
     """The courier brings a document back undelivered, with the reason."""
-    return await _record_outcome(
+    return await _decide_on_document(
         context,
         officer,
         dossier_id,
-        Outcome.RETURNED,
-        lambda delivery, handover, letter_id: domain.return_document(
-            delivery, handover, dossier_id=dossier_id, letter_id=letter_id, reason=reason, note=note
+        partial(domain.return_document, reason=reason, note=note),
+        lambda decided: DeliveryOutcomePublic(
+            dossier_id=dossier_id, letter_id=decided.letter_id, delivery_status=Outcome.RETURNED
         ),
     )
 
 
-async def _record_outcome(
+@dataclass(frozen=True, slots=True)
+class Decided(Generic[E]):
+    """A decision on a document, appended: its event, the delivery as it was decided on, the
+    letter that carries the document, and the event's log position."""
+
+    event: E
+    delivery: Delivery
+    letter_id: UUID
+    position: str | None
+
+
+async def _decide_on_document(
     context: Context,
     officer: Officer,
     dossier_id: UUID,
-    status: Outcome,
-    decide: Callable[[Delivery, Handover, UUID], EventData],
-) -> Committed[DeliveryOutcomePublic]:
-    """A delivery's outcome decided on the document as the log has it, and appended."""
+    decide: Callable[..., E],
+    answer: Callable[[Decided[E]], R],
+) -> Committed[R]:
+    """A decision on a document as the log has it now (its delivery, and the handover of the
+    letter carrying it), appended at the version it was read at, and the command's answer.
+    `decide` is a domain decision given all but those and the ids of the document and letter."""
 
-    async def attempt() -> Committed[DeliveryOutcomePublic]:
+    async def attempt() -> Committed[R]:
         delivery, version, handover, letter_id = await _load_for_courier(
             context, officer.office, dossier_id
         )
-        event = decide(delivery, handover, letter_id)
+        event = decide(delivery, handover, dossier_id=dossier_id, letter_id=letter_id)
         appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
-        outcome = DeliveryOutcomePublic(
-            dossier_id=dossier_id, letter_id=letter_id, delivery_status=status
-        )
-        return committed(outcome, appended)
+        decided = Decided(event, delivery, letter_id, appended[-1].position)
+        return committed(answer(decided), appended)
 
-    return await run_command(
-        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
-    )
+    return await run_command(attempt, busy=_busy(dossier_id))
+
+
+def _busy(dossier_id: UUID) -> str:
+    return f"document {dossier_id} kept changing at this very moment; try again"
 
 
 async def receive_return(
@@ -381,6 +382,4 @@ async def receive_return(
         )
         return committed(outcome, appended)
 
-    return await run_command(
-        attempt, busy=f"document {dossier_id} kept changing at this very moment; try again"
-    )
+    return await run_command(attempt, busy=_busy(dossier_id))

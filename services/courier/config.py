@@ -5,10 +5,10 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from shared.service import ServiceContext
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, database_url_of
 from shared.webhooks.policy import STANDARD_SCHEDULE, DeliveryPolicy, parse_duration, parse_schedule
 from shared.webhooks.targets import TargetPolicy
 
@@ -29,11 +29,7 @@ BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 class CourierSettings(ServiceSettings):
     service: str = "courier"
-    database_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("COURIER_DATABASE_URL", "DATABASE_URL"),
-        description="unset: an SQLite file courier.db under the data dir",
-    )
+    database_url: str | None = database_url_of("courier")
     max_attempts: int = Field(
         default=2,
         ge=1,

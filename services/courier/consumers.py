@@ -6,45 +6,16 @@ the webhook messages the third party is owed (`webhooks`)."""
 from services.courier.config import Context
 from services.courier.feed import CourierFeed
 from services.courier.notifications import enqueue_notification
-from services.courier.projections import PROJECTION, apply_event
+from services.courier.projections import CONSUMED, PROJECTION, apply_event
 from services.courier.queries import ready_manifest
 from services.courier.webhooks import Announcer, office_webhooks
 from shared.consumer import Handler
 from shared.db import claim_position, projection_of
-from shared.events import (
-    Delivered,
-    DeliveryAttemptFailed,
-    DocumentRegistered,
-    DossierCorrected,
-    Envelope,
-    HandoverAccepted,
-    LetterDrafted,
-    LetterRejected,
-    LetterSigned,
-    OutForDelivery,
-    PersonalDataErased,
-    RecapCompiled,
-    ReceiptCodeRefused,
-    Returned,
-    ReturnReceived,
-)
+from shared.events import Envelope
 
-CONSUMED = (
-    DocumentRegistered,
-    DossierCorrected,
-    RecapCompiled,
-    LetterDrafted,
-    LetterSigned,
-    LetterRejected,
-    HandoverAccepted,
-    Delivered,
-    Returned,
-    ReturnReceived,
-    PersonalDataErased,
-    OutForDelivery,
-    DeliveryAttemptFailed,
-    ReceiptCodeRefused,
-)
+# What the service consumes is what its read model is changed by: the feed, the messages and
+# the webhooks follow from those same events.
+__all__ = ["CONSUMED", "projection"]
 
 
 def projection(context: Context) -> Handler:

@@ -180,8 +180,7 @@ def record_attempt(
     max_attempts: int,
 ) -> DeliveryAttemptFailed:
     """The courier was at the door and could not hand the document over this time."""
-    if reason is AttemptReason.OTHER and not note:
-        raise Unprocessable.field("note", "say why the document could not be handed over")
+    _require_why_for_other(reason, note, "say why the document could not be handed over")
     _require_with_courier(state, handover, letter_id, dossier_id)
     _require_attempts_left(state, dossier_id, max_attempts)
     return DeliveryAttemptFailed(
@@ -279,6 +278,12 @@ def _delivered_without_code(dossier_id: UUID, letter_id: UUID, proof: Proof) -> 
     )
 
 
+def _require_why_for_other(reason: AttemptReason | ReturnReason, note: str, why: str) -> None:
+    # "Other" says nothing by itself: the note must.
+    if reason in (AttemptReason.OTHER, ReturnReason.OTHER) and not note:
+        raise Unprocessable.field("note", why)
+
+
 def return_document(
     state: Delivery,
     handover: Handover,
@@ -289,8 +294,7 @@ def return_document(
     note: str,
 ) -> Returned:
     """The document could not be delivered and goes back to the office."""
-    if reason is ReturnReason.OTHER and not note:
-        raise Unprocessable.field("note", "say why the document could not be delivered")
+    _require_why_for_other(reason, note, "say why the document could not be delivered")
     if state.outcome is Outcome.DELIVERED:
         raise Conflict(f"document {dossier_id} was delivered; it cannot be returned")
     _require_with_courier(state, handover, letter_id, dossier_id)

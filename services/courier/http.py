@@ -29,7 +29,7 @@ from services.courier.queries import (
 from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from shared.http.positions import READS_AFTER, answers_with_position, tell_position
+from shared.http.positions import READS_AFTER, answered, answers_with_position
 from shared.http.requests import RequestModel
 from shared.identity import Officer
 from shared.validation import Note, PersonName
@@ -61,6 +61,14 @@ class DeliveredRequest(RequestModel):
     recipient_name: PersonName | None = None
     relationship: Relationship | None = None
     note: Note = ""
+
+    def proof(self) -> Proof:
+        return Proof(
+            receipt_code=self.receipt_code,
+            recipient_name=self.recipient_name,
+            relationship=self.relationship,
+            note=self.note,
+        )
 
 
 class AttemptRequest(RequestModel):
@@ -103,9 +111,7 @@ async def accept_handover(
     letter_id: UUID, officer: Courier, context: ContextDep, response: Response
 ) -> AcceptedHandoverPublic:
     """Take the signed list, the letter and its documents for delivery (once)."""
-    accepted = await commands.accept_handover(context, officer, letter_id)
-    tell_position(response, accepted.position)
-    return accepted.result
+    return answered(response, await commands.accept_handover(context, officer, letter_id))
 
 
 deliveries = APIRouter(tags=["deliveries"], dependencies=[READS_AFTER])
@@ -128,9 +134,7 @@ async def mark_out_for_delivery(
     dossier_id: UUID, officer: Courier, context: ContextDep, response: Response
 ) -> OutForDeliveryPublic:
     """The courier sets out to the door: the citizen is sent a new 6-digit receipt code."""
-    sent = await commands.send_out_for_delivery(context, officer, dossier_id)
-    tell_position(response, sent.position)
-    return sent.result
+    return answered(response, await commands.send_out_for_delivery(context, officer, dossier_id))
 
 
 @deliveries.post(
@@ -150,8 +154,7 @@ async def record_attempt(
     recorded = await commands.record_attempt(
         context, officer, dossier_id, reason=body.reason, note=body.note
     )
-    tell_position(response, recorded.position)
-    return recorded.result
+    return answered(response, recorded)
 
 
 DELIVERED_BODY = {
@@ -194,15 +197,10 @@ async def mark_delivered(
     """Record that a document reached its recipient: with the receipt code, or with the
     recipient's name, relationship and a photo (multipart)."""
     body, photo = await _delivered_body(request)
-    proof = Proof(
-        receipt_code=body.receipt_code,
-        recipient_name=body.recipient_name,
-        relationship=body.relationship,
-        note=body.note,
+    delivered = await commands.record_delivery(
+        context, photos, officer, dossier_id, body.proof(), photo
     )
-    delivered = await commands.record_delivery(context, photos, officer, dossier_id, proof, photo)
-    tell_position(response, delivered.position)
-    return delivered.result
+    return answered(response, delivered)
 
 
 async def _delivered_body(request: Request) -> tuple[DeliveredRequest, Photo | None]:
@@ -272,8 +270,7 @@ async def mark_returned(
     returned = await commands.record_return(
         context, officer, dossier_id, reason=body.reason, note=body.note
     )
-    tell_position(response, returned.position)
-    return returned.result
+    return answered(response, returned)
 
 
 returns = APIRouter(tags=["returns"], dependencies=[READS_AFTER])
@@ -288,9 +285,7 @@ async def receive_return(
     dossier_id: UUID, officer: KasubbagUmum, context: ContextDep, response: Response
 ) -> DeliveryOutcomePublic:
     """Receive a returned document back into the office (Kasubbag Umum)."""
-    received = await commands.receive_return(context, officer, dossier_id)
-    tell_position(response, received.position)
-    return received.result
+    return answered(response, await commands.receive_return(context, officer, dossier_id))
 
 
 @returns.get("/returns", response_model=Page[ReturnPublic])

@@ -156,6 +156,25 @@ def _advance(row: CourierDossier, outcome: Outcome) -> None:
         row.outcome = outcome.value
 
 
+# The events that change this read model (`apply_event` passes over any other).
+CONSUMED = (
+    DocumentRegistered,
+    DossierCorrected,
+    RecapCompiled,
+    LetterDrafted,
+    LetterSigned,
+    LetterRejected,
+    HandoverAccepted,
+    Delivered,
+    Returned,
+    ReturnReceived,
+    PersonalDataErased,
+    OutForDelivery,
+    DeliveryAttemptFailed,
+    ReceiptCodeRefused,
+)
+
+
 async def apply_event(session: AsyncSession, event: Envelope) -> set[str]:
     """Apply one event to the read model; the ids of letters whose handover it may complete."""
     data, office = event.data, event.office

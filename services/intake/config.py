@@ -1,18 +1,12 @@
 """Settings of the intake service (environment; see the README)."""
 
-from pydantic import AliasChoices, Field
-
 from shared.service import ServiceContext
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, database_url_of
 
 
 class IntakeSettings(ServiceSettings):
     service: str = "intake"
-    database_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("INTAKE_DATABASE_URL", "DATABASE_URL"),
-        description="unset: an SQLite file intake.db under the data dir",
-    )
+    database_url: str | None = database_url_of("intake")
 
 
 # What this service's use cases are handed: the shared context, typed by these settings.

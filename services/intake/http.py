@@ -11,9 +11,9 @@ from services.intake import commands, queries
 from services.intake.domain import Correction, Registration
 from services.intake.papers import printed_recap, receipt_pdf
 from services.intake.queries import CorrectionPublic, DossierPublic, FlagPublic, RecapPublic
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound
 from shared.http.deps import ContextDep, SessionDep, requires
-from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor
+from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_value
 from shared.http.positions import READS_AFTER, answers_with_position, tell_position
 from shared.http.requests import RequestModel
 from shared.http.responses import json_response
@@ -101,9 +101,7 @@ async def list_dossiers(
     cursor: str | None = None,
 ) -> Page[DossierPublic]:
     """List dossiers, oldest first, by status and type; find them by NIK, name or number."""
-    after = decode_cursor(cursor)
-    if after is not None and not SORT_KEY.fullmatch(after):
-        raise Unprocessable.field("cursor", "not a cursor this service gave out")
+    after = cursor_value(cursor, SORT_KEY)
     search = queries.search_terms(
         context.blind_index,
         officer.office,

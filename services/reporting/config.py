@@ -1,9 +1,9 @@
 """Settings of the reporting service (environment; see the README)."""
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from shared.service import ServiceContext
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, database_url_of
 
 SOP_STANDARD_SECONDS = 60  # the SOP's quality standard: one minute for each activity
 SOP_STEPS = (1, 2, 3, 4, 5)
@@ -11,11 +11,7 @@ SOP_STEPS = (1, 2, 3, 4, 5)
 
 class ReportingSettings(ServiceSettings):
     service: str = "reporting"
-    database_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("REPORTING_DATABASE_URL", "DATABASE_URL"),
-        description="unset: an SQLite file reporting.db under the data dir",
-    )
+    database_url: str | None = database_url_of("reporting")
     checkpoint_every: int = Field(
         default=1000,
         ge=1,

@@ -33,11 +33,11 @@ from services.reporting.tracking import (
     count_lookup,
     tracking_of,
 )
-from services.reporting.verification import LastVerification, verify
+from services.reporting.verification import verify_for
 from shared.errors import NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers
-from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_number, encode_cursor
 from shared.http.positions import READS_AFTER
 from shared.http.problems import problem_response
 from shared.http.responses import json_response
@@ -186,13 +186,10 @@ async def undelivered(
     officer: Reader, session: SessionDep, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
 ) -> Page[UndeliveredDocumentPublic]:
     """Daftar dokumen yang belum diserahkan: returned files, why, and if received back."""
-    after_text = decode_cursor(cursor)
-    if after_text is not None and not after_text.isdigit():
-        raise Unprocessable.field("cursor", "not a cursor this service gave out")
     items, last = await queries.undelivered_documents(
         session,
         officer.office,
-        int(after_text) if after_text else None,
+        cursor_number(cursor),
         limit,
         reveal_nik=officer.role == Role.AUDITOR,
     )
@@ -237,16 +234,7 @@ async def audit_verify(
     officer: Auditor, context: ContextDep, signing: SigningDep
 ) -> VerificationPublic:
     """Check the live log against the archive and its signed checkpoints."""
-    result = await verify(
-        context.log_for(officer.office),
-        context.sessions,
-        signing.sealer(officer.office).public_key,
-        context.settings.checkpoint_every,
-    )
-    await LastVerification(context.redis, context.keys_for(officer.office)).remember(
-        result, officer.name
-    )
-    return result
+    return await verify_for(context, signing, officer)
 
 
 citizens = APIRouter(tags=["citizens"])

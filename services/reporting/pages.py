@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from services.reporting import queries
 from services.reporting.http import POSITION, SigningDep, period_from
 from services.reporting.papers import delivery_report_csv, delivery_report_pdf_for
-from services.reporting.verification import LastVerification, verify
+from services.reporting.verification import LastVerification, verify_for
 from shared.errors import NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep
 from shared.http.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
@@ -77,15 +77,7 @@ async def run_verification(
     request: Request, officer: Auditor, context: ContextDep, signing: SigningDep
 ) -> Response:
     """Verify the log against the archive now, as `jasa audit verify` does."""
-    result = await verify(
-        context.log_for(officer.office),
-        context.sessions,
-        signing.sealer(officer.office).public_key,
-        context.settings.checkpoint_every,
-    )
-    await LastVerification(context.redis, context.keys_for(officer.office)).remember(
-        result, officer.name
-    )
+    result = await verify_for(context, signing, officer)
     if result.ok:
         await flash(request, f"Log utuh: {result.events_checked} peristiwa diperiksa.")
     else:

@@ -19,7 +19,8 @@ from shared.http.pagination import MAX_LIMIT
 from shared.identity import Officer
 from shared.letterhead import Letterhead
 from shared.pdf import Column, OfficePaper, Signatory
-from shared.vocabulary import ROLE_TITLES, ReturnReason, document_type_name
+from shared.vocabulary import ROLE_TITLES, document_type_name
+from shared.web.wording import return_reason
 from shared.wib import tanggal, tanggal_jam
 
 COUNT_COLUMNS = (
@@ -30,17 +31,6 @@ COUNT_COLUMNS = (
     "received_back",
     "failed_attempts",
 )
-RETURN_REASONS = {
-    ReturnReason.ADDRESS_NOT_FOUND: "Alamat tidak ditemukan",
-    ReturnReason.RECIPIENT_NOT_HOME: "Penerima tidak di rumah",
-    ReturnReason.RECIPIENT_UNKNOWN: "Penerima tidak dikenal",
-    ReturnReason.REFUSED: "Ditolak penerima",
-    ReturnReason.OTHER: "Lainnya",
-}
-
-
-def _document_name(code: str) -> str:
-    return document_type_name(code)
 
 
 def delivery_report_csv(report: DeliveryReportPublic) -> str:
@@ -95,7 +85,7 @@ def delivery_report_pdf(
         Column("Gagal Antar", 22, "R"),
     ]
     rows: list[list[object]] = [
-        [_document_name(name), *(getattr(counts, c) for c in COUNT_COLUMNS)]
+        [document_type_name(name), *(getattr(counts, c) for c in COUNT_COLUMNS)]
         for name, counts in report.by_document_type.items()
     ]
     rows.append(["Jumlah", *(getattr(report.totals, c) for c in COUNT_COLUMNS)])
@@ -115,8 +105,8 @@ def delivery_report_pdf(
                 [
                     n,
                     item.name,
-                    f"{_document_name(item.document_type)} {item.document_number}",
-                    RETURN_REASONS.get(ReturnReason(item.reason), item.reason),
+                    f"{document_type_name(item.document_type)} {item.document_number}",
+                    return_reason(item.reason),
                     item.note,
                     tanggal(datetime.fromisoformat(item.received_back_at))
                     if item.received_back_at

@@ -90,10 +90,7 @@ def parse_private_key(text: str) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("the signing key is not an Ed25519 key")
         return key
-    raw = base64.b64decode(text, validate=True)
-    if len(raw) != 32:
-        raise ValueError("a base64 Ed25519 private key holds 32 bytes")
-    return Ed25519PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(_raw_key(text, "private"))
 
 
 def parse_public_key(text: str) -> Ed25519PublicKey:
@@ -104,10 +101,14 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
         if not isinstance(key, Ed25519PublicKey):
             raise ValueError("the public key is not an Ed25519 key")
         return key
+    return Ed25519PublicKey.from_public_bytes(_raw_key(text, "public"))
+
+
+def _raw_key(text: str, kind: str) -> bytes:
     raw = base64.b64decode(text, validate=True)
     if len(raw) != 32:
-        raise ValueError("a base64 Ed25519 public key holds 32 bytes")
-    return Ed25519PublicKey.from_public_bytes(raw)
+        raise ValueError(f"a base64 Ed25519 {kind} key holds 32 bytes")
+    return raw
 
 
 def load_or_create_signing_key(

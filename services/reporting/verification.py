@@ -29,11 +29,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, Checkpoint
+from services.reporting.config import Context
 from services.reporting.queries import VerificationPublic
-from services.reporting.sealing import chain, signature_holds
+from services.reporting.sealing import Signing, chain, signature_holds
 from shared.db import position_key
 from shared.events import Envelope, LogArchived, decode_entry, encode, encode_for_log
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD
+from shared.identity import Officer
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_client import AsyncRedis
@@ -378,3 +380,18 @@ class LastVerification:
             record["by"],
             datetime.fromisoformat(record["at"]),
         )
+
+
+async def verify_for(context: Context, signing: Signing, officer: Officer) -> VerificationPublic:
+    """An officer's check of their office's log (the API's and the audit screen's), kept as
+    the office's last verification."""
+    result = await verify(
+        context.log_for(officer.office),
+        context.sessions,
+        signing.sealer(officer.office).public_key,
+        context.settings.checkpoint_every,
+    )
+    await LastVerification(context.redis, context.keys_for(officer.office)).remember(
+        result, officer.name
+    )
+    return result

@@ -7,10 +7,11 @@ A position is a Redis stream id of the office's one log, so a position from any 
 answer may be given to any other service of the same office."""
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Response
 
+from shared.aggregate import Committed
 from shared.errors import Unprocessable
 from shared.http.deps import ContextDep, CurrentOfficer
 
@@ -19,6 +20,7 @@ READ_AFTER = "Jasa-Read-After"
 POSITION_PATTERN = r"^\d{1,20}-\d{1,20}$"
 _POSITION = re.compile(POSITION_PATTERN)
 _LARGEST_PART = 2**64 - 1  # a Redis stream id is two unsigned 64-bit integers
+R = TypeVar("R")
 
 
 def position_of(text: str) -> str:
@@ -75,3 +77,9 @@ def tell_position(response: Response, position: str | None) -> None:
     """Put the position of the command's last event on its answer."""
     assert position is not None, "an appended event has its position"
     response.headers[LOG_POSITION] = position
+
+
+def answered(response: Response, committed: Committed[R]) -> R:
+    """A command's result as its route answers it, the log position told on the answer."""
+    tell_position(response, committed.position)
+    return committed.result

@@ -12,9 +12,8 @@ check every page router carries (`page_router`). A service's `pages.py`:
     async def register(request: Request, officer: FrontOffice, context: ContextDep,
                        nik: Annotated[str, Form()], ...) -> Response:
         events = await commands.register_document(context, officer, registration)
-        await remember_position(request, events[-1].position)  # the next page shows it
-        await flash(request, "Berkas terdaftar.")
-        return RedirectResponse("/", status_code=303)
+        # The next page shows the write, and says so once.
+        return await after_form(request, "/", "Berkas terdaftar.", events[-1].position)
 
 The officer is the paraf of the command's events; `ContextDep` and `SessionDep` (the SQL
 session) of `shared.http.deps` work on pages too, `CurrentOfficer` and `LogDep` do not (they
@@ -24,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from shared.errors import ReadModelBehind
 from shared.identity import Officer
@@ -133,3 +132,15 @@ async def flash(request: Request, message: str) -> None:
     session = await optional_session(request)
     if session is not None:
         await site_of(request).sessions.flash(session, message)
+
+
+async def after_form(
+    request: Request, to: str, message: str, position: str | None = None
+) -> RedirectResponse:
+    """The answer to a form whose work is done, or was found done already (a second click):
+    the browser goes on to `to`, where `message` is shown once; `position`, the command's,
+    makes the next page read wait until it shows the write."""
+    if position is not None:
+        await remember_position(request, position)
+    await flash(request, message)
+    return RedirectResponse(to, status_code=303)

@@ -1,10 +1,11 @@
 """What a page's form needs beyond its fields: a key per rendered form, so that a double
-click or a reload runs its command once (as the API's `Idempotency-Key` does), and field
-errors told in Bahasa Indonesia.
+click or a reload runs its command once (as the API's `Idempotency-Key` does), field errors
+told in Bahasa Indonesia, the id a form's address names, and a note typed on several lines.
 
     key = form_key()                         # a hidden field of the rendered form
     outcome = await submitted_once(request, key, run)   # run() -> a small JSON dict
-    errors = field_errors(validation_error, {"nik": "NIK", ...})"""
+    errors = field_errors(validation_error, {"nik": "NIK", ...})
+    letter_id = path_id(text)                # NotFound: the page answers its 404"""
 
 import asyncio
 import hashlib
@@ -13,11 +14,12 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from uuid import UUID
 
 import orjson
 from pydantic import ValidationError
 
-from shared.errors import ServiceUnavailable
+from shared.errors import NotFound, ServiceUnavailable
 from shared.web.deps import optional_session
 from shared.web.site import site_of
 
@@ -112,3 +114,21 @@ def field_errors(error: ValidationError, labels: Mapping[str, str]) -> dict[str,
         message = template.format(label=shown, limit=limit.group(1) if limit else "")
         found[name] = message[0].upper() + message[1:]
     return found
+
+
+# --- what a form's address and its boxes carry -------------------------------------------
+
+
+def path_id(text: str) -> UUID:
+    """The id a page's address names; NotFound for anything that is not one, so that the
+    page answers it as it answers an id its office does not have."""
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise NotFound(f"{text!r} is not an id") from None
+
+
+def one_line(text: str) -> str:
+    """What was typed in a box on one line, as the log keeps a note or a reason: the lines
+    typed are joined."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from shared.http.pagination import Page
 from shared.web.csrf import CSRF_FIELD, CSRF_HEADER
 from shared.web.navigation import MENU, ROLE_LABELS
 from shared.web.sessions import Session
@@ -82,6 +83,16 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def queue_values(name: str, page: Page[Any]) -> dict[str, Any]:
+    """What a polled queue shows of a page of items: the items (as `name`), whether more wait
+    beyond them (`more`), and their fingerprint (`sidik`)."""
+    return {
+        name: page.items,
+        "more": page.next is not None,
+        "sidik": fingerprint(page.model_dump_json()),
+    }
+
+
 async def polled_part(
     request: Request, template: str, values: Mapping[str, Any], shown: str
 ) -> Response:
@@ -90,3 +101,9 @@ async def polled_part(
     if shown == values["sidik"]:
         return Response(status_code=204)
     return await render(request, template, values, fragment=True)
+
+
+def page_status(error: str, errors: object = None) -> int:
+    """The status of a page shown again after its form: 409 when it says why its command was
+    refused (a step out of order, a conflict), 422 when fields need correcting, else 200."""
+    return 409 if error else 422 if errors else 200

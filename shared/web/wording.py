@@ -5,20 +5,14 @@ from datetime import datetime
 
 from shared.vocabulary import (
     AttemptReason,
-    DocumentType,
     DossierStatus,
     FlagReason,
     Relationship,
     ReturnReason,
+    document_type_name,
 )
 from shared.wib import tanggal_jam
 
-DOCUMENT_NAMES = {
-    DocumentType.AKTA: "Akta Pencatatan Sipil",
-    DocumentType.KK: "Kartu Keluarga",
-    DocumentType.KTP_EL: "KTP Elektronik",
-    DocumentType.KIA: "Kartu Identitas Anak",
-}
 STATUS_NAMES = {
     DossierStatus.REGISTERED: "Terdaftar",
     DossierStatus.FLAGGED: "Ditandai",
@@ -94,7 +88,7 @@ def _named(names: dict, value: str) -> str:  # type: ignore[type-arg]
 
 
 def document_name(value: str) -> str:
-    return _named(DOCUMENT_NAMES, value)
+    return document_type_name(value)
 
 
 def status_name(value: str) -> str:

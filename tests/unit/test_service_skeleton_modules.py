@@ -58,8 +58,23 @@ OWN = {
 }
 
 
-def modules_of(service: str) -> set[str]:
-    return {path.name for path in (SERVICES_DIR / service).glob("*.py")}
+def modules_of(service: str, root: Path = SERVICES_DIR) -> set[str]:
+    """A service's modules by their skeleton names: a module grown into a package of the same
+    name (`pages/__init__.py`, one module a screen) counts as that module."""
+    folder = root / service
+    packages = {f"{path.parent.name}.py" for path in folder.glob("*/__init__.py")}
+    return {path.name for path in folder.glob("*.py")} | packages
+
+
+def test_a_package_counts_as_the_module_of_its_name_and_a_plain_folder_not(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "demo" / "pages").mkdir(parents=True)
+    (tmp_path / "demo" / "pages" / "__init__.py").write_text("")
+    (tmp_path / "demo" / "pages" / "door.py").write_text("")
+    (tmp_path / "demo" / "templates").mkdir()
+    (tmp_path / "demo" / "http.py").write_text("")
+    assert modules_of("demo", tmp_path) == {"pages.py", "http.py"}
 
 
 @pytest.mark.parametrize("service", SERVICES)

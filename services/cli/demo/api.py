@@ -109,19 +109,7 @@ class OfficeApi:
         self, officer: Officer, service: str, path: str, body: Json | None = None
     ) -> httpx.Response:
         """One POST with its own Idempotency-Key; a lost answer is asked again with that key."""
-        headers = {**self._headers(officer), "Idempotency-Key": str(uuid.uuid4())}
-        url = self.urls[service] + path
-        for attempt in range(4):
-            try:
-                answer = await self.client.post(url, json=body or {}, headers=headers)
-            except httpx.TransportError:
-                if attempt == 3:
-                    raise
-                await asyncio.sleep(0.2 * (attempt + 1))
-                continue
-            self._note_position(answer)
-            return answer
-        raise AssertionError("unreachable")
+        return await self._post_once(officer, service, path, json=body or {})
 
     async def post(
         self,
@@ -151,12 +139,22 @@ class OfficeApi:
     ) -> Json:
         """POST a form with a photo (a delivery's proof), with its own Idempotency-Key, asked
         again (the same key) when the answer is lost."""
-        headers = {**self._headers(officer), "Idempotency-Key": str(uuid.uuid4())}
         files = {"photo": ("serah-terima.jpg", photo, "image/jpeg")}
+        answer = await self._post_once(officer, service, path, data=form, files=files)
+        if answer.status_code not in (200, 201):
+            raise DemoError(f"POST {service}{path} answered {_problem(answer)}")
+        return dict(answer.json())
+
+    async def _post_once(
+        self, officer: Officer, service: str, path: str, **content: Any
+    ) -> httpx.Response:
+        """One POST under one Idempotency-Key: an answer lost on the way is asked again with
+        that key, so the service does the work once."""
+        headers = {**self._headers(officer), "Idempotency-Key": str(uuid.uuid4())}
         for attempt in range(4):
             try:
                 answer = await self.client.post(
-                    self.urls[service] + path, data=form, files=files, headers=headers
+                    self.urls[service] + path, headers=headers, **content
                 )
             except httpx.TransportError:
                 if attempt == 3:
@@ -164,9 +162,7 @@ class OfficeApi:
                 await asyncio.sleep(0.2 * (attempt + 1))
                 continue
             self._note_position(answer)
-            if answer.status_code not in (200, 201):
-                raise DemoError(f"POST {service}{path} answered {_problem(answer)}")
-            return dict(answer.json())
+            return answer
         raise AssertionError("unreachable")
 
     async def get(

@@ -11,6 +11,7 @@ from services.intake import commands, queries
 from services.intake.domain import Correction, Registration
 from services.intake.papers import printed_recap, receipt_pdf
 from services.intake.queries import CorrectionPublic, DossierPublic, FlagPublic, RecapPublic
+from services.intake.search import SEARCH_MAX, search_terms
 from shared.errors import Conflict, NotFound
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_value
@@ -77,7 +78,7 @@ async def register(
     return response
 
 
-SearchText = Annotated[str | None, Query(max_length=queries.SEARCH_MAX)]
+SearchText = Annotated[str | None, Query(max_length=SEARCH_MAX)]
 
 
 @dossiers.get("", response_model=Page[DossierPublic])
@@ -90,7 +91,7 @@ async def list_dossiers(
     q: Annotated[
         str | None,
         Query(
-            max_length=queries.SEARCH_MAX,
+            max_length=SEARCH_MAX,
             description="a NIK, a document number or words of a name (whole words, any order)",
         ),
     ] = None,
@@ -102,7 +103,7 @@ async def list_dossiers(
 ) -> Page[DossierPublic]:
     """List dossiers, oldest first, by status and type; find them by NIK, name or number."""
     after = cursor_value(cursor, SORT_KEY)
-    search = queries.search_terms(
+    search = search_terms(
         context.blind_index,
         officer.office,
         q=q,

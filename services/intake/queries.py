@@ -2,22 +2,19 @@
 their place in the lifecycle, and recaps. All from the read model (`projections`), and
 always of one office: the officer's."""
 
-import re
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Row, and_, exists, func, or_
+from sqlalchemy import Row, and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.projections import IntakeDossier, IntakeRecap, IntakeStep
-from services.intake.search import IntakeSearchEntry
-from shared.blind_index import BlindIndex, normalised_number
+from services.intake.search import SearchTerms, matching
 from shared.db import keyset_page, position_key
-from shared.errors import NotFound, Unprocessable
+from shared.errors import NotFound
 from shared.events import DocumentFlagged, Envelope
 from shared.http.pagination import Page, encode_cursor
 from shared.masking import mask_document_number, mask_nik
@@ -205,75 +202,6 @@ def recap_from_event(event: Envelope, number: str | None = None) -> RecapPublic:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SearchTerms:
-    """What an officer searches by, as digests: a dossier matches when it has every digest
-    of `every`, and, given `any_of`, every digest of at least one of its alternatives."""
-
-    every: tuple[str, ...] = ()
-    any_of: tuple[tuple[str, ...], ...] = ()
-
-
-SEARCH_MAX = 100
-
-
-def search_terms(
-    index: BlindIndex,
-    office: str,
-    *,
-    q: str | None = None,
-    nik: str | None = None,
-    name: str | None = None,
-    document_number: str | None = None,
-) -> SearchTerms | None:
-    """The digests of what was typed (None: nothing to search by). `q` is any one of a NIK,
-    a document number or words of a name; the named fields must all match. Names match by
-    whole words, in any order and case (`rahma siti` finds Siti Rahma)."""
-    given = {"q": q, "nik": nik, "name": name, "document_number": document_number}
-    for field, value in given.items():
-        if value is not None and len(value) > SEARCH_MAX:
-            raise Unprocessable.field(field, f"search by at most {SEARCH_MAX} characters")
-    every: list[str] = []
-    if nik is not None and nik.strip():
-        if not re.fullmatch(r"\d{16}", normalised_number(nik)):
-            raise Unprocessable.field("nik", "a NIK is 16 digits")
-        every.append(index.nik(office, nik))
-    if document_number is not None and normalised_number(document_number):
-        every.append(index.document_number(office, document_number))
-    if name is not None and name.strip():
-        words = index.name(office, name)
-        if not words:
-            raise Unprocessable.field("name", "give at least one word of the name")
-        every += words
-    any_of: list[tuple[str, ...]] = []
-    if q is not None and q.strip():
-        any_of.append((index.document_number(office, q),))
-        if re.fullmatch(r"\d{16}", normalised_number(q)):
-            any_of.append((index.nik(office, q),))
-        if words := index.name(office, q):
-            any_of.append(tuple(words))
-    if not every and not any_of:
-        return None
-    return SearchTerms(tuple(every), tuple(any_of))
-
-
-def _has(office: str, digest: str) -> ColumnElement[bool]:
-    return exists().where(
-        col(IntakeSearchEntry.office) == office,
-        col(IntakeSearchEntry.digest) == digest,
-        col(IntakeSearchEntry.dossier_id) == col(IntakeDossier.dossier_id),
-    )
-
-
-def _matching(office: str, terms: SearchTerms) -> list[ColumnElement[bool]]:
-    conditions = [_has(office, digest) for digest in terms.every]
-    if terms.any_of:
-        conditions.append(
-            or_(*(and_(*(_has(office, d) for d in alternative)) for alternative in terms.any_of))
-        )
-    return conditions
-
-
 async def dossiers_page(
     session: AsyncSession,
     *,
@@ -290,7 +218,7 @@ async def dossiers_page(
     only those registered from then on."""
     query = select(*DOSSIER_COLUMNS).where(IntakeDossier.office == office)
     if search is not None:
-        query = query.where(*_matching(office, search))
+        query = query.where(*matching(office, search, col(IntakeDossier.dossier_id)))
     if since is not None:
         query = query.where(col(IntakeDossier.sort_key) >= since)
     if status is not None:

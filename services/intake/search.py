@@ -7,13 +7,17 @@ way and looks the digests up. The rows follow the log with the dossier: made at 
 registration, replaced when a correction changes those fields, deleted when its personal
 data is erased, so an erased person can no longer be found."""
 
+import re
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import Index, delete
+from sqlalchemy import ColumnElement, Index, and_, delete, exists, or_
+from sqlalchemy.orm import Mapped
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.blind_index import BlindIndex, IndexKind
+from shared.blind_index import BlindIndex, IndexKind, normalised_number
+from shared.errors import Unprocessable
 
 
 class IntakeSearchEntry(SQLModel, table=True):
@@ -76,3 +80,80 @@ async def forget_dossier(session: AsyncSession, office: str, dossier_id: uuid.UU
             col(IntakeSearchEntry.dossier_id) == dossier_id,
         )
     )
+
+
+# --- searching -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTerms:
+    """What an officer searches by, as digests: a dossier matches when it has every digest
+    of `every`, and, given `any_of`, every digest of at least one of its alternatives."""
+
+    every: tuple[str, ...] = ()
+    any_of: tuple[tuple[str, ...], ...] = ()
+
+
+SEARCH_MAX = 100
+
+
+def search_terms(
+    index: BlindIndex,
+    office: str,
+    *,
+    q: str | None = None,
+    nik: str | None = None,
+    name: str | None = None,
+    document_number: str | None = None,
+) -> SearchTerms | None:
+    """The digests of what was typed (None: nothing to search by). `q` is any one of a NIK,
+    a document number or words of a name; the named fields must all match. Names match by
+    whole words, in any order and case (`rahma siti` finds Siti Rahma)."""
+    given = {"q": q, "nik": nik, "name": name, "document_number": document_number}
+    for field, value in given.items():
+        if value is not None and len(value) > SEARCH_MAX:
+            raise Unprocessable.field(field, f"search by at most {SEARCH_MAX} characters")
+    every: list[str] = []
+    if nik is not None and nik.strip():
+        if not re.fullmatch(r"\d{16}", normalised_number(nik)):
+            raise Unprocessable.field("nik", "a NIK is 16 digits")
+        every.append(index.nik(office, nik))
+    if document_number is not None and normalised_number(document_number):
+        every.append(index.document_number(office, document_number))
+    if name is not None and name.strip():
+        words = index.name(office, name)
+        if not words:
+            raise Unprocessable.field("name", "give at least one word of the name")
+        every += words
+    any_of: list[tuple[str, ...]] = []
+    if q is not None and q.strip():
+        any_of.append((index.document_number(office, q),))
+        if re.fullmatch(r"\d{16}", normalised_number(q)):
+            any_of.append((index.nik(office, q),))
+        if words := index.name(office, q):
+            any_of.append(tuple(words))
+    if not every and not any_of:
+        return None
+    return SearchTerms(tuple(every), tuple(any_of))
+
+
+def _has(office: str, digest: str, dossier_id: Mapped[uuid.UUID]) -> ColumnElement[bool]:
+    return exists().where(
+        col(IntakeSearchEntry.office) == office,
+        col(IntakeSearchEntry.digest) == digest,
+        col(IntakeSearchEntry.dossier_id) == dossier_id,
+    )
+
+
+def matching(
+    office: str, terms: SearchTerms, dossier_id: Mapped[uuid.UUID]
+) -> list[ColumnElement[bool]]:
+    """The conditions a query of dossiers (whose id is `dossier_id`) adds to find `terms`."""
+    conditions = [_has(office, digest, dossier_id) for digest in terms.every]
+    if terms.any_of:
+        alternatives = (
+            and_(*(_has(office, d, dossier_id) for d in alternative))
+            for alternative in terms.any_of
+        )
+        conditions.append(or_(*alternatives))
+    return conditions

@@ -25,6 +25,7 @@ from services.intake.pages.common import (
     pages,
     refusal,
 )
+from services.intake.search import search_terms
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep
 from shared.http.pagination import DEFAULT_LIMIT, Page, decode_cursor
@@ -93,7 +94,7 @@ async def dossier_listing(
     start_of_day = datetime.now(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
     try:
         # By a NIK, a document number or words of a name, through the blind index.
-        search = queries.search_terms(context.blind_index, officer.office, q=chosen.cari or None)
+        search = search_terms(context.blind_index, officer.office, q=chosen.cari or None)
     except Unprocessable:
         search_error = "Cari dengan NIK (16 angka), nomor dokumen atau kata dari nama."
         empty: Page[queries.DossierPublic] = Page(items=[], next=None)

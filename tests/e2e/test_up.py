@@ -90,7 +90,7 @@ def test_up_starts_everything_stops_cleanly_and_a_restart_loses_nothing(system: 
     assert "jasa token FO --officer-id" in output
     assert str(system.data_dir / "logs") in output
     commands = system.child_commands()
-    assert sum("uvicorn" in command for command in commands) == 4
+    assert sum("services.cli serve" in command for command in commands) == 4
     assert sum("redis-server" in command for command in commands) == 1
     secret = (system.data_dir / "secret").read_text()
     pii_key = (system.data_dir / "pii.key").read_text()
@@ -122,7 +122,7 @@ def test_up_starts_everything_stops_cleanly_and_a_restart_loses_nothing(system: 
 
 def test_a_service_that_dies_is_named_and_the_rest_are_stopped(system: JasaUp) -> None:
     system.start()
-    courier = next(c for c in system.children if "services.courier" in " ".join(c.cmdline()))
+    courier = next(c for c in system.children if "serve courier" in " ".join(c.cmdline()))
 
     os.kill(courier.pid, signal.SIGKILL)
 

@@ -27,7 +27,8 @@ def archive(
 
     Events older than the hot window whose dossiers are delivered or received back are
     checked against the archive's chain and checkpoints, recorded as a LogArchived event and
-    trimmed from Redis. Every reader still sees them. A second run does nothing more."""
+    trimmed from Redis; their dossiers' data keys move to the archive too. Every reader still
+    sees them. A second run does nothing more."""
 
     async def run() -> int:
         async with connected(office=office) as c:
@@ -41,7 +42,8 @@ def archive(
         if done.events or done.batches:
             typer.echo(
                 f"archived and trimmed {done.events} events from Redis up to {done.up_to} "
-                f"({done.batches} batch{'es' if done.batches != 1 else ''})"
+                f"({done.batches} batch{'es' if done.batches != 1 else ''}); the data keys "
+                f"of {done.keys_moved} finished dossiers and letters moved to the archive"
             )
         else:
             typer.echo(

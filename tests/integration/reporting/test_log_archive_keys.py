@@ -13,10 +13,9 @@ from sqlalchemy import text
 
 from services.cli.privacy import erase_personal_data
 from services.courier.feed import CourierFeed
+from services.reporting.archive import seal_head
 from services.reporting.archivist import Archivist
-from services.reporting.replay import differences, live_head, rebuild
-from services.reporting.trimming import archive_log
-from shared.db import create_tables, make_engine, session_factory
+from services.reporting.trimming import ArchiveRun, archive_log
 from shared.events import Actor, DocumentRegistered, RejectionAddressed
 from shared.keys import Keys
 from shared.log import EventLog
@@ -24,7 +23,12 @@ from shared.privacy import ERASED, TOMBSTONE, Privacy, WrongMasterKey, load_or_c
 from shared.settings import CommonSettings
 from shared.tiered_data_keys import tiered_data_keys
 from shared.vocabulary import Role
-from tests.integration.reporting.archiving_support import LONG_AGO, tiered_log, verdict
+from tests.integration.reporting.archiving_support import (
+    LONG_AGO,
+    replayed,
+    tiered_log,
+    verdict,
+)
 from tests.integration.reporting.conftest import CHECKPOINT_EVERY, Reporting
 from tests.integration.reporting.test_log_archive import CutOff, cut_off_at
 from tests.sop_history import Office
@@ -34,6 +38,7 @@ AUDITOR = Actor(officer_id="auditor-1", name="Auditor Uji", role=Role.AUDITOR)
 
 @dataclass
 class Past:
+    office: Office
     finished: list[uuid.UUID]  # delivered (one after a failed attempt), or received back
     unfinished: list[uuid.UUID]  # one still with the courier, one registered today
     letters: list[uuid.UUID]  # a rejected letter and its redraft, both of finished dossiers
@@ -79,6 +84,7 @@ async def a_sealed_finished_past(office: Office) -> Past:
     office.clock = LONG_AGO.replace(year=LONG_AGO.year + 1)
     lately = await office.register(name="Warga Baru")
     return Past(
+        office=office,
         finished=[first[0], first[1], *second],
         unfinished=[first[2], lately],
         letters=[rejected, redrafted],
@@ -86,15 +92,24 @@ async def a_sealed_finished_past(office: Office) -> Past:
     )
 
 
-async def sealed_and_archived(reporting: Reporting, office: Office, log: EventLog) -> None:
-    """The archivist (projecting the revealed events, as live) has every event; sealed."""
-    archivist = Archivist(log, reporting.sessions, reporting.sealer, CHECKPOINT_EVERY, page_size=3)
+@pytest.fixture
+async def past(reporting: Reporting, sealing_log: EventLog) -> Past:
+    """That past, sealed; the archivist (projecting the revealed events, as live) has every
+    event, and its chain is sealed up to the last."""
+    office = Office(sealing_log)
+    past = await a_sealed_finished_past(office)
+    archivist = Archivist(
+        sealing_log, reporting.sessions, reporting.sealer, CHECKPOINT_EVERY, page_size=3
+    )
     for event in office.appended:
         await archivist(event)
-    from services.reporting.archive import seal_head
-
     async with reporting.sessions() as session:
         await seal_head(session, reporting.sealer)
+    return past
+
+
+async def archived(log: EventLog, reporting: Reporting) -> ArchiveRun:
+    return await archive_log(log, reporting.sessions, reporting.sealer.public_key)
 
 
 async def in_redis(redis: Redis, keys: Keys, subjects: list[uuid.UUID]) -> list[bool]:
@@ -116,16 +131,13 @@ async def names(log: EventLog, dossiers: list[uuid.UUID]) -> list[str]:
 
 
 async def test_the_archive_run_moves_the_finished_dossiers_keys_and_their_data_reads_back(
-    redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
+    past: Past, redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
 ) -> None:
-    office = Office(sealing_log)
-    past = await a_sealed_finished_past(office)
-    await sealed_and_archived(reporting, office, sealing_log)
     everyone = past.finished + past.unfinished
     names_before = await names(sealing_log, everyone)
     assert all(await in_redis(redis, keys, past.finished + past.letters))
 
-    run = await archive_log(sealing_log, reporting.sessions, reporting.sealer.public_key)
+    run = await archived(sealing_log, reporting)
 
     assert run.keys_moved == len(past.finished) + len(past.letters) == 6
     assert await in_redis(redis, keys, past.finished + past.letters) == [False] * 6
@@ -141,33 +153,26 @@ async def test_the_archive_run_moves_the_finished_dossiers_keys_and_their_data_r
 
 
 async def test_the_replay_of_an_archived_log_reveals_what_live_did(
-    redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog, tmp_path
+    past: Past, reporting: Reporting, sealing_log: EventLog, tmp_path
 ) -> None:
-    office = Office(sealing_log)
-    await a_sealed_finished_past(office)
-    await sealed_and_archived(reporting, office, sealing_log)
-    run = await archive_log(sealing_log, reporting.sessions, reporting.sealer.public_key)
+    run = await archived(sealing_log, reporting)
     assert run.keys_moved > 0
-    fresh = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}")
-    try:
-        await create_tables(fresh)
-        head = await live_head(reporting.sessions, keys.office)
-        rebuilt = await rebuild(sealing_log, session_factory(fresh), until=head.position)
-        found = [d async for d in differences(reporting.engine, fresh, office=keys.office)]
-    finally:
-        await fresh.dispose()
 
-    assert rebuilt.events == len(office.appended)
+    rebuilt, found = await replayed(sealing_log, reporting, tmp_path)
+
+    assert rebuilt == len(past.office.appended)
     assert found == []
 
 
 async def test_erasing_an_archived_dossier_destroys_its_archived_key_and_verify_holds(
-    redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog, master_key: bytes
+    past: Past,
+    redis: Redis,
+    keys: Keys,
+    reporting: Reporting,
+    sealing_log: EventLog,
+    master_key: bytes,
 ) -> None:
-    office = Office(sealing_log)
-    past = await a_sealed_finished_past(office)
-    await sealed_and_archived(reporting, office, sealing_log)
-    await archive_log(sealing_log, reporting.sessions, reporting.sealer.public_key)
+    await archived(sealing_log, reporting)
     delivered = past.finished[0]
 
     erasure = await erase_personal_data(
@@ -186,11 +191,8 @@ async def test_erasing_an_archived_dossier_destroys_its_archived_key_and_verify_
 
 
 async def test_a_run_cut_off_between_copying_the_keys_and_taking_them_out_loses_nothing(
-    redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
+    past: Past, redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
 ) -> None:
-    office = Office(sealing_log)
-    past = await a_sealed_finished_past(office)
-    await sealed_and_archived(reporting, office, sealing_log)
     names_before = await names(sealing_log, past.finished)
     sessions, public_key = reporting.sessions, reporting.sealer.public_key
 
@@ -212,12 +214,9 @@ async def test_a_run_cut_off_between_copying_the_keys_and_taking_them_out_loses_
 
 
 async def test_an_archived_key_altered_or_swapped_in_the_database_is_refused_by_name(
-    redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
+    past: Past, redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
 ) -> None:
-    office = Office(sealing_log)
-    past = await a_sealed_finished_past(office)
-    await sealed_and_archived(reporting, office, sealing_log)
-    await archive_log(sealing_log, reporting.sessions, reporting.sealer.public_key)
+    await archived(sealing_log, reporting)
     victim, other = (str(d) for d in past.finished[:2])
     async with reporting.engine.begin() as connection:  # another dossier's key put in its place
         await connection.execute(
@@ -238,22 +237,19 @@ class Manifest(BaseModel):
 
 
 async def test_a_finished_handover_s_courier_feed_entry_leaves_redis_once_the_feed_read_it(
-    redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
+    past: Past, redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
 ) -> None:
-    office = Office(sealing_log)
-    past = await a_sealed_finished_past(office)
-    await sealed_and_archived(reporting, office, sealing_log)
     feed = CourierFeed(redis, keys)
     letters = [str(past.handovers["finished"]), str(past.handovers["unfinished"])]
     entries = [await feed.publish(letter, Manifest(letter_id=letter)) for letter in letters]
     await redis.xgroup_create(keys.courier_feed, "pihak-ketiga", id="0")
 
-    await archive_log(sealing_log, reporting.sessions, reporting.sealer.public_key)
+    await archived(sealing_log, reporting)
     assert await feed_entries(redis, keys) == letters  # the third party has read neither
     await redis.xreadgroup("pihak-ketiga", "kurir", {keys.courier_feed: ">"})
     await redis.xack(keys.courier_feed, "pihak-ketiga", *entries)
 
-    again = await archive_log(sealing_log, reporting.sessions, reporting.sealer.public_key)
+    again = await archived(sealing_log, reporting)
 
     assert again.events == 0
     assert await feed_entries(redis, keys) == letters[1:]  # the one still out stays

@@ -42,13 +42,17 @@ def archive(
         if done.events or done.batches:
             typer.echo(
                 f"archived and trimmed {done.events} events from Redis up to {done.up_to} "
-                f"({done.batches} batch{'es' if done.batches != 1 else ''}); the data keys "
-                f"of {done.keys_moved} finished dossiers and letters moved to the archive"
+                f"({done.batches} batch{'es' if done.batches != 1 else ''})"
             )
         else:
             typer.echo(
                 f"nothing to archive: no finished event older than {days} days is "
                 "sealed by a signed checkpoint and still in Redis"
+            )
+        if done.keys_moved:
+            typer.echo(
+                f"the data keys of {done.keys_moved} finished dossiers and letters moved from "
+                "Redis to the archive"
             )
         return 0
 

@@ -52,6 +52,8 @@ class Belongings:
     def __init__(self, redis: AsyncRedis, keys: Keys, data_keys: TieredDataKeys) -> None:
         self.redis, self.keys, self.data_keys = redis, keys, data_keys
         self.finished_handovers = keys.scoped("courier-feed:finished")  # letters, until read
+        # Set once the batches trimmed before belongings were taken out have had theirs.
+        self.caught_up_mark = keys.scoped("archiving:belongings-caught-up")
 
     async def take_out(self, trimmed: Sequence[Mapping[str, Any]], step: Step) -> int:
         """Of the events just trimmed (their canonical JSON, parsed): their data keys to the
@@ -66,6 +68,12 @@ class Belongings:
         if letters:
             await self.redis.sadd(self.finished_handovers, *letters)
         return moved
+
+    async def caught_up(self) -> bool:
+        return bool(await self.redis.exists(self.caught_up_mark))
+
+    async def mark_caught_up(self) -> None:
+        await self.redis.set(self.caught_up_mark, b"1")
 
     async def forget_feed_entries(self) -> int:
         """Delete the feed entries of finished handovers that every group of the feed has

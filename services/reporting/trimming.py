@@ -111,6 +111,8 @@ async def archive_log(
     try:
         data_keys = tiered_data_keys(redis, log_.keys, store.archive.engine)
         run = Run(log_, store, sessions, Belongings(redis, log_.keys, data_keys), step)
+        if not await run.belongings.caught_up():
+            await run.catch_up()
         for batch in await run.unfinished():
             await run.finish(batch)
         before = (now or datetime.now(UTC)) - timedelta(days=hot_days)
@@ -292,7 +294,7 @@ class Run:
         await self._record(batch)
         await self.step("recorded")
         after = 0
-        while marked := await self._marked(batch, after):
+        while marked := await self._marked(batch.batch, after):
             self.events += await self.store.hot.trim(
                 [(row.position, row.stream_id, row.event_id) for row in marked]
             )
@@ -312,14 +314,27 @@ class Run:
             self.office, batch.events, batch.streams, batch.up_to, batch.batch,
         )  # fmt: skip
 
-    async def _marked(self, batch: TrimBatch, after: int) -> list[Any]:
-        """The next TRIM_STEP events of the batch after archive number `after`."""
+    async def catch_up(self) -> None:
+        """Take out the belongings of the dossiers of every batch trimmed before belongings
+        were (an archive older than them), once: cut off, it starts again next run."""
+        after = 0
+        while marked := await self._marked(None, after):
+            bodies = [orjson.loads(row.body) for row in marked]
+            self.keys_moved += await self.belongings.take_out(bodies, self.step)
+            after = marked[-1].seq
+        await self.belongings.mark_caught_up()
+
+    async def _marked(self, batch: str | None, after: int) -> list[Any]:
+        """The next TRIM_STEP events of the batch (None: of any) after archive number
+        `after`."""
         archive = table_of(ArchivedEvent)
+        of_batch = (
+            archive.c.trimmed_by.is_not(None) if batch is None else (archive.c.trimmed_by == batch)
+        )
         query = (
             sa_select(archive.c.seq, archive.c.position, archive.c.stream_id,
                       archive.c.event_id, archive.c.body)
-            .where(archive.c.office == self.office, archive.c.trimmed_by == batch.batch,
-                   archive.c.seq > after)
+            .where(archive.c.office == self.office, of_batch, archive.c.seq > after)
             .order_by(archive.c.seq)
             .limit(TRIM_STEP)
         )  # fmt: skip

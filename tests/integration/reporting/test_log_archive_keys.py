@@ -259,3 +259,27 @@ async def test_a_finished_handover_s_courier_feed_entry_leaves_redis_once_the_fe
 
 async def feed_entries(redis: Redis, keys: Keys) -> list[str]:
     return [fields[b"letter_id"].decode() for _, fields in await redis.xrange(keys.courier_feed)]
+
+
+async def test_a_log_archived_before_belongings_were_taken_out_has_them_taken_out_once(
+    past: Past, redis: Redis, keys: Keys, reporting: Reporting, sealing_log: EventLog
+) -> None:
+    await archived(sealing_log, reporting)
+    # As an archive made before: every key still in Redis, the feed entry there, no marks.
+    moved = await archived_keys(reporting)
+    await redis.hset(keys.scoped("pii-keys"), mapping=moved)  # type: ignore[arg-type]
+    async with reporting.engine.begin() as connection:
+        await connection.execute(text("DELETE FROM reporting_data_key"))
+    await redis.delete(keys.scoped("pii-keys:moved"), keys.scoped("archiving:belongings-caught-up"))
+    letter = str(past.handovers["finished"])
+    await CourierFeed(redis, keys).publish(letter, Manifest(letter_id=letter))
+    names_before = await names(sealing_log, past.finished)
+
+    run = await archived(sealing_log, reporting)
+
+    assert (run.events, run.keys_moved) == (0, 6)
+    assert await in_redis(redis, keys, past.finished + past.letters) == [False] * 6
+    assert await archived_keys(reporting) == moved
+    assert await feed_entries(redis, keys) == []
+    assert await names(sealing_log, past.finished) == names_before
+    assert (await archived(sealing_log, reporting)).keys_moved == 0

@@ -132,6 +132,21 @@ async def median_of(
     }
 
 
+def alone(measure: Callable[[str, Path], Awaitable[dict[str, float]]]) -> None:
+    """One stage by itself (`python -m bench.<stage>`), on a private Redis it starts: the
+    machine and the stage's figures."""
+    with tempfile.TemporaryDirectory(prefix="jasa-bench-") as scratch:
+        server = RedisServer(Path(scratch) / "redis", durable=False).start()
+        try:
+            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+            figures = asyncio.run(measure(server.url, Path(scratch)))
+        finally:
+            server.stop()
+    print(machine())
+    for name, value in figures.items():
+        print(f"{name:40} {value:14,.2f}")
+
+
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_REPLAY_SIZES", "100000,1000000").split(",")]
     started = time.monotonic()

@@ -1,28 +1,34 @@
 """The long run: years of one office, its finished past archived as it goes.
 
-Each simulated day's lifecycles (bench.lifecycles, every returned document received back the
-same day) are sealed and written as the services' append writes them (the log, each
-event's copy in its stream under the same id, the event-id index), at positions of the
-simulated time; the reporting service's archivist archives and projects them, and seals
-its chain; once a week `jasa log archive` runs as of that day (hot window 90 days). Redis's
-`used_memory` is taken after day 90 and at the end, and `jasa audit replay`'s rebuild then
-reads the whole history through the tiered store (archive, then Redis).
+Each simulated day's lifecycles (bench.lifecycles, the courier out for delivery before each
+visit, every returned document received back the same day) are sealed and written as the
+services' append writes them (the log, each event's copy in its stream under the same id,
+the event-id index), at positions of the simulated time, with each handover's manifest on
+the courier feed as the courier publishes it; the reporting service's archivist archives
+and projects them, and seals its chain; once a week `jasa log archive` runs as of that day
+(hot window 90 days). Redis's `used_memory`, and what each kind of key holds of it, is
+taken after day 90 and at the end, and `jasa audit replay`'s rebuild then reads the whole
+history through the tiered store (archive, then Redis).
 
 BENCH_LONG_DAYS (default 1095, three years) and BENCH_LONG_DOSSIERS_PER_DAY (default 1000:
 about three million events) size it."""
 
 import os
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.latency import privacy
+from bench.latency import PII_KEY
 from bench.lifecycles import KASUBBAG, Step, envelope, steps
+from services.courier.feed import CourierFeed
+from services.courier.queries import DocumentPublic, HandoverPublic, HandoverStatus
 from services.reporting.archive import seal_head
 from services.reporting.archivist import Archivist
 from services.reporting.replay import rebuild
@@ -32,22 +38,29 @@ from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope, encode_for_log, with_fields
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.masking import mask_document_number
+from shared.privacy import Privacy
 from shared.stores.tiered import tiered_store
+from shared.tiered_data_keys import tiered_data_keys
+from shared.vocabulary import DossierStatus
 
 HOT_DAYS = 90
 ARCHIVE_EVERY_DAYS = 7
 
 
 def lifecycles(dossiers: int, start: datetime) -> Iterator[Step]:
-    """A day's lifecycles; a returned document is received back two hours later."""
+    """A day's lifecycles: the courier sets out (a receipt code sent) just before each
+    delivery or return; a returned document is received back two hours later."""
     later: list[Step] = []
     for step in steps(dossiers, start=start):
+        if step.type in ("Delivered", "Returned"):
+            ids = {"dossier_id": step.data["dossier_id"], "letter_id": step.data["letter_id"]}
+            yield replace(step, type="OutForDelivery", data=ids | {"receipt_code": "482913"})
+            step = replace(step, version=2, at=step.at + timedelta(milliseconds=500))
+            if step.type == "Returned":
+                later.append(replace(step, version=3, type="ReturnReceived", data=ids,
+                                     actor=KASUBBAG, at=step.at + timedelta(hours=2)))  # fmt: skip
         yield step
-        if step.type == "Returned":
-            at = step.at + timedelta(hours=2)
-            received = {"dossier_id": step.data["dossier_id"], "letter_id": step.data["letter_id"]}
-            later.append(replace(step, version=2, type="ReturnReceived", data=received,
-                                 actor=KASUBBAG, at=at))  # fmt: skip
     yield from later
 
 
@@ -66,10 +79,10 @@ async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
         log = EventLog(tiered_store(redis, keys, engine), keys)
         sealer = Sealer(Ed25519PrivateKey.generate(), keys.office)
         archivist = Archivist(log, sessions, sealer, checkpoint_every=1000, page_size=1000)
-        writer = Writer(redis, keys)
+        writer = Writer(redis, keys, engine)
         started = time.perf_counter()
         first = datetime.now(UTC) - timedelta(days=days)
-        trimmed = 0
+        trimmed, moved = 0, 0
         for day in range(days):
             today = first + timedelta(days=day)
             last = await writer.write(list(lifecycles(per_day, today)))
@@ -80,7 +93,7 @@ async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
                 run = await archive_log(
                     log, sessions, sealer.public_key, HOT_DAYS, now=today + timedelta(days=1)
                 )
-                trimmed += run.events
+                trimmed, moved = trimmed + run.events, moved + run.keys_moved
                 await writer.follow()  # its LogArchived record took a position of today's time
             if day == HOT_DAYS - 1 or day == days - 1:
                 at = "after_90_days" if day == HOT_DAYS - 1 else "at_end"
@@ -88,12 +101,10 @@ async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
         figures["long_days"] = float(days)
         figures["long_events"] = float(writer.events)
         figures["long_trimmed_events"] = float(trimmed)
+        figures["long_data_keys_moved"] = float(moved)
         figures["long_run_s"] = time.perf_counter() - started
         figures["long_used_memory_end_vs_90_days"] = (
             figures["long_used_memory_at_end_mb"] / figures["long_used_memory_after_90_days_mb"]
-        )
-        figures["long_log_memory_end_vs_90_days"] = (
-            figures["long_log_memory_at_end_mb"] / figures["long_log_memory_after_90_days_mb"]
         )
         await create_tables(fresh, indexes=False)
         rebuilt = await rebuild(log, session_factory(fresh))
@@ -106,25 +117,53 @@ async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
     return figures
 
 
+# What each kind of key of the office holds: a key's name without its ids.
+KINDS = {
+    "log": re.compile(r"log$"),
+    "event_ids": re.compile(r"event-ids$"),
+    "streams": re.compile(r"stream:"),
+    "trimmed_counts": re.compile(r"trimmed:"),
+    "pii_keys": re.compile(r"pii-keys"),
+    "courier_feed": re.compile(r"courier-feed"),
+}
+
+
 async def memory(redis: Redis, keys: Keys, at: str) -> dict[str, float]:
-    """Redis's used memory; and without the personal-data key store, which keeps one key a
-    dossier for as long as its data may be read (the archive holds the data sealed under it)."""
+    """Redis's used memory, the office log's length, and the memory (MEMORY USAGE) and
+    number of each kind of key of the office."""
     used = int((await redis.info("memory"))["used_memory"])
-    key_store = int(await redis.memory_usage(keys.scoped("pii-keys")) or 0)
-    return {
+    figures = {
         f"long_used_memory_{at}_mb": used / 2**20,
-        f"long_log_memory_{at}_mb": (used - key_store) / 2**20,
         f"long_log_length_{at}": float(await redis.xlen(keys.log)),
     }
+    held: dict[str, list[int]] = {kind: [0, 0] for kind in [*KINDS, "other"]}
+    names = [bytes(name) async for name in redis.scan_iter(match=keys.scoped("*"), count=1000)]
+    for start in range(0, len(names), 1000):
+        async with redis.pipeline(transaction=False) as pipe:
+            for name in names[start : start + 1000]:
+                pipe.memory_usage(name, samples=0)
+            sizes = await pipe.execute()
+        for name, size in zip(names[start : start + 1000], sizes, strict=True):
+            suffix = name.decode().split("}:", 1)[1]
+            kind = next((k for k, pattern in KINDS.items() if pattern.match(suffix)), "other")
+            held[kind][0] += 1
+            held[kind][1] += int(size or 0)
+    for kind, (count, size) in held.items():
+        figures[f"long_{kind}_{at}_keys"] = float(count)
+        figures[f"long_{kind}_{at}_mb"] = size / 2**20
+    return figures
 
 
 class Writer:
     """Writes events as append.lua does (log entry, the stream's copy under the same id, the
-    event-id index), in pipelines, at positions of the simulated time."""
+    event-id index), in pipelines, at positions of the simulated time; and each handover's
+    manifest on the courier feed. Personal data is sealed under keys kept as the services
+    keep them (Redis, and the archive once moved)."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, archive: AsyncEngine) -> None:
         self.redis, self.keys = redis, keys
-        self.sealer = privacy(redis, keys)
+        self.sealer = Privacy(tiered_data_keys(redis, keys, archive), keys, PII_KEY)
+        self.feed = CourierFeed(redis, keys)
         self.last = (0, 0)
         self.events = 0
 
@@ -143,6 +182,8 @@ class Writer:
             pipe.hset(self.keys.event_ids, str(event.event_id), position)
             stamped.append(with_fields(event, position=position))
         await pipe.execute()
+        for letter_id, manifest in manifests(day):
+            await self.feed.publish(letter_id, manifest)
         self.events += len(stamped)
         return stamped[-1]
 
@@ -157,3 +198,32 @@ class Writer:
         ms = int(at.timestamp() * 1000)
         self.last = (ms, 0) if ms > self.last[0] else (self.last[0], self.last[1] + 1)
         return f"{self.last[0]}-{self.last[1]}"
+
+
+def manifests(day: Sequence[Step]) -> Iterator[tuple[str, HandoverPublic]]:
+    """Each signed letter's manifest, as the courier publishes it on its feed."""
+    registered = {s.data["dossier_id"]: s.data for s in day if s.type == "DocumentRegistered"}
+    recaps = {s.data["recap_id"]: s.data["dossier_ids"] for s in day if s.type == "RecapCompiled"}
+    for step in day:
+        if step.type != "LetterSigned":
+            continue
+        documents = [
+            DocumentPublic(
+                dossier_id=dossier, name=data["name"], address=data["address"],
+                phone=data["phone"], document_type=data["document_type"],
+                document_number=mask_document_number(data["document_number"]),
+                delivery_status=DossierStatus.LETTER_SIGNED,
+            )
+            for dossier in recaps[step.data["recap_id"]]
+            for data in [registered[dossier]]
+        ]  # fmt: skip
+        yield step.data["letter_id"], HandoverPublic(
+            letter_id=step.data["letter_id"], letter_number=step.data["letter_number"],
+            status=HandoverStatus.READY, documents=documents,
+        )  # fmt: skip
+
+
+if __name__ == "__main__":
+    from bench.__main__ import alone
+
+    alone(long_run)

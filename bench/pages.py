@@ -17,10 +17,10 @@ hours' registrations are today's list on the registration page.
 `python -m bench.pages` runs this stage alone, with a private Redis."""
 
 import asyncio
+import os
 import re
 import sqlite3
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -176,24 +176,10 @@ async def page_latency(
 
 
 def main() -> None:
-    import os
+    from bench.__main__ import alone
 
-    import uvloop
-
-    from bench.__main__ import machine
-    from shared.redis_server import RedisServer
-
-    with tempfile.TemporaryDirectory(prefix="jasa-bench-pages-") as scratch:
-        server = RedisServer(Path(scratch) / "redis", durable=False).start()
-        try:
-            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-            workers = os.cpu_count() or 1
-            figures = asyncio.run(page_latency(server.url, Path(scratch), workers))
-        finally:
-            server.stop()
-    print(machine())
-    for name, value in figures.items():
-        print(f"{name:32} {value:12,.2f}")
+    workers = os.cpu_count() or 1
+    alone(lambda url, scratch: page_latency(url, scratch, workers))
 
 
 if __name__ == "__main__":

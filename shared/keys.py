@@ -41,6 +41,11 @@ class Keys:
     def courier_feed(self) -> str:
         return self._key("courier-feed")
 
+    @property
+    def courier_feed_marks(self) -> str:
+        """Hash letter_id -> its feed entry's id: what publishes a handover only once."""
+        return self._key("courier-feed:published")
+
     def stream(self, stream_id: str) -> str:
         """One aggregate's own events, for loading it without scanning the log."""
         return self._key(f"stream:{stream_id}")

@@ -38,6 +38,7 @@ from shared.redaction import install_log_redaction
 from shared.redis_client import AsyncRedis, RedisSetup, redis_setup
 from shared.settings import ServiceSettings
 from shared.stores.tiered import TieredEventStore, tiered_store
+from shared.tiered_data_keys import tiered_data_keys
 from shared.web.install import install_site
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -137,7 +138,8 @@ def build_context(settings: SettingsT) -> ServiceContext[SettingsT]:
         # Each office's personal data keys live in its own key store, under its hash tag.
         keys = Keys(office, settings.key_prefix)
         store = tiered_store(redis, keys, archive, setup.acks)
-        logs[office] = EventLog(store, keys, Privacy(redis, keys, master_key))
+        privacy = Privacy(tiered_data_keys(redis, keys, archive), keys, master_key)
+        logs[office] = EventLog(store, keys, privacy)
     log = logs[settings.default_office()]
     return ServiceContext(
         settings=settings,

@@ -117,6 +117,18 @@ async def empty_sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
+async def key_archive(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An SQLite file with the archive's table of moved data keys (shared.tiered_data_keys)."""
+    from shared.tiered_data_keys import ARCHIVED_KEYS
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(ARCHIVED_KEYS.metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "var"
 

@@ -18,6 +18,7 @@ from shared.events import (
     LetterDrafted,
     LetterRejected,
     LetterSigned,
+    OutForDelivery,
     PersonalDataErased,
     RecapCompiled,
     RejectionAddressed,
@@ -165,6 +166,12 @@ class Office:
             relationship=Relationship.SELF,
             note="",
         )
+        await self._append(f"delivery-{dossier_id}", data, COURIER, at)
+
+    async def out_for_delivery(
+        self, dossier_id: uuid.UUID, letter_id: uuid.UUID, at: datetime | None = None
+    ) -> None:
+        data = OutForDelivery(dossier_id=dossier_id, letter_id=letter_id, receipt_code="482913")
         await self._append(f"delivery-{dossier_id}", data, COURIER, at)
 
     async def attempt(

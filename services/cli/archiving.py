@@ -27,7 +27,8 @@ def archive(
 
     Events older than the hot window whose dossiers are delivered or received back are
     checked against the archive's chain and checkpoints, recorded as a LogArchived event and
-    trimmed from Redis. Every reader still sees them. A second run does nothing more."""
+    trimmed from Redis; their dossiers' data keys move to the archive too. Every reader still
+    sees them. A second run does nothing more."""
 
     async def run() -> int:
         async with connected(office=office) as c:
@@ -47,6 +48,11 @@ def archive(
             typer.echo(
                 f"nothing to archive: no finished event older than {days} days is "
                 "sealed by a signed checkpoint and still in Redis"
+            )
+        if done.keys_moved:
+            typer.echo(
+                f"the data keys of {done.keys_moved} finished dossiers and letters moved from "
+                "Redis to the archive"
             )
         return 0
 

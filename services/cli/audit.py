@@ -48,6 +48,7 @@ from shared.privacy import (
 )
 from shared.redis_client import AsyncRedis, redis_setup
 from shared.stores.tiered import tiered_store
+from shared.tiered_data_keys import tiered_data_keys
 
 audit = typer.Typer(help="Verify the log; rebuild the reports and compare them.")
 console = Console(stderr=True)
@@ -114,7 +115,7 @@ async def connected(
         keys = Keys(office, settings.key_prefix)
         privacy: PersonalData | None = None
         if master_key is not None:
-            privacy = Privacy(redis, keys, master_key)
+            privacy = Privacy(tiered_data_keys(redis, keys, engine), keys, master_key)
         elif personal_data:
             privacy = WithoutKey(problem)
         # The log as every reader sees it: what was trimmed from Redis, read from the archive.

@@ -37,6 +37,7 @@ from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_maste
 from shared.redis_client import NO_ACKS, AsyncRedis, ReplicaAcks, redis_setup
 from shared.settings import CommonSettings
 from shared.stores.tiered import tiered_store
+from shared.tiered_data_keys import tiered_data_keys
 from shared.vocabulary import Role
 
 privacy = typer.Typer(help="Erase a person's personal data from the log, for good.")
@@ -78,8 +79,8 @@ async def erase_personal_data(
     archive: AsyncEngine | None = None,
 ) -> Erasure:
     """Destroy the dossier's data key, then tell the services (once). `archive`: the
-    archive's database, where a finished dossier's events may have gone from Redis (they
-    stay sealed under the same key there, so destroying it erases them too)."""
+    archive's database, where a finished dossier's events and its data key may have gone
+    from Redis (they stay sealed under that key, destroyed in both places)."""
     # No privacy: the events as stored.
     log = (
         EventLog(tiered_store(redis, keys, archive, acks), keys)
@@ -91,7 +92,8 @@ async def erase_personal_data(
     registered = next((e.data for e in stored if isinstance(e.data, DocumentRegistered)), None)
     if registered is None:
         raise NoSuchDossier(f"there is no dossier {dossier_id} in office {keys.office}")
-    destroyed = await Privacy(redis, keys, master_key).erase(dossier_id)
+    store = tiered_data_keys(redis, keys, archive) if archive else redis
+    destroyed = await Privacy(store, keys, master_key).erase(dossier_id)
 
     async def record_erasure() -> Envelope | None:
         stream_now = await log.load(stream)

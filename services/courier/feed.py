@@ -30,7 +30,7 @@ class CourierFeed:
     def __init__(self, redis: AsyncRedis, keys: Keys) -> None:
         self.stream = keys.courier_feed
         # letter_id -> feed entry id; the feed's hash tag, so one Lua step holds both keys
-        self.marks = keys.scoped("courier-feed:published")
+        self.marks = keys.courier_feed_marks
         self._publish_once = redis.register_script(_PUBLISH_ONCE)
 
     async def publish(self, letter_id: str, manifest: BaseModel) -> str:

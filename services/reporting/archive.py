@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import UniqueConstraint, inspect, text, update
+from sqlalchemy import DateTime, UniqueConstraint, inspect, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col, select
@@ -81,6 +81,17 @@ class TrimBatch(SQLModel, table=True):
     digest: str = Field(max_length=64)
     marked_at: datetime
     done: bool = Field(default=False, index=True)
+
+
+class ArchivedDataKey(SQLModel, table=True):
+    """A finished dossier's (or letter's) data key, wrapped, moved out of Redis with its
+    events by `jasa log archive` (shared.tiered_data_keys reads and writes it)."""
+
+    __tablename__ = "reporting_data_key"
+    office: str = Field(primary_key=True, max_length=8)
+    dossier: str = Field(primary_key=True, max_length=36)
+    wrapped: bytes
+    moved_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class Checkpoint(SQLModel, table=True):

@@ -24,13 +24,17 @@ ONE_DOSSIER = {
     "DocumentRegistered",
     "DocumentFlagged",
     "FlagResolved",
+    "DossierCorrected",
+    "OutForDelivery",
+    "DeliveryAttemptFailed",
+    "ReceiptCodeRefused",
     "Delivered",
     "Returned",
     "ReturnReceived",
     "PersonalDataErased",
 }
 LISTED_DOSSIERS = {"RecapCompiled", "HandoverAccepted"}
-OF_A_RECAP = {"LetterDrafted", "LetterSigned", "LetterRejected"}
+OF_A_RECAP = {"LetterDrafted", "LetterSigned", "LetterRejected", "RejectionAddressed"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,17 @@ def concern_of(body: Mapping[str, Any]) -> Concern | None:
         return Concern(dossiers=tuple(str(d) for d in data["dossier_ids"]))
     if kind in OF_A_RECAP:
         return Concern(recap=str(data["recap_id"]))
+    return None
+
+
+def sealing_subject(body: Mapping[str, Any]) -> str | None:
+    """Whose data key seals the personal data an archived event may carry (shared.privacy):
+    its dossier's, or its letter's; None for an event that carries none of its own."""
+    kind, data = body.get("type"), body.get("data") or {}
+    if kind in ONE_DOSSIER:
+        return str(data["dossier_id"])
+    if kind in OF_A_RECAP:
+        return str(data["letter_id"])
     return None
 
 

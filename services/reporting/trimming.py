@@ -10,8 +10,9 @@ consumer group of the log has read and acknowledged, and:
 2. marks them in the archive with a new batch (one transaction);
 3. records the batch in the log: a LogArchived event whose event id is the batch's (a retry
    is the same event: appended once);
-4. trims them from Redis, a few hundred events per atomic step (trim.lua), and marks the
-   batch done.
+4. trims them from Redis, a few hundred events per atomic step (trim.lua), and with each
+   step what else of their dossiers Redis keeps (services.reporting.belongings: their data
+   keys move to the archive's database), and marks the batch done.
 Each step is repeatable, and a run first finishes any batch an earlier run marked but did
 not finish: cut off anywhere, nothing is lost, and the next run goes on. A second run finds
 nothing more to do. One run at a time per office (a lock in Redis)."""
@@ -25,13 +26,14 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from redis.exceptions import ResponseError
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, Checkpoint, TrimBatch
+from services.reporting.belongings import Belongings, consumed_by_every_group
 from services.reporting.finished import finished_among
 from services.reporting.sealing import chain, signature_holds
 from services.reporting.verification import flaw_of, trim_digest
@@ -42,6 +44,7 @@ from shared.log import ConcurrencyConflict, EventLog
 from shared.store import position_key
 from shared.stores.archived import entry_of
 from shared.stores.tiered import TieredEventStore
+from shared.tiered_data_keys import tiered_data_keys
 from shared.vocabulary import Role
 
 log = logging.getLogger("jasa.reporting.trimming")
@@ -51,8 +54,8 @@ SYSTEM_ACTOR = Actor(officer_id="system", name="jasa log archive", role=Role.AUD
 TRIM_STEP = 500  # events trimmed in one atomic step: Redis serves others between steps
 LOCK_MS = 3_600_000
 
-# Called after each step with its name ("checked", "marked", "recorded", "trimmed"), so a
-# test can cut a run off where it wants.
+# Called after each step with its name ("checked", "marked", "recorded", "trimmed", "keys
+# copied"), so a test can cut a run off where it wants.
 Step = Callable[[str], Awaitable[None]]
 
 
@@ -74,6 +77,7 @@ class ArchiveRun:
     batches: int  # batches recorded and trimmed by this run (an earlier run's included)
     events: int  # events taken out of Redis by this run
     up_to: str | None  # the last position trimmed (None: nothing)
+    keys_moved: int = 0  # data keys of their dossiers moved from Redis to the archive
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +109,10 @@ async def archive_log(
     if not await redis.set(lock, token, nx=True, px=LOCK_MS):
         raise ArchivingBusy(f"office {office}'s log is being archived by another run")
     try:
-        run = Run(log_, store, sessions, office, step)
+        data_keys = tiered_data_keys(redis, log_.keys, store.archive.engine)
+        run = Run(log_, store, sessions, Belongings(redis, log_.keys, data_keys), step)
+        if not await run.belongings.caught_up():
+            await run.catch_up()
         for batch in await run.unfinished():
             await run.finish(batch)
         before = (now or datetime.now(UTC)) - timedelta(days=hot_days)
@@ -116,7 +123,8 @@ async def archive_log(
             batch = await run.mark(candidates, older)
             await step("marked")
             await run.finish(batch)
-        return ArchiveRun(run.batches, run.events, run.up_to)
+        await run.belongings.forget_feed_entries()
+        return ArchiveRun(run.batches, run.events, run.up_to, run.keys_moved)
     finally:
         if await redis.get(lock) == token.encode():
             await redis.delete(lock)
@@ -128,12 +136,12 @@ class Run:
         log_: EventLog,
         store: TieredEventStore,
         sessions: async_sessionmaker[AsyncSession],
-        office: str,
+        belongings: Belongings,
         step: Step,
     ) -> None:
-        self.log, self.store, self.sessions, self.office = log_, store, sessions, office
-        self.step = step
-        self.batches, self.events = 0, 0
+        self.log, self.store, self.sessions = log_, store, sessions
+        self.office, self.belongings, self.step = log_.keys.office, belongings, step
+        self.batches, self.events, self.keys_moved = 0, 0, 0
         self.up_to: str | None = None
 
     async def unfinished(self) -> list[TrimBatch]:
@@ -143,7 +151,7 @@ class Run:
 
     async def candidates(self, public_key: Ed25519PublicKey, before: datetime) -> list[Candidate]:
         """The events that may leave Redis, their bytes checked against signed checkpoints."""
-        consumed = await self._consumed_by_every_group()
+        consumed = await consumed_by_every_group(self.store.hot.redis, self.store.keys.log)
         async with self.sessions() as session:
             checkpoints = await self._signed(session, public_key)
             if not checkpoints:
@@ -195,25 +203,6 @@ class Run:
                     for (row, _), ok in zip(page, allowed, strict=True) if ok
                 ]  # fmt: skip
             return found
-
-    async def _consumed_by_every_group(self) -> tuple[int, int] | None:
-        """The position before which every consumer group of the log has read and
-        acknowledged every event (None: the log has no group). An event after it may still
-        be handed to a group by Redis, so it stays: a group that stopped reading holds the
-        archiving back until it reads again, or is destroyed."""
-        redis, key = self.store.hot.redis, self.store.keys.log
-        try:
-            groups = await redis.xinfo_groups(key)
-        except ResponseError:  # no log
-            return None
-        limits = []
-        for group in groups:
-            delivered = group["last-delivered-id"]
-            limits.append(position_key(_text(delivered)))
-            if int(group["pending"]):
-                oldest = await redis.xpending(key, group["name"])
-                limits.append(position_key(_text(oldest["min"])))
-        return min(limits, default=None)
 
     async def _signed(
         self, session: AsyncSession, public_key: Ed25519PublicKey
@@ -300,19 +289,19 @@ class Run:
         return batch
 
     async def finish(self, batch: TrimBatch) -> None:
-        """Record the batch in the log, trim it from Redis, mark it done: each repeatable."""
+        """Record the batch in the log, trim it from Redis with its dossiers' belongings, mark
+        it done: each repeatable."""
         await self._record(batch)
         await self.step("recorded")
-        async with self.sessions() as session:
-            query = (
-                select(ArchivedEvent.position, ArchivedEvent.stream_id, ArchivedEvent.event_id)
-                .where(ArchivedEvent.office == self.office, ArchivedEvent.trimmed_by == batch.batch)
-                .order_by(col(ArchivedEvent.seq))
+        after = 0
+        while marked := await self._marked(batch.batch, after):
+            self.events += await self.store.hot.trim(
+                [(row.position, row.stream_id, row.event_id) for row in marked]
             )
-            marked = [(p, s, e) for p, s, e in (await session.exec(query)).all()]
-        for chunk in chunks(marked, TRIM_STEP):
-            self.events += await self.store.hot.trim(chunk)
             await self.step("trimmed")
+            bodies = [orjson.loads(row.body) for row in marked]
+            self.keys_moved += await self.belongings.take_out(bodies, self.step)
+            after = marked[-1].seq
         async with self.sessions() as session:
             done = await session.get(TrimBatch, (self.office, batch.batch))
             if done is not None:
@@ -324,6 +313,34 @@ class Run:
             "office %s: %d events of %d streams archived and trimmed up to %s (batch %s)",
             self.office, batch.events, batch.streams, batch.up_to, batch.batch,
         )  # fmt: skip
+
+    async def catch_up(self) -> None:
+        """Take out the belongings of the dossiers of every batch trimmed before belongings
+        were (an archive older than them), once: cut off, it starts again next run."""
+        after = 0
+        while marked := await self._marked(None, after):
+            bodies = [orjson.loads(row.body) for row in marked]
+            self.keys_moved += await self.belongings.take_out(bodies, self.step)
+            after = marked[-1].seq
+        await self.belongings.mark_caught_up()
+
+    async def _marked(self, batch: str | None, after: int) -> list[Any]:
+        """The next TRIM_STEP events of the batch (None: of any) after archive number
+        `after`."""
+        archive = table_of(ArchivedEvent)
+        of_batch = (
+            archive.c.trimmed_by.is_not(None) if batch is None else (archive.c.trimmed_by == batch)
+        )
+        query = (
+            sa_select(archive.c.seq, archive.c.position, archive.c.stream_id,
+                      archive.c.event_id, archive.c.body)
+            .where(archive.c.office == self.office, of_batch, archive.c.seq > after)
+            .order_by(archive.c.seq)
+            .limit(TRIM_STEP)
+        )  # fmt: skip
+        async with self.sessions() as session:
+            connection = await session.connection()
+            return list((await connection.execute(query)).all())
 
     async def _record(self, batch: TrimBatch) -> None:
         event = new_event(
@@ -344,10 +361,6 @@ class Run:
             except ConcurrencyConflict:
                 continue  # another office process recorded its own batch meanwhile
         raise CannotTrim("the log's archive record kept changing; run again")
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _older_bytes_of(candidate: Candidate, fields: Mapping[bytes, bytes]) -> bool:

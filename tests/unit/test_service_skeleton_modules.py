@@ -47,6 +47,7 @@ OWN = {
     "reporting": {
         "archive.py",
         "archivist.py",
+        "belongings.py",  # what else of a finished dossier leaves Redis with its events
         "finished.py",
         "folding.py",
         "replay.py",

@@ -4,14 +4,16 @@ service's archivist and sealed by its checkpoints; and the log as a reader sees 
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.archive import seal_head
+from services.reporting.replay import Difference, differences, live_head, rebuild
 from services.reporting.sealing import Sealer
 from services.reporting.verification import verify
-from shared.db import session_factory
+from shared.db import create_tables, make_engine, session_factory
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.stores.tiered import tiered_store
@@ -84,3 +86,20 @@ async def verdict(log: EventLog, engine: AsyncEngine, sealer: Sealer) -> tuple[b
     """`jasa audit verify`'s verdict: intact or not, and the first bad position."""
     found = await verify(log, session_factory(engine), sealer.public_key, CHECKPOINT_EVERY)
     return found.ok, found.first_bad_position
+
+
+async def replayed(
+    log: EventLog, reporting: Reporting, folder: Path
+) -> tuple[int, list[Difference]]:
+    """`jasa audit replay` of `log` into a fresh database: the events it rebuilt from, and
+    how the rebuilt projections differ from the live ones."""
+    office = log.keys.office
+    fresh = make_engine(f"sqlite+aiosqlite:///{folder / 'replay.db'}")
+    try:
+        await create_tables(fresh)
+        head = await live_head(reporting.sessions, office)  # as `jasa audit replay` does
+        rebuilt = await rebuild(log, session_factory(fresh), until=head.position)
+        found = [d async for d in differences(reporting.engine, fresh, office=office)]
+    finally:
+        await fresh.dispose()
+    return rebuilt.events, found

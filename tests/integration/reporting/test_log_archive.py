@@ -6,10 +6,8 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from services.reporting import trimming
-from services.reporting.replay import differences, live_head, rebuild
 from services.reporting.trimming import archive_log
 from services.reporting.verification import verify
-from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope, new_event
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog
@@ -17,6 +15,7 @@ from tests.integration.reporting.archiving_support import (
     an_office_with_a_finished_past,
     archived_and_sealed,
     redis_positions,
+    replayed,
     tiered_log,
     verdict,
     whole_log,
@@ -254,16 +253,10 @@ async def test_the_replay_of_a_half_archived_log_equals_the_live_reports(
     await archived_and_sealed(reporting, office)
     log = tiered_log(redis, keys, reporting)
     await archive_log(log, reporting.sessions, reporting.sealer.public_key)
-    fresh = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}")
-    try:
-        await create_tables(fresh)
-        head = await live_head(reporting.sessions, keys.office)  # as `jasa audit replay` does
-        rebuilt = await rebuild(log, session_factory(fresh), until=head.position)
-        found = [d async for d in differences(reporting.engine, fresh, office=keys.office)]
-    finally:
-        await fresh.dispose()
 
-    assert rebuilt.events == len(office.appended)
+    rebuilt, found = await replayed(log, reporting, tmp_path)
+
+    assert rebuilt == len(office.appended)
     assert found == []
 
 

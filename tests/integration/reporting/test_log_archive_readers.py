@@ -17,6 +17,7 @@ from shared.log import EventLog
 from shared.privacy import ERASED, Privacy, load_or_create_master_key
 from shared.settings import CommonSettings
 from shared.stores.tiered import TieredEventStore
+from shared.tiered_data_keys import tiered_data_keys
 from shared.vocabulary import Role
 from tests.integration.reporting.archiving_support import (
     an_office_with_a_finished_past,
@@ -86,7 +87,8 @@ async def test_a_dossier_that_left_redis_is_still_erased_and_the_erasure_appende
     redis: Redis, keys: Keys, event_log: EventLog, reporting: Reporting
 ) -> None:
     master_key = load_or_create_master_key(CommonSettings())
-    office = Office(EventLog(event_log.store, keys, Privacy(redis, keys, master_key)))
+    privacy = Privacy(tiered_data_keys(redis, keys, reporting.engine), keys, master_key)
+    office = Office(EventLog(event_log.store, keys, privacy))
     history = await an_office_with_a_finished_past(office)
     await archived_and_sealed(reporting, office)
     log = tiered_log(redis, keys, reporting)
@@ -99,7 +101,7 @@ async def test_a_dossier_that_left_redis_is_still_erased_and_the_erasure_appende
     )
 
     assert erasure.key_destroyed and erasure.event is not None
-    revealing = EventLog(log.store, keys, Privacy(redis, keys, master_key))
+    revealing = EventLog(log.store, keys, privacy)
     registered, erased = await revealing.load(stream)
     assert registered.data.name == ERASED  # type: ignore[attr-defined]
     assert (erased.type, erased.version) == ("PersonalDataErased", 2)

@@ -46,6 +46,7 @@ from shared.vocabulary import DossierStatus
 
 HOT_DAYS = 90
 ARCHIVE_EVERY_DAYS = 7
+PROGRESS_EVERY_DAYS = 90  # a line on the way: a run of hours shows where it is
 
 
 def lifecycles(dossiers: int, start: datetime) -> Iterator[Step]:
@@ -98,6 +99,10 @@ async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
             if day == HOT_DAYS - 1 or day == days - 1:
                 at = "after_90_days" if day == HOT_DAYS - 1 else "at_end"
                 figures |= await memory(redis, keys, at)
+            if day % PROGRESS_EVERY_DAYS == PROGRESS_EVERY_DAYS - 1:
+                used = int((await redis.info("memory"))["used_memory"]) / 2**20
+                print(f"  day {day + 1}: {writer.events:,} events, used_memory {used:,.1f} MB, "
+                      f"{time.perf_counter() - started:,.0f} s", flush=True)  # fmt: skip
         figures["long_days"] = float(days)
         figures["long_events"] = float(writer.events)
         figures["long_trimmed_events"] = float(trimmed)

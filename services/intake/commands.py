@@ -15,6 +15,7 @@ from services.intake.domain import (
     Dossier,
     RecapBook,
     Registration,
+    RegistryEntry,
     check_against_registry,
     decide_correction,
     decide_flag,
@@ -28,7 +29,7 @@ from services.intake.domain import (
     recap_book_stream,
 )
 from services.intake.queries import dossier_row, unfinished_dossier_of, waiting_dossier_ids
-from services.intake.registry import registry_entries_for
+from services.intake.registry import registry_entries_for, registry_entries_on
 from shared.aggregate import load_aggregate, load_aggregates
 from shared.blind_index import BlindIndex
 from shared.commands import run_command
@@ -76,13 +77,18 @@ async def _last_dossier_of(
     return n, (slot(n - 1) if n > 1 else None)
 
 
-async def _unfinished_in_read_model(
+async def _read_model_answers(
     context: Context, office: str, registration: Registration
-) -> tuple[uuid.UUID, DossierStatus] | None:
-    async with context.sessions() as session:
-        return await unfinished_dossier_of(
-            session, office, registration.document_type, registration.document_number
+) -> tuple[list[RegistryEntry], tuple[uuid.UUID, DossierStatus] | None]:
+    """What the registry holds under the document's number, and a dossier of it that the read
+    model shows unfinished: two plain queries on one connection."""
+    number = registration.document_number
+    async with context.engine.connect() as connection:
+        entries = await registry_entries_on(connection, office, number)
+        unfinished = await unfinished_dossier_of(
+            connection, office, registration.document_type, number
         )
+    return entries, unfinished
 
 
 async def register_document(
@@ -92,17 +98,16 @@ async def register_document(
     office, log = officer.office, context.log_for(officer.office)
 
     async def attempt() -> list[Envelope]:
-        # The registry and the read model (database) and the document's slots (Redis) are
-        # asked at once, and no database connection is held while Redis answers.
-        entries, (n, previous_id), unkeyed = await asyncio.gather(
-            registry_entries_for(context.engine, office, registration.document_number),
+        # The database (registry, read model) and the document's slots (Redis) are asked at
+        # once, and no database connection is held while Redis answers.
+        (entries, unkeyed), (n, previous_id) = await asyncio.gather(
+            _read_model_answers(context, office, registration),
             _last_dossier_of(
                 context.blind_index,
                 log,
                 registration.document_type,
                 registration.document_number,
             ),
-            _unfinished_in_read_model(context, office, registration),
         )
         entry = check_against_registry(registration, entries)
         # A dossier opened before ids were keyed sits in no slot: the read model knows it.

@@ -176,10 +176,13 @@ class NotYetKnown(Exception):
 
 
 # In `session.info`: the dossier rows a page of events names, looked up in one query before
-# the page is applied (None for a dossier not in the read model), so that applying the page
-# asks the database nothing more.
+# the page is applied (None for a dossier not in the read model), and the steps of the page's
+# events already on a card, so that applying the page asks the database nothing more and its
+# new rows go in as one statement a table.
 PAGE_ROWS = "intake_page_rows"
+PAGE_STEPS = "intake_page_steps"
 DossierKey = tuple[str, uuid.UUID]
+StepKey = tuple[str, uuid.UUID, str]
 
 
 async def _find(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> IntakeDossier | None:
@@ -280,10 +283,15 @@ async def apply_event(session: AsyncSession, event: Envelope, index: BlindIndex)
         concerned = await _dossiers_concerned(session, event)
         # An event applied again leaves its steps as they are: they were added all at once.
         assert event.position is not None
-        if concerned and not await session.get(
-            IntakeStep, (event.office, concerned[0], event.position)
-        ):
+        if concerned and not await _has_step(session, (event.office, concerned[0], event.position)):
             session.add_all(_steps(event, concerned))
+
+
+async def _has_step(session: AsyncSession, key: StepKey) -> bool:
+    on_page: set[StepKey] | None = session.info.get(PAGE_STEPS)
+    if on_page is not None:
+        return key in on_page
+    return await session.get(IntakeStep, key) is not None
 
 
 async def _dossiers_concerned(session: AsyncSession, event: Envelope) -> list[uuid.UUID]:
@@ -399,11 +407,35 @@ async def apply_events(
 ) -> None:
     """`apply_event` for a page of events, the rows they name read in a few queries first."""
     session.info[PAGE_ROWS] = await _rows_named(session, events)
+    session.info[PAGE_STEPS] = await _steps_on_cards(session, events, session.info[PAGE_ROWS])
     try:
         for event in events:
             await apply_event(session, event, index)
     finally:
-        del session.info[PAGE_ROWS]
+        del session.info[PAGE_ROWS], session.info[PAGE_STEPS]
+
+
+async def _steps_on_cards(
+    session: AsyncSession,
+    events: Sequence[Envelope],
+    named: dict[DossierKey, "IntakeDossier | None"],
+) -> set[StepKey]:
+    """The steps the page's events already put on the cards of the dossiers they name (a
+    page delivered again); a new dossier has no card, so a page of registrations asks
+    nothing."""
+    known = [key for key, row in named.items() if row is not None]
+    found: set[StepKey] = set()
+    for office in {office for office, _ in known}:
+        positions = [e.position for e in events if e.office == office and e.position]
+        dossier_ids = [d for o, d in known if o == office]
+        for chunk in chunks(dossier_ids):
+            query = select(IntakeStep.office, IntakeStep.dossier_id, IntakeStep.position).where(
+                IntakeStep.office == office,
+                col(IntakeStep.dossier_id).in_(chunk),
+                col(IntakeStep.position).in_(positions),
+            )
+            found.update((o, d, p) for o, d, p in await session.exec(query))
+    return found
 
 
 async def _rows_named(

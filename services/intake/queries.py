@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Row, and_, func, or_
+from sqlalchemy import Row, and_, bindparam, func, or_
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -246,20 +247,32 @@ async def waiting_dossier_ids(
     return list(await session.exec(query))
 
 
-async def unfinished_dossier_of(
-    session: AsyncSession, office: str, document_type: DocumentType, document_number: str
-) -> tuple[uuid.UUID, DossierStatus] | None:
-    """A dossier of this document the read model shows not yet delivered or received back."""
-    finished = [DossierStatus.DELIVERED.value, DossierStatus.RECEIVED_BACK.value]
-    query = (
-        select(IntakeDossier.dossier_id, IntakeDossier.status)
-        .where(IntakeDossier.office == office)
-        .where(IntakeDossier.document_type == document_type.value)
-        .where(IntakeDossier.document_number == document_number)
-        .where(col(IntakeDossier.status).not_in(finished))
-        .limit(1)
+# Made once: it is asked on every registration, only its parameters change.
+_UNFINISHED_OF_DOCUMENT = (
+    select(col(IntakeDossier.dossier_id), col(IntakeDossier.status))
+    .where(col(IntakeDossier.office) == bindparam("office"))
+    .where(col(IntakeDossier.document_type) == bindparam("document_type"))
+    .where(col(IntakeDossier.document_number) == bindparam("document_number"))
+    .where(
+        col(IntakeDossier.status).not_in(
+            [DossierStatus.DELIVERED.value, DossierStatus.RECEIVED_BACK.value]
+        )
     )
-    found = (await session.exec(query)).first()
+    .limit(1)
+)
+
+
+async def unfinished_dossier_of(
+    connection: AsyncConnection, office: str, document_type: DocumentType, document_number: str
+) -> tuple[uuid.UUID, DossierStatus] | None:
+    """A dossier of this document the read model shows not yet delivered or received back
+    (a plain query on the caller's connection: it is asked on every registration)."""
+    parameters = {
+        "office": office,
+        "document_type": document_type.value,
+        "document_number": document_number,
+    }
+    found = (await connection.execute(_UNFINISHED_OF_DOCUMENT, parameters)).first()
     return None if found is None else (found[0], DossierStatus(found[1]))
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel, col
 
 from services.intake.domain import RegistryEntry
@@ -178,11 +178,19 @@ _ENTRIES_UNDER_NUMBER = select(
 async def registry_entries_for(
     engine: AsyncEngine, office: str, document_number: str
 ) -> list[RegistryEntry]:
-    """What one office's registry holds under one document number (of any type): one
-    query on a connection of its own, no ORM session (it is asked on every registration)."""
-    parameters = {"office": office, "document_number": document_number}
+    """What one office's registry holds under one document number (of any type), asked on a
+    connection of its own."""
     async with engine.connect() as connection:
-        rows = (await connection.execute(_ENTRIES_UNDER_NUMBER, parameters)).all()
+        return await registry_entries_on(connection, office, document_number)
+
+
+async def registry_entries_on(
+    connection: AsyncConnection, office: str, document_number: str
+) -> list[RegistryEntry]:
+    """`registry_entries_for` on the caller's connection: one query, no ORM session (it is
+    asked on every registration)."""
+    parameters = {"office": office, "document_number": document_number}
+    rows = (await connection.execute(_ENTRIES_UNDER_NUMBER, parameters)).all()
     return [
         RegistryEntry(DocumentType(kind), number, nik, name, signed)
         for kind, number, nik, name, signed in rows

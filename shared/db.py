@@ -258,13 +258,19 @@ async def claim_positions(
     """`claim_position` for a page of events at once, in a few statements: the positions
     not applied before, now marked applied inside the caller's transaction."""
     wanted = list(dict.fromkeys(positions))
+    if not wanted:
+        return set()
     connection = await session.connection()
+    current = (await connection.execute(_CHECKPOINT_POSITION, {"projection": projection})).scalar()
     applied: set[str] = set()
-    for chunk in chunks(wanted):
-        found = await connection.execute(
-            _ALREADY_APPLIED, {"projection": projection, "positions": list(chunk)}
-        )
-        applied.update(found.scalars())
+    # The checkpoint is the latest position ever claimed: a page wholly after it (the usual
+    # page, fresh from the log) has nothing applied before, and is not looked up.
+    if current is not None and min(position_key(p) for p in wanted) <= position_key(current):
+        for chunk in chunks(wanted):
+            found = await connection.execute(
+                _ALREADY_APPLIED, {"projection": projection, "positions": list(chunk)}
+            )
+            applied.update(found.scalars())
     fresh = [position for position in wanted if position not in applied]
     if not fresh:
         return set()
@@ -272,7 +278,6 @@ async def claim_positions(
     await insert_rows(connection, _APPLIED, claimed)
     latest = max(fresh, key=position_key)
     checkpoint = {"projection": projection, "position": latest, "updated_at": datetime.now(UTC)}
-    current = (await connection.execute(_CHECKPOINT_POSITION, {"projection": projection})).scalar()
     if current is None:
         await insert_rows(connection, _CHECKPOINTS, [checkpoint])
     elif position_key(latest) > position_key(current):

@@ -3,6 +3,7 @@ their place in the lifecycle, and recaps. All from the read model (`projections`
 always of one office: the officer's."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,7 +104,8 @@ class RecapPublic(BaseModel):
 
 # A list reads the table's columns as plain rows: an ORM object per row, with its identity
 # map and change tracking, costs more than the whole page does without them.
-DOSSIER_COLUMNS = tuple(IntakeDossier.__table__.columns)  # type: ignore[attr-defined]
+_DOSSIER = IntakeDossier.__table__  # type: ignore[attr-defined]
+DOSSIER_COLUMNS = tuple(_DOSSIER.columns)
 
 
 def dossier_from_row(row: IntakeDossier | Row[Any]) -> DossierPublic:
@@ -203,6 +205,28 @@ def recap_from_event(event: Envelope, number: str | None = None) -> RecapPublic:
     )
 
 
+def _listed(
+    query: Any,
+    office: str,
+    status: DossierStatus | None,
+    document_type: str | None,
+    search: SearchTerms | None,
+    since: str | None,
+) -> Any:
+    """`query` of one office's dossiers narrowed as a list is: found by `search`, registered
+    since the sort key `since`, of one status and one type."""
+    query = query.where(_DOSSIER.c.office == office)
+    if search is not None:
+        query = query.where(*matching(office, search, col(IntakeDossier.dossier_id)))
+    if since is not None:
+        query = query.where(_DOSSIER.c.sort_key >= since)
+    if status is not None:
+        query = query.where(_DOSSIER.c.status == status.value)
+    if document_type is not None:
+        query = query.where(_DOSSIER.c.document_type == document_type)
+    return query
+
+
 async def dossiers_page(
     session: AsyncSession,
     *,
@@ -217,20 +241,74 @@ async def dossiers_page(
     """A page of one office's dossiers in registration order; given `search` (see
     `search_terms`), only those found by it; `since`, a sort key (see `registered_since`):
     only those registered from then on."""
-    query = select(*DOSSIER_COLUMNS).where(IntakeDossier.office == office)
-    if search is not None:
-        query = query.where(*matching(office, search, col(IntakeDossier.dossier_id)))
-    if since is not None:
-        query = query.where(col(IntakeDossier.sort_key) >= since)
-    if status is not None:
-        query = query.where(IntakeDossier.status == status.value)
-    if document_type is not None:
-        query = query.where(IntakeDossier.document_type == document_type)
-    rows, more = await keyset_page(session, query, col(IntakeDossier.sort_key), after, limit)
+    query = _listed(select(*DOSSIER_COLUMNS), office, status, document_type, search, since)
+    rows, more = await keyset_page(session, query, _DOSSIER.c.sort_key, after, limit)
     return Page(
         items=[dossier_from_row(row) for row in rows],
         next=encode_cursor(rows[-1].sort_key) if more else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DossierLine:
+    """A dossier as a line of the FO's list shows it (the document number masked)."""
+
+    dossier_id: uuid.UUID
+    name: str
+    document_type: DocumentType
+    document_number: str
+    status: DossierStatus
+    flag_reason: FlagReason | None
+    registered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DossierLines:
+    items: list[DossierLine]
+    next: str | None
+
+
+# What a line shows, and the sort key its cursor is made of; fewer columns than a whole
+# dossier, read as plain rows (a list is asked for every few seconds by every FO screen).
+_LINE_COLUMNS: tuple[Any, ...] = (
+    _DOSSIER.c.dossier_id,
+    _DOSSIER.c.name,
+    _DOSSIER.c.document_type,
+    _DOSSIER.c.document_number,
+    _DOSSIER.c.status,
+    _DOSSIER.c.flag_reason,
+    _DOSSIER.c.registered_at,
+    _DOSSIER.c.sort_key,
+)
+
+
+async def dossier_lines(
+    session: AsyncSession,
+    *,
+    office: str,
+    status: DossierStatus | None,
+    document_type: str | None,
+    after: str | None,
+    limit: int,
+    search: SearchTerms | None = None,
+    since: str | None = None,
+) -> DossierLines:
+    """`dossiers_page` as the lines of the FO's list."""
+    query = _listed(select(*_LINE_COLUMNS), office, status, document_type, search, since)
+    rows, more = await keyset_page(session, query, _DOSSIER.c.sort_key, after, limit)
+    lines = [
+        DossierLine(
+            dossier_id,
+            name,
+            DocumentType(kind),
+            mask_document_number(number),
+            DossierStatus(state),
+            FlagReason(reason) if reason else None,
+            to_wib(as_utc(registered_at)),
+        )
+        for dossier_id, name, kind, number, state, reason, registered_at, _ in rows
+    ]
+    return DossierLines(lines, encode_cursor(rows[-1].sort_key) if more else None)
 
 
 async def waiting_dossier_ids(

@@ -28,7 +28,7 @@ from services.intake.pages.common import (
 from services.intake.search import search_terms
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep
-from shared.http.pagination import DEFAULT_LIMIT, Page, decode_cursor
+from shared.http.pagination import DEFAULT_LIMIT, decode_cursor
 from shared.identity import Officer
 from shared.log import ConcurrencyConflict
 from shared.vocabulary import (
@@ -97,11 +97,11 @@ async def dossier_listing(
         search = search_terms(context.blind_index, officer.office, q=chosen.cari or None)
     except Unprocessable:
         search_error = "Cari dengan NIK (16 angka), nomor dokumen atau kata dari nama."
-        empty: Page[queries.DossierPublic] = Page(items=[], next=None)
+        empty = queries.DossierLines(items=[], next=None)
         version = fingerprint("galat", chosen.cari)
         return {"page": empty, "chosen": chosen, "version": version, "limit": limit,
                 "search_error": search_error}  # fmt: skip
-    page = await queries.dossiers_page(
+    page = await queries.dossier_lines(
         session,
         office=officer.office,
         status=DossierStatus(chosen.status) if chosen.status else None,

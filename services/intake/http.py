@@ -111,8 +111,7 @@ async def list_dossiers(
         name=name,
         document_number=document_number,
     )
-    return await queries.dossiers_page(
-        session,
+    wanted = queries.DossierQuery(
         office=officer.office,
         status=status,
         document_type=document_type.value if document_type else None,
@@ -120,6 +119,7 @@ async def list_dossiers(
         limit=limit,
         search=search,
     )
+    return await queries.dossiers_page(session, wanted)
 
 
 @dossiers.get("/{dossier_id}", response_model=DossierPublic)

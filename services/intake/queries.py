@@ -18,7 +18,7 @@ from services.intake.search import SearchTerms, matching
 from shared.db import keyset_page, position_key
 from shared.errors import NotFound
 from shared.events import DocumentFlagged, Envelope
-from shared.http.pagination import Page, encode_cursor
+from shared.http.pagination import DEFAULT_LIMIT, Page, encode_cursor
 from shared.masking import mask_document_number, mask_nik
 from shared.vocabulary import (
     CorrectedField,
@@ -205,44 +205,38 @@ def recap_from_event(event: Envelope, number: str | None = None) -> RecapPublic:
     )
 
 
-def _listed(
-    query: Any,
-    office: str,
-    status: DossierStatus | None,
-    document_type: str | None,
-    search: SearchTerms | None,
-    since: str | None,
-) -> Any:
-    """`query` of one office's dossiers narrowed as a list is: found by `search`, registered
-    since the sort key `since`, of one status and one type."""
-    query = query.where(_DOSSIER.c.office == office)
-    if search is not None:
-        query = query.where(*matching(office, search, col(IntakeDossier.dossier_id)))
-    if since is not None:
-        query = query.where(_DOSSIER.c.sort_key >= since)
-    if status is not None:
-        query = query.where(_DOSSIER.c.status == status.value)
-    if document_type is not None:
-        query = query.where(_DOSSIER.c.document_type == document_type)
-    return query
+@dataclass(frozen=True, slots=True)
+class DossierQuery:
+    """Which of one office's dossiers a list shows, in registration order: those found by
+    `search` (see `search_terms`), registered since the sort key `since` (see
+    `registered_since`), of one status and one type; `limit` of them after the sort key
+    `after`."""
+
+    office: str
+    status: DossierStatus | None = None
+    document_type: str | None = None
+    after: str | None = None
+    limit: int = DEFAULT_LIMIT
+    search: SearchTerms | None = None
+    since: str | None = None
+
+    def page_of(self, columns: tuple[Any, ...]) -> Any:
+        query = select(*columns).where(_DOSSIER.c.office == self.office)
+        if self.search is not None:
+            query = query.where(*matching(self.office, self.search, col(IntakeDossier.dossier_id)))
+        if self.since is not None:
+            query = query.where(_DOSSIER.c.sort_key >= self.since)
+        if self.status is not None:
+            query = query.where(_DOSSIER.c.status == self.status.value)
+        if self.document_type is not None:
+            query = query.where(_DOSSIER.c.document_type == self.document_type)
+        return query
 
 
-async def dossiers_page(
-    session: AsyncSession,
-    *,
-    office: str,
-    status: DossierStatus | None,
-    document_type: str | None,
-    after: str | None,
-    limit: int,
-    search: SearchTerms | None = None,
-    since: str | None = None,
-) -> Page[DossierPublic]:
-    """A page of one office's dossiers in registration order; given `search` (see
-    `search_terms`), only those found by it; `since`, a sort key (see `registered_since`):
-    only those registered from then on."""
-    query = _listed(select(*DOSSIER_COLUMNS), office, status, document_type, search, since)
-    rows, more = await keyset_page(session, query, _DOSSIER.c.sort_key, after, limit)
+async def dossiers_page(session: AsyncSession, wanted: DossierQuery) -> Page[DossierPublic]:
+    """A page of the dossiers `wanted`, each as the API answers it."""
+    query = wanted.page_of(DOSSIER_COLUMNS)
+    rows, more = await keyset_page(session, query, _DOSSIER.c.sort_key, wanted.after, wanted.limit)
     return Page(
         items=[dossier_from_row(row) for row in rows],
         next=encode_cursor(rows[-1].sort_key) if more else None,
@@ -282,20 +276,10 @@ _LINE_COLUMNS: tuple[Any, ...] = (
 )
 
 
-async def dossier_lines(
-    session: AsyncSession,
-    *,
-    office: str,
-    status: DossierStatus | None,
-    document_type: str | None,
-    after: str | None,
-    limit: int,
-    search: SearchTerms | None = None,
-    since: str | None = None,
-) -> DossierLines:
-    """`dossiers_page` as the lines of the FO's list."""
-    query = _listed(select(*_LINE_COLUMNS), office, status, document_type, search, since)
-    rows, more = await keyset_page(session, query, _DOSSIER.c.sort_key, after, limit)
+async def dossier_lines(session: AsyncSession, wanted: DossierQuery) -> DossierLines:
+    """A page of the dossiers `wanted`, as the lines of the FO's list."""
+    query = wanted.page_of(_LINE_COLUMNS)
+    rows, more = await keyset_page(session, query, _DOSSIER.c.sort_key, wanted.after, wanted.limit)
     lines = [
         DossierLine(
             dossier_id,

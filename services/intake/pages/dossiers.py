@@ -101,8 +101,7 @@ async def dossier_listing(
         version = fingerprint("galat", chosen.cari)
         return {"page": empty, "chosen": chosen, "version": version, "limit": limit,
                 "search_error": search_error}  # fmt: skip
-    page = await queries.dossier_lines(
-        session,
+    wanted = queries.DossierQuery(
         office=officer.office,
         status=DossierStatus(chosen.status) if chosen.status else None,
         document_type=chosen.document_type or None,
@@ -111,6 +110,7 @@ async def dossier_listing(
         since=queries.registered_since(start_of_day) if chosen.waktu == TODAY else None,
         search=search,
     )
+    page = await queries.dossier_lines(session, wanted)
     # What the table shows of each row, not the whole answer: the same digest, nothing to swap.
     version = fingerprint(
         *(

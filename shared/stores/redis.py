@@ -130,10 +130,14 @@ class RedisEventStore:
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> AsyncGenerator[list[Recorded], None]:
         # The next page is asked for as soon as a page arrives, so Redis prepares it while
-        # the caller works on this one; leaving early cancels that read.
+        # the caller works on this one; leaving early cancels that read. A page short of
+        # `limit` is the end of the log (or of `until`): no read is asked for past it.
         upcoming = asyncio.ensure_future(self.read(after, limit, until))
         try:
             while page := await upcoming:
+                if len(page) < limit:
+                    yield page
+                    return
                 upcoming = asyncio.ensure_future(self.read(page[-1].position, limit, until))
                 yield page
         finally:

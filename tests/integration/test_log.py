@@ -143,6 +143,27 @@ async def test_going_through_the_log_gives_every_page_once_in_order(event_log: E
     assert [e.position for e in rest] == [e.position for e in appended[13:]]
 
 
+async def test_a_page_short_of_the_limit_ends_the_pages_without_another_read(
+    event_log: EventLog, redis: Redis
+) -> None:
+    for _ in range(25):
+        event = registered()
+        await event_log.append(event.stream_id, [event], expected_version=0)
+    before = await xrange_calls(redis)
+    pages = [list(page) async for page in event_log.pages(limit=10)]
+    assert [len(page) for page in pages] == [10, 10, 5]
+    assert await xrange_calls(redis) - before == 3  # the third page, of 5, was the last read
+    before = await xrange_calls(redis)
+    assert [len(page) async for page in event_log.raw_pages(limit=5)] == [5] * 5
+    assert await xrange_calls(redis) - before == 6  # full pages to the end: one empty read
+
+
+async def xrange_calls(redis: Redis) -> int:
+    """How many XRANGE commands the suite's server has run (the log's pages are read so)."""
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_xrange", {}).get("calls", 0))
+
+
 async def test_leaving_the_pages_early_leaves_no_read_running(event_log: EventLog) -> None:
     for _ in range(5):
         event = registered()

@@ -30,6 +30,9 @@ APPEND_SCRIPT = files("shared").joinpath("append.lua").read_text()
 TRIM_SCRIPT = files("shared").joinpath("trim.lua").read_text()
 
 Arg = str | bytes | int
+# Turns of the event loop given to the page read ahead before the page at hand is handed
+# over: enough for redis-py to send it, with or without a socket timeout.
+READ_AHEAD_TURNS = 3
 # An entry as redis-py gives it: its id and its fields.
 Entry = tuple[bytes, dict[bytes, bytes]]
 
@@ -130,14 +133,25 @@ class RedisEventStore:
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> AsyncGenerator[list[Recorded], None]:
         # The next page is asked for as soon as a page arrives, so Redis prepares it while
-        # the caller works on this one; leaving early cancels that read.
+        # the caller works on this one; leaving early cancels that read. A page short of
+        # `limit` is the end of the log (or of `until`): no read is asked for past it.
         upcoming = asyncio.ensure_future(self.read(after, limit, until))
         try:
             while page := await upcoming:
+                if len(page) < limit:
+                    yield page
+                    return
                 upcoming = asyncio.ensure_future(self.read(page[-1].position, limit, until))
+                # A caller that folds the page without awaiting would hold that read back
+                # until it asks for the next page: the event loop turns first, for the read
+                # to reach Redis (redis-py sends it on its first or second turn).
+                for _ in range(READ_AHEAD_TURNS):
+                    await asyncio.sleep(0)
                 yield page
         finally:
+            # The read ahead may be on its way by now: it is cancelled, and waited for.
             upcoming.cancel()
+            await asyncio.wait([upcoming])
 
     async def at(self, position: str) -> Recorded | None:
         found = await self._range(self.keys.log, position, position, 1)

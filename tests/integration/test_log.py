@@ -1,8 +1,11 @@
 import asyncio
+import time
 import uuid
-from typing import Any
+from contextlib import aclosing
+from typing import Any, cast
 
 import pytest
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.crc import key_slot
 
@@ -141,6 +144,64 @@ async def test_going_through_the_log_gives_every_page_once_in_order(event_log: E
     assert raw[-1][-1][0].decode() == upto
     rest = [e async for p in event_log.pages(after=upto or "0-0", limit=100) for e in p]
     assert [e.position for e in rest] == [e.position for e in appended[13:]]
+
+
+async def test_a_page_short_of_the_limit_ends_the_pages_without_another_read(
+    event_log: EventLog, redis: Redis
+) -> None:
+    for _ in range(25):
+        event = registered()
+        await event_log.append(event.stream_id, [event], expected_version=0)
+    before = await xrange_calls(redis)
+    pages = [list(page) async for page in event_log.pages(limit=10)]
+    assert [len(page) for page in pages] == [10, 10, 5]
+    assert await xrange_calls(redis) - before == 3  # the third page, of 5, was the last read
+    before = await xrange_calls(redis)
+    assert [len(page) async for page in event_log.raw_pages(limit=5)] == [5] * 5
+    assert await xrange_calls(redis) - before == 6  # full pages to the end: one empty read
+
+
+@pytest.mark.parametrize("socket_timeout", [None, 2.0])
+async def test_the_next_page_is_read_while_the_caller_folds_this_one_without_awaiting(
+    redis_url: str, keys: Keys, socket_timeout: float | None
+) -> None:
+    client = Redis.from_url(redis_url, socket_timeout=socket_timeout)  # the services set one
+    event_log = EventLog(client, keys)
+    for _ in range(4):
+        event = registered()
+        await event_log.append(event.stream_id, [event], expected_version=0)
+    # A blocking client looks, so that the event loop does not turn while the caller "folds".
+    looking = SyncRedis.from_url(redis_url)
+    try:
+        before = xrange_calls_now(looking)
+        async with aclosing(event_log.pages(limit=2)) as pages:
+            async for _ in pages:
+                # this page's read, and the next one's
+                assert xrange_calls_awaited(looking, before + 2) == before + 2
+                break
+    finally:
+        looking.close()
+        await client.aclose()
+
+
+def xrange_calls_now(redis: SyncRedis) -> int:
+    stats = cast(dict[str, Any], redis.info("commandstats"))
+    return int(stats.get("cmdstat_xrange", {}).get("calls", 0))
+
+
+def xrange_calls_awaited(redis: SyncRedis, count: int, within: float = 1.0) -> int:
+    """The XRANGE calls run, once there are `count` or `within` seconds have passed; blocking,
+    as the caller under test folds a page (the event loop does not turn meanwhile)."""
+    deadline = time.monotonic() + within
+    while (calls := xrange_calls_now(redis)) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return calls
+
+
+async def xrange_calls(redis: Redis) -> int:
+    """How many XRANGE commands the suite's server has run (the log's pages are read so)."""
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_xrange", {}).get("calls", 0))
 
 
 async def test_leaving_the_pages_early_leaves_no_read_running(event_log: EventLog) -> None:

@@ -138,6 +138,33 @@ def test_an_entry_read_back_from_the_log_is_the_event_at_its_position(event):  #
     assert read.occurred_at.utcoffset() == timedelta(0)
 
 
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("event_id",), "not-a-uuid"),
+        (("occurred_at",), "2026-01-02T03:00:00"),  # no zone
+        (("version",), -1),
+        (("actor", "role"), "JANITOR"),
+        (("data", "dossier_id"), 42),
+        (("data", "document_type"), "PASSPORT"),
+        (("data", "nik"), None),
+        (("data", "unexpected"), "field"),
+    ],
+)
+def test_an_entry_with_a_field_out_of_its_type_is_refused_when_read_from_the_log(
+    path: tuple[str, ...], value: object
+) -> None:
+    stored = orjson.loads(encode_for_log(registered().model_copy(update={"version": 1})))
+    *parents, name = path
+    part = stored
+    for parent in parents:
+        part = part[parent]
+    part[name] = value
+    fields = {b"event": orjson.dumps(stored), b"type": b"DocumentRegistered"}
+    with pytest.raises(ValueError):
+        decode_entry(b"7-0", fields)
+
+
 def test_an_entry_whose_type_field_names_another_event_is_read_as_its_json_says() -> None:
     event = registered().model_copy(update={"version": 1, "position": "7-0"})
     fields = {b"event": encode_for_log(event), b"type": b"Delivered"}

@@ -3,9 +3,10 @@
 `jasa log archive` moves events of finished dossiers, sealed under a signed checkpoint, out
 of Redis (services/reporting/trimming.py); this store gives every reader the one log all the
 same, through the same port. Up to the trim point (the last position trimmed, kept in
-Redis) a page is the archive's trimmed events and Redis's entries merged by position; a
-position in both (marked trimmed, not yet taken out of Redis) is handed once. After it, and
-while nothing was trimmed, only Redis is read. An aggregate whose first events were trimmed
+Redis) the log is Redis's entries, a page at a time, with the archive's trimmed events
+between them read in keyset pages (what is left in Redis there is sparse: the unfinished);
+a position in both (marked trimmed, not yet taken out of Redis) is handed once. After it,
+and while nothing was trimmed, only Redis is read. An aggregate whose first events were trimmed
 loads them from the archive, then the rest from Redis; its version counts them both
 (append.lua checks the same). Appends go to Redis alone."""
 

@@ -1,13 +1,21 @@
 """`jasa log archive`: an office's finished history leaves Redis for the audit archive
 (services/reporting/trimming.py says how, and why a run cut off anywhere loses nothing).
-The reporting service runs the same every JASA_ARCHIVE_EVERY seconds."""
+The reporting service runs the same every JASA_ARCHIVE_EVERY seconds.
 
+For tests only: JASA_TEST_KILL_ARCHIVE_AT=STEP[:N] makes the command kill itself (SIGKILL)
+the Nth time (default 1) its run reaches STEP ("checked", "marked", "recorded", "trimmed",
+"keys copied"), so a test can crash a real process at a known point."""
+
+import os
+import signal
 from typing import Annotated
 
 import typer
 
 from services.cli.audit import Office, connected, console, public_key_of, reporting_failures
-from services.reporting.trimming import ArchivingBusy, CannotTrim, archive_log
+from services.reporting.trimming import ArchivingBusy, CannotTrim, Step, archive_log
+
+KILL_AT = "JASA_TEST_KILL_ARCHIVE_AT"
 
 log_commands = typer.Typer(help="The office log: archive its finished history.")
 
@@ -35,7 +43,11 @@ def archive(
             key = public_key_of(public_key, c.settings)
             days = c.settings.hot_days if hot_days is None else hot_days
             try:
-                done = await archive_log(c.log, c.sessions, key, days)
+                done = await archive_log(
+                    c.log, c.sessions, key, days,
+                    step=killed_at(os.environ.get(KILL_AT, "")),
+                    trim_step=c.settings.trim_step,
+                )  # fmt: skip
             except (CannotTrim, ArchivingBusy) as error:
                 console.print(str(error), markup=False, soft_wrap=True)
                 return 1
@@ -57,6 +69,21 @@ def archive(
         return 0
 
     raise typer.Exit(reporting_failures(run))
+
+
+def killed_at(wanted: str) -> Step:
+    """The step hook of JASA_TEST_KILL_ARCHIVE_AT (for tests): nothing when it is unset."""
+    name, _, nth = wanted.partition(":")
+    seen = 0
+
+    async def step(reached: str) -> None:
+        nonlocal seen
+        if name and reached == name:
+            seen += 1
+            if seen == int(nth or 1):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return step
 
 
 def register(app: typer.Typer) -> None:

@@ -31,6 +31,13 @@ class ReportingSettings(ServiceSettings):
         description="`jasa log archive`: events of finished dossiers older than this many days "
         "(and sealed by a signed checkpoint) leave Redis for the archive",
     )
+    trim_step: int = Field(
+        default=500,
+        ge=1,
+        validation_alias="JASA_TRIM_STEP",
+        description="`jasa log archive`: events taken out of Redis in one atomic step; Redis "
+        "serves others between steps",
+    )
     archive_every_s: float = Field(
         default=86400,
         ge=0,

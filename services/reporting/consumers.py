@@ -82,6 +82,7 @@ class ArchiveSchedule:
                         context.sessions,
                         self.signing.sealer(office).public_key,
                         context.settings.hot_days,
+                        trim_step=context.settings.trim_step,
                     )
                 except (CannotTrim, ArchivingBusy) as error:
                     log.warning("office %s: the log was not archived now: %s", office, error)

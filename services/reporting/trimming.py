@@ -98,8 +98,10 @@ async def archive_log(
     hot_days: int = 90,
     now: datetime | None = None,
     step: Step = _no_step,
+    trim_step: int | None = None,
 ) -> ArchiveRun:
-    """One run for the office of `log_` (whose store is the tiered one)."""
+    """One run for the office of `log_` (whose store is the tiered one), taking `trim_step`
+    events (default TRIM_STEP) out of Redis at a time."""
     store = log_.store
     if not isinstance(store, TieredEventStore):
         raise TypeError("archiving needs the log on the tiered store (archive and Redis)")
@@ -110,7 +112,8 @@ async def archive_log(
         raise ArchivingBusy(f"office {office}'s log is being archived by another run")
     try:
         data_keys = tiered_data_keys(redis, log_.keys, store.archive.engine)
-        run = Run(log_, store, sessions, Belongings(redis, log_.keys, data_keys), step)
+        belongings = Belongings(redis, log_.keys, data_keys)
+        run = Run(log_, store, sessions, belongings, step, trim_step or TRIM_STEP)
         if not await run.belongings.caught_up():
             await run.catch_up()
         for batch in await run.unfinished():
@@ -138,8 +141,10 @@ class Run:
         sessions: async_sessionmaker[AsyncSession],
         belongings: Belongings,
         step: Step,
+        trim_step: int,
     ) -> None:
         self.log, self.store, self.sessions = log_, store, sessions
+        self.trim_step = trim_step
         self.office, self.belongings, self.step = log_.keys.office, belongings, step
         self.batches, self.events, self.keys_moved = 0, 0, 0
         self.up_to: str | None = None
@@ -325,7 +330,7 @@ class Run:
         await self.belongings.mark_caught_up()
 
     async def _marked(self, batch: str | None, after: int) -> list[Any]:
-        """The next TRIM_STEP events of the batch (None: of any) after archive number
+        """The next `trim_step` events of the batch (None: of any) after archive number
         `after`."""
         archive = table_of(ArchivedEvent)
         of_batch = (
@@ -336,7 +341,7 @@ class Run:
                       archive.c.event_id, archive.c.body)
             .where(archive.c.office == self.office, of_batch, archive.c.seq > after)
             .order_by(archive.c.seq)
-            .limit(TRIM_STEP)
+            .limit(self.trim_step)
         )  # fmt: skip
         async with self.sessions() as session:
             connection = await session.connection()

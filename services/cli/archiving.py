@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from services.cli.audit import Office, connected, console, public_key_of, reporting_failures
-from services.reporting.trimming import ArchivingBusy, CannotTrim, Step, archive_log
+from services.reporting.run_lock import ArchivingBusy
+from services.reporting.trimming import CannotTrim, Step, archive_log
 
 KILL_AT = "JASA_TEST_KILL_ARCHIVE_AT"
 
@@ -47,6 +48,7 @@ def archive(
                     c.log, c.sessions, key, days,
                     step=killed_at(os.environ.get(KILL_AT, "")),
                     trim_step=c.settings.trim_step,
+                    lock_lease_s=c.settings.archive_lock_lease_s,
                 )  # fmt: skip
             except (CannotTrim, ArchivingBusy) as error:
                 console.print(str(error), markup=False, soft_wrap=True)

@@ -38,6 +38,13 @@ class ReportingSettings(ServiceSettings):
         description="`jasa log archive`: events taken out of Redis in one atomic step; Redis "
         "serves others between steps",
     )
+    archive_lock_lease_s: float = Field(
+        default=30,
+        gt=0,
+        validation_alias="JASA_ARCHIVE_LOCK_LEASE",
+        description="`jasa log archive`: a run renews its lock every third of this many seconds; "
+        "the lock of a run killed outright lapses after it",
+    )
     archive_every_s: float = Field(
         default=86400,
         ge=0,

@@ -23,9 +23,7 @@ from shared.db import make_engine
 
 KILL_AT = "JASA_TEST_KILL_ARCHIVE_AT"
 
-log_commands = typer.Typer(
-    help="The office log: archive its finished history, export its sealed past as files."
-)
+log_commands = typer.Typer(help="The office log: archive it, export its sealed past.")
 
 
 def archive(
@@ -84,9 +82,11 @@ def export(
     to: Annotated[Path, typer.Option(help="the folder the segments are written to")],
     office: Office = None,
 ) -> None:
-    """Write the archive's sealed past as files for cold storage, one segment per signed
-    checkpoint: the events as gzipped JSON Lines (each line the bytes the audit chain hashed)
-    and the checkpoints that seal them. Segments written before are kept."""
+    """Write the archive's sealed past as files for cold storage.
+
+    One segment per signed checkpoint: the events as gzipped JSON Lines (each line the bytes
+    the audit chain hashed) and the checkpoints that seal them. Segments written before are
+    kept."""
 
     async def run() -> int:
         settings = ReportingSettings()
@@ -111,7 +111,10 @@ def check_export(
         typer.Option(help="the public key that checks the checkpoints (base64, PEM, a file)"),
     ] = None,
 ) -> None:
-    """Check each exported segment against its signed checkpoint, without the database."""
+    """Check exported segments against their signed checkpoints.
+
+    Each segment's chain is recomputed from the previous checkpoint's hash, and both
+    checkpoints' signatures checked with the public key: no database is needed."""
     key = public_key_of(public_key, ReportingSettings())
     seals = sorted(folder.glob("*.checkpoint.json"))
     flaws = [(seal.name, flaw) for seal in seals if (flaw := segment_flaw(seal, key))]

@@ -7,8 +7,9 @@ the event-id index), at positions of the simulated time, with each handover's ma
 the courier feed as the courier publishes it; the reporting service's archivist archives
 and projects them, and seals its chain; once a week `jasa log archive` runs as of that day
 (hot window 90 days). Redis's `used_memory`, and what each kind of key holds of it, is
-taken after day 90 and at the end, and `jasa audit replay`'s rebuild then reads the whole
-history through the tiered store (archive, then Redis).
+taken after day 90 and at the end; the log is then read as a replay into cards reads it,
+the archived part and the hot part timed apart, and `jasa audit replay`'s rebuild reads the
+whole history through the tiered store (archive, then Redis).
 
 BENCH_LONG_DAYS (default 1095, three years) and BENCH_LONG_DOSSIERS_PER_DAY (default 1000:
 about three million events) size it."""
@@ -17,6 +18,7 @@ import os
 import re
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import aclosing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +42,7 @@ from shared.keys import Keys
 from shared.log import EventLog
 from shared.masking import mask_document_number
 from shared.privacy import Privacy
-from shared.stores.tiered import tiered_store
+from shared.stores.tiered import TieredEventStore, tiered_store
 from shared.tiered_data_keys import tiered_data_keys
 from shared.vocabulary import DossierStatus
 
@@ -111,6 +113,7 @@ async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
         figures["long_used_memory_end_vs_90_days"] = (
             figures["long_used_memory_at_end_mb"] / figures["long_used_memory_after_90_days_mb"]
         )
+        figures |= await read_rates(log)
         await create_tables(fresh, indexes=False)
         rebuilt = await rebuild(log, session_factory(fresh))
         figures["long_replay_events"] = float(rebuilt.events)
@@ -119,6 +122,25 @@ async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
         await redis.aclose()
         await engine.dispose()
         await fresh.dispose()
+    return figures
+
+
+async def read_rates(log: EventLog) -> dict[str, float]:
+    """Events/s of the log read and decoded as a replay into cards reads it (`EventLog.pages`),
+    up to the trim point (the archive, and what Redis kept between) and after it (Redis)."""
+    store = log.store
+    assert isinstance(store, TieredEventStore)
+    point = await store.hot.trim_point() or "0-0"
+    figures = {}
+    for part, after, until in (("archived", "0-0", point), ("hot", point, None)):
+        count, started = 0, time.perf_counter()
+        async with aclosing(store.pages(after, 1000, until)) as pages:
+            async for page in pages:
+                for record in page:
+                    log.mapper.stored(record)
+                count += len(page)
+        figures[f"long_read_{part}_events"] = float(count)
+        figures[f"long_read_{part}_events_per_s"] = count / (time.perf_counter() - started)
     return figures
 
 

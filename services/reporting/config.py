@@ -31,6 +31,20 @@ class ReportingSettings(ServiceSettings):
         description="`jasa log archive`: events of finished dossiers older than this many days "
         "(and sealed by a signed checkpoint) leave Redis for the archive",
     )
+    trim_step: int = Field(
+        default=500,
+        ge=1,
+        validation_alias="JASA_TRIM_STEP",
+        description="`jasa log archive`: events taken out of Redis in one atomic step; Redis "
+        "serves others between steps",
+    )
+    archive_lock_lease_s: float = Field(
+        default=30,
+        gt=0,
+        validation_alias="JASA_ARCHIVE_LOCK_LEASE",
+        description="`jasa log archive`: a run renews its lock every third of this many seconds; "
+        "the lock of a run killed outright lapses after it",
+    )
     archive_every_s: float = Field(
         default=86400,
         ge=0,

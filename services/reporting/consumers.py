@@ -9,8 +9,9 @@ import logging
 from services.reporting.archive import add_archive_columns, seal_head
 from services.reporting.archivist import Archivist
 from services.reporting.config import Context
+from services.reporting.run_lock import ArchivingBusy
 from services.reporting.sealing import Signing
-from services.reporting.trimming import ArchivingBusy, CannotTrim, archive_log
+from services.reporting.trimming import CannotTrim, archive_log
 from shared.consumer import Handler
 from shared.events import CATALOGUE, Envelope
 
@@ -82,6 +83,8 @@ class ArchiveSchedule:
                         context.sessions,
                         self.signing.sealer(office).public_key,
                         context.settings.hot_days,
+                        trim_step=context.settings.trim_step,
+                        lock_lease_s=context.settings.archive_lock_lease_s,
                     )
                 except (CannotTrim, ArchivingBusy) as error:
                     log.warning("office %s: the log was not archived now: %s", office, error)

@@ -15,7 +15,7 @@ consumer group of the log has read and acknowledged, and:
    keys move to the archive's database), and marks the batch done.
 Each step is repeatable, and a run first finishes any batch an earlier run marked but did
 not finish: cut off anywhere, nothing is lost, and the next run goes on. A second run finds
-nothing more to do. One run at a time per office (a lock in Redis)."""
+nothing more to do. One run at a time per office (services.reporting.run_lock)."""
 
 import logging
 import uuid
@@ -35,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.reporting.archive import ArchivedEvent, Checkpoint, TrimBatch
 from services.reporting.belongings import Belongings, consumed_by_every_group
 from services.reporting.finished import finished_among
+from services.reporting.run_lock import LEASE_S, one_run_at_a_time
 from services.reporting.sealing import chain, signature_holds
 from services.reporting.verification import flaw_of, trim_digest
 from shared.db import chunks, table_of
@@ -52,7 +53,6 @@ log = logging.getLogger("jasa.reporting.trimming")
 LOG_ARCHIVE_STREAM = "log-archive"
 SYSTEM_ACTOR = Actor(officer_id="system", name="jasa log archive", role=Role.AUDITOR)
 TRIM_STEP = 500  # events trimmed in one atomic step: Redis serves others between steps
-LOCK_MS = 3_600_000
 
 # Called after each step with its name ("checked", "marked", "recorded", "trimmed", "keys
 # copied"), so a test can cut a run off where it wants.
@@ -66,10 +66,6 @@ async def _no_step(_: str) -> None:
 class CannotTrim(Exception):
     """The archive and the log disagree (or a checkpoint does not hold): nothing is trimmed
     until `jasa audit verify` has been run and what it names is dealt with."""
-
-
-class ArchivingBusy(Exception):
-    """Another run is archiving this office's log now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +94,20 @@ async def archive_log(
     hot_days: int = 90,
     now: datetime | None = None,
     step: Step = _no_step,
+    trim_step: int | None = None,
+    lock_lease_s: float = LEASE_S,
 ) -> ArchiveRun:
-    """One run for the office of `log_` (whose store is the tiered one)."""
+    """One run for the office of `log_` (whose store is the tiered one), taking `trim_step`
+    events (default TRIM_STEP) out of Redis at a time, its lock held on a lease of
+    `lock_lease_s` seconds."""
     store = log_.store
     if not isinstance(store, TieredEventStore):
         raise TypeError("archiving needs the log on the tiered store (archive and Redis)")
-    office = log_.keys.office
-    lock, token = log_.keys.scoped("archiving"), uuid.uuid4().hex
     redis = store.hot.redis
-    if not await redis.set(lock, token, nx=True, px=LOCK_MS):
-        raise ArchivingBusy(f"office {office}'s log is being archived by another run")
-    try:
+    async with one_run_at_a_time(redis, log_.keys, lock_lease_s):
         data_keys = tiered_data_keys(redis, log_.keys, store.archive.engine)
-        run = Run(log_, store, sessions, Belongings(redis, log_.keys, data_keys), step)
+        belongings = Belongings(redis, log_.keys, data_keys)
+        run = Run(log_, store, sessions, belongings, step, trim_step or TRIM_STEP)
         if not await run.belongings.caught_up():
             await run.catch_up()
         for batch in await run.unfinished():
@@ -125,9 +122,6 @@ async def archive_log(
             await run.finish(batch)
         await run.belongings.forget_feed_entries()
         return ArchiveRun(run.batches, run.events, run.up_to, run.keys_moved)
-    finally:
-        if await redis.get(lock) == token.encode():
-            await redis.delete(lock)
 
 
 class Run:
@@ -138,8 +132,10 @@ class Run:
         sessions: async_sessionmaker[AsyncSession],
         belongings: Belongings,
         step: Step,
+        trim_step: int,
     ) -> None:
         self.log, self.store, self.sessions = log_, store, sessions
+        self.trim_step = trim_step
         self.office, self.belongings, self.step = log_.keys.office, belongings, step
         self.batches, self.events, self.keys_moved = 0, 0, 0
         self.up_to: str | None = None
@@ -325,7 +321,7 @@ class Run:
         await self.belongings.mark_caught_up()
 
     async def _marked(self, batch: str | None, after: int) -> list[Any]:
-        """The next TRIM_STEP events of the batch (None: of any) after archive number
+        """The next `trim_step` events of the batch (None: of any) after archive number
         `after`."""
         archive = table_of(ArchivedEvent)
         of_batch = (
@@ -336,7 +332,7 @@ class Run:
                       archive.c.event_id, archive.c.body)
             .where(archive.c.office == self.office, of_batch, archive.c.seq > after)
             .order_by(archive.c.seq)
-            .limit(TRIM_STEP)
+            .limit(self.trim_step)
         )  # fmt: skip
         async with self.sessions() as session:
             connection = await session.connection()

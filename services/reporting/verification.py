@@ -21,9 +21,11 @@ import hashlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,7 +34,7 @@ from services.reporting.archive import ArchivedEvent, Checkpoint
 from services.reporting.config import Context
 from services.reporting.queries import VerificationPublic
 from services.reporting.sealing import Signing, chain, signature_holds
-from shared.db import position_key
+from shared.db import position_key, table_of
 from shared.events import Envelope, LogArchived, decode_entry, encode, encode_for_log
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD
 from shared.identity import Officer
@@ -40,6 +42,23 @@ from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_client import AsyncRedis
 from shared.stores.tiered import TieredEventStore
+
+
+class ArchivedRow(NamedTuple):
+    """What verifying reads of an archived event (a row read as a tuple, not an ORM object:
+    verify reads every row of the archive)."""
+
+    seq: int
+    position: str
+    event_id: str
+    type: str
+    chain_hash: str
+    body: str
+    trimmed_by: str | None
+
+
+ARCHIVE = table_of(ArchivedEvent)
+ARCHIVED_ROW = tuple(ARCHIVE.c[name] for name in ArchivedRow._fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +250,7 @@ class _Walk:
                 "a checkpoint was removed",
             )
 
-    async def _compare(self, entry: LiveEntry | None, row: ArchivedEvent) -> None:
+    async def _compare(self, entry: LiveEntry | None, row: ArchivedRow) -> None:
         if entry is None:
             raise Finding(
                 "removed",
@@ -286,7 +305,7 @@ class _Walk:
             f"event {row.position} ({row.type}) is archived but no longer in the log",
         )
 
-    async def _archived_elsewhere(self, entry: LiveEntry, row: ArchivedEvent) -> bool:
+    async def _archived_elsewhere(self, entry: LiveEntry, row: ArchivedRow) -> bool:
         if entry.event_id is None:
             return False
         async with self.sessions() as session:
@@ -296,17 +315,18 @@ class _Walk:
             positions = set((await session.exec(query)).all())
         return bool(positions - {entry.position})
 
-    async def _archive(self) -> AsyncIterator[ArchivedEvent]:
+    async def _archive(self) -> AsyncIterator[ArchivedRow]:
         after = 0
         while True:
+            query = (
+                sa_select(*ARCHIVED_ROW)
+                .where(ARCHIVE.c.office == self.office, ARCHIVE.c.seq > after)
+                .order_by(ARCHIVE.c.seq)
+                .limit(self.page_size)
+            )
             async with self.sessions() as session:
-                query = (
-                    select(ArchivedEvent)
-                    .where(ArchivedEvent.office == self.office, col(ArchivedEvent.seq) > after)
-                    .order_by(col(ArchivedEvent.seq))
-                    .limit(self.page_size)
-                )
-                rows = list((await session.exec(query)).all())
+                connection = await session.connection()
+                rows = [ArchivedRow(*row) for row in await connection.execute(query)]
             if not rows:
                 return
             for row in rows:

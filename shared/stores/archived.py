@@ -53,7 +53,9 @@ def entry_of(position: str, type_name: str, body: str, stored_event: str | None)
 
 
 def _entries(rows: Sequence[Any]) -> list[Recorded]:
-    return [entry_of(row.position, row.type, row.body, row.stored_event) for row in rows]
+    """The entries of rows whose last four columns are COLUMNS (unpacked: a row's names are
+    looked up one by one otherwise)."""
+    return [entry_of(*row[-4:]) for row in rows]
 
 
 class ArchiveReader:
@@ -63,19 +65,19 @@ class ArchiveReader:
         self.engine, self.office = engine, office
         self._trimmed = (ARCHIVE.c.office == office) & ARCHIVE.c.trimmed_by.is_not(None)
 
-    async def after(self, after: str, until: str, limit: int) -> list[Recorded]:
-        """Up to `limit` trimmed events after `after`, up to and including `until`."""
+    async def page(self, after: int, up_to: int, limit: int) -> tuple[list[Recorded], int]:
+        """Up to `limit` trimmed events numbered after `after`, up to and including `up_to`,
+        and the number to read on from: one keyset query, rows decoded as they come."""
+        query = (
+            select(ARCHIVE.c.seq, *COLUMNS)
+            .where(self._trimmed, ARCHIVE.c.seq > after, ARCHIVE.c.seq <= up_to)
+            .order_by(ARCHIVE.c.seq)
+            .limit(limit)
+        )
         async with self.engine.connect() as connection:
-            seq = await self._seq_at_or_before(connection, after)
-            query = (
-                select(*COLUMNS)
-                .where(self._trimmed, ARCHIVE.c.seq > seq)
-                .order_by(ARCHIVE.c.seq)
-                .limit(limit)
-            )
             rows = (await connection.execute(query)).all()
-        last = position_key(until)
-        return [entry for entry in _entries(rows) if position_key(entry.position) <= last]
+        # A short page is the last of the range, however many untrimmed rows it passed over.
+        return _entries(rows), rows[-1].seq if len(rows) == limit else up_to
 
     async def of_streams(self, stream_ids: Sequence[str]) -> dict[str, list[Recorded]]:
         """The trimmed events of these streams, each stream's oldest first."""
@@ -104,11 +106,15 @@ class ArchiveReader:
             rows = (await connection.execute(query)).all()
         return _entries(rows)[0] if rows else None
 
-    async def _seq_at_or_before(self, connection: Any, position: str) -> int:
-        """The number of the last archived event at or before `position` (0: none). A
-        position read from this log is found at once; any other by halving the range."""
+    async def seq_at_or_before(self, position: str) -> int:
+        """The number of the last archived event at or before `position` (0: none)."""
         if position_key(position) == (0, 0):
             return 0
+        async with self.engine.connect() as connection:
+            return await self._seq_at_or_before(connection, position)
+
+    async def _seq_at_or_before(self, connection: Any, position: str) -> int:
+        """A position read from this log is found at once; any other by halving the range."""
         mine = ARCHIVE.c.office == self.office
         exact = select(ARCHIVE.c.seq).where(mine, ARCHIVE.c.position == position)
         seq = (await connection.execute(exact)).scalar()

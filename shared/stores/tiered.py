@@ -3,13 +3,15 @@
 `jasa log archive` moves events of finished dossiers, sealed under a signed checkpoint, out
 of Redis (services/reporting/trimming.py); this store gives every reader the one log all the
 same, through the same port. Up to the trim point (the last position trimmed, kept in
-Redis) a page is the archive's trimmed events and Redis's entries merged by position; a
-position in both (marked trimmed, not yet taken out of Redis) is handed once. After it, and
-while nothing was trimmed, only Redis is read. An aggregate whose first events were trimmed
+Redis) the log is Redis's entries, a page at a time, with the archive's trimmed events
+between them read in keyset pages (what is left in Redis there is sparse: the unfinished);
+a position in both (marked trimmed, not yet taken out of Redis) is handed once. After it,
+and while nothing was trimmed, only Redis is read. An aggregate whose first events were trimmed
 loads them from the archive, then the rest from Redis; its version counts them both
 (append.lua checks the same). Appends go to Redis alone."""
 
 import asyncio
+import bisect
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 
@@ -69,27 +71,97 @@ class TieredEventStore:
     ) -> list[Recorded]:
         point = await self.hot.trim_point()
         if point is None or position_key(after) >= position_key(point):
-            return await self.hot.read(after, limit, until)
-        last = point if until is None or position_key(until) > position_key(point) else until
-        cold, hot = await asyncio.gather(
-            self.archive.after(after, last, limit), self.hot.read(after, limit, until)
-        )
-        return merged(cold, hot)[:limit]
+            page, now = await self._hot_page(after, limit, until)
+            if now == point:  # the usual read, after the trim point: Redis's alone
+                return page
+        async with aclosing(self.pages(after, limit, until)) as pages:
+            return await anext(pages, [])
 
     async def pages(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> AsyncGenerator[list[Recorded], None]:
+        """The log in pages of `limit` (the last may be short)."""
+        held: list[Recorded] = []
+        async with aclosing(self._runs(after, limit, until)) as runs:
+            async for run in runs:
+                if not held and len(run) == limit:
+                    yield run
+                    continue
+                held += run
+                while len(held) >= limit:
+                    yield held[:limit]
+                    held = held[limit:]
+        if held:
+            yield held
+
+    async def _runs(
+        self, after: str, limit: int, until: str | None
+    ) -> AsyncGenerator[list[Recorded], None]:
+        """The log as runs of records in order: up to the trim point both tiers merged, then
+        Redis's pages. A Redis page is taken only if the trim point has not passed its start
+        by the time it was read (trim.lua moves the point as it takes entries out); if it
+        has, the part newly trimmed is read from both tiers, so `jasa log archive` running
+        meanwhile makes no event skipped."""
         point = await self.hot.trim_point()
-        while point is not None and position_key(after) < position_key(point):
-            page = await self.read(after, limit, until)
-            if not page:
-                return
-            yield page
-            after = page[-1].position
-        # Past the trim point the log is Redis's alone, read ahead as Redis's store reads it.
-        async with aclosing(self.hot.pages(after, limit, until)) as pages:
-            async for page in pages:
-                yield page
+        while True:
+            if point is not None and position_key(after) < position_key(point):
+                bound = point
+                if until is not None and position_key(until) < position_key(point):
+                    bound = until
+                async with aclosing(self._both(after, bound, limit)) as runs:
+                    async for run in runs:
+                        yield run
+                if bound != point:
+                    return
+                after = point
+            upcoming = asyncio.ensure_future(self._hot_page(after, limit, until))
+            try:
+                while True:
+                    page, now = await upcoming
+                    if now != point:
+                        point = now
+                        break
+                    if not page:
+                        return
+                    upcoming = asyncio.ensure_future(
+                        self._hot_page(page[-1].position, limit, until)
+                    )
+                    yield page
+                    after = page[-1].position
+            finally:
+                upcoming.cancel()
+
+    async def _hot_page(
+        self, after: str, limit: int, until: str | None
+    ) -> tuple[list[Recorded], str | None]:
+        """A page of Redis's log and the trim point read after it."""
+        page = await self.hot.read(after, limit, until)
+        return page, await self.hot.trim_point()
+
+    async def _both(
+        self, after: str, bound: str, limit: int
+    ) -> AsyncGenerator[list[Recorded], None]:
+        """The log after `after` up to and including `bound` (at most the trim point): in
+        windows of a page of Redis's entries, read first, then the archive's trimmed events
+        up to the window's end in pages, Redis's entries merged in between. Reading Redis
+        first means an event trimmed meanwhile is in the archive marked when that is read."""
+        seq = await self.archive.seq_at_or_before(after)
+        while position_key(after) < position_key(bound):
+            hot = await self.hot.read(after, limit, bound)
+            reach = hot[-1].position if len(hot) == limit else bound
+            last = await self.archive.seq_at_or_before(reach)
+            while seq < last:
+                cold, seq = await self.archive.page(seq, last, limit)
+                if seq < last:  # more of the archive comes: Redis's entries up to here now
+                    end = position_key(cold[-1].position)
+                    cut = bisect.bisect_right(hot, end, key=_key)
+                    now, hot = hot[:cut], hot[cut:]
+                else:
+                    now, hot = hot, []
+                yield merged(cold, now) if now else cold
+            if hot:
+                yield hot
+            after = reach
 
     async def at(self, position: str) -> Recorded | None:
         found = await self.hot.at(position)
@@ -113,6 +185,10 @@ def merged(cold: Sequence[Recorded], hot: Sequence[Recorded]) -> list[Recorded]:
     held = {record.position for record in hot}
     records = [record for record in cold if record.position not in held] + list(hot)
     return sorted(records, key=lambda record: position_key(record.position))
+
+
+def _key(record: Recorded) -> tuple[int, int]:
+    return position_key(record.position)
 
 
 def tiered_store(

@@ -48,9 +48,11 @@ OWN = {
         "archive.py",
         "archivist.py",
         "belongings.py",  # what else of a finished dossier leaves Redis with its events
+        "export.py",  # the archive's checkpointed segments as files for cold storage
         "finished.py",
         "folding.py",
         "replay.py",
+        "run_lock.py",  # one `jasa log archive` run at a time, on a lease
         "sealing.py",
         "tracking.py",  # the citizen's public page
         "trimming.py",

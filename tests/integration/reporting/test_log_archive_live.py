@@ -12,8 +12,9 @@ from services.reporting.archive import ArchivedEvent, seal_head
 from services.reporting.config import ReportingSettings
 from services.reporting.main import create_app
 from services.reporting.replay import differences, live_head, rebuild
+from services.reporting.run_lock import ArchivingBusy
 from services.reporting.sealing import Sealer, load_or_create_signing_key
-from services.reporting.trimming import ArchivingBusy, archive_log
+from services.reporting.trimming import archive_log
 from shared.db import create_tables, make_engine, session_factory
 from shared.keys import Keys
 from shared.log import EventLog

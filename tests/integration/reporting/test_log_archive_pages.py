@@ -1,0 +1,69 @@
+"""Reading a log whose past is mostly in the archive, page after page: a replay that crosses
+many of the archive's pages equals the live reports, and a reader going through the log
+while `jasa log archive` trims it hands every event once."""
+
+from contextlib import aclosing
+
+from redis.asyncio import Redis
+
+from services.reporting.replay import differences, live_head, rebuild
+from services.reporting.trimming import archive_log
+from shared.db import create_tables, make_engine, session_factory
+from shared.keys import Keys
+from tests.integration.reporting.archiving_support import (
+    RawLog,
+    an_office_with_a_finished_past,
+    archived_and_sealed,
+    redis_positions,
+    tiered_log,
+    verdict,
+    whole_log,
+)
+from tests.integration.reporting.conftest import Reporting
+from tests.sop_history import Office
+
+
+async def test_a_replay_crossing_many_archive_pages_equals_the_live_reports(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting, tmp_path
+) -> None:
+    await an_office_with_a_finished_past(office)
+    await an_office_with_a_finished_past(office)
+    await archived_and_sealed(reporting, office)
+    log = tiered_log(redis, keys, reporting)
+    run = await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+    assert run.events > len(await redis_positions(redis, keys))  # mostly archived
+    fresh = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}")
+    try:
+        await create_tables(fresh)
+        head = await live_head(reporting.sessions, keys.office)
+
+        # Pages of two: each window of Redis's entries spans several of the archive's pages.
+        rebuilt = await rebuild(log, session_factory(fresh), until=head.position, page_size=2)
+        found = [d async for d in differences(reporting.engine, fresh, office=keys.office)]
+    finally:
+        await fresh.dispose()
+
+    assert rebuilt.events == len(office.appended)
+    assert found == []
+    in_twos = [entry async for page in log.raw_pages(limit=2) for entry in page]
+    assert in_twos == await log.read_raw(limit=1000)
+
+
+async def test_a_reader_going_through_the_log_while_it_is_archived_hands_every_event_once(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting
+) -> None:
+    await an_office_with_a_finished_past(office)
+    await archived_and_sealed(reporting, office)
+    log = tiered_log(redis, keys, reporting)
+    before = await whole_log(log)
+    read: RawLog = []
+
+    async with aclosing(log.raw_pages(limit=3)) as pages:
+        async for page in pages:
+            if not read:  # the rest of the log is trimmed under the reader's feet
+                run = await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+                assert run.events > 3
+            read += page
+
+    assert [entry for entry in read if entry[1][b"type"] != b"LogArchived"] == before
+    assert await verdict(log, reporting.engine, reporting.sealer) == (True, None)

@@ -1,5 +1,4 @@
-"""Intake's read model and how it follows the log: every dossier of the offices served
-with its place in the lifecycle, and every recap.
+"""How intake's read model follows the log.
 
 It consumes the WHOLE office log (one consumer per office served; every row carries its
 office and every lookup names it), so a dossier's status follows it through approval and
@@ -10,24 +9,25 @@ moves to a later one: applied in any order, the events leave the row as log orde
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import UniqueConstraint, exists, inspect, text
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.intake.config import Context
+from services.intake.projections.tables import (
+    IntakeDossier,
+    IntakeRecap,
+    IntakeStep,
+    sort_key,
+)
 from services.intake.search import (
-    IntakeSearchEntry,
     digests_of,
     forget_dossier,
     index_dossier,
 )
 from shared.blind_index import BlindIndex
-from shared.db import add_missing_columns, chunks, position_key
+from shared.db import chunks, position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -48,128 +48,6 @@ from shared.events import (
 from shared.privacy import ERASED
 from shared.vocabulary import STATUS_AFTER_EVENT, CorrectedField, DossierStatus
 
-PROJECTION = "intake"
-
-
-def sort_key(position: str) -> str:
-    """A log position that sorts as text: the order of registration for paging."""
-    milliseconds, sequence = position_key(position)
-    return f"{milliseconds:015d}-{sequence:08d}"
-
-
-class IntakeDossier(SQLModel, table=True):
-    __tablename__ = "intake_dossier"
-    __table_args__ = (UniqueConstraint("office", "sort_key"),)
-    office: str = Field(primary_key=True, max_length=8)
-    dossier_id: uuid.UUID = Field(primary_key=True)
-    sort_key: str = Field(index=True, max_length=32)
-    nik: str = Field(max_length=16)
-    name: str = Field(max_length=100)
-    address: str = Field(max_length=300)
-    phone: str = Field(max_length=20)
-    document_type: str = Field(index=True, max_length=16)
-    document_number: str = Field(index=True, max_length=64)
-    status: str = Field(index=True, max_length=16)
-    status_position: str = Field(max_length=40)
-    flag_reason: str | None = Field(default=None, max_length=32)
-    flag_note: str | None = Field(default=None, max_length=500)
-    flag_position: str = Field(default="0-0", max_length=40)
-    recap_id: uuid.UUID | None = Field(default=None, index=True)
-    recap_position: str = Field(default="0-0", max_length=40)
-    letter_id: uuid.UUID | None = None
-    letter_number: str | None = Field(default=None, max_length=80)
-    letter_position: str = Field(default="0-0", max_length=40)
-    tracking_code: str | None = Field(default=None, max_length=16)
-    registered_at: datetime
-    registered_by_id: str = Field(max_length=64)
-    registered_by_name: str = Field(max_length=100)
-    updated_at: datetime
-
-
-class IntakeRecap(SQLModel, table=True):
-    __tablename__ = "intake_recap"
-    office: str = Field(primary_key=True, max_length=8)
-    recap_id: uuid.UUID = Field(primary_key=True)
-    document_type: str = Field(max_length=16)
-    dossier_ids: str = Field(description="JSON list of dossier ids, in recap order")
-    compiled_at: datetime
-    compiled_by_id: str = Field(max_length=64)
-    compiled_by_name: str = Field(max_length=100)
-    # Its place in its type's recap book (the event's version there): what numbers it.
-    book_version: int | None = None
-
-    def dossier_id_list(self) -> list[uuid.UUID]:
-        return [uuid.UUID(value) for value in orjson.loads(self.dossier_ids)]
-
-
-class IntakeStep(SQLModel, table=True):
-    """One step of a dossier's way, as its control card shows it: what happened, who did it
-    (the paraf), when. No personal data: a delivery's recipient is not kept here."""
-
-    __tablename__ = "intake_step"
-    office: str = Field(primary_key=True, max_length=8)
-    dossier_id: uuid.UUID = Field(primary_key=True)
-    position: str = Field(primary_key=True, max_length=40)
-    event: str = Field(max_length=40)
-    officer_id: str = Field(max_length=64)
-    officer_name: str = Field(max_length=100)
-    role: str = Field(max_length=16)
-    at: datetime
-    reason: str | None = Field(default=None, max_length=500)
-    note: str | None = Field(default=None, max_length=500)
-    letter_number: str | None = Field(default=None, max_length=80)
-
-
-POSITION_COLUMNS = ("flag_position", "recap_position", "letter_position")
-
-
-async def add_position_columns(context: Context) -> None:
-    """A database made before these columns existed gets them (rows keep what they show;
-    later events move each part as usual). `create_tables` adds tables, never columns."""
-    async with context.engine.begin() as connection:
-        present = await connection.run_sync(
-            lambda sync: {c["name"] for c in inspect(sync).get_columns("intake_dossier")}
-        )
-        for name in POSITION_COLUMNS:
-            if name not in present:
-                await connection.execute(
-                    text(
-                        f"ALTER TABLE intake_dossier ADD COLUMN {name} "
-                        "VARCHAR(40) NOT NULL DEFAULT '0-0'"
-                    )
-                )
-    # Dossiers registered before tracking codes existed have none.
-    await add_missing_columns(context.engine, "intake_dossier", {"tracking_code": "VARCHAR(16)"})
-    await add_missing_columns(context.engine, "intake_recap", {"book_version": "INTEGER"})
-
-
-async def index_dossiers_not_indexed(context: Context) -> None:
-    """Dossiers registered before the search index existed get their digests, from the read
-    model (which holds their data; an erased one has nothing left to find)."""
-    indexed = exists().where(
-        col(IntakeSearchEntry.office) == col(IntakeDossier.office),
-        col(IntakeSearchEntry.dossier_id) == col(IntakeDossier.dossier_id),
-    )
-    query = select(IntakeDossier.office, IntakeDossier.dossier_id, IntakeDossier.nik).where(
-        ~indexed, IntakeDossier.nik != ERASED
-    )
-    details = select(IntakeDossier.name, IntakeDossier.document_number)
-    for _ in range(3):
-        try:
-            async with context.sessions() as session, session.begin():
-                for office, dossier_id, nik in (await session.exec(query)).all():
-                    of_it = details.where(
-                        IntakeDossier.office == office, IntakeDossier.dossier_id == dossier_id
-                    )
-                    name, number = (await session.exec(of_it)).one()
-                    digests = digests_of(
-                        context.blind_index, office, nik=nik, name=name, number=number
-                    )
-                    await index_dossier(session, office, dossier_id, digests, new=True)
-            return
-        except IntegrityError:
-            continue  # another worker, or the consumer, indexed some of them first: again
-
 
 class NotYetKnown(Exception):
     """An event arrived before the one it builds on (after a crash): try it again later."""
@@ -180,8 +58,14 @@ class NotYetKnown(Exception):
 # events already on a card, so that applying the page asks the database nothing more and its
 # new rows go in as one statement a table.
 PAGE_ROWS = "intake_page_rows"
+
+
 PAGE_STEPS = "intake_page_steps"
+
+
 DossierKey = tuple[str, uuid.UUID]
+
+
 StepKey = tuple[str, uuid.UUID, str]
 
 

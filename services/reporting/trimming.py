@@ -26,15 +26,15 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Row, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, Checkpoint, TrimBatch
 from services.reporting.belongings import Belongings, consumed_by_every_group
-from services.reporting.finished import finished_among
+from services.reporting.finished import finished_among, occurred_at
 from services.reporting.run_lock import LEASE_S, one_run_at_a_time
 from services.reporting.sealing import chain, signature_holds
 from services.reporting.verification import flaw_of, trim_digest
@@ -53,6 +53,7 @@ log = logging.getLogger("jasa.reporting.trimming")
 LOG_ARCHIVE_STREAM = "log-archive"
 SYSTEM_ACTOR = Actor(officer_id="system", name="jasa log archive", role=Role.AUDITOR)
 TRIM_STEP = 500  # events trimmed in one atomic step: Redis serves others between steps
+SCAN_PAGE = 1000  # archived events checked at a time for what may leave Redis
 
 # Called after each step with its name ("checked", "marked", "recorded", "trimmed", "keys
 # copied"), so a test can cut a run off where it wants.
@@ -169,9 +170,15 @@ class Run:
             sealed = {c.count: c for c in checkpoints}
             found: list[Candidate] = []
             chain_hash, seq = (base.chain_hash, base.count) if base else ("", 0)
-            while seq < last.count:
-                rows = await self._rows(session, seq, min(seq + 1000, last.count))
-                page: list[tuple[ArchivedEvent, dict[str, Any]]] = []
+            # The log is in about the order events occur: a whole page with nothing old
+            # enough ends the scan at the next signed checkpoint (which vouches for every
+            # byte before it). A week's run then reads about a week of the archive, not the
+            # whole hot window; anything old enough beyond is left for a later run.
+            stopping = done = False
+            while seq < last.count and not done:
+                rows = await self._rows(session, seq, min(seq + SCAN_PAGE, last.count))
+                page: list[tuple[Row[Any], dict[str, Any]]] = []
+                any_old = False
                 for row in rows:
                     chain_hash = chain(chain_hash, row.body.encode())
                     if row.chain_hash != chain_hash or (
@@ -181,13 +188,18 @@ class Run:
                             f"archived event {row.seq} at {row.position} does not match the "
                             "chain its checkpoints signed: run `jasa audit verify`"
                         )
-                    if (
-                        row.trimmed_by is None
-                        and row.seq < last.count
-                        and (consumed is None or position_key(row.position) < consumed)
+                    if row.trimmed_by is not None:
+                        any_old = True
+                    elif row.seq < last.count and (
+                        consumed is None or position_key(row.position) < consumed
                     ):
-                        page.append((row, orjson.loads(row.body)))
+                        body = orjson.loads(row.body)
+                        page.append((row, body))
+                        any_old = any_old or occurred_at(body) < before
                     seq = row.seq
+                    if stopping and seq in sealed:
+                        done = True
+                        break
                 if len(rows) == 0:
                     raise CannotTrim(f"the archive lacks event {seq + 1}: run `jasa audit verify`")
                 allowed = await finished_among(
@@ -198,6 +210,8 @@ class Run:
                               row.body, row.stored_event)
                     for (row, _), ok in zip(page, allowed, strict=True) if ok
                 ]  # fmt: skip
+                if not any_old:
+                    stopping, done = True, done or seq in sealed
             return found
 
     async def _signed(
@@ -216,17 +230,16 @@ class Run:
                 )
         return checkpoints
 
-    async def _rows(self, session: AsyncSession, after: int, up_to: int) -> list[ArchivedEvent]:
+    async def _rows(self, session: AsyncSession, after: int, up_to: int) -> Sequence[Row[Any]]:
+        """The archived events in seq order, as plain rows (no ORM object each)."""
+        archive = table_of(ArchivedEvent)
         query = (
-            select(ArchivedEvent)
-            .where(
-                ArchivedEvent.office == self.office,
-                col(ArchivedEvent.seq) > after,
-                col(ArchivedEvent.seq) <= up_to,
-            )
-            .order_by(col(ArchivedEvent.seq))
+            sa_select(archive)
+            .where(archive.c.office == self.office, archive.c.seq > after, archive.c.seq <= up_to)
+            .order_by(archive.c.seq)
         )
-        return list((await session.exec(query)).all())
+        connection = await session.connection()
+        return (await connection.execute(query)).all()
 
     async def check_in_redis(self, candidates: Sequence[Candidate]) -> dict[int, str]:
         """Each event to trim is in Redis as the archive gives it back, every field and byte.

@@ -1,6 +1,8 @@
 """`jasa log archive`: the finished past leaves Redis for the archive, and every reader
 (loading an aggregate, reading the log, verify, replay, erasure) still sees one log."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -83,6 +85,40 @@ async def test_what_stays_in_redis_is_the_unfinished_the_recent_and_the_last_che
     assert last in left  # the last signed checkpoint's event
     assert not any(f"{history.delivered}" in stream for _, stream in kept)
     assert not any(f"{history.received_back}" in stream for _, stream in kept)
+
+
+async def test_a_page_of_younger_events_ends_a_run_s_scan_and_a_later_run_goes_past_it(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting, monkeypatch
+) -> None:
+    """A week's run reads about a week of the archive, not the whole hot window: what is old
+    enough beyond a page of younger events (here written late) waits for a later run."""
+    monkeypatch.setattr(trimming, "SCAN_PAGE", CHECKPOINT_EVERY)
+    first = await an_office_with_a_finished_past(office)
+    for _ in range(3 * CHECKPOINT_EVERY):
+        await office.register()
+    late = await an_office_with_a_finished_past(office)
+    await archived_and_sealed(reporting, office)
+    log = tiered_log(redis, keys, reporting)
+    everything = await whole_log(log)
+
+    await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+
+    kept = {event.stream_id for event in await EventLog(redis, keys).read(limit=1000)}
+    assert f"dossier-{first.delivered}" not in kept
+    assert f"dossier-{late.delivered}" in kept
+
+    await archive_log(
+        log,
+        reporting.sessions,
+        reporting.sealer.public_key,
+        now=datetime.now(UTC) + timedelta(days=100),
+    )
+
+    kept = {event.stream_id for event in await EventLog(redis, keys).read(limit=1000)}
+    assert f"dossier-{late.delivered}" not in kept
+    assert f"dossier-{late.registered_lately}" in kept  # old enough now, but not finished
+    assert await whole_log(log) == everything
+    assert await verdict(log, reporting.engine, reporting.sealer) == (True, None)
 
 
 async def test_a_second_run_does_nothing(

@@ -14,8 +14,10 @@ whole history through the tiered store (archive, then Redis).
 BENCH_LONG_DAYS (default 1095, three years) and BENCH_LONG_DOSSIERS_PER_DAY (default 1000:
 about three million events) size it."""
 
+import asyncio
 import os
 import re
+import statistics
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import aclosing
@@ -27,8 +29,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.card import ControlCards
 from bench.latency import PII_KEY
 from bench.lifecycles import KASUBBAG, Step, envelope, steps
+from bench.versus_eventsourcing import their_replay, theirs
 from services.courier.feed import CourierFeed
 from services.courier.queries import DocumentPublic, HandoverPublic, HandoverStatus
 from services.reporting.archive import seal_head
@@ -38,13 +42,14 @@ from services.reporting.sealing import Sealer
 from services.reporting.trimming import archive_log
 from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope, encode_for_log, with_fields
+from shared.heap import freeze_heap
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.masking import mask_document_number
 from shared.privacy import Privacy
 from shared.stores.tiered import TieredEventStore, tiered_store
 from shared.tiered_data_keys import tiered_data_keys
-from shared.vocabulary import DossierStatus
+from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
 
 HOT_DAYS = 90
 ARCHIVE_EVERY_DAYS = 7
@@ -114,6 +119,7 @@ async def long_run(redis_url: str, scratch: Path) -> dict[str, float]:
             figures["long_used_memory_at_end_mb"] / figures["long_used_memory_after_90_days_mb"]
         )
         figures |= await read_rates(log)
+        figures |= await versus_eventsourcing(log, scratch / "long")
         await create_tables(fresh, indexes=False)
         rebuilt = await rebuild(log, session_factory(fresh))
         figures["long_replay_events"] = float(rebuilt.events)
@@ -142,6 +148,39 @@ async def read_rates(log: EventLog) -> dict[str, float]:
         figures[f"long_read_{part}_events"] = float(count)
         figures[f"long_read_{part}_events_per_s"] = count / (time.perf_counter() - started)
     return figures
+
+
+async def versus_eventsourcing(log: EventLog, scratch: Path) -> dict[str, float]:
+    """The whole history (archive, then Redis) replayed into control cards as
+    bench.versus_eventsourcing replays its lifecycles, against eventsourcing's replay of
+    those lifecycles (SQLite file) in the same minutes, the median of five. eventsourcing
+    is not given three years: writing them through it would take hours here, and its replay
+    reads one table in order."""
+    freeze_heap()  # as bench.versus_eventsourcing does: years of writing are not the replay's
+    cards, count = ControlCards(), 0
+    started = time.perf_counter()
+    async with aclosing(log.pages(limit=1000)) as pages:
+        async for page in pages:
+            for event in page:
+                if event.type in STATUS_AFTER_EVENT:  # not the log's own LogArchived records
+                    actor = event.actor
+                    cards.apply(event.type, event.data, actor.role, actor.officer_id,
+                                event.occurred_at)  # fmt: skip
+                count += 1
+    ours = count / (time.perf_counter() - started)
+    lifecycle = list(steps(1500))
+    (scratch / "eventsourcing").mkdir(exist_ok=True)
+    app = (await asyncio.to_thread(theirs, lifecycle, str(scratch / "eventsourcing" / "es.db")))[1]
+    try:
+        rates = [(await asyncio.to_thread(their_replay, app))[0] for _ in range(5)]
+    finally:
+        await asyncio.to_thread(app.close)
+    return {
+        "long_replay_cards_events": float(count),
+        "long_replay_cards_events_per_s": ours,
+        "long_eventsourcing_replay_per_s": statistics.median(rates),
+        "long_replay_vs_eventsourcing": ours / statistics.median(rates),
+    }
 
 
 # What each kind of key of the office holds: a key's name without its ids.

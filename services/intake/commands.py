@@ -4,7 +4,6 @@ book of a type and the version of every dossier put in a recap (compiling), and 
 recap book again when a dossier is flagged, so a flag and a recap never both win.
 Every use case acts on the officer's own office: its log, its read model, its registry."""
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,13 +30,12 @@ from services.intake.domain import (
 from services.intake.queries import dossier_row, unfinished_dossier_of, waiting_dossier_ids
 from services.intake.registry import registry_entries_for, registry_entries_on
 from shared.aggregate import load_aggregate, load_aggregates
-from shared.blind_index import BlindIndex
 from shared.commands import run_command
 from shared.duties import DutyRule
 from shared.errors import NotFound
 from shared.events import Envelope, EventData, new_event
 from shared.identity import Officer
-from shared.log import EventLog, Write
+from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.masking import mask_document_number
 from shared.tracking import new_tracking_code
 from shared.vocabulary import DocumentType, DossierStatus, FlagReason
@@ -63,14 +61,9 @@ def _envelopes(officer: Officer, stream_id: str, events: list[EventData]) -> lis
 
 
 async def _last_dossier_of(
-    index: BlindIndex, log: EventLog, document_type: DocumentType, number: str
+    log: EventLog, slot: Callable[[int], uuid.UUID]
 ) -> tuple[int, uuid.UUID | None]:
     """The first free slot of a document and the dossier in the slot before it, if any."""
-    office = log.keys.office
-
-    def slot(n: int) -> uuid.UUID:
-        return dossier_slot(index, office, document_type, number, n)
-
     n = 1
     while await log.version(dossier_stream(slot(n))):
         n += 1
@@ -97,37 +90,37 @@ async def register_document(
     """Check the registry, make sure the document is not in flight, register (and flag)."""
     office, log = officer.office, context.log_for(officer.office)
 
-    async def attempt() -> list[Envelope]:
-        # The database (registry, read model) and the document's slots (Redis) are asked at
-        # once, and no database connection is held while Redis answers.
-        (entries, unkeyed), (n, previous_id) = await asyncio.gather(
-            _read_model_answers(context, office, registration),
-            _last_dossier_of(
-                context.blind_index,
-                log,
-                registration.document_type,
-                registration.document_number,
-            ),
+    def slot(n: int) -> uuid.UUID:
+        kind, number = registration.document_type, registration.document_number
+        return dossier_slot(context.blind_index, office, kind, number, n)
+
+    async def append_in(
+        n: int, entry: RegistryEntry, previous: tuple[uuid.UUID, DossierStatus | None] | None
+    ) -> list[Envelope]:
+        """Register the document in its n-th slot: the append holds only if it is free."""
+        events = decide_registration(
+            slot(n), registration, entry, previous, tracking_code=new_tracking_code()
         )
+        stream = dossier_stream(slot(n))
+        return await log.append(stream, _envelopes(officer, stream, events), 0)
+
+    async def attempt() -> list[Envelope]:
+        entries, unkeyed = await _read_model_answers(context, office, registration)
         entry = check_against_registry(registration, entries)
-        # A dossier opened before ids were keyed sits in no slot: the read model knows it.
+        # Most documents are registered once: the first slot is tried without asking Redis
+        # whether it is free, as the append checks that anyway. A dossier opened before ids
+        # were keyed sits in no slot: the read model knows it.
+        try:
+            return await append_in(1, entry, unkeyed)
+        except ConcurrencyConflict:
+            pass  # registered before (or at this moment): the next free slot, and who held it
+        n, previous_id = await _last_dossier_of(log, slot)
         previous: tuple[uuid.UUID, DossierStatus | None] | None = unkeyed
         if previous_id is not None:
             async with context.sessions() as session:
                 row = await dossier_row(session, office, previous_id)
             previous = (previous_id, DossierStatus(row.status) if row else None)
-        dossier_id = dossier_slot(
-            context.blind_index,
-            office,
-            registration.document_type,
-            registration.document_number,
-            n,
-        )
-        events = decide_registration(
-            dossier_id, registration, entry, previous, tracking_code=new_tracking_code()
-        )
-        stream = dossier_stream(dossier_id)
-        return await log.append(stream, _envelopes(officer, stream, events), 0)
+        return await append_in(n, entry, previous)
 
     return await run_command(
         attempt,

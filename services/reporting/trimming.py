@@ -5,8 +5,8 @@ A run takes the archived events before the last signed checkpoint that are older
 hot window, whose dossiers are finished (`services.reporting.finished`) and that every
 consumer group of the log has read and acknowledged, and:
 1. checks them: the archive's chain is recomputed from a signed checkpoint before the first
-   of them up to the last one, so each event's bytes are those that checkpoint signed, and
-   each entry in Redis must be byte for byte the one the archive gives back;
+   of them to a signed one after the last, so each event's bytes are those a checkpoint
+   signed, and each entry in Redis must be byte for byte the one the archive gives back;
 2. marks them in the archive with a new batch (one transaction);
 3. records the batch in the log: a LogArchived event whose event id is the batch's (a retry
    is the same event: appended once);

@@ -35,6 +35,7 @@ ONE_DOSSIER = {
 }
 LISTED_DOSSIERS = {"RecapCompiled", "HandoverAccepted"}
 OF_A_RECAP = {"LetterDrafted", "LetterSigned", "LetterRejected", "RejectionAddressed"}
+MAY_LEAVE = ONE_DOSSIER | LISTED_DOSSIERS | OF_A_RECAP  # the types a rule here may let go
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, Checkpoint, TrimBatch
 from services.reporting.belongings import Belongings, consumed_by_every_group
-from services.reporting.finished import finished_among, occurred_at
+from services.reporting.finished import MAY_LEAVE, finished_among, occurred_at
 from services.reporting.run_lock import LEASE_S, one_run_at_a_time
 from services.reporting.sealing import chain, signature_holds
 from services.reporting.verification import flaw_of, trim_digest
@@ -154,31 +154,21 @@ class Run:
             if not checkpoints:
                 return []
             last = checkpoints[-1]
-            first = (
-                await session.exec(
-                    select(func.min(ArchivedEvent.seq)).where(
-                        ArchivedEvent.office == self.office,
-                        col(ArchivedEvent.trimmed_by).is_(None),
-                    )
-                )
-            ).first()
-            if first is None or first >= last.count:
+            start = await self._resume(session, checkpoints, 0)
+            if start is None:
                 return []
-            base = max(
-                (c for c in checkpoints if c.count < first), key=lambda c: c.count, default=None
-            )
             sealed = {c.count: c for c in checkpoints}
             found: list[Candidate] = []
-            chain_hash, seq = (base.chain_hash, base.count) if base else ("", 0)
+            chain_hash, seq = start
             # The log is in about the order events occur: a whole page with nothing old
             # enough ends the scan at the next signed checkpoint (which vouches for every
             # byte before it). A week's run then reads about a week of the archive, not the
             # whole hot window; anything old enough beyond is left for a later run.
-            stopping = done = False
+            stopping = done = unvouched = False
             while seq < last.count and not done:
                 rows = await self._rows(session, seq, min(seq + SCAN_PAGE, last.count))
                 page: list[tuple[Row[Any], dict[str, Any]]] = []
-                any_old = False
+                any_old = any_open = False
                 for row in rows:
                     chain_hash = chain(chain_hash, row.body.encode())
                     if row.chain_hash != chain_hash or (
@@ -190,13 +180,17 @@ class Run:
                         )
                     if row.trimmed_by is not None:
                         any_old = True
-                    elif row.seq < last.count and (
-                        consumed is None or position_key(row.position) < consumed
-                    ):
-                        body = orjson.loads(row.body)
-                        page.append((row, body))
-                        any_old = any_old or occurred_at(body) < before
+                    else:
+                        any_open = any_open or row.type in MAY_LEAVE
+                        if row.seq < last.count and (
+                            consumed is None or position_key(row.position) < consumed
+                        ):
+                            body = orjson.loads(row.body)
+                            page.append((row, body))
+                            any_old = any_old or occurred_at(body) < before
+                            unvouched = True
                     seq = row.seq
+                    unvouched = unvouched and seq not in sealed
                     if stopping and seq in sealed:
                         done = True
                         break
@@ -212,7 +206,38 @@ class Run:
                 ]  # fmt: skip
                 if not any_old:
                     stopping, done = True, done or seq in sealed
+                elif not any_open and not unvouched and not done:
+                    # A stretch already trimmed (but for records that always stay): go on
+                    # from the signed checkpoint before the next event that may leave.
+                    ahead = await self._resume(session, checkpoints, seq)
+                    if ahead is None:
+                        break
+                    if ahead[1] > seq:
+                        chain_hash, seq = ahead
             return found
+
+    async def _resume(
+        self, session: AsyncSession, checkpoints: Sequence[Checkpoint], after: int
+    ) -> tuple[str, int] | None:
+        """Where a scan starts to reach the next archived event after `after` still in Redis
+        that a rule may let go (a record that always stays does not hold the scan back): the
+        chain hash and number of the last signed checkpoint before it. None: no such event
+        before the last checkpoint."""
+        archive = table_of(ArchivedEvent)
+        query = sa_select(func.min(archive.c.seq)).where(
+            archive.c.office == self.office,
+            archive.c.trimmed_by.is_(None),
+            archive.c.type.in_(sorted(MAY_LEAVE)),
+            archive.c.seq > after,
+        )
+        connection = await session.connection()
+        upcoming = (await connection.execute(query)).scalar()
+        if upcoming is None or upcoming >= checkpoints[-1].count:
+            return None
+        base = max(
+            (c for c in checkpoints if c.count < upcoming), key=lambda c: c.count, default=None
+        )
+        return (base.chain_hash, base.count) if base else ("", 0)
 
     async def _signed(
         self, session: AsyncSession, public_key: Ed25519PublicKey

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from services.reporting import trimming
 from services.reporting.trimming import archive_log
@@ -14,6 +14,7 @@ from shared.events import Envelope, new_event
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog
 from tests.integration.reporting.archiving_support import (
+    LONG_AGO,
     an_office_with_a_finished_past,
     archived_and_sealed,
     redis_positions,
@@ -118,6 +119,50 @@ async def test_a_page_of_younger_events_ends_a_run_s_scan_and_a_later_run_goes_p
     assert f"dossier-{late.delivered}" not in kept
     assert f"dossier-{late.registered_lately}" in kept  # old enough now, but not finished
     assert await whole_log(log) == everything
+    assert await verdict(log, reporting.engine, reporting.sealer) == (True, None)
+
+
+async def test_a_record_that_always_stays_does_not_make_later_runs_read_the_trimmed_past(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting, monkeypatch
+) -> None:
+    """Each run leaves its LogArchived record in Redis for good; the next runs go on from
+    the signed checkpoint before the first event that may leave, not from that record."""
+    monkeypatch.setattr(trimming, "SCAN_PAGE", CHECKPOINT_EVERY)
+    log = tiered_log(redis, keys, reporting)
+    scanned: list[int] = []  # the archive numbers each page of a run's scan starts after
+
+    def page_read(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "FROM reporting_archive" in statement and "seq <=" in statement:
+            scanned.append(parameters[1])
+
+    async def a_finished_stretch() -> None:
+        office.clock = LONG_AGO
+        dossiers = [await office.register() for _ in range(6)]
+        letter = await office.draft(await office.recap(dossiers))
+        await office.sign(letter)
+        await office.accept(letter)
+        for dossier in dossiers:
+            await office.deliver(dossier, letter)
+
+    async def a_run() -> list[int]:
+        await archived_and_sealed(reporting, office)
+        scanned.clear()
+        run = await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+        assert run.events > 0
+        return list(scanned)
+
+    event.listen(reporting.engine.sync_engine, "before_cursor_execute", page_read)
+    try:
+        for _ in range(2):
+            await a_finished_stretch()
+            await a_run()
+        second = list(scanned)
+        await a_finished_stretch()
+        third = await a_run()
+    finally:
+        event.remove(reporting.engine.sync_engine, "before_cursor_execute", page_read)
+
+    assert min(third) >= max(second)  # the second stretch, trimmed, is not read again
     assert await verdict(log, reporting.engine, reporting.sealer) == (True, None)
 
 

@@ -51,6 +51,7 @@ OWN = {
         "export.py",  # the archive's checkpointed segments as files for cold storage
         "finished.py",
         "folding.py",
+        "leaving.py",  # which archived events may leave Redis, checked against the chain
         "replay.py",
         "run_lock.py",  # one `jasa log archive` run at a time, on a lease
         "sealing.py",

@@ -7,7 +7,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import event, text
 
-from services.reporting import trimming
+from services.reporting import leaving, trimming
 from services.reporting.trimming import archive_log
 from services.reporting.verification import verify
 from shared.events import Envelope, new_event
@@ -93,7 +93,7 @@ async def test_a_page_of_younger_events_ends_a_run_s_scan_and_a_later_run_goes_p
 ) -> None:
     """A week's run reads about a week of the archive, not the whole hot window: what is old
     enough beyond a page of younger events (here written late) waits for a later run."""
-    monkeypatch.setattr(trimming, "SCAN_PAGE", CHECKPOINT_EVERY)
+    monkeypatch.setattr(leaving, "SCAN_PAGE", CHECKPOINT_EVERY)
     first = await an_office_with_a_finished_past(office)
     for _ in range(3 * CHECKPOINT_EVERY):
         await office.register()
@@ -127,7 +127,7 @@ async def test_a_record_that_always_stays_does_not_make_later_runs_read_the_trim
 ) -> None:
     """Each run leaves its LogArchived record in Redis for good; the next runs go on from
     the signed checkpoint before the first event that may leave, not from that record."""
-    monkeypatch.setattr(trimming, "SCAN_PAGE", CHECKPOINT_EVERY)
+    monkeypatch.setattr(leaving, "SCAN_PAGE", CHECKPOINT_EVERY)
     log = tiered_log(redis, keys, reporting)
     scanned: list[int] = []  # the archive numbers each page of a run's scan starts after
 

@@ -2,6 +2,7 @@
 many of the archive's pages equals the live reports, and a reader going through the log
 while `jasa log archive` trims it hands every event once."""
 
+import asyncio
 from contextlib import aclosing
 
 from redis.asyncio import Redis
@@ -67,3 +68,21 @@ async def test_a_reader_going_through_the_log_while_it_is_archived_hands_every_e
 
     assert [entry for entry in read if entry[1][b"type"] != b"LogArchived"] == before
     assert await verdict(log, reporting.engine, reporting.sealer) == (True, None)
+
+
+async def test_a_reader_that_stops_midway_leaves_no_archive_read_behind(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting
+) -> None:
+    await an_office_with_a_finished_past(office)
+    await archived_and_sealed(reporting, office)
+    log = tiered_log(redis, keys, reporting)
+    await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+
+    # The archive's next page is read while the caller folds this one: stopping here must
+    # not leave that read running, nor its connection out of the pool.
+    async with aclosing(log.raw_pages(limit=2)) as pages:
+        first = await anext(pages)
+    await asyncio.sleep(0)  # a read left running would be under way by now
+
+    assert reporting.engine.sync_engine.pool.checkedout() == 0
+    assert first == await log.read_raw(limit=2)

@@ -61,12 +61,19 @@ def connection_owners(port: int, count: int) -> list[int]:
     """Open `count` connections at once; the pid of the process that accepted each."""
     sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
     try:
-        time.sleep(0.5)  # accepted by now
-        listing = subprocess.run(
-            ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-        return [int(line.split("pid=")[1].split(",")[0]) for line in listing.splitlines()]
+        # A connection still in the listening socket's queue has no process yet: on a busy
+        # machine the workers may take a while to accept them all.
+        deadline = time.monotonic() + 30
+        while True:
+            listing = subprocess.run(
+                ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+                capture_output=True, text=True, check=True,
+            ).stdout.splitlines()  # fmt: skip
+            if all("pid=" in line for line in listing) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert all("pid=" in line for line in listing), f"not all accepted in 30 s: {listing}"
+        return [int(line.split("pid=")[1].split(",")[0]) for line in listing]
     finally:
         for sock in sockets:
             sock.close()

@@ -150,43 +150,18 @@ class TieredEventStore:
             hot = await self.hot.read(after, limit, bound)
             reach = hot[-1].position if len(hot) == limit else bound
             last = await self.archive.seq_at_or_before(reach)
-            async with aclosing(self._archive_pages(seq, last, limit)) as pages:
-                async for cold, seq in pages:
-                    if seq < last:  # more of the archive comes: Redis's entries up to here now
-                        end = position_key(cold[-1].position)
-                        cut = bisect.bisect_right(hot, end, key=_key)
-                        now, hot = hot[:cut], hot[cut:]
-                    else:
-                        now, hot = hot, []
-                    yield merged(cold, now) if now else cold
+            while seq < last:
+                cold, seq = await self.archive.page(seq, last, limit)
+                if seq < last:  # more of the archive comes: Redis's entries up to here now
+                    end = position_key(cold[-1].position)
+                    cut = bisect.bisect_right(hot, end, key=_key)
+                    now, hot = hot[:cut], hot[cut:]
+                else:
+                    now, hot = hot, []
+                yield merged(cold, now) if now else cold
             if hot:
                 yield hot
             after = reach
-
-    async def _archive_pages(
-        self, seq: int, last: int, limit: int
-    ) -> AsyncGenerator[tuple[list[Recorded], int], None]:
-        """The archive's trimmed events numbered after `seq` up to `last`, page by page, with
-        the number each page reaches. The next page is read (in the database's own thread)
-        while the caller folds this one. One left unread when the caller stops is waited
-        for, not cancelled: a query cut off midway would leave its connection to be thrown
-        away."""
-        upcoming = self._archive_page(seq, last, limit)
-        try:
-            while upcoming is not None:
-                cold, seq = await upcoming
-                upcoming = self._archive_page(seq, last, limit)
-                yield cold, seq
-        finally:
-            if upcoming is not None:
-                await asyncio.wait([upcoming])
-                if not upcoming.cancelled():
-                    upcoming.exception()  # the caller stopped: what became of it is not news
-
-    def _archive_page(
-        self, seq: int, last: int, limit: int
-    ) -> "asyncio.Future[tuple[list[Recorded], int]] | None":
-        return asyncio.ensure_future(self.archive.page(seq, last, limit)) if seq < last else None
 
     async def at(self, position: str) -> Recorded | None:
         found = await self.hot.at(position)

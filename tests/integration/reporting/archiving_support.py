@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.reporting.archive import seal_head
 from services.reporting.replay import Difference, differences, live_head, rebuild
 from services.reporting.sealing import Sealer
+from services.reporting.trimming import ArchiveRun, archive_log
 from services.reporting.verification import verify
 from shared.db import create_tables, make_engine, session_factory
 from shared.keys import Keys
@@ -70,6 +71,17 @@ async def archived_and_sealed(reporting: Reporting, office: Office) -> None:
     await reporting.handle_all(office)
     async with reporting.sessions() as session:
         await seal_head(session, reporting.sealer)
+
+
+async def a_trimmed_past(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting
+) -> tuple[EventLog, ArchiveRun]:
+    """An office whose finished past was archived, sealed and trimmed by one
+    `jasa log archive` run: its log read through both tiers, and the run."""
+    await an_office_with_a_finished_past(office)
+    await archived_and_sealed(reporting, office)
+    log = tiered_log(redis, keys, reporting)
+    return log, await archive_log(log, reporting.sessions, reporting.sealer.public_key)
 
 
 async def whole_log(log: EventLog) -> RawLog:

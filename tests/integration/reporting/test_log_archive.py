@@ -15,6 +15,7 @@ from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog
 from tests.integration.reporting.archiving_support import (
     LONG_AGO,
+    a_trimmed_past,
     an_office_with_a_finished_past,
     archived_and_sealed,
     redis_positions,
@@ -169,10 +170,7 @@ async def test_a_record_that_always_stays_does_not_make_later_runs_read_the_trim
 async def test_a_second_run_does_nothing(
     redis: Redis, keys: Keys, office: Office, reporting: Reporting
 ) -> None:
-    await an_office_with_a_finished_past(office)
-    await archived_and_sealed(reporting, office)
-    log = tiered_log(redis, keys, reporting)
-    await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+    log, _ = await a_trimmed_past(redis, keys, office, reporting)
     left = await redis_positions(redis, keys)
 
     again = await archive_log(log, reporting.sessions, reporting.sealer.public_key)

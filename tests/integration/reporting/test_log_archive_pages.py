@@ -13,6 +13,7 @@ from shared.db import create_tables, make_engine, session_factory
 from shared.keys import Keys
 from tests.integration.reporting.archiving_support import (
     RawLog,
+    a_trimmed_past,
     an_office_with_a_finished_past,
     archived_and_sealed,
     redis_positions,
@@ -73,13 +74,10 @@ async def test_a_reader_going_through_the_log_while_it_is_archived_hands_every_e
 async def test_a_reader_that_stops_midway_leaves_no_archive_read_behind(
     redis: Redis, keys: Keys, office: Office, reporting: Reporting
 ) -> None:
-    await an_office_with_a_finished_past(office)
-    await archived_and_sealed(reporting, office)
-    log = tiered_log(redis, keys, reporting)
-    await archive_log(log, reporting.sessions, reporting.sealer.public_key)
+    log, _ = await a_trimmed_past(redis, keys, office, reporting)
 
-    # The archive's next page is read while the caller folds this one: stopping here must
-    # not leave that read running, nor its connection out of the pool.
+    # A reader that stops after its first page (`read` does) must not leave a read of the
+    # archive running, nor its connection out of the pool.
     async with aclosing(log.raw_pages(limit=2)) as pages:
         first = await anext(pages)
     await asyncio.sleep(0)  # a read left running would be under way by now

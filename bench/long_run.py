@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.card import ControlCards
 from bench.latency import PII_KEY
 from bench.lifecycles import KASUBBAG, Step, envelope, steps
-from bench.versus_eventsourcing import Office, Stream, their_replay
+from bench.versus_eventsourcing import Office, Stream, our_replay, their_replay
 from services.courier.feed import CourierFeed
 from services.courier.queries import DocumentPublic, HandoverPublic, HandoverStatus
 from services.reporting.archive import seal_head
@@ -53,7 +53,7 @@ from shared.masking import mask_document_number
 from shared.privacy import Privacy
 from shared.stores.tiered import TieredEventStore, tiered_store
 from shared.tiered_data_keys import tiered_data_keys
-from shared.vocabulary import STATUS_AFTER_EVENT, DossierStatus
+from shared.vocabulary import DossierStatus
 
 HOT_DAYS = 90
 ARCHIVE_EVERY_DAYS = 7
@@ -217,32 +217,17 @@ async def versus_eventsourcing(log: EventLog, theirs: TheirHistory) -> dict[str,
     pairs = []
     with batch_collections():
         for _ in range(REPLAYS):
-            (ours, count), our_cards = await _replay_into_cards(log)
+            ours, our_cards = await our_replay(log)
             their_rate, their_cards = await theirs.replay()
             assert our_cards.as_text() == their_cards.as_text(), "both build the same cards"
             del our_cards, their_cards
             pairs.append((ours, their_rate))
     return {
-        "long_replay_cards_events": float(count),
         "long_replay_cards_events_per_s": statistics.median(p[0] for p in pairs),
         "long_eventsourcing_replay_per_s": statistics.median(p[1] for p in pairs),
         "long_replay_vs_eventsourcing": statistics.median(o / t for o, t in pairs),
         "long_eventsourcing_write_s": theirs.seconds,
     }
-
-
-async def _replay_into_cards(log: EventLog) -> tuple[tuple[float, int], ControlCards]:
-    cards, count = ControlCards(), 0
-    started = time.perf_counter()
-    async with aclosing(log.pages(limit=1000)) as pages:
-        async for page in pages:
-            for event in page:
-                if event.type in STATUS_AFTER_EVENT:  # not the log's own LogArchived records
-                    actor = event.actor
-                    cards.apply(event.type, event.data, actor.role, actor.officer_id,
-                                event.occurred_at)  # fmt: skip
-                count += 1
-    return (count / (time.perf_counter() - started), count), cards
 
 
 # What each kind of key of the office holds: a key's name without its ids.

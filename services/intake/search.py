@@ -17,6 +17,8 @@ from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.blind_index import BlindIndex, IndexKind, normalised_number
+from shared.bulk import Row, insert_rows
+from shared.db import table_of
 from shared.errors import Unprocessable
 
 
@@ -44,6 +46,17 @@ def digests_of(
     return found
 
 
+def search_rows(
+    office: str, dossier_id: uuid.UUID, digests: dict[IndexKind, list[str]]
+) -> list[Row]:
+    """A dossier's rows of the index, each digest once (a name may repeat a word)."""
+    kinds = {digest: kind for kind, values in digests.items() for digest in values}
+    return [
+        {"office": office, "digest": digest, "dossier_id": dossier_id, "kind": kind.value}
+        for digest, kind in kinds.items()
+    ]
+
+
 async def index_dossier(
     session: AsyncSession,
     office: str,
@@ -64,12 +77,8 @@ async def index_dossier(
                 col(IntakeSearchEntry.kind).in_([kind.value for kind in digests]),
             )
         )
-    # Each digest once: a name may repeat a word.
-    rows = {digest: kind for kind, values in digests.items() for digest in values}
-    session.add_all(
-        IntakeSearchEntry(office=office, digest=digest, dossier_id=dossier_id, kind=kind.value)
-        for digest, kind in rows.items()
-    )
+    rows = search_rows(office, dossier_id, digests)
+    await insert_rows(await session.connection(), table_of(IntakeSearchEntry), rows)
 
 
 async def forget_dossier(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> None:

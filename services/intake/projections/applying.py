@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from sqlalchemy import Table
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,12 +23,15 @@ from services.intake.projections.tables import (
     sort_key,
 )
 from services.intake.search import (
+    IntakeSearchEntry,
     digests_of,
     forget_dossier,
     index_dossier,
+    search_rows,
 )
 from shared.blind_index import BlindIndex
-from shared.db import chunks, position_key
+from shared.bulk import Row, insert_rows
+from shared.db import chunks, position_key, table_of
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -61,6 +65,26 @@ PAGE_ROWS = "intake_page_rows"
 
 
 PAGE_STEPS = "intake_page_steps"
+
+
+# And the page's new steps and search digests, which nothing changes once made: kept as
+# plain rows and written as one INSERT a table (a table model's object costs more to make
+# than its row costs to write), before anything reads or deletes them.
+PAGE_NEW = "intake_page_new"
+STEPS, SEARCH = table_of(IntakeStep), table_of(IntakeSearchEntry)
+
+
+def _add_new(session: AsyncSession, table: Table, rows: list[Row]) -> None:
+    session.info[PAGE_NEW].setdefault(table, []).extend(rows)
+
+
+async def _write_new(session: AsyncSession) -> None:
+    """The page's new rows written so far, so that a statement after sees them."""
+    new: dict[Table, list[Row]] = session.info[PAGE_NEW]
+    connection = await session.connection()
+    for table, rows in new.items():
+        await insert_rows(connection, table, rows)
+    new.clear()
 
 
 DossierKey = tuple[str, uuid.UUID]
@@ -134,7 +158,7 @@ def _after(event: Envelope) -> DossierStatus:
     return STATUS_AFTER_EVENT[event.type]
 
 
-def _steps(event: Envelope, dossier_ids: Sequence[uuid.UUID]) -> list[IntakeStep]:
+def _steps(event: Envelope, dossier_ids: Sequence[uuid.UUID]) -> list[Row]:
     """The step an event is on the card of each dossier it concerns."""
     assert event.position is not None
     data: Any = event.data
@@ -142,19 +166,19 @@ def _steps(event: Envelope, dossier_ids: Sequence[uuid.UUID]) -> list[IntakeStep
     # A delivery's note may name the recipient; a flag's or a return's says why it stopped.
     note = None if isinstance(data, Delivered) else getattr(data, "note", None)
     return [
-        IntakeStep(
-            office=event.office,
-            dossier_id=dossier_id,
-            position=event.position,
-            event=event.type,
-            officer_id=event.actor.officer_id,
-            officer_name=event.actor.name,
-            role=event.actor.role.value,
-            at=event.occurred_at,
-            reason=str(reason) if reason is not None else None,
-            note=note or None,
-            letter_number=getattr(data, "letter_number", None),
-        )
+        {
+            "office": event.office,
+            "dossier_id": dossier_id,
+            "position": event.position,
+            "event": event.type,
+            "officer_id": event.actor.officer_id,
+            "officer_name": event.actor.name,
+            "role": event.actor.role.value,
+            "at": event.occurred_at,
+            "reason": str(reason) if reason is not None else None,
+            "note": note or None,
+            "letter_number": getattr(data, "letter_number", None),
+        }
         for dossier_id in dossier_ids
     ]
 
@@ -162,20 +186,18 @@ def _steps(event: Envelope, dossier_ids: Sequence[uuid.UUID]) -> list[IntakeStep
 async def apply_event(session: AsyncSession, event: Envelope, index: BlindIndex) -> None:
     """The change one event makes to the read model (the caller commits); `index` makes the
     digests an officer searches by."""
+    await apply_events(session, [event], index)
+
+
+async def _apply_one(session: AsyncSession, event: Envelope, index: BlindIndex) -> None:
     await _apply_to_dossiers(session, event, index)
     if event.type in STATUS_AFTER_EVENT:
         concerned = await _dossiers_concerned(session, event)
         # An event applied again leaves its steps as they are: they were added all at once.
         assert event.position is not None
-        if concerned and not await _has_step(session, (event.office, concerned[0], event.position)):
-            session.add_all(_steps(event, concerned))
-
-
-async def _has_step(session: AsyncSession, key: StepKey) -> bool:
-    on_page: set[StepKey] | None = session.info.get(PAGE_STEPS)
-    if on_page is not None:
-        return key in on_page
-    return await session.get(IntakeStep, key) is not None
+        on_cards: set[StepKey] = session.info[PAGE_STEPS]
+        if concerned and (event.office, concerned[0], event.position) not in on_cards:
+            _add_new(session, STEPS, _steps(event, concerned))
 
 
 async def _dossiers_concerned(session: AsyncSession, event: Envelope) -> list[uuid.UUID]:
@@ -196,13 +218,12 @@ async def _apply_to_dossiers(session: AsyncSession, event: Envelope, index: Blin
         if await _find(session, office, data.dossier_id) is None:
             row = _registered_row(event, data)
             session.add(row)
-            if PAGE_ROWS in session.info:
-                session.info[PAGE_ROWS][(office, data.dossier_id)] = row
+            session.info[PAGE_ROWS][(office, data.dossier_id)] = row
             if data.nik != ERASED:
                 digests = digests_of(
                     index, office, nik=data.nik, name=data.name, number=data.document_number
                 )
-                await index_dossier(session, office, data.dossier_id, digests, new=True)
+                _add_new(session, SEARCH, search_rows(office, data.dossier_id, digests))
     elif isinstance(data, DocumentFlagged):
         _move(
             await _dossier(session, office, data.dossier_id),
@@ -245,12 +266,14 @@ async def _correct(
         setattr(row, field.value, getattr(data, field.value))
     if CorrectedField.NAME in data.fields and data.name is not None:
         digests = digests_of(index, event.office, nik=None, name=data.name, number=None)
+        await _write_new(session)  # the digests it replaces may be this page's
         await index_dossier(session, event.office, data.dossier_id, digests)
 
 
 async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> None:
     # No row yet (out of order after a crash): its DocumentRegistered, revealed after the
     # key was destroyed, will read erased by itself.
+    await _write_new(session)  # this page's digests and steps of the dossier go too
     await forget_dossier(session, office, dossier_id)
     row = await _find(session, office, dossier_id)
     if row is not None:
@@ -292,11 +315,13 @@ async def apply_events(
     """`apply_event` for a page of events, the rows they name read in a few queries first."""
     session.info[PAGE_ROWS] = await _rows_named(session, events)
     session.info[PAGE_STEPS] = await _steps_on_cards(session, events, session.info[PAGE_ROWS])
+    session.info[PAGE_NEW] = {}
     try:
         for event in events:
-            await apply_event(session, event, index)
+            await _apply_one(session, event, index)
+        await _write_new(session)
     finally:
-        del session.info[PAGE_ROWS], session.info[PAGE_STEPS]
+        del session.info[PAGE_ROWS], session.info[PAGE_STEPS], session.info[PAGE_NEW]
 
 
 async def _steps_on_cards(

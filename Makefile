@@ -29,8 +29,11 @@ $(UV): tools/uv.txt
 	@touch $(UV)
 
 # --locked: a pyproject.toml changed without `make lock` is an error, not a quiet re-resolve.
+# --compile-bytecode: the libraries' bytecode is written once here, so a process does not
+# compile them again as it starts (where PYTHONDONTWRITEBYTECODE is set, every one would).
 $(STAMP): uv.lock pyproject.toml $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --compile-bytecode \
+		--python $(PYTHON)
 	@touch $(STAMP)
 
 run: $(STAMP)

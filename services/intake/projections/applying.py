@@ -67,11 +67,13 @@ PAGE_ROWS = "intake_page_rows"
 PAGE_STEPS = "intake_page_steps"
 
 
-# And the page's new steps and search digests, which nothing changes once made: kept as
-# plain rows and written as one INSERT a table (a table model's object costs more to make
-# than its row costs to write), before anything reads or deletes them.
+# And the page's new rows (dossiers registered, steps, search digests): kept as plain rows
+# and written as one INSERT a table (a table model's object costs more to make than its row
+# costs to write), before anything reads, changes or deletes them.
 PAGE_NEW = "intake_page_new"
-STEPS, SEARCH = table_of(IntakeStep), table_of(IntakeSearchEntry)
+DOSSIERS, STEPS, SEARCH = table_of(IntakeDossier), table_of(IntakeStep), table_of(IntakeSearchEntry)
+# In PAGE_ROWS, a dossier registered on this page whose row is not written yet.
+NEW = "new on this page"
 
 
 def _add_new(session: AsyncSession, table: Table, rows: list[Row]) -> None:
@@ -94,9 +96,16 @@ StepKey = tuple[str, uuid.UUID, str]
 
 
 async def _find(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> IntakeDossier | None:
-    known: dict[DossierKey, IntakeDossier | None] = session.info.get(PAGE_ROWS, {})
+    known: dict[DossierKey, IntakeDossier | str | None] = session.info[PAGE_ROWS]
     key = (office, dossier_id)
-    return known[key] if key in known else await session.get(IntakeDossier, key)
+    row = known[key] if key in known else await session.get(IntakeDossier, key)
+    if not isinstance(row, str):
+        return row
+    # NEW: registered on this page, and now changed or read: written, then read back.
+    await _write_new(session)
+    found = await session.get(IntakeDossier, key)
+    known[key] = found
+    return found
 
 
 async def _dossier(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> IntakeDossier:
@@ -131,27 +140,28 @@ def _move(row: IntakeDossier, event: Envelope, status: DossierStatus, **changes:
                     setattr(row, name, value)
 
 
-def _registered_row(event: Envelope, data: DocumentRegistered) -> IntakeDossier:
+def _registered_row(event: Envelope, data: DocumentRegistered) -> Row:
+    """A new dossier's row; the parts no event has set yet take their columns' defaults."""
     assert event.position is not None
-    return IntakeDossier(
-        office=event.office,
-        dossier_id=data.dossier_id,
-        sort_key=sort_key(event.position),
-        nik=data.nik,
-        name=data.name,
-        address=data.address,
-        phone=data.phone,
-        document_type=data.document_type.value,
-        document_number=data.document_number,
+    return {
+        "office": event.office,
+        "dossier_id": data.dossier_id,
+        "sort_key": sort_key(event.position),
+        "nik": data.nik,
+        "name": data.name,
+        "address": data.address,
+        "phone": data.phone,
+        "document_type": data.document_type.value,
+        "document_number": data.document_number,
         # Read after its erasure (out of order), the registration keeps no way to find it.
-        tracking_code=None if data.name == ERASED else data.tracking_code,
-        status=DossierStatus.REGISTERED.value,
-        status_position=event.position,
-        registered_at=event.occurred_at,
-        registered_by_id=event.actor.officer_id,
-        registered_by_name=event.actor.name,
-        updated_at=event.occurred_at,
-    )
+        "tracking_code": None if data.name == ERASED else data.tracking_code,
+        "status": DossierStatus.REGISTERED.value,
+        "status_position": event.position,
+        "registered_at": event.occurred_at,
+        "registered_by_id": event.actor.officer_id,
+        "registered_by_name": event.actor.name,
+        "updated_at": event.occurred_at,
+    }
 
 
 def _after(event: Envelope) -> DossierStatus:
@@ -216,9 +226,8 @@ async def _apply_to_dossiers(session: AsyncSession, event: Envelope, index: Blin
     office = event.office
     if isinstance(data, DocumentRegistered):
         if await _find(session, office, data.dossier_id) is None:
-            row = _registered_row(event, data)
-            session.add(row)
-            session.info[PAGE_ROWS][(office, data.dossier_id)] = row
+            _add_new(session, DOSSIERS, [_registered_row(event, data)])
+            session.info[PAGE_ROWS][(office, data.dossier_id)] = NEW
             if data.nik != ERASED:
                 digests = digests_of(
                     index, office, nik=data.nik, name=data.name, number=data.document_number

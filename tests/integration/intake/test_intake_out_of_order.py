@@ -8,11 +8,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.intake.projections import IntakeDossier, IntakeRecap, NotYetKnown, apply_event
+from services.intake.projections import (
+    IntakeDossier,
+    IntakeRecap,
+    IntakeStep,
+    NotYetKnown,
+    apply_events,
+)
+from services.intake.search import IntakeSearchEntry
 from shared.blind_index import BlindIndex
-from shared.db import create_tables, make_engine, session_factory
+from shared.db import create_tables, make_engine, session_factory, table_of
 from shared.events import Envelope
 from shared.log import EventLog
+from shared.privacy import ERASED
 from tests.sop_history import Office
 
 INDEX = BlindIndex.from_master_key(bytes(32))
@@ -33,24 +41,30 @@ async def a_history(office: Office) -> None:
     await office.deliver(first, letter)
 
 
-async def read_model_after(events: list[Envelope], database: Path) -> list[dict[str, Any]]:
-    """Apply `events` in the order given, as the consumer does: an event that comes before
-    the one it builds on is left pending and handed over again later."""
+TABLES = [table_of(model) for model in (IntakeDossier, IntakeRecap, IntakeStep, IntakeSearchEntry)]
+
+
+async def read_model_after(
+    events: list[Envelope], database: Path, page_size: int = 1
+) -> list[dict[str, Any]]:
+    """Apply `events` in the order given, `page_size` at a time, as the consumer does: a
+    page with an event that comes before the one it builds on is left pending and handed
+    over again later. Every row of the read model, its cards and its search index."""
     engine = make_engine(f"sqlite+aiosqlite:///{database}")
     await create_tables(engine)
     sessions = session_factory(engine)
-    waiting = list(events)
+    waiting = [events[at : at + page_size] for at in range(0, len(events), page_size)]
     while waiting:
-        event = waiting.pop(0)
+        page = waiting.pop(0)
         try:
             async with sessions() as session, session.begin():
-                await apply_event(session, event, INDEX)
+                await apply_events(session, page, INDEX)
         except NotYetKnown:
-            waiting.append(event)
+            waiting.append(page)
     async with engine.connect() as connection:
         rows = [
-            dict(row)
-            for table in (IntakeDossier.__table__, IntakeRecap.__table__)  # type: ignore[attr-defined]
+            {"table": table.name, **row}
+            for table in TABLES
             for row in (await connection.execute(select(table))).mappings()
         ]
     await engine.dispose()
@@ -106,3 +120,26 @@ async def test_a_database_made_before_the_position_columns_gets_them_at_start(
     await engine.dispose()
     assert {"flag_position", "recap_position", "letter_position"} <= columns
     assert kept == [("0-0",)]
+
+
+async def test_a_page_holding_whole_histories_gives_the_read_model_of_one_event_a_page(
+    event_log: EventLog, tmp_path: Path
+) -> None:
+    """A page's new rows are written when it ends: a dossier registered on the page and
+    then flagged, recapped, delivered or erased on it too is written and read back first."""
+    office = Office(event_log)
+    await a_history(office)
+    erased = await office.register()  # and erased before anything else reads its row
+    await office.erase(erased)
+    one_by_one = await read_model_after(office.appended, tmp_path / "one-by-one.db")
+    in_one_page = await read_model_after(
+        office.appended, tmp_path / "one-page.db", page_size=len(office.appended)
+    )
+    assert in_one_page == one_by_one
+    gone = [row for row in in_one_page if row.get("dossier_id") == erased]
+    dossier = next(row for row in gone if row["table"] == "intake_dossier")
+    assert dossier["nik"] == dossier["name"] == ERASED
+    assert not [row for row in gone if row["table"] == "intake_search"]
+    assert {row["table"] for row in one_by_one} == {
+        "intake_dossier", "intake_recap", "intake_step", "intake_search"
+    }  # fmt: skip

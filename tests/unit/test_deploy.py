@@ -227,6 +227,21 @@ def test_the_image_runs_jasa_and_exposes_the_service_ports() -> None:
         assert name in environment_names(CommonSettings), name
 
 
+def test_the_image_installs_what_the_lock_pins() -> None:
+    """The image runs the versions `make test` passed with: uv at tools/uv.txt's hashes, and
+    the project from uv.lock, refusing a lock that no longer matches pyproject.toml."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "COPY tools/uv.txt" in dockerfile
+    assert "pip install --require-hashes -r /tmp/uv.txt" in dockerfile
+    assert re.search(r"^COPY pyproject\.toml uv\.lock ", dockerfile, re.M)
+    install = re.search(r"uv sync (.*(?:\\\n.*)*)", dockerfile)
+    assert install is not None
+    options = install.group(1).split()
+    assert {"--locked", "--no-editable"} <= set(options)
+    assert "--all-extras" not in options and "--extra" not in options  # no test tools
+    assert not re.search(r"pip install (?!--require-hashes)", dockerfile)
+
+
 # --- Kubernetes ------------------------------------------------------------------------
 
 

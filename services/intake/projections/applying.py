@@ -8,7 +8,7 @@ events at a time. Events may come out of order after a crash, so each part of a 
 moves to a later one: applied in any order, the events leave the row as log order would."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
@@ -101,10 +101,14 @@ async def _find(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> In
     row = known[key] if key in known else await session.get(IntakeDossier, key)
     if not isinstance(row, str):
         return row
-    # NEW: registered on this page, and now changed or read: written, then read back.
+    # NEW: registered on this page, and now changed or read (a recap of this page's
+    # registrations, say): the page's new rows are written, and its new dossiers read back
+    # in one query, not one each.
+    new = [key for key, row in known.items() if isinstance(row, str)]
     await _write_new(session)
-    found = await session.get(IntakeDossier, key)
-    known[key] = found
+    known.update(await _rows_of(session, new))
+    found = known[key]
+    assert not isinstance(found, str), "a dossier written on this page was not read back"
     return found
 
 
@@ -373,8 +377,18 @@ async def _rows_named(
         if recap is not None:
             named.update((office, d) for d in recap.dossier_id_list())
     found: dict[DossierKey, IntakeDossier | None] = dict.fromkeys(named)
-    for office in {office for office, _ in named}:
-        wanted = [d for o, d in named if o == office]
+    found.update(await _rows_of(session, named))
+    return found
+
+
+async def _rows_of(
+    session: AsyncSession, keys: Collection[DossierKey]
+) -> dict[DossierKey, IntakeDossier]:
+    """The dossier rows of these keys that the read model has, in a query per office and
+    500 of them."""
+    found: dict[DossierKey, IntakeDossier] = {}
+    for office in {office for office, _ in keys}:
+        wanted = [d for o, d in keys if o == office]
         for chunk in chunks(wanted):
             query = select(IntakeDossier).where(
                 IntakeDossier.office == office, col(IntakeDossier.dossier_id).in_(chunk)

@@ -3,7 +3,7 @@
 from pydantic import Field, field_validator
 
 from services.approval.numbering import DEFAULT_PATTERN, LetterNumberPattern
-from shared.service import ServiceContext
+from shared.context import ServiceContext
 from shared.settings import ServiceSettings, database_url_of
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.approval.domain import LetterStatus
+from shared.context import ServiceContext
 from shared.db import add_missing_columns
 from shared.events import (
     DocumentRegistered,
@@ -29,7 +30,6 @@ from shared.events import (
     RejectionAddressed,
 )
 from shared.privacy import ERASED
-from shared.service import ServiceContext
 
 PROJECTION = "approval"
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
-from shared.service import ServiceContext
+from shared.context import ServiceContext
 from shared.settings import ServiceSettings, database_url_of
 from shared.webhooks.policy import STANDARD_SCHEDULE, DeliveryPolicy, parse_duration, parse_schedule
 from shared.webhooks.targets import TargetPolicy

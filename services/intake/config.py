@@ -1,6 +1,6 @@
 """Settings of the intake service (environment; see the README)."""
 
-from shared.service import ServiceContext
+from shared.context import ServiceContext
 from shared.settings import ServiceSettings, database_url_of
 
 

@@ -2,7 +2,7 @@
 
 from pydantic import Field, SecretStr, field_validator
 
-from shared.service import ServiceContext
+from shared.context import ServiceContext
 from shared.settings import ServiceSettings, database_url_of
 
 SOP_STANDARD_SECONDS = 60  # the SOP's quality standard: one minute for each activity

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.folding import Cards, Rows, dossiers_of_letters, referenced
 from shared.bulk import insert_rows, update_rows
+from shared.context import ServiceContext
 from shared.db import add_missing_columns, chunks, table_of
 from shared.events import (
     DocumentFlagged,
@@ -31,7 +32,6 @@ from shared.events import (
 )
 from shared.personal_data import PersonalFields
 from shared.privacy import ERASED
-from shared.service import ServiceContext
 
 
 class ReportingDossier(SQLModel, table=True):

@@ -7,10 +7,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.context import ServiceContext
 from shared.errors import Forbidden, Unauthorized
 from shared.identity import Officer
 from shared.log import EventLog
-from shared.service import ServiceContext
 from shared.vocabulary import Role
 
 _bearer = HTTPBearer(auto_error=False, description="a token from `jasa token ROLE ...`")

@@ -2,24 +2,21 @@
 the sign-in routes and the answers to a page's refusals. `install_site` is called by
 `shared.service.create_service_app` for a service whose spec names its `pages` router."""
 
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from shared.context import ServiceContext
 from shared.web.errors import PageForbidden, SignInRequired
 from shared.web.pages import render
 from shared.web.sessions import SessionStore
 from shared.web.sign_in import sign_in
 from shared.web.site import HERE, STATIC_PATH, Site, page_templates
 
-if TYPE_CHECKING:  # shared.service builds the site: no import back at run time
-    from shared.service import ServiceContext
 
-
-def install_site(app: FastAPI, service: str, context: "ServiceContext", pages: APIRouter) -> None:
+def install_site(app: FastAPI, service: str, context: ServiceContext, pages: APIRouter) -> None:
     settings = context.settings
     sessions = SessionStore(
         context.redis,

@@ -4,12 +4,12 @@ services' pages."""
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from shared.context import ServiceContext
 from shared.identity import Officer
 from shared.log import EventLog
 from shared.officers.credentials import Credentials
@@ -19,9 +19,6 @@ from shared.settings import SERVICE_PORTS
 from shared.web.navigation import Link, home_of
 from shared.web.sessions import SessionStore
 from shared.web.wording import FILTERS
-
-if TYPE_CHECKING:  # shared.service builds the site: no import back at run time
-    from shared.service import ServiceContext
 
 HERE = Path(__file__).resolve().parent
 SERVICES = HERE.parents[1] / "services"
@@ -33,7 +30,7 @@ class Site:
     """What a service's pages share: reached from a request as `request.app.state.site`."""
 
     service: str
-    context: "ServiceContext"
+    context: ServiceContext
     sessions: SessionStore
     templates: Jinja2Templates
 

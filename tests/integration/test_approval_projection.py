@@ -10,10 +10,10 @@ from sqlmodel import select
 from services.approval.config import ApprovalSettings
 from services.approval.consumers import projection
 from services.approval.projections import ApprovalLetter
+from shared.context import ServiceContext, build_context
 from shared.db import create_tables
 from shared.events import Actor, Envelope, EventData, LetterDrafted, LetterSigned, new_event
 from shared.log import EventLog
-from shared.service import ServiceContext, build_context
 from shared.vocabulary import Role
 from tests.approval_support import KASUBBAG, SEKRETARIS
 

@@ -12,10 +12,10 @@ from services.courier.config import CourierSettings
 from services.courier.consumers import projection
 from services.courier.main import create_app
 from shared.consumer import Handler
+from shared.context import build_context
 from shared.db import create_tables
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.service import build_context
 from tests.conftest import running, token_for
 from tests.courier_factories import NIKS, Handover
 from tests.integration.courier_support import eventually

@@ -10,6 +10,7 @@ from typing import Any
 from services.courier.config import CourierSettings
 from services.courier.consumers import projection
 from services.courier.queries import handover_of, returns
+from shared.context import ServiceContext, build_context
 from shared.db import create_tables
 from shared.events import (
     Actor,
@@ -22,7 +23,6 @@ from shared.events import (
     new_event,
 )
 from shared.log import EventLog
-from shared.service import ServiceContext, build_context
 from shared.vocabulary import Relationship, ReturnReason, Role
 from tests.courier_factories import KASUBBAG, Handover
 

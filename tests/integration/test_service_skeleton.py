@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
+from shared.context import build_context
 from shared.keys import Keys
-from shared.service import build_context
 from shared.settings import ServiceSettings
 from tests.asyncapi_support import dangling
 from tests.conftest import running

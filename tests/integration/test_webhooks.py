@@ -16,12 +16,12 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from services.courier.config import CourierSettings
 from services.courier.consumers import projection
 from services.courier.main import create_app
+from shared.context import build_context
 from shared.db import create_tables
 from shared.events import Actor, PersonalDataErased, new_event
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import load_or_create_master_key
-from shared.service import build_context
 from shared.vocabulary import Role
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.office import OfficeWebhooks

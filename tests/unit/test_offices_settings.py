@@ -3,8 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
+from shared.context import build_context
 from shared.errors import Forbidden
-from shared.service import build_context
 from shared.settings import ServiceSettings
 
 

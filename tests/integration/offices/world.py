@@ -22,7 +22,7 @@ from services.intake.domain import RegistryEntry
 from services.intake.main import create_app as intake_app
 from services.intake.registry import load_registry
 from services.reporting.main import create_app as reporting_app
-from shared.service import ServiceContext
+from shared.context import ServiceContext
 from shared.vocabulary import DocumentType
 from tests.conftest import running, token_for
 from tests.door_support import photo

@@ -12,7 +12,6 @@ BENCH_LONG_DAYS and BENCH_LONG_DOSSIERS_PER_DAY."""
 import asyncio
 import json
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -35,6 +34,7 @@ from bench import (
     webhooks,
 )
 from bench.machine import cpu_times, memory_probe_ms, probe_ms
+from bench.stage import machine
 from shared.redis_server import LocalCluster, RedisServer
 
 GOALS = {
@@ -50,19 +50,6 @@ GOALS = {
     "dossier_list_p95_ms": "<= 100",
     "long_used_memory_end_vs_90_days": "<= 1.2",
 }
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, load {load}"
 
 
 async def run(
@@ -130,21 +117,6 @@ async def median_of(
         )
         for name in runs[0]
     }
-
-
-def alone(measure: Callable[[str, Path], Awaitable[dict[str, float]]]) -> None:
-    """One stage by itself (`python -m bench.<stage>`), on a private Redis it starts: the
-    machine and the stage's figures."""
-    with tempfile.TemporaryDirectory(prefix="jasa-bench-") as scratch:
-        server = RedisServer(Path(scratch) / "redis", durable=False).start()
-        try:
-            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-            figures = asyncio.run(measure(server.url, Path(scratch)))
-        finally:
-            server.stop()
-    print(machine())
-    for name, value in figures.items():
-        print(f"{name:40} {value:14,.2f}")
 
 
 def main() -> None:

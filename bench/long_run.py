@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.card import ControlCards
 from bench.latency import PII_KEY
 from bench.lifecycles import KASUBBAG, Step, envelope, steps
+from bench.stage import alone
 from bench.versus_eventsourcing import Office, Stream, our_replay, their_replay
 from services.courier.feed import CourierFeed
 from services.courier.queries import DocumentPublic, HandoverPublic, HandoverStatus
@@ -338,6 +339,4 @@ def manifests(day: Sequence[Step]) -> Iterator[tuple[str, HandoverPublic]]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import alone
-
     alone(long_run)

@@ -32,6 +32,7 @@ from redis.asyncio import Redis
 from bench.fill import EVENTS_PER_DOSSIER, fill
 from bench.http_load import Client, HttpError
 from bench.latency import percentile, service, service_env
+from bench.stage import alone
 from shared.events import Actor
 from shared.heap import freeze_heap
 from shared.keys import Keys
@@ -176,7 +177,6 @@ async def page_latency(
 
 
 def main() -> None:
-    from bench.__main__ import alone
 
     workers = os.cpu_count() or 1
     alone(lambda url, scratch: page_latency(url, scratch, workers))

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.cli import installation
 from services.cli.offices import served_office
 from services.courier.config import CourierSettings
-from services.courier.photos import PhotoStore, PhotoStoreUnusable, photo_store
+from services.courier.photo_stores import photo_store
+from services.courier.photos import PhotoStore, PhotoStoreUnusable
 from services.intake.domain import dossier_stream
 from shared.commands import run_command
 from shared.db import make_engine

@@ -9,7 +9,8 @@ from services.courier.consumers import CONSUMED, projection
 from services.courier.http import ROUTERS
 from services.courier.notifications import Notifications
 from services.courier.pages import pages
-from services.courier.photos import PhotoStoreUnusable, photo_store
+from services.courier.photo_stores import photo_store
+from services.courier.photos import PhotoStoreUnusable
 from services.courier.projections import add_columns
 from services.courier.queries import HandoverPublic
 from services.courier.webhooks import dispatchers

@@ -21,7 +21,6 @@ from uuid import UUID
 
 from PIL import Image, UnidentifiedImageError
 
-from services.courier.config import CourierSettings, PhotoStoreKind
 from shared.errors import Conflict, Unprocessable
 from shared.log import EventLog
 
@@ -93,16 +92,6 @@ class PhotoStore(Protocol):
 class PhotoStoreUnusable(Exception):
     """The photo store's settings are wrong, or its bucket is missing or out of reach: the
     sentence names the setting to fix."""
-
-
-def photo_store(settings: CourierSettings) -> PhotoStore:
-    """The store `JASA_PHOTO_STORE` names, built from the settings; opens no connection."""
-    if settings.photo_store is PhotoStoreKind.S3:
-        # boto3 is large: only an installation that keeps its photos in a bucket loads it.
-        from services.courier.photo_bucket import bucket_store
-
-        return bucket_store(settings)
-    return FolderPhotoStore(settings.resolved_photo_dir())
 
 
 def object_name(office: str, dossier_id: UUID, sha256: str) -> str:

@@ -14,12 +14,12 @@ from redis.asyncio import Redis
 
 from services.courier.config import CourierSettings
 from services.courier.photo_bucket import BucketPhotoStore, PhotoStoreUnavailable
+from services.courier.photo_stores import photo_store
 from services.courier.photos import (
     Photo,
     PhotoStore,
     PhotoStoreUnusable,
     checked_photo,
-    photo_store,
 )
 from shared.keys import Keys
 from shared.log import EventLog

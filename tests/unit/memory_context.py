@@ -1,6 +1,6 @@
 """The command services of an installation composed on memory, for the handlers' unit tests.
 
-Each service gets its own `Context`, as `shared.service.build_context` makes it, but with
+Each service gets its own `Context`, as `shared.context.build_context` makes it, but with
 each office's log an `EventLog` over an `InMemoryEventStore`, personal data sealed by the
 real `Privacy` with its data keys in memory, and its read model a real SQLite database in a
 file of its own. The services of one office share its one log, as they share its stream
@@ -31,7 +31,8 @@ from services.courier.commands import accept_handover
 from services.courier.config import Context as CourierContext
 from services.courier.config import CourierSettings
 from services.courier.consumers import CONSUMED as COURIER_CONSUMED
-from services.courier.photos import PhotoStore, photo_store
+from services.courier.photo_stores import photo_store
+from services.courier.photos import PhotoStore
 from services.courier.projections import PROJECTION as COURIER_PROJECTION
 from services.courier.projections import apply_event as apply_to_courier
 from services.intake import consumers as intake_consumers
@@ -41,6 +42,7 @@ from services.intake.config import IntakeSettings
 from services.intake.domain import Registration, RegistryEntry, dossier_slot
 from services.intake.registry import load_registry
 from shared.blind_index import BlindIndex
+from shared.context import ServiceContext
 from shared.data_keys import InMemoryDataKeys
 from shared.db import claim_position, create_tables, make_engine, projection_of, session_factory
 from shared.duties import DutyRule
@@ -50,7 +52,6 @@ from shared.keys import Keys
 from shared.log import EventLog
 from shared.privacy import Privacy
 from shared.redis_client import RedisSetup
-from shared.service import ServiceContext
 from shared.settings import ServiceSettings
 from shared.stores.memory import InMemoryEventStore
 from shared.vocabulary import DocumentType, Role

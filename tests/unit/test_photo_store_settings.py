@@ -8,7 +8,8 @@ from pydantic import ValidationError
 
 from services.courier.config import CourierSettings, PhotoStoreKind
 from services.courier.photo_bucket import BucketPhotoStore
-from services.courier.photos import FolderPhotoStore, photo_store
+from services.courier.photo_stores import photo_store
+from services.courier.photos import FolderPhotoStore
 
 BUCKET_SETTINGS = (
     "JASA_PHOTO_STORE",

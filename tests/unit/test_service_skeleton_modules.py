@@ -40,6 +40,7 @@ OWN = {
         "feed_access.py",
         "photos.py",
         "photo_bucket.py",  # the photo store in an S3-compatible bucket
+        "photo_stores.py",  # which of the two an installation uses
         "notifications.py",
         "notifier.py",
         "webhooks.py",

@@ -104,9 +104,9 @@ async def _find(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> In
     # NEW: registered on this page, and now changed or read (a recap of this page's
     # registrations, say): the page's new rows are written, and its new dossiers read back
     # in one query, not one each.
-    new = [key for key, row in known.items() if isinstance(row, str)]
+    written = [named for named, value in known.items() if isinstance(value, str)]
     await _write_new(session)
-    known.update(await _rows_of(session, new))
+    known.update(await _rows_of(session, written))
     found = known[key]
     assert not isinstance(found, str), "a dossier written on this page was not read back"
     return found

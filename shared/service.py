@@ -1,5 +1,6 @@
-"""What every service is made of, wired in one place: settings, Redis and the log, the
-database, the consumer group, the FastAPI app with its problems, guards and idempotency.
+"""What every service is made of, wired in one place: its context (settings, Redis and the
+log, the database: `shared.context`), the consumer group, the FastAPI app with its problems,
+guards and idempotency.
 
 Each service's composition root (`services/<name>/main.py`) calls `create_service_app`
 with its own routers and its projection handler; nothing is built at import time."""

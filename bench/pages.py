@@ -177,7 +177,6 @@ async def page_latency(
 
 
 def main() -> None:
-
     workers = os.cpu_count() or 1
     alone(lambda url, scratch: page_latency(url, scratch, workers))
 

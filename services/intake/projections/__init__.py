@@ -1,13 +1,13 @@
-"""Intake's read model (`tables`), how it follows the log (`applying`), and what brings a
-read model written by an older intake up to date as the service starts (`upgrades`)."""
+"""Intake's read model (`tables`), how it follows the log (`applying`, a `page` of events
+at a time), and what brings a read model written by an older intake up to date as the
+service starts (`upgrades`)."""
 
 from services.intake.projections.applying import (
-    PAGE_ROWS,
-    PAGE_STEPS,
     NotYetKnown,
     apply_event,
     apply_events,
 )
+from services.intake.projections.page import PAGE_ROWS, PAGE_STEPS
 from services.intake.projections.tables import (
     PROJECTION,
     IntakeDossier,

@@ -8,14 +8,23 @@ events at a time. Events may come out of order after a crash, so each part of a 
 moves to a later one: applied in any order, the events leave the row as log order would."""
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Table
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.intake.projections.page import (
+    SEARCH,
+    STEPS,
+    add_dossier,
+    add_new,
+    find,
+    on_card,
+    page_of,
+    write_new,
+)
 from services.intake.projections.tables import (
     IntakeDossier,
     IntakeRecap,
@@ -23,15 +32,14 @@ from services.intake.projections.tables import (
     sort_key,
 )
 from services.intake.search import (
-    IntakeSearchEntry,
     digests_of,
     forget_dossier,
     index_dossier,
     search_rows,
 )
 from shared.blind_index import BlindIndex
-from shared.bulk import Row, insert_rows
-from shared.db import chunks, position_key, table_of
+from shared.bulk import Row
+from shared.db import position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -57,63 +65,8 @@ class NotYetKnown(Exception):
     """An event arrived before the one it builds on (after a crash): try it again later."""
 
 
-# In `session.info`: the dossier rows a page of events names, looked up in one query before
-# the page is applied (None for a dossier not in the read model), and the steps of the page's
-# events already on a card, so that applying the page asks the database nothing more and its
-# new rows go in as one statement a table.
-PAGE_ROWS = "intake_page_rows"
-
-
-PAGE_STEPS = "intake_page_steps"
-
-
-# And the page's new rows (dossiers registered, steps, search digests): kept as plain rows
-# and written as one INSERT a table (a table model's object costs more to make than its row
-# costs to write), before anything reads, changes or deletes them.
-PAGE_NEW = "intake_page_new"
-DOSSIERS, STEPS, SEARCH = table_of(IntakeDossier), table_of(IntakeStep), table_of(IntakeSearchEntry)
-# In PAGE_ROWS, a dossier registered on this page whose row is not written yet.
-NEW = "new on this page"
-
-
-def _add_new(session: AsyncSession, table: Table, rows: list[Row]) -> None:
-    session.info[PAGE_NEW].setdefault(table, []).extend(rows)
-
-
-async def _write_new(session: AsyncSession) -> None:
-    """The page's new rows written so far, so that a statement after sees them."""
-    new: dict[Table, list[Row]] = session.info[PAGE_NEW]
-    connection = await session.connection()
-    for table, rows in new.items():
-        await insert_rows(connection, table, rows)
-    new.clear()
-
-
-DossierKey = tuple[str, uuid.UUID]
-
-
-StepKey = tuple[str, uuid.UUID, str]
-
-
-async def _find(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> IntakeDossier | None:
-    known: dict[DossierKey, IntakeDossier | str | None] = session.info[PAGE_ROWS]
-    key = (office, dossier_id)
-    row = known[key] if key in known else await session.get(IntakeDossier, key)
-    if not isinstance(row, str):
-        return row
-    # NEW: registered on this page, and now changed or read (a recap of this page's
-    # registrations, say): the page's new rows are written, and its new dossiers read back
-    # in one query, not one each.
-    written = [named for named, value in known.items() if isinstance(value, str)]
-    await _write_new(session)
-    known.update(await _rows_of(session, written))
-    found = known[key]
-    assert not isinstance(found, str), "a dossier written on this page was not read back"
-    return found
-
-
 async def _dossier(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> IntakeDossier:
-    row = await _find(session, office, dossier_id)
+    row = await find(session, office, dossier_id)
     if row is None:
         raise NotYetKnown(f"dossier {dossier_id} is not registered in the read model yet")
     return row
@@ -209,9 +162,8 @@ async def _apply_one(session: AsyncSession, event: Envelope, index: BlindIndex) 
         concerned = await _dossiers_concerned(session, event)
         # An event applied again leaves its steps as they are: they were added all at once.
         assert event.position is not None
-        on_cards: set[StepKey] = session.info[PAGE_STEPS]
-        if concerned and (event.office, concerned[0], event.position) not in on_cards:
-            _add_new(session, STEPS, _steps(event, concerned))
+        if concerned and not on_card(session, (event.office, concerned[0], event.position)):
+            add_new(session, STEPS, _steps(event, concerned))
 
 
 async def _dossiers_concerned(session: AsyncSession, event: Envelope) -> list[uuid.UUID]:
@@ -229,14 +181,13 @@ async def _apply_to_dossiers(session: AsyncSession, event: Envelope, index: Blin
     data: Any = event.data
     office = event.office
     if isinstance(data, DocumentRegistered):
-        if await _find(session, office, data.dossier_id) is None:
-            _add_new(session, DOSSIERS, [_registered_row(event, data)])
-            session.info[PAGE_ROWS][(office, data.dossier_id)] = NEW
+        if await find(session, office, data.dossier_id) is None:
+            add_dossier(session, (office, data.dossier_id), _registered_row(event, data))
             if data.nik != ERASED:
                 digests = digests_of(
                     index, office, nik=data.nik, name=data.name, number=data.document_number
                 )
-                _add_new(session, SEARCH, search_rows(office, data.dossier_id, digests))
+                add_new(session, SEARCH, search_rows(office, data.dossier_id, digests))
     elif isinstance(data, DocumentFlagged):
         _move(
             await _dossier(session, office, data.dossier_id),
@@ -279,16 +230,16 @@ async def _correct(
         setattr(row, field.value, getattr(data, field.value))
     if CorrectedField.NAME in data.fields and data.name is not None:
         digests = digests_of(index, event.office, nik=None, name=data.name, number=None)
-        await _write_new(session)  # the digests it replaces may be this page's
+        await write_new(session)  # the digests it replaces may be this page's
         await index_dossier(session, event.office, data.dossier_id, digests)
 
 
 async def _erase_personal_data(session: AsyncSession, office: str, dossier_id: uuid.UUID) -> None:
     # No row yet (out of order after a crash): its DocumentRegistered, revealed after the
     # key was destroyed, will read erased by itself.
-    await _write_new(session)  # this page's digests and steps of the dossier go too
+    await write_new(session)  # this page's digests and steps of the dossier go too
     await forget_dossier(session, office, dossier_id)
-    row = await _find(session, office, dossier_id)
+    row = await find(session, office, dossier_id)
     if row is not None:
         row.nik = row.name = row.address = row.phone = row.document_number = ERASED
         row.tracking_code = None  # the public page of an erased dossier shows nothing
@@ -326,72 +277,6 @@ async def apply_events(
     session: AsyncSession, events: Sequence[Envelope], index: BlindIndex
 ) -> None:
     """`apply_event` for a page of events, the rows they name read in a few queries first."""
-    session.info[PAGE_ROWS] = await _rows_named(session, events)
-    session.info[PAGE_STEPS] = await _steps_on_cards(session, events, session.info[PAGE_ROWS])
-    session.info[PAGE_NEW] = {}
-    try:
+    async with page_of(session, events):
         for event in events:
             await _apply_one(session, event, index)
-        await _write_new(session)
-    finally:
-        del session.info[PAGE_ROWS], session.info[PAGE_STEPS], session.info[PAGE_NEW]
-
-
-async def _steps_on_cards(
-    session: AsyncSession,
-    events: Sequence[Envelope],
-    named: dict[DossierKey, "IntakeDossier | None"],
-) -> set[StepKey]:
-    """The steps the page's events already put on the cards of the dossiers they name (a
-    page delivered again); a new dossier has no card, so a page of registrations asks
-    nothing."""
-    known = [key for key, row in named.items() if row is not None]
-    found: set[StepKey] = set()
-    for office in {office for office, _ in known}:
-        positions = [e.position for e in events if e.office == office and e.position]
-        dossier_ids = [d for o, d in known if o == office]
-        for chunk in chunks(dossier_ids):
-            query = select(IntakeStep.office, IntakeStep.dossier_id, IntakeStep.position).where(
-                IntakeStep.office == office,
-                col(IntakeStep.dossier_id).in_(chunk),
-                col(IntakeStep.position).in_(positions),
-            )
-            found.update((o, d, p) for o, d, p in await session.exec(query))
-    return found
-
-
-async def _rows_named(
-    session: AsyncSession, events: Sequence[Envelope]
-) -> dict[DossierKey, IntakeDossier | None]:
-    """Every dossier row the events name (directly, or through the recap a letter is for)."""
-    named: set[DossierKey] = set()
-    recaps: set[tuple[str, uuid.UUID]] = set()
-    for event in events:
-        data: Any = event.data
-        if isinstance(data, LetterDrafted | LetterSigned | LetterRejected):
-            recaps.add((event.office, data.recap_id))
-        ids = getattr(data, "dossier_ids", None) or [getattr(data, "dossier_id", None)]
-        named.update((event.office, d) for d in ids if d is not None)
-    for office, recap_id in recaps:
-        recap = await session.get(IntakeRecap, (office, recap_id))
-        if recap is not None:
-            named.update((office, d) for d in recap.dossier_id_list())
-    found: dict[DossierKey, IntakeDossier | None] = dict.fromkeys(named)
-    found.update(await _rows_of(session, named))
-    return found
-
-
-async def _rows_of(
-    session: AsyncSession, keys: Collection[DossierKey]
-) -> dict[DossierKey, IntakeDossier]:
-    """The dossier rows of these keys that the read model has, in a query per office and
-    500 of them."""
-    found: dict[DossierKey, IntakeDossier] = {}
-    for office in {office for office, _ in keys}:
-        wanted = [d for o, d in keys if o == office]
-        for chunk in chunks(wanted):
-            query = select(IntakeDossier).where(
-                IntakeDossier.office == office, col(IntakeDossier.dossier_id).in_(chunk)
-            )
-            found.update(((row.office, row.dossier_id), row) for row in await session.exec(query))
-    return found

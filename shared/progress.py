@@ -6,9 +6,9 @@ import asyncio
 
 from redis.exceptions import ResponseError
 
-from shared.db import position_key
 from shared.keys import Keys
 from shared.redis_client import AsyncRedis
+from shared.store import position_key
 
 
 class GroupProgress:

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 
 from services.approval.config import Context
 from services.approval.projections import CONSUMED, PROJECTION, apply
+from shared.claims import claim_page
 from shared.consumer import PageHandler
-from shared.db import claim_page
 from shared.events import Envelope
 
 

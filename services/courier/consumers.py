@@ -9,8 +9,8 @@ from services.courier.notifications import enqueue_notification
 from services.courier.projections import CONSUMED, PROJECTION, apply_event
 from services.courier.queries import ready_manifest
 from services.courier.webhooks import Announcer, office_webhooks
+from shared.claims import claim_position, projection_of
 from shared.consumer import Handler
-from shared.db import claim_position, projection_of
 from shared.events import Envelope
 
 # What the service consumes is what its read model is changed by: the feed, the messages and

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.courier.config import Context
 from services.courier.domain import Outcome
-from shared.db import add_missing_columns, position_key
+from shared.db import add_missing_columns
 from shared.events import (
     Delivered,
     DeliveryAttemptFailed,
@@ -35,6 +35,7 @@ from shared.events import (
     ReturnReceived,
 )
 from shared.privacy import ERASED
+from shared.store import position_key
 
 PROJECTION = "courier"
 

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 
 from services.intake.config import Context
 from services.intake.projections import PROJECTION, apply_events
+from shared.claims import claim_page
 from shared.consumer import PageHandler
-from shared.db import claim_page
 from shared.events import CATALOGUE, Envelope
 
 CONSUMED = CATALOGUE

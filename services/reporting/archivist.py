@@ -22,9 +22,10 @@ from services.reporting.archive import (
     write_page,
 )
 from services.reporting.sealing import Sealer
-from shared.db import database_unreachable, position_key
+from shared.db import database_unreachable
 from shared.events import Envelope
 from shared.log import EventLog
+from shared.store import position_key
 
 log = logging.getLogger("jasa.reporting.archive")
 

@@ -34,13 +34,14 @@ from services.reporting.archive import ArchivedEvent, Checkpoint
 from services.reporting.config import Context
 from services.reporting.queries import VerificationPublic
 from services.reporting.sealing import Signing, chain, signature_holds
-from shared.db import position_key, table_of
+from shared.db import table_of
 from shared.events import Envelope, LogArchived, decode_entry, encode, encode_for_log
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD
 from shared.identity import Officer
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.redis_client import AsyncRedis
+from shared.store import position_key
 from shared.stores.tiered import TieredEventStore
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.cli.service_process import ServiceProcess
-from shared.db import AppliedEvent, ProjectionCheckpoint
+from shared.claims import AppliedEvent, ProjectionCheckpoint
 from tests.conftest import SECRET, token_for
 from tests.e2e.harness import clean_environment, free_port_base
 

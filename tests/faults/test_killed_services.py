@@ -14,7 +14,8 @@ from redis.asyncio import Redis
 from services.approval.projections import ApprovalDossier, ApprovalLetter, ApprovalRecap
 from services.courier.projections import CourierDossier, CourierLetter, CourierRecap
 from services.intake.projections import IntakeDossier, IntakeRecap
-from shared.db import AppliedEvent, make_engine, projection_of
+from shared.claims import AppliedEvent, projection_of
+from shared.db import make_engine
 from shared.keys import Keys
 from shared.log import EventLog
 from shared.vocabulary import DocumentType

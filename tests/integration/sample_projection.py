@@ -9,13 +9,8 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Field, SQLModel, select
 
-from shared.db import (
-    claim_position,
-    claim_positions,
-    create_tables,
-    make_engine,
-    session_factory,
-)
+from shared.claims import claim_position, claim_positions
+from shared.db import create_tables, make_engine, session_factory
 from shared.events import Envelope
 
 

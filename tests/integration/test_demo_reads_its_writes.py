@@ -13,8 +13,8 @@ from services.cli.demo.applicants import applicants, registry
 from services.cli.demo.office_day import OfficeDay
 from services.intake.domain import RegistryEntry
 from services.intake.registry import load_registry
-from shared.db import position_key
 from shared.http.positions import LOG_POSITION, READ_AFTER
+from shared.store import position_key
 from tests.conftest import SECRET
 
 SERVICES = ("intake", "approval", "courier", "reporting")

@@ -6,14 +6,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Field, SQLModel, select
 
-from shared.db import (
-    claim_position,
-    claim_positions,
-    create_tables,
-    last_position,
-    make_engine,
-    session_factory,
-)
+from shared.claims import claim_position, claim_positions, last_position
+from shared.db import create_tables, make_engine, session_factory
 
 
 class Tally(SQLModel, table=True):

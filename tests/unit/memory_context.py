@@ -42,9 +42,10 @@ from services.intake.config import IntakeSettings
 from services.intake.domain import Registration, RegistryEntry, dossier_slot
 from services.intake.registry import load_registry
 from shared.blind_index import BlindIndex
+from shared.claims import claim_position, projection_of
 from shared.context import ServiceContext
 from shared.data_keys import InMemoryDataKeys
-from shared.db import claim_position, create_tables, make_engine, projection_of, session_factory
+from shared.db import create_tables, make_engine, session_factory
 from shared.duties import DutyRule
 from shared.events import Envelope, RecapCompiled
 from shared.identity import Officer

@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from shared.db import position_key
 from shared.http.positions import LOG_POSITION, READ_AFTER
 from shared.identity import issue_token
+from shared.store import position_key
 from shared.vocabulary import Role
 
 T = TypeVar("T")

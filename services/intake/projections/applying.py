@@ -39,7 +39,6 @@ from services.intake.search import (
 )
 from shared.blind_index import BlindIndex
 from shared.bulk import Row
-from shared.db import position_key
 from shared.events import (
     Delivered,
     DocumentFlagged,
@@ -58,6 +57,7 @@ from shared.events import (
     ReturnReceived,
 )
 from shared.privacy import ERASED
+from shared.store import position_key
 from shared.vocabulary import STATUS_AFTER_EVENT, CorrectedField, DossierStatus
 
 

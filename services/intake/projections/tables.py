@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from shared.db import position_key
+from shared.store import position_key
 
 PROJECTION = "intake"
 

@@ -15,11 +15,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.projections import IntakeDossier, IntakeStep
 from services.intake.search import SearchTerms, matching
-from shared.db import keyset_page, position_key
+from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.events import DocumentFlagged, Envelope
 from shared.http.pagination import DEFAULT_LIMIT, Page, encode_cursor
 from shared.masking import mask_document_number, mask_nik
+from shared.store import position_key
 from shared.vocabulary import (
     CorrectedField,
     DocumentType,

@@ -9,7 +9,7 @@ from services.intake.consumers import projection
 from services.intake.projections import PROJECTION, IntakeDossier, NotYetKnown, apply_event
 from services.intake.queries import dossier_steps
 from shared.blind_index import BlindIndex
-from shared.db import claim_position, claim_positions, projection_of
+from shared.claims import claim_position, claim_positions, projection_of
 from shared.events import (
     Delivered,
     EventData,

@@ -19,7 +19,10 @@ from shared.vocabulary import Role
 
 
 class FrozenModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Only the JSON's keys are looked up in pydantic's string cache: the values of a stored
+    # event (ids, sealed fields, times) are seldom the same twice, and looking each one up
+    # cost more than making it (bench/RESULTS.md, twenty-third session).
+    model_config = ConfigDict(frozen=True, extra="forbid", cache_strings="keys")
 
 
 # A time must carry its zone, checked in pydantic's core rather than by a Python validator

@@ -165,14 +165,15 @@ async def seal_page(
     for event in events:
         assert event.position is not None, "only appended events are archived"
         body = encode(event)
+        text = body.decode()
         head = ChainHead(head.count + 1, event.position, chain(head.chain_hash, body))
         stored = logged.get(event.position) if logged is not None else None
-        if stored is not None and stored == logged_bytes(body, event.position):
+        if stored is not None and stored == logged_bytes(text, event.position):
             stored = None  # the canonical bytes give it back
         rows.append({
             "office": office, "seq": head.count, "position": head.position,
             "event_id": str(event.event_id), "type": event.type, "stream_id": event.stream_id,
-            "chain_hash": head.chain_hash, "body": body.decode(),
+            "chain_hash": head.chain_hash, "body": text,
             "stored_event": stored.decode() if stored is not None else None,
             "trimmed_by": None,
         })  # fmt: skip

@@ -34,16 +34,15 @@ ARCHIVE = Table(
 COLUMNS = (ARCHIVE.c.position, ARCHIVE.c.type, ARCHIVE.c.body, ARCHIVE.c.stored_event)
 
 
-def logged_bytes(body: str | bytes, position: str) -> bytes:
+def logged_bytes(body: str, position: str) -> bytes:
     """What the log stores for an event archived as `body` at `position`: the canonical
     bytes without the position (sorted keys put it after `data`, so the last occurrence is
-    the envelope's own; a string inside the event cannot hold an unescaped quote)."""
-    raw = body.encode() if isinstance(body, str) else body
-    field = b',"position":"' + position.encode() + b'"'
-    at = raw.rfind(field)
-    if at < 0:
+    the envelope's own; a string inside the event cannot hold an unescaped quote). Cut from
+    the text the database gives, then encoded once: fewer copies than cutting bytes."""
+    head, found, tail = body.rpartition(f',"position":"{position}"')
+    if not found:
         raise ValueError(f"the archived event at {position} does not hold its position")
-    return raw[:at] + raw[at + len(field) :]
+    return (head + tail).encode()
 
 
 def entry_of(position: str, type_name: str, body: str, stored_event: str | None) -> Recorded:

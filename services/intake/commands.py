@@ -27,8 +27,8 @@ from services.intake.domain import (
     evolve_recap_book,
     recap_book_stream,
 )
-from services.intake.queries import dossier_row, unfinished_dossier_of, waiting_dossier_ids
-from services.intake.registry import registry_entries_for, registry_entries_on
+from services.intake.queries import dossier_row, registration_facts, waiting_dossier_ids
+from services.intake.registry import registry_entries_for
 from shared.aggregate import load_aggregate, load_aggregates
 from shared.commands import run_command
 from shared.duties import DutyRule
@@ -74,14 +74,11 @@ async def _read_model_answers(
     context: Context, office: str, registration: Registration
 ) -> tuple[list[RegistryEntry], tuple[uuid.UUID, DossierStatus] | None]:
     """What the registry holds under the document's number, and a dossier of it that the read
-    model shows unfinished: two plain queries on one connection."""
-    number = registration.document_number
+    model shows unfinished."""
     async with context.engine.connect() as connection:
-        entries = await registry_entries_on(connection, office, number)
-        unfinished = await unfinished_dossier_of(
-            connection, office, registration.document_type, number
+        return await registration_facts(
+            connection, office, registration.document_type, registration.document_number
         )
-    return entries, unfinished
 
 
 async def register_document(

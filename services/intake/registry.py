@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col
 
 from services.intake.domain import RegistryEntry
@@ -163,35 +163,29 @@ async def load_registry(
 
 
 # Made once: it is the same statement for every registration, only its parameters change.
-_ENTRIES_UNDER_NUMBER = select(
+ENTRY_COLUMNS = (
     col(IntakeRegistryEntry.document_type),
     col(IntakeRegistryEntry.document_number),
     col(IntakeRegistryEntry.nik),
     col(IntakeRegistryEntry.name),
     col(IntakeRegistryEntry.signed),
-).where(
-    col(IntakeRegistryEntry.office) == bindparam("office"),
-    col(IntakeRegistryEntry.document_number) == bindparam("document_number"),
+)
+UNDER_NUMBER = (col(IntakeRegistryEntry.office) == bindparam("office")) & (
+    col(IntakeRegistryEntry.document_number) == bindparam("document_number")
 )
 
 
 async def registry_entries_for(
     engine: AsyncEngine, office: str, document_number: str
 ) -> list[RegistryEntry]:
-    """What one office's registry holds under one document number (of any type), asked on a
-    connection of its own."""
-    async with engine.connect() as connection:
-        return await registry_entries_on(connection, office, document_number)
-
-
-async def registry_entries_on(
-    connection: AsyncConnection, office: str, document_number: str
-) -> list[RegistryEntry]:
-    """`registry_entries_for` on the caller's connection: one query, no ORM session (it is
-    asked on every registration)."""
+    """What one office's registry holds under one document number (of any type)."""
+    query = select(*ENTRY_COLUMNS).where(UNDER_NUMBER)
     parameters = {"office": office, "document_number": document_number}
-    rows = (await connection.execute(_ENTRIES_UNDER_NUMBER, parameters)).all()
-    return [
-        RegistryEntry(DocumentType(kind), number, nik, name, signed)
-        for kind, number, nik, name, signed in rows
-    ]
+    async with engine.connect() as connection:
+        rows = (await connection.execute(query, parameters)).all()
+    return [registry_entry(*row) for row in rows]
+
+
+def registry_entry(kind: str, number: str, nik: str, name: str, signed: bool) -> RegistryEntry:
+    """An entry from its ENTRY_COLUMNS."""
+    return RegistryEntry(DocumentType(kind), number, nik, name, signed)

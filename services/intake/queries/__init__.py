@@ -22,7 +22,7 @@ from services.intake.queries.dossiers import (
     dossiers_page,
     flag_from_event,
     registered_since,
-    unfinished_dossier_of,
+    registration_facts,
 )
 from services.intake.queries.recaps import (
     RecapPublic,
@@ -67,7 +67,7 @@ __all__ = [
     "recap_with_dossiers",
     "recent_recaps",
     "registered_since",
-    "unfinished_dossier_of",
+    "registration_facts",
     "waiting_counts",
     "waiting_dossier_ids",
 ]

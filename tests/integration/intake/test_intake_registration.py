@@ -2,13 +2,15 @@
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
+from services.intake.queries import registration_facts
 from shared.events import Delivered, DocumentRegistered, new_event
 from shared.log import EventLog
 from shared.masking import mask_document_number, mask_nik
-from shared.vocabulary import DocumentType, Relationship
+from shared.vocabulary import DocumentType, DossierStatus, Relationship
 from tests.factories import FO as FO_ACTOR
 from tests.integration.intake.conftest import (
     AUDITOR,
@@ -18,6 +20,7 @@ from tests.integration.intake.conftest import (
     KASUBBAG,
     SEKRETARIS,
     Desk,
+    a_document_number,
     a_nik,
 )
 
@@ -267,3 +270,26 @@ async def test_a_delivered_document_can_be_registered_again_as_a_new_dossier(
     third = await desk.client.post("/dossiers", json=desk.application(entry), headers=FO)
     assert third.status_code == 409
     assert second["dossier_id"] in third.json()["detail"]
+
+
+async def test_the_registry_and_the_unfinished_dossier_are_read_together(desk: Desk) -> None:
+    engine = desk.app.state.context.engine
+    ktp = await desk.in_registry()
+    kk = await desk.in_registry(DocumentType.KK, nik=ktp.nik, number=ktp.document_number)
+    nothing = a_document_number()
+
+    async def facts(kind: DocumentType, number: str) -> Any:
+        async with engine.connect() as connection:
+            return await registration_facts(connection, "1471", kind, number)
+
+    entries, unfinished = await facts(DocumentType.KTP_EL, ktp.document_number)
+    assert {e.document_type: e for e in entries} == {ktp.document_type: ktp, kk.document_type: kk}
+    assert unfinished is None
+    first = await desk.register(ktp)
+    await desk.seen(first["dossier_id"])
+    entries, unfinished = await facts(DocumentType.KTP_EL, ktp.document_number)
+    assert sorted(e.document_type for e in entries) == [DocumentType.KK, DocumentType.KTP_EL]
+    assert unfinished == (uuid.UUID(first["dossier_id"]), DossierStatus.REGISTERED)
+    # The KK under the same number has no dossier; a number the registry lacks, nothing.
+    assert (await facts(DocumentType.KK, ktp.document_number))[1] is None
+    assert await facts(DocumentType.KTP_EL, nothing) == ([], None)

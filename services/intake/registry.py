@@ -173,16 +173,16 @@ ENTRY_COLUMNS = (
 UNDER_NUMBER = (col(IntakeRegistryEntry.office) == bindparam("office")) & (
     col(IntakeRegistryEntry.document_number) == bindparam("document_number")
 )
+ENTRIES_UNDER_NUMBER = select(*ENTRY_COLUMNS).where(UNDER_NUMBER)
 
 
 async def registry_entries_for(
     engine: AsyncEngine, office: str, document_number: str
 ) -> list[RegistryEntry]:
     """What one office's registry holds under one document number (of any type)."""
-    query = select(*ENTRY_COLUMNS).where(UNDER_NUMBER)
     parameters = {"office": office, "document_number": document_number}
     async with engine.connect() as connection:
-        rows = (await connection.execute(query, parameters)).all()
+        rows = (await connection.execute(ENTRIES_UNDER_NUMBER, parameters)).all()
     return [registry_entry(*row) for row in rows]
 
 

@@ -17,7 +17,8 @@ from shared.errors import Forbidden, ReadModelBehind
 from shared.identity import Officer, load_or_create_secret, verify_token
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import Privacy, load_or_create_master_key
+from shared.master_key import load_or_create_master_key
+from shared.privacy import Privacy
 from shared.redis_client import AsyncRedis, RedisSetup, redis_setup
 from shared.settings import ServiceSettings
 from shared.stores.tiered import tiered_store

@@ -6,8 +6,8 @@ name of Delivered and every free-text note (`SEALED_FIELDS`) are stored in the l
 encrypted with AES-GCM under a data key of their own dossier (a letter's words under the
 letter's). Data keys live apart from the log, in the office's key store
 (`jasa:{<office>}:pii-keys`), each wrapped by the installation's key-encryption key
-(JASA_PII_KEY, or a key generated into the data dir). Where the keys are kept is a port
-(shared.data_keys): Redis in the services, memory in the handlers' unit tests.
+(JASA_PII_KEY, or a key generated into the data dir: shared.master_key). Where they are kept
+is a port (shared.data_keys): Redis in the services, memory in the handlers' unit tests.
 Events appended before a field was sealed keep it in clear: a stored byte is never rewritten
 (the audit chain hashes them), so each field is opened only if it is sealed.
 Erasing a dossier's data key makes its personal data unreadable wherever it came from the
@@ -20,7 +20,6 @@ import base64
 import binascii
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -48,8 +47,6 @@ from shared.events import (
 )
 from shared.keys import Keys
 from shared.personal_data import PersonalFields
-from shared.secret_files import read_or_create
-from shared.settings import CommonSettings
 
 PERSONAL_FIELDS = ("nik", "name", "address", "phone", "document_number")
 # The person's own data, per event type: the applicant's, the name of whoever received the
@@ -71,46 +68,13 @@ SEALED_FIELDS: PersonalFields = {
 }
 SEALED_PREFIX = "pii:v1:"
 ERASED = "[dihapus]"  # what an erased field reads as, everywhere
-KEY_FILE = "pii.key"
 # What an erased dossier's entry in the key store holds instead of its data key, so that no
 # new key can ever be made for it (a retried append after erasure seals nothing readable).
 TOMBSTONE = b"erased"
 
 
-class InsecureKey(RuntimeError):
-    pass
-
-
 class WrongMasterKey(RuntimeError):
     """A data key does not unwrap: this is not the installation's JASA_PII_KEY."""
-
-
-def _decoded(text: str, origin: str) -> bytes:
-    try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise InsecureKey(f"{origin} must be the base64 of 32 random bytes")
-    return key
-
-
-def load_or_create_master_key(settings: CommonSettings, create: bool = True) -> bytes:
-    """The key-encryption key: JASA_PII_KEY (base64 of 32 bytes), else the one in the data dir,
-    generated there on first run if `create` (refused in production, like a generated token
-    secret). `jasa up` creates it once before starting the services, so all four share it."""
-    if settings.pii_key is not None and settings.pii_key.get_secret_value():
-        return _decoded(settings.pii_key.get_secret_value(), "JASA_PII_KEY")
-    if settings.env == "production":
-        raise InsecureKey("JASA_ENV=production needs JASA_PII_KEY; none was given")
-    path = Path(settings.data_dir) / KEY_FILE
-    if not create and not path.exists():
-        raise InsecureKey(
-            f"no JASA_PII_KEY and no {path}: the installation's key is needed to read "
-            "the personal data in the log"
-        )
-    text = read_or_create(path, lambda: base64.b64encode(secrets.token_bytes(32))).decode()
-    return _decoded(text, str(path))
 
 
 def is_sealed(value: str) -> bool:

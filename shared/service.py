@@ -30,7 +30,7 @@ from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.openapi import declare_problems
 from shared.http.problems import install_problem_handlers
 from shared.identity import InsecureSecret
-from shared.privacy import InsecureKey
+from shared.master_key import InsecureKey
 from shared.redaction import install_log_redaction
 from shared.settings import ServiceSettings
 from shared.stores.tiered import TieredEventStore

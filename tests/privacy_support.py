@@ -4,7 +4,8 @@ key (JASA_PII_KEY, else the data dir's pii.key, as `service_env` sets them)."""
 from redis.asyncio import Redis
 
 from shared.log import EventLog
-from shared.privacy import Privacy, load_or_create_master_key
+from shared.master_key import load_or_create_master_key
+from shared.privacy import Privacy
 from shared.settings import CommonSettings
 
 

@@ -37,15 +37,9 @@ from shared.events import Envelope
 from shared.heap import batch_collections, freeze_heap
 from shared.keys import Keys
 from shared.log import EventLog
+from shared.master_key import InsecureKey, load_or_create_master_key
 from shared.personal_data import PersonalData, PersonalFields
-from shared.privacy import (
-    SEALED_FIELDS,
-    InsecureKey,
-    Privacy,
-    WrongMasterKey,
-    holds_sealed_data,
-    load_or_create_master_key,
-)
+from shared.privacy import SEALED_FIELDS, Privacy, WrongMasterKey, holds_sealed_data
 from shared.redis_client import AsyncRedis, redis_setup
 from shared.stores.tiered import tiered_store
 from shared.tiered_data_keys import tiered_data_keys

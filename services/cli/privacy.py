@@ -34,7 +34,8 @@ from shared.events import (
 )
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import InsecureKey, Privacy, is_sealed, load_or_create_master_key
+from shared.master_key import InsecureKey, load_or_create_master_key
+from shared.privacy import Privacy, is_sealed
 from shared.redis_client import NO_ACKS, AsyncRedis, ReplicaAcks, redis_setup
 from shared.settings import CommonSettings
 from shared.stores.tiered import tiered_store

@@ -26,7 +26,7 @@ from services.cli.service_process import ServiceProcess, answers
 from services.reporting.config import ReportingSettings
 from services.reporting.sealing import load_or_create_signing_key
 from shared.identity import InsecureSecret, load_or_create_secret
-from shared.privacy import InsecureKey, load_or_create_master_key
+from shared.master_key import InsecureKey, load_or_create_master_key
 from shared.redis_server import RedisServer, lasting_port, port_is_free
 from shared.settings import SERVICE_PORTS, CommonSettings
 

@@ -18,7 +18,7 @@ from services.cli.offices import served_office
 from services.courier.config import CourierSettings
 from services.courier.queries import endpoint_public, failed_public
 from shared.keys import Keys
-from shared.privacy import InsecureKey, load_or_create_master_key
+from shared.master_key import InsecureKey, load_or_create_master_key
 from shared.webhooks.endpoints import EVENT_TYPES
 from shared.webhooks.office import OfficeWebhooks
 from shared.webhooks.policy import parse_duration

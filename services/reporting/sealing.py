@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from services.reporting.config import ReportingSettings
-from shared.privacy import InsecureKey
+from shared.master_key import InsecureKey
 from shared.secret_files import read_or_create
 
 GENESIS = bytes(32)

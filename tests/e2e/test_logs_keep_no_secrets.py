@@ -21,7 +21,8 @@ from shared.events import DocumentRegistered
 from shared.identity import issue_token
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import KEY_FILE, Privacy
+from shared.master_key import KEY_FILE
+from shared.privacy import Privacy
 from shared.vocabulary import Role
 from tests.e2e.harness import JasaUp, free_port_base
 

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from services.courier.config import CourierSettings
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import load_or_create_master_key
+from shared.master_key import load_or_create_master_key
 from shared.webhooks.office import OfficeWebhooks
 from tests.courier_factories import Handover
 from tests.e2e.harness import clean_environment, free_service_port, wait_until

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from services.cli import app as jasa
 from services.reporting.config import ReportingSettings
 from services.reporting.sealing import load_or_create_signing_key
-from shared.privacy import load_or_create_master_key
+from shared.master_key import load_or_create_master_key
 from shared.settings import CommonSettings
 
 THIRD_PARTY = f"test-courier-{uuid.uuid4().hex[:10]}"

@@ -21,7 +21,7 @@ from shared.db import create_tables
 from shared.events import Actor, PersonalDataErased, new_event
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import load_or_create_master_key
+from shared.master_key import load_or_create_master_key
 from shared.vocabulary import Role
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.office import OfficeWebhooks

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from services.cli import app as jasa
 from services.courier.config import CourierSettings
 from shared.keys import Keys
-from shared.privacy import load_or_create_master_key
+from shared.master_key import load_or_create_master_key
 from shared.webhooks.office import OfficeWebhooks
 from shared.webhooks.outbox import Attempt
 from shared.webhooks.sender import now_ms

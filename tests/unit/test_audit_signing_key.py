@@ -23,7 +23,7 @@ from services.reporting.sealing import (
     load_or_create_signing_key,
     public_key_text,
 )
-from shared.privacy import InsecureKey
+from shared.master_key import InsecureKey
 
 KEY = Ed25519PrivateKey.generate()
 RAW = base64.b64encode(KEY.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))

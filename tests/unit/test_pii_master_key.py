@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.privacy import InsecureKey, load_or_create_master_key
+from shared.master_key import InsecureKey, load_or_create_master_key
 from shared.settings import CommonSettings
 
 

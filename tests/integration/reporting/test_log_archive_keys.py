@@ -19,7 +19,8 @@ from services.reporting.trimming import ArchiveRun, archive_log
 from shared.events import Actor, DocumentRegistered, RejectionAddressed
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import ERASED, TOMBSTONE, Privacy, WrongMasterKey, load_or_create_master_key
+from shared.master_key import load_or_create_master_key
+from shared.privacy import ERASED, TOMBSTONE, Privacy, WrongMasterKey
 from shared.settings import CommonSettings
 from shared.tiered_data_keys import tiered_data_keys
 from shared.vocabulary import Role

@@ -14,7 +14,8 @@ from shared.consumer import ConsumerOptions, EventConsumer
 from shared.events import Actor, Envelope
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.privacy import ERASED, Privacy, load_or_create_master_key
+from shared.master_key import load_or_create_master_key
+from shared.privacy import ERASED, Privacy
 from shared.settings import CommonSettings
 from shared.stores.tiered import TieredEventStore
 from shared.tiered_data_keys import tiered_data_keys

@@ -1,6 +1,7 @@
 """What the FO desk reads, and the answers it gives: dossiers of the offices served with
-their place in the lifecycle (`dossiers`), and recap lists (`recaps`). All from the read
-model (`projections`), and always of one office: the officer's."""
+their place in the lifecycle (`dossiers`), recap lists (`recaps`), and what a registration
+asks before it decides (`registration`). All from the read model (`projections`), and
+always of one office: the officer's."""
 
 from services.intake.queries.dossiers import (
     DOSSIER_COLUMNS,
@@ -22,7 +23,6 @@ from services.intake.queries.dossiers import (
     dossiers_page,
     flag_from_event,
     registered_since,
-    registration_facts,
 )
 from services.intake.queries.recaps import (
     RecapPublic,
@@ -37,6 +37,7 @@ from services.intake.queries.recaps import (
     waiting_counts,
     waiting_dossier_ids,
 )
+from services.intake.queries.registration import registration_facts
 
 __all__ = [
     "DOSSIER_COLUMNS",

@@ -8,20 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Row, bindparam, true
-from sqlalchemy import select as sa_select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Row
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.intake.domain import RegistryEntry
 from services.intake.projections import IntakeDossier, IntakeStep
-from services.intake.registry import (
-    ENTRY_COLUMNS,
-    UNDER_NUMBER,
-    IntakeRegistryEntry,
-    registry_entry,
-)
 from services.intake.search import SearchTerms, matching
 from shared.db import keyset_page
 from shared.errors import NotFound
@@ -265,49 +256,6 @@ async def dossier_lines(session: AsyncSession, wanted: DossierQuery) -> DossierL
         for dossier_id, name, kind, number, state, reason, registered_at, _ in rows
     ]
     return DossierLines(lines, encode_cursor(rows[-1].sort_key) if more else None)
-
-
-# Made once: it is asked on every registration, only its parameters change.
-_UNFINISHED_OF_DOCUMENT = (
-    select(col(IntakeDossier.dossier_id), col(IntakeDossier.status))
-    .where(col(IntakeDossier.office) == bindparam("office"))
-    .where(col(IntakeDossier.document_type) == bindparam("document_type"))
-    .where(col(IntakeDossier.document_number) == bindparam("document_number"))
-    .where(
-        col(IntakeDossier.status).not_in(
-            [DossierStatus.DELIVERED.value, DossierStatus.RECEIVED_BACK.value]
-        )
-    )
-    .limit(1)
-)
-
-
-_UNFINISHED = _UNFINISHED_OF_DOCUMENT.subquery("unfinished")
-# Both answers a registration needs in one statement: on SQLite each statement costs four
-# hand-offs to the database's thread, which weighed more than the queries themselves.
-_REGISTRATION_FACTS = (
-    sa_select(*ENTRY_COLUMNS, _UNFINISHED.c.dossier_id, _UNFINISHED.c.status)
-    .outerjoin_from(IntakeRegistryEntry, _UNFINISHED, true())
-    .where(UNDER_NUMBER)
-)
-
-
-async def registration_facts(
-    connection: AsyncConnection, office: str, document_type: DocumentType, document_number: str
-) -> tuple[list[RegistryEntry], tuple[uuid.UUID, DossierStatus] | None]:
-    """What the registry holds under the document's number, and a dossier of the document
-    the read model shows not yet delivered or received back, asked on every registration.
-    Where the registry holds nothing, no dossier either: such a registration is refused."""
-    parameters = {
-        "office": office,
-        "document_type": document_type.value,
-        "document_number": document_number,
-    }
-    rows = (await connection.execute(_REGISTRATION_FACTS, parameters)).all()
-    entries = [registry_entry(*row[:5]) for row in rows]
-    if not rows or rows[0].dossier_id is None:
-        return entries, None
-    return entries, (rows[0].dossier_id, DossierStatus(rows[0].status))
 
 
 async def dossier_row(

@@ -1,4 +1,4 @@
-"""The courier service's command handlers (services/courier/commands.py) run on the
+"""The courier service's command handlers (services/courier/commands/) run on the
 in-memory event store: the handover, each document delivered or returned, and a returned
 document received back by the Kasubbag Umum. No Redis; the read model is a real SQLite
 file (tests/unit/memory_context.py)."""

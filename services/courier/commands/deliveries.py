@@ -1,10 +1,7 @@
-"""Use cases of the courier service: load the aggregates from the log, decide, append.
-
-Decisions rest on state read from the log itself (`handover-<letter_id>`,
-`delivery-<dossier_id>`) and are appended at the version they were read at, so two
-commands racing on one document give one effect and one conflict. The projection is
-asked only for facts that never change once known: which letter is signed, which
-documents its recap holds. Every command acts on the officer's office: its log, its rows."""
+"""The last mile: the courier sets out to the door, records an attempt that failed, hands the
+document over (with the receipt code, or with a photo proof kept sealed) or brings it back.
+Each is decided on the document's delivery and the handover of the letter carrying it, as
+the log has them, and appended at the version they were read at."""
 
 import contextlib
 import secrets
@@ -14,15 +11,12 @@ from functools import partial
 from typing import Generic, TypeVar
 from uuid import UUID
 
-import orjson
-from sqlmodel import col, select
-
 from services.courier import domain
+from services.courier.commands.common import append_event, kept_changing, letter_carrying
 from services.courier.config import Context
 from services.courier.domain import (
     Delivery,
     Handover,
-    LetterFacts,
     Outcome,
     Proof,
     delivery_stream,
@@ -31,89 +25,17 @@ from services.courier.domain import (
     handover_stream,
 )
 from services.courier.photos import Photo, PhotoStore
-from services.courier.projections import CourierDossier, CourierLetter, CourierRecap
-from services.courier.queries import (
-    AcceptedHandoverPublic,
-    AttemptPublic,
-    DeliveryOutcomePublic,
-    OutForDeliveryPublic,
-)
+from services.courier.queries import AttemptPublic, DeliveryOutcomePublic, OutForDeliveryPublic
 from shared.aggregate import Committed, committed, load_aggregate
 from shared.commands import run_command
-from shared.duties import DutyRule
-from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
-from shared.events import (
-    Delivered,
-    DeliveryAttemptFailed,
-    Envelope,
-    EventData,
-    ReceiptCodeRefused,
-    new_event,
-)
+from shared.errors import NotFound, ServiceUnavailable, Unprocessable
+from shared.events import Delivered, DeliveryAttemptFailed, EventData, ReceiptCodeRefused
 from shared.identity import Officer
 from shared.log import EventLog
 from shared.vocabulary import AttemptReason, ReturnReason
 
 E = TypeVar("E", bound=EventData)
 R = TypeVar("R")
-
-
-async def _append(
-    context: Context,
-    officer: Officer,
-    stream_id: str,
-    data: EventData,
-    version: int,
-) -> list[Envelope]:
-    event = new_event(data, stream_id=stream_id, actor=officer.actor(), office=officer.office)
-    log = context.log_for(officer.office)
-    return await log.append(stream_id, [event], expected_version=version)
-
-
-async def _letter_facts(context: Context, office: str, letter_id: UUID) -> LetterFacts:
-    async with context.sessions() as session:
-        letter = await session.get(CourierLetter, (office, str(letter_id)))
-        if letter is None:
-            raise NotFound(f"there is no letter {letter_id}")
-        recap = await session.get(CourierRecap, (office, letter.recap_id))
-    return LetterFacts(
-        letter_id=letter_id,
-        letter_number=letter.letter_number,
-        recap_id=UUID(letter.recap_id),
-        signed=letter.signed,
-        rejected=letter.rejected,
-        dossier_ids=tuple(map(UUID, orjson.loads(recap.dossier_ids))) if recap else None,
-    )
-
-
-async def accept_handover(
-    context: Context, officer: Officer, letter_id: UUID
-) -> Committed[AcceptedHandoverPublic]:
-    """The courier takes a signed letter's documents over."""
-
-    async def attempt() -> Committed[AcceptedHandoverPublic]:
-        letter = await _letter_facts(context, officer.office, letter_id)
-        stream_id = handover_stream(letter_id)
-        log = context.log_for(officer.office)
-        state, version = await load_aggregate(log, stream_id, evolve_handover, Handover())
-        accepted = domain.accept_handover(state, letter)
-        appended = await _append(context, officer, stream_id, accepted, version)
-        handover = AcceptedHandoverPublic(
-            letter_id=letter_id, recap_id=accepted.recap_id, dossier_ids=list(accepted.dossier_ids)
-        )
-        return committed(handover, appended)
-
-    return await run_command(
-        attempt,
-        busy=f"the handover of letter {letter_id} kept changing at this very moment; try again",
-    )
-
-
-async def handover_of(context: Context, office: str, letter_id: UUID) -> Handover:
-    """A letter's handover as the log has it now, e.g. to say why an acceptance was refused."""
-    log = context.log_for(office)
-    handover, _ = await load_aggregate(log, handover_stream(letter_id), evolve_handover, Handover())
-    return handover
 
 
 async def delivery_of(context: Context, office: str, dossier_id: UUID) -> Delivery:
@@ -125,29 +47,6 @@ async def delivery_of(context: Context, office: str, dossier_id: UUID) -> Delive
     return delivery
 
 
-async def _letter_carrying(context: Context, office: str, dossier_id: UUID) -> UUID:
-    """The signed letter whose handover carries this document."""
-    async with context.sessions() as session:
-        dossier = await session.get(CourierDossier, (office, str(dossier_id)))
-        if dossier is None or dossier.name is None:
-            raise NotFound(f"there is no document {dossier_id} for the courier")
-        letters = await session.exec(
-            select(CourierLetter.letter_id).where(
-                CourierLetter.office == office,
-                CourierLetter.recap_id == dossier.recap_id,
-                col(CourierLetter.signed).is_(True),
-                col(CourierLetter.rejected).is_(False),
-            )
-        )
-        letter_id = letters.first()
-    if letter_id is None:
-        raise Conflict(
-            f"document {dossier_id} is not on a signed cover letter yet; "
-            "there is nothing to hand over"
-        )
-    return UUID(letter_id)
-
-
 async def _load_for_courier(
     context: Context, office: str, dossier_id: UUID
 ) -> tuple[Delivery, int, Handover, UUID]:
@@ -155,7 +54,7 @@ async def _load_for_courier(
     delivery, version = await load_aggregate(
         log, delivery_stream(dossier_id), evolve_delivery, Delivery()
     )
-    letter_id = delivery.letter_id or await _letter_carrying(context, office, dossier_id)
+    letter_id = delivery.letter_id or await letter_carrying(context, office, dossier_id)
     handover, _ = await load_aggregate(log, handover_stream(letter_id), evolve_handover, Handover())
     return delivery, version, handover, letter_id
 
@@ -348,38 +247,8 @@ async def _decide_on_document(
             context, officer.office, dossier_id
         )
         event = decide(delivery, handover, dossier_id=dossier_id, letter_id=letter_id)
-        appended = await _append(context, officer, delivery_stream(dossier_id), event, version)
+        appended = await append_event(context, officer, delivery_stream(dossier_id), event, version)
         decided = Decided(event, delivery, letter_id, appended[-1].position)
         return committed(answer(decided), appended)
 
-    return await run_command(attempt, busy=_busy(dossier_id))
-
-
-def _busy(dossier_id: UUID) -> str:
-    return f"document {dossier_id} kept changing at this very moment; try again"
-
-
-async def receive_return(
-    context: Context, officer: Officer, dossier_id: UUID
-) -> Committed[DeliveryOutcomePublic]:
-    """The Kasubbag Umum receives a returned document back into the office."""
-    separate = context.settings.separates_duties(officer.office, DutyRule.RECEIVE_OWN_RETURN)
-
-    async def attempt() -> Committed[DeliveryOutcomePublic]:
-        stream_id = delivery_stream(dossier_id)
-        log = context.log_for(officer.office)
-        delivery, version = await load_aggregate(log, stream_id, evolve_delivery, Delivery())
-        if version == 0:
-            await _letter_carrying(context, officer.office, dossier_id)  # 404: nobody knows it
-        received = domain.receive_return(
-            delivery, dossier_id=dossier_id, by=officer.officer_id, separate_duties=separate
-        )
-        appended = await _append(context, officer, stream_id, received, version)
-        outcome = DeliveryOutcomePublic(
-            dossier_id=dossier_id,
-            letter_id=received.letter_id,
-            delivery_status=Outcome.RECEIVED_BACK,
-        )
-        return committed(outcome, appended)
-
-    return await run_command(attempt, busy=_busy(dossier_id))
+    return await run_command(attempt, busy=kept_changing(dossier_id))

@@ -33,6 +33,16 @@ Arg = str | bytes | int
 # Turns of the event loop given to the page read ahead before the page at hand is handed
 # over: enough for redis-py to send it, with or without a socket timeout.
 READ_AHEAD_TURNS = 3
+
+
+async def until_sent() -> None:
+    """Turns of the event loop for a read just scheduled to reach Redis. A caller that folds
+    the page at hand without awaiting would otherwise hold that read back until it asks for
+    the next page (redis-py sends it on its first or second turn)."""
+    for _ in range(READ_AHEAD_TURNS):
+        await asyncio.sleep(0)
+
+
 # An entry as redis-py gives it: its id and its fields.
 Entry = tuple[bytes, dict[bytes, bytes]]
 
@@ -142,11 +152,7 @@ class RedisEventStore:
                     yield page
                     return
                 upcoming = asyncio.ensure_future(self.read(page[-1].position, limit, until))
-                # A caller that folds the page without awaiting would hold that read back
-                # until it asks for the next page: the event loop turns first, for the read
-                # to reach Redis (redis-py sends it on its first or second turn).
-                for _ in range(READ_AHEAD_TURNS):
-                    await asyncio.sleep(0)
+                await until_sent()
                 yield page
         finally:
             # The read ahead may be on its way by now: it is cancelled, and waited for.

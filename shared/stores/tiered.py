@@ -23,7 +23,7 @@ from shared.keys import Keys
 from shared.redis_client import NO_ACKS, ReplicaAcks
 from shared.store import Recorded, StreamWrite, position_key
 from shared.stores.archived import ArchiveReader
-from shared.stores.redis import RedisEventStore
+from shared.stores.redis import RedisEventStore, until_sent
 
 
 class ArchiveBehind(Exception):
@@ -126,10 +126,13 @@ class TieredEventStore:
                     upcoming = asyncio.ensure_future(
                         self._hot_page(page[-1].position, limit, until)
                     )
+                    await until_sent()
                     yield page
                     after = page[-1].position
             finally:
+                # The read ahead may be on its way by now: it is cancelled, and waited for.
                 upcoming.cancel()
+                await asyncio.wait([upcoming])
 
     async def _hot_page(
         self, after: str, limit: int, until: str | None

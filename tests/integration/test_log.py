@@ -8,10 +8,12 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.crc import key_slot
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.events import decode_entry, encode_for_log, with_fields
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog, IdempotencyMismatch, Write
+from shared.stores.tiered import tiered_store
 from tests.factories import flagged, registered
 
 
@@ -161,12 +163,18 @@ async def test_a_page_short_of_the_limit_ends_the_pages_without_another_read(
     assert await xrange_calls(redis) - before == 6  # full pages to the end: one empty read
 
 
+@pytest.mark.parametrize("tiered", [False, True], ids=["redis", "tiered"])
 @pytest.mark.parametrize("socket_timeout", [None, 2.0])
 async def test_the_next_page_is_read_while_the_caller_folds_this_one_without_awaiting(
-    redis_url: str, keys: Keys, socket_timeout: float | None
+    redis_url: str,
+    keys: Keys,
+    socket_timeout: float | None,
+    tiered: bool,
+    empty_sqlite: AsyncEngine,
 ) -> None:
     client = Redis.from_url(redis_url, socket_timeout=socket_timeout)  # the services set one
-    event_log = EventLog(client, keys)
+    # The services read through the tiered store (nothing archived here: Redis's pages alone).
+    event_log = EventLog(tiered_store(client, keys, empty_sqlite) if tiered else client, keys)
     for _ in range(4):
         event = registered()
         await event_log.append(event.stream_id, [event], expected_version=0)
@@ -204,7 +212,11 @@ async def xrange_calls(redis: Redis) -> int:
     return int(stats.get("cmdstat_xrange", {}).get("calls", 0))
 
 
-async def test_leaving_the_pages_early_leaves_no_read_running(event_log: EventLog) -> None:
+@pytest.mark.parametrize("tiered", [False, True], ids=["redis", "tiered"])
+async def test_leaving_the_pages_early_leaves_no_read_running(
+    redis: Redis, keys: Keys, tiered: bool, empty_sqlite: AsyncEngine
+) -> None:
+    event_log = EventLog(tiered_store(redis, keys, empty_sqlite) if tiered else redis, keys)
     for _ in range(5):
         event = registered()
         await event_log.append(event.stream_id, [event], expected_version=0)

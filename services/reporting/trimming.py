@@ -34,9 +34,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, TrimBatch
 from services.reporting.belongings import Belongings, consumed_by_every_group
+from services.reporting.entry_flaws import flaw_of
 from services.reporting.leaving import Candidate, CannotTrim, scan
 from services.reporting.run_lock import LEASE_S, one_run_at_a_time
-from services.reporting.verification import flaw_of, trim_digest
+from services.reporting.verification import trim_digest
 from shared.db import chunks, table_of
 from shared.events import Actor, LogArchived, decode_entry, encode, new_event
 from shared.events.codec import EVENT_FIELD, TYPE_FIELD

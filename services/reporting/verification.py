@@ -18,7 +18,7 @@ whose batch the log does not record so was removed, not archived.
 One office at a time: the office of the log given, its archive and its checkpoints."""
 
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -32,11 +32,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, Checkpoint
 from services.reporting.config import Context
+from services.reporting.entry_flaws import flaw_of
 from services.reporting.queries import VerificationPublic
 from services.reporting.sealing import Signing, chain, signature_holds
 from shared.db import table_of
-from shared.events import Envelope, LogArchived, decode_entry, encode, encode_for_log
-from shared.events.codec import EVENT_FIELD, TYPE_FIELD
+from shared.events import LogArchived, decode_entry, encode
 from shared.identity import Officer
 from shared.keys import Keys
 from shared.log import EventLog
@@ -348,36 +348,6 @@ class _Walk:
                 yield LiveEntry(
                     position, encode(event), str(event.event_id), flaw_of(fields, event)
                 )
-
-
-def flaw_of(fields: Mapping[bytes, bytes], event: Envelope) -> str | None:
-    """How a log entry differs from what the log's append writes for its event (`type`,
-    then `event`, the event's bytes as `encode_for_log` writes them), or None."""
-    names = list(fields)
-    extra = [name for name in names if name not in (TYPE_FIELD, EVENT_FIELD)]
-    if extra:
-        return f"holds a field {_shown(extra[0])} that the log never writes"
-    if TYPE_FIELD not in fields:
-        return "has lost its `type` field"
-    if fields[TYPE_FIELD] != event.type.encode():
-        return f"says `type` {_shown(fields[TYPE_FIELD])} of an event that is a {event.type}"
-    if names != [TYPE_FIELD, EVENT_FIELD]:
-        return "holds its fields in another order than the log writes them"
-    stored = fields[EVENT_FIELD]
-    if stored != encode_for_log(event) and not _upcast(stored, event):
-        return "holds its event in other bytes than the log writes for it"
-    return None
-
-
-def _upcast(stored: bytes, event: Envelope) -> bool:
-    """Whether the stored event is of an older schema version than the event read from it:
-    its bytes are then what the older version wrote, which no code writes any more."""
-    version = orjson.loads(stored).get("schema_version", 1)
-    return bool(version != event.schema_version)
-
-
-def _shown(value: bytes) -> str:
-    return repr(value.decode("utf-8", "replace"))
 
 
 class LastVerification:

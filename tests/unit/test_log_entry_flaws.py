@@ -6,7 +6,7 @@ import uuid
 
 import orjson
 
-from services.reporting.verification import flaw_of
+from services.reporting.entry_flaws import flaw_of
 from shared.events import EventData, decode_entry, encode_for_log, register_upcaster
 from tests.factories import flagged
 

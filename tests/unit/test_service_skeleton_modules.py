@@ -49,6 +49,7 @@ OWN = {
         "archive.py",
         "archivist.py",
         "belongings.py",  # what else of a finished dossier leaves Redis with its events
+        "entry_flaws.py",  # what an entry's stored fields say against its event
         "export.py",  # the archive's checkpointed segments as files for cold storage
         "finished.py",
         "folding.py",

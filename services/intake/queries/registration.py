@@ -51,7 +51,7 @@ async def registration_facts(
         "document_number": document_number,
     }
     rows = (await connection.execute(_REGISTRATION_FACTS, parameters)).all()
-    entries = [registry_entry(*row[:5]) for row in rows]
+    entries = [registry_entry(*row[: len(ENTRY_COLUMNS)]) for row in rows]
     if not rows or rows[0].dossier_id is None:
         return entries, None
     return entries, (rows[0].dossier_id, DossierStatus(rows[0].status))

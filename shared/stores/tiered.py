@@ -31,10 +31,19 @@ class ArchiveBehind(Exception):
     archive read is not the one the events were trimmed to (a wrong archive database)."""
 
 
+# Rows a pass over the log asks of the archive at a time, whatever the size of its pages: each
+# query costs its round trips to the database (to SQLite's thread or PostgreSQL's server)
+# however many rows it brings, and a pass over years of archive makes hundreds of thousands.
+ARCHIVE_READ = 5000
+
+
 class TieredEventStore:
-    def __init__(self, hot: RedisEventStore, archive: ArchiveReader) -> None:
+    def __init__(
+        self, hot: RedisEventStore, archive: ArchiveReader, archive_read: int = ARCHIVE_READ
+    ) -> None:
         self.hot, self.archive = hot, archive
         self.keys = hot.keys
+        self.archive_read = archive_read
 
     async def append(self, writes: Sequence[StreamWrite]) -> list[Recorded]:
         return await self.hot.append(writes)
@@ -74,15 +83,26 @@ class TieredEventStore:
             page, now = await self._hot_page(after, limit, until)
             if now == point:  # the usual read, after the trim point: Redis's alone
                 return page
-        async with aclosing(self.pages(after, limit, until)) as pages:
+        # One page, so the archive is asked for no more than a page either.
+        async with aclosing(self._pages(after, limit, until, limit)) as pages:
             return await anext(pages, [])
 
     async def pages(
         self, after: str = "0-0", limit: int = 1000, until: str | None = None
     ) -> AsyncGenerator[list[Recorded], None]:
         """The log in pages of `limit` (the last may be short)."""
+        async with aclosing(
+            self._pages(after, limit, until, max(limit, self.archive_read))
+        ) as pages:
+            async for page in pages:
+                yield page
+
+    async def _pages(
+        self, after: str, limit: int, until: str | None, archive_read: int
+    ) -> AsyncGenerator[list[Recorded], None]:
+        """`pages`, the archive read `archive_read` rows at a time."""
         held: list[Recorded] = []
-        async with aclosing(self._runs(after, limit, until)) as runs:
+        async with aclosing(self._runs(after, limit, until, archive_read)) as runs:
             async for run in runs:
                 if not held and len(run) == limit:
                     yield run
@@ -95,7 +115,7 @@ class TieredEventStore:
             yield held
 
     async def _runs(
-        self, after: str, limit: int, until: str | None
+        self, after: str, limit: int, until: str | None, archive_read: int
     ) -> AsyncGenerator[list[Recorded], None]:
         """The log as runs of records in order: up to the trim point both tiers merged, then
         Redis's pages. A Redis page is taken only if the trim point has not passed its start
@@ -108,7 +128,7 @@ class TieredEventStore:
                 bound = point
                 if until is not None and position_key(until) < position_key(point):
                     bound = until
-                async with aclosing(self._both(after, bound, limit)) as runs:
+                async with aclosing(self._both(after, bound, limit, archive_read)) as runs:
                     async for run in runs:
                         yield run
                 if bound != point:
@@ -142,19 +162,20 @@ class TieredEventStore:
         return page, await self.hot.trim_point()
 
     async def _both(
-        self, after: str, bound: str, limit: int
+        self, after: str, bound: str, limit: int, archive_read: int
     ) -> AsyncGenerator[list[Recorded], None]:
         """The log after `after` up to and including `bound` (at most the trim point): in
         windows of a page of Redis's entries, read first, then the archive's trimmed events
-        up to the window's end in pages, Redis's entries merged in between. Reading Redis
-        first means an event trimmed meanwhile is in the archive marked when that is read."""
+        up to the window's end, `archive_read` at a time, Redis's entries merged in between.
+        Reading Redis first means an event trimmed meanwhile is in the archive marked when
+        that is read."""
         seq = await self.archive.seq_at_or_before(after)
         while position_key(after) < position_key(bound):
             hot = await self.hot.read(after, limit, bound)
             reach = hot[-1].position if len(hot) == limit else bound
             last = await self.archive.seq_at_or_before(reach)
             while seq < last:
-                cold, seq = await self.archive.page(seq, last, limit)
+                cold, seq = await self.archive.page(seq, last, archive_read)
                 if seq < last:  # more of the archive comes: Redis's entries up to here now
                     end = position_key(cold[-1].position)
                     cut = bisect.bisect_right(hot, end, key=_key)
@@ -195,8 +216,14 @@ def _key(record: Recorded) -> tuple[int, int]:
 
 
 def tiered_store(
-    redis: Redis | RedisCluster, keys: Keys, archive: AsyncEngine, acks: ReplicaAcks = NO_ACKS
+    redis: Redis | RedisCluster,
+    keys: Keys,
+    archive: AsyncEngine,
+    acks: ReplicaAcks = NO_ACKS,
+    archive_read: int = ARCHIVE_READ,
 ) -> TieredEventStore:
     """One office's log: Redis (an append answered once `acks` replicas hold it), and the
     archive's database for what was trimmed from it."""
-    return TieredEventStore(RedisEventStore(redis, keys, acks), ArchiveReader(archive, keys.office))
+    return TieredEventStore(
+        RedisEventStore(redis, keys, acks), ArchiveReader(archive, keys.office), archive_read
+    )

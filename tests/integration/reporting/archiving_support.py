@@ -17,7 +17,7 @@ from services.reporting.verification import verify
 from shared.db import create_tables, make_engine, session_factory
 from shared.keys import Keys
 from shared.log import EventLog
-from shared.stores.tiered import tiered_store
+from shared.stores.tiered import ARCHIVE_READ, tiered_store
 from tests.integration.reporting.conftest import CHECKPOINT_EVERY, Reporting
 from tests.sop_history import Office
 
@@ -62,8 +62,10 @@ async def an_office_with_a_finished_past(office: Office) -> History:
     return History(dossiers[0], dossiers[1], dossiers[2], lately)
 
 
-def tiered_log(redis: Redis, keys: Keys, reporting: Reporting) -> EventLog:
-    return EventLog(tiered_store(redis, keys, reporting.engine), keys)
+def tiered_log(
+    redis: Redis, keys: Keys, reporting: Reporting, archive_read: int = ARCHIVE_READ
+) -> EventLog:
+    return EventLog(tiered_store(redis, keys, reporting.engine, archive_read=archive_read), keys)
 
 
 async def archived_and_sealed(reporting: Reporting, office: Office) -> None:

@@ -1,9 +1,11 @@
 """Reading a log whose past is mostly in the archive, page after page: a replay that crosses
-many of the archive's pages equals the live reports, and a reader going through the log
-while `jasa log archive` trims it hands every event once."""
+many of the archive's pages equals the live reports, a pass that reads the archive in larger
+reads than its pages hands the same log in the same pages, and a reader going through the
+log while `jasa log archive` trims it hands every event once."""
 
 import asyncio
 from contextlib import aclosing
+from itertools import pairwise
 
 from redis.asyncio import Redis
 
@@ -31,7 +33,7 @@ async def test_a_replay_crossing_many_archive_pages_equals_the_live_reports(
     await an_office_with_a_finished_past(office)
     await an_office_with_a_finished_past(office)
     await archived_and_sealed(reporting, office)
-    log = tiered_log(redis, keys, reporting)
+    log = tiered_log(redis, keys, reporting, archive_read=2)
     run = await archive_log(log, reporting.sessions, reporting.sealer.public_key)
     assert run.events > len(await redis_positions(redis, keys))  # mostly archived
     fresh = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'replay.db'}")
@@ -39,7 +41,8 @@ async def test_a_replay_crossing_many_archive_pages_equals_the_live_reports(
         await create_tables(fresh)
         head = await live_head(reporting.sessions, keys.office)
 
-        # Pages of two: each window of Redis's entries spans several of the archive's pages.
+        # Pages of two, the archive read two rows at a time: each window of Redis's entries
+        # spans several reads of the archive.
         rebuilt = await rebuild(log, session_factory(fresh), until=head.position, page_size=2)
         found = [d async for d in differences(reporting.engine, fresh, office=keys.office)]
     finally:
@@ -51,12 +54,35 @@ async def test_a_replay_crossing_many_archive_pages_equals_the_live_reports(
     assert in_twos == await log.read_raw(limit=1000)
 
 
+async def test_a_pass_reading_the_archive_in_larger_reads_than_its_pages_hands_the_same_log(
+    redis: Redis, keys: Keys, office: Office, reporting: Reporting
+) -> None:
+    await an_office_with_a_finished_past(office)
+    await an_office_with_a_finished_past(office)
+    await archived_and_sealed(reporting, office)
+    row_by_row = tiered_log(redis, keys, reporting, archive_read=1)
+    run = await archive_log(row_by_row, reporting.sessions, reporting.sealer.public_key)
+    assert run.events > 2 * 5  # several reads of five rows, and pages of two within each
+    in_fives = tiered_log(redis, keys, reporting, archive_read=5)
+
+    pages = [page async for page in in_fives.raw_pages(limit=2)]
+
+    assert {len(page) for page in pages[:-1]} == {2}  # the caller's pages, not the reads
+    assert [entry for page in pages for entry in page] == [
+        entry async for page in row_by_row.raw_pages(limit=2) for entry in page
+    ]
+    # One page asked for is one page handed, wherever the archive's reads end.
+    assert await in_fives.read_raw(limit=2) == pages[0]
+    for before, page in pairwise(pages):
+        assert await in_fives.read_raw(after=before[-1][0].decode(), limit=2) == page
+
+
 async def test_a_reader_going_through_the_log_while_it_is_archived_hands_every_event_once(
     redis: Redis, keys: Keys, office: Office, reporting: Reporting
 ) -> None:
     await an_office_with_a_finished_past(office)
     await archived_and_sealed(reporting, office)
-    log = tiered_log(redis, keys, reporting)
+    log = tiered_log(redis, keys, reporting, archive_read=3)
     before = await whole_log(log)
     read: RawLog = []
 

@@ -1,24 +1,19 @@
-"""The courier's two aggregates, pure: no I/O.
-
-A handover (`handover-<letter_id>`) is a signed cover letter with its documents, accepted
-once by the third party. A delivery (`delivery-<dossier_id>`) is what became of one
-document after that: its trips to the door (out for delivery with a receipt code sent to
-the citizen, failed attempts, wrong codes entered), then delivered, or returned and then
-received back at the office.
-Decisions take the state loaded from those streams and a command, and return the data of
-the event to append, or raise `Conflict`/`Unprocessable`."""
+"""A delivery (`delivery-<dossier_id>`): what became of one document after its handover: its
+trips to the door (out for delivery with a receipt code sent to the citizen, failed attempts,
+wrong codes entered), then delivered, or returned and then received back at the office.
+Every decision but the receipt of a return also needs the document's handover accepted."""
 
 import hmac
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from uuid import UUID
 
+from services.courier.domain.handovers import Handover
 from shared.errors import Conflict, Unprocessable
 from shared.events import (
     Delivered,
     DeliveryAttemptFailed,
     Envelope,
-    HandoverAccepted,
     OutForDelivery,
     ReceiptCodeRefused,
     Returned,
@@ -32,58 +27,8 @@ from shared.vocabulary import AttemptReason, Relationship, ReturnReason
 MAX_WRONG_CODES = 5
 
 
-def handover_stream(letter_id: UUID) -> str:
-    return f"handover-{letter_id}"
-
-
 def delivery_stream(dossier_id: UUID) -> str:
     return f"delivery-{dossier_id}"
-
-
-# --- handover ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Handover:
-    accepted: bool = False
-    dossier_ids: tuple[UUID, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class LetterFacts:
-    """What the office's log says of a letter, as far as accepting its handover needs."""
-
-    letter_id: UUID
-    letter_number: str
-    recap_id: UUID | None
-    signed: bool
-    rejected: bool
-    dossier_ids: tuple[UUID, ...] | None  # None: its recap is not known here yet
-
-
-def evolve_handover(state: Handover, event: Envelope) -> Handover:
-    if isinstance(event.data, HandoverAccepted):
-        return Handover(accepted=True, dossier_ids=event.data.dossier_ids)
-    return state
-
-
-def accept_handover(state: Handover, letter: LetterFacts) -> HandoverAccepted:
-    """The third party takes the signed list, the letter and the documents."""
-    number = letter.letter_number
-    if state.accepted:
-        raise Conflict(f"the handover of letter {number} was already accepted")
-    if letter.rejected:
-        raise Conflict(f"letter {number} was rejected; there is nothing to hand over")
-    if not letter.signed:
-        raise Conflict(f"letter {number} is not signed yet; the handover waits for the Sekretaris")
-    if letter.recap_id is None or letter.dossier_ids is None:
-        raise Conflict(f"the recap list of letter {number} is not known here yet; try again")
-    return HandoverAccepted(
-        letter_id=letter.letter_id, recap_id=letter.recap_id, dossier_ids=letter.dossier_ids
-    )
-
-
-# --- delivery ---------------------------------------------------------------------------
 
 
 class Outcome(StrEnum):

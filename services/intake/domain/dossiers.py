@@ -1,19 +1,13 @@
-"""The FO desk's decisions, pure: a dossier (one document on its way to a citizen), the
-recap book of one document type, and what the population registry says of a document.
-
-Streams:
-- `dossier-<uuid>`: DocumentRegistered, DocumentFlagged, FlagResolved, DossierCorrected.
-  The n-th dossier of one document has a fixed, keyed id (`dossier_slot`), so two officers
-  registering the same document at once both append to the same empty stream and the log
-  lets only one in.
-- `recapbook-<TYPE>`: RecapCompiled of one document type; its fold knows which dossiers
-  were recapped, so no dossier ever lands in two recaps."""
+"""One dossier (`dossier-<uuid>`): a document on its way to a citizen, as the FO desk sees
+it. DocumentRegistered opens it, DocumentFlagged holds it back, FlagResolved releases it and
+DossierCorrected puts its data right; here are its state and the decisions to flag it,
+resolve a flag and correct it."""
 
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from shared.blind_index import BlindIndex
+from services.intake.domain.registration import RegistryEntry
 from shared.errors import Conflict, Unprocessable
 from shared.events import (
     DocumentFlagged,
@@ -22,129 +16,13 @@ from shared.events import (
     Envelope,
     EventData,
     FlagResolved,
-    RecapCompiled,
 )
 from shared.masking import mask_document_number
-from shared.vocabulary import CorrectedField, DocumentType, DossierStatus, FlagReason
-
-FINISHED = frozenset({DossierStatus.DELIVERED, DossierStatus.RECEIVED_BACK})
+from shared.vocabulary import CorrectedField, DocumentType, FlagReason
 
 
 def dossier_stream(dossier_id: uuid.UUID) -> str:
     return f"dossier-{dossier_id}"
-
-
-def recap_book_stream(document_type: DocumentType) -> str:
-    return f"recapbook-{document_type.value}"
-
-
-def dossier_slot(
-    index: BlindIndex, office: str, document_type: DocumentType, document_number: str, n: int
-) -> uuid.UUID:
-    """The id of the n-th dossier (1, 2, ...) ever opened for one document in one office,
-    keyed: a plain hash of the number would let anyone holding a NIK find its dossier."""
-    return index.dossier_id(office, document_type.value, document_number, n)
-
-
-# --- the population registry's word on a document ----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RegistryEntry:
-    document_type: DocumentType
-    document_number: str
-    nik: str
-    name: str
-    signed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """What the FO typed in."""
-
-    nik: str
-    name: str
-    address: str
-    phone: str
-    document_type: DocumentType
-    document_number: str
-
-
-def check_against_registry(
-    registration: Registration, entries: list[RegistryEntry]
-) -> RegistryEntry:
-    """The registry's entry for this document, or a 422 saying what does not match."""
-    # The answer names the document masked, as every answer does: a KTP-el's number is a NIK.
-    number = mask_document_number(registration.document_number)
-    if not entries:
-        raise Unprocessable.field(
-            "document_number",
-            f"document {number} is not in the population registry; check the number",
-        )
-    same_type = [e for e in entries if e.document_type == registration.document_type]
-    if not same_type:
-        kinds = ", ".join(sorted(e.document_type.value for e in entries))
-        raise Unprocessable.field(
-            "document_type",
-            f"the registry holds document {number} as {kinds}, "
-            f"not {registration.document_type.value}",
-        )
-    entry = same_type[0]
-    if entry.nik != registration.nik:
-        raise Unprocessable.field(
-            "nik",
-            f"the registry holds {registration.document_type.value} {number} "
-            "under another NIK; check the NIK and the document number",
-        )
-    return entry
-
-
-def decide_registration(
-    dossier_id: uuid.UUID,
-    registration: Registration,
-    entry: RegistryEntry,
-    previous: tuple[uuid.UUID, DossierStatus | None] | None,
-    tracking_code: str | None = None,
-) -> list[EventData]:
-    """Register a document; an unsigned one is flagged in the same step. `tracking_code` is
-    the citizen's (made by the caller, from `secrets`).
-
-    `previous` is the last dossier of this document and its status (None when not known
-    yet): while it is not finished, the document is in flight and cannot be registered."""
-    if previous is not None:
-        previous_id, status = previous
-        if status not in FINISHED:
-            shown = status.value if status else "just registered"
-            raise Conflict(
-                f"{registration.document_type.value} "
-                f"{mask_document_number(registration.document_number)} is already "
-                f"in flight as dossier {previous_id} ({shown}); it can be registered again "
-                "once that dossier is delivered or received back"
-            )
-    events: list[EventData] = [
-        DocumentRegistered(
-            dossier_id=dossier_id,
-            nik=registration.nik,
-            name=registration.name,
-            address=registration.address,
-            phone=registration.phone,
-            document_type=registration.document_type,
-            document_number=registration.document_number,
-            tracking_code=tracking_code,
-        )
-    ]
-    if not entry.signed:
-        events.append(
-            DocumentFlagged(
-                dossier_id=dossier_id,
-                reason=FlagReason.UNSIGNED_DOCUMENT,
-                note="the registry shows this document is not signed yet",
-            )
-        )
-    return events
-
-
-# --- one dossier ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,41 +167,3 @@ def _signed_in_registry(state: Dossier, registry: list[RegistryEntry]) -> None:
         f"the population registry still lists {kind} {number} as unsigned; load its signed "
         "state with `jasa registry load FILE.csv`, then resolve the flag"
     )
-
-
-# --- the recap book of one document type ---------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RecapBook:
-    recapped: frozenset[uuid.UUID] = frozenset()
-
-
-def evolve_recap_book(state: RecapBook, event: Envelope) -> RecapBook:
-    data: Any = event.data
-    if isinstance(data, RecapCompiled):
-        return RecapBook(recapped=state.recapped | set(data.dossier_ids))
-    return state
-
-
-def decide_recap(
-    book: RecapBook,
-    document_type: DocumentType,
-    candidates: list[Dossier],
-    recap_id: uuid.UUID,
-) -> RecapCompiled:
-    """Every registered, unflagged, not yet recapped dossier of one type; none is a 409."""
-    chosen = tuple(
-        dossier.dossier_id
-        for dossier in candidates
-        if dossier.dossier_id is not None
-        and dossier.document_type == document_type
-        and not dossier.flagged
-        and dossier.dossier_id not in book.recapped
-    )
-    if not chosen:
-        raise Conflict(
-            f"there is no registered, unflagged {document_type.value} dossier waiting for a "
-            "recap list"
-        )
-    return RecapCompiled(recap_id=recap_id, document_type=document_type, dossier_ids=chosen)

@@ -40,6 +40,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def cluster_bus() -> list[str]:
+    """Options that put a cluster node's bus on a free port of its own. The default, the client
+    port + 10000, may be taken, and for a client port above 55535 it is past 65535: Redis
+    then refuses to start."""
+    return ["--cluster-port", str(free_port())]
+
+
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """True when a server could listen on `port` (SO_REUSEADDR, as uvicorn and Redis bind)."""
     with socket.socket() as probe:
@@ -223,10 +230,10 @@ class LocalCluster:
         count = self.primaries * (1 + self.replicas_each)
         try:
             for n in range(count):
-                # The cluster bus on a free port of its own (not the client port + 10000).
-                bus = ["--cluster-port", str(free_port())]
                 node = RedisServer(
-                    self.data_dir / f"node-{n}", durable=self.durable, options=cluster_options + bus
+                    self.data_dir / f"node-{n}",
+                    durable=self.durable,
+                    options=cluster_options + cluster_bus(),
                 )
                 self.nodes.append(node.start(timeout))
             addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]

@@ -15,7 +15,7 @@ from redis.asyncio.cluster import RedisCluster
 from shared.keys import Keys
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import Privacy
-from shared.redis_server import RedisServer
+from shared.redis_server import RedisServer, cluster_bus
 from tests.factories import flagged, registered
 
 
@@ -24,7 +24,10 @@ def cluster_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     if shutil.which("redis-server") is None:
         pytest.skip("no redis-server on PATH to run a cluster node")
     folder: Path = tmp_path_factory.mktemp("cluster")
-    cluster_options = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
+    cluster_options = [
+        *("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"),
+        *cluster_bus(),
+    ]
     # RedisServer makes sure the node answering is the one it started (a free port can be
     # taken between the search and the start), and tries another port if so.
     node = RedisServer(folder, durable=False, options=cluster_options).start()

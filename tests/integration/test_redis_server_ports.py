@@ -1,11 +1,11 @@
 """A redis-server the suite or `jasa up` starts is the one that answers: a port that another
-server holds is refused, never mistaken for ours."""
+server holds is refused, never mistaken for ours; a cluster node starts on any free port."""
 
 from pathlib import Path
 
 import pytest
 
-from shared.redis_server import PortTaken, RedisServer
+from shared.redis_server import PortTaken, RedisServer, cluster_bus, port_is_free
 
 
 def test_a_port_held_by_another_redis_is_refused_not_taken_for_ours(tmp_path: Path) -> None:
@@ -30,3 +30,15 @@ def test_a_server_on_a_port_of_its_own_choosing_answers_as_itself(tmp_path: Path
         client.close()
     finally:
         server.stop()
+
+
+def test_a_cluster_node_starts_on_a_client_port_above_55535(tmp_path: Path) -> None:
+    # The kernel lends free ports up to 60999: a node left with its bus at the client port +
+    # 10000 would be refused one port in five.
+    port = next(p for p in range(55536, 65536) if port_is_free(p))
+    options = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", *cluster_bus()]
+    node = RedisServer(tmp_path / "node", durable=False, port=port, options=options).start()
+    try:
+        assert node.port == port
+    finally:
+        node.stop()

@@ -17,7 +17,7 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from services.cli import app as jasa
-from shared.redis_server import free_port
+from shared.redis_server import cluster_bus, free_port
 from shared.settings import SERVICE_PORTS, CommonSettings, ServiceSettings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -187,8 +187,7 @@ def test_a_cluster_node_starts_with_the_production_conf_and_the_compose_options(
         .split()
     )
     port = free_port()
-    bus = ["--cluster-port", str(free_port())]  # the client port + 10000 may be taken
-    where = ["--port", str(port), "--bind", "127.0.0.1", *bus]
+    where = ["--port", str(port), "--bind", "127.0.0.1", *cluster_bus()]
     server = subprocess.Popen(
         [str(redis_7()), str(conf), *options, *where], stdout=subprocess.DEVNULL
     )

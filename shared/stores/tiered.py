@@ -84,25 +84,21 @@ class TieredEventStore:
             if now == point:  # the usual read, after the trim point: Redis's alone
                 return page
         # One page, so the archive is asked for no more than a page either.
-        async with aclosing(self._pages(after, limit, until, limit)) as pages:
+        async with aclosing(self.pages(after, limit, until, archive_read=limit)) as pages:
             return await anext(pages, [])
 
     async def pages(
-        self, after: str = "0-0", limit: int = 1000, until: str | None = None
+        self,
+        after: str = "0-0",
+        limit: int = 1000,
+        until: str | None = None,
+        archive_read: int | None = None,
     ) -> AsyncGenerator[list[Recorded], None]:
-        """The log in pages of `limit` (the last may be short)."""
-        async with aclosing(
-            self._pages(after, limit, until, max(limit, self.archive_read))
-        ) as pages:
-            async for page in pages:
-                yield page
-
-    async def _pages(
-        self, after: str, limit: int, until: str | None, archive_read: int
-    ) -> AsyncGenerator[list[Recorded], None]:
-        """`pages`, the archive read `archive_read` rows at a time."""
+        """The log in pages of `limit` (the last may be short), the archive read
+        `archive_read` rows at a time (the store's, or a page if that is more, unless given)."""
+        reads = archive_read or max(limit, self.archive_read)
         held: list[Recorded] = []
-        async with aclosing(self._runs(after, limit, until, archive_read)) as runs:
+        async with aclosing(self._runs(after, limit, until, reads)) as runs:
             async for run in runs:
                 if not held and len(run) == limit:
                     yield run

@@ -35,7 +35,8 @@ from bench import (
 )
 from bench.machine import cpu_times, memory_probe_ms, probe_ms
 from bench.stage import machine
-from shared.redis_server import LocalCluster, RedisServer
+from shared.local_cluster import LocalCluster
+from shared.redis_server import RedisServer
 
 GOALS = {
     "append_vs_eventsourcing": ">= 2.0",

@@ -24,9 +24,10 @@ from redis.asyncio.cluster import RedisCluster
 from bench import latency
 from bench.append import IN_FLIGHT, append_batch
 from shared.keys import Keys
+from shared.local_cluster import LocalCluster
 from shared.log import EventLog
 from shared.redis_client import AsyncRedis, ReplicaAcks
-from shared.redis_server import LocalCluster, RedisServer
+from shared.redis_server import RedisServer
 
 # Each configuration's name in the figures: where the log is, and how many replicas ack.
 CONFIGURATIONS = {"single": 0, "cluster_ack0": 0, "cluster_ack1": 1}

@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import create_tables, make_engine
 from shared.keys import Keys
+from shared.local_cluster import LocalCluster
 from shared.log import EventLog
-from shared.redis_server import LocalCluster, RedisServer
+from shared.redis_server import RedisServer
 from tests.postgres_relay import Relay
 from tests.s3_server import S3Server, fresh_bucket, moto_server, server_from_environment
 

@@ -14,8 +14,8 @@ from redis.asyncio.cluster import RedisCluster
 
 from shared.events import Envelope, encode_for_log, with_fields
 from shared.keys import Keys
+from shared.local_cluster import LocalCluster
 from shared.redis_client import ReplicaAcks
-from shared.redis_server import LocalCluster
 from shared.store import (
     ConcurrencyConflict,
     EventStore,

@@ -13,9 +13,10 @@ import redis as sync_redis
 from redis.asyncio.cluster import RedisCluster
 
 from shared.keys import Keys
+from shared.local_cluster import cluster_bus
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import Privacy
-from shared.redis_server import RedisServer, cluster_bus
+from shared.redis_server import RedisServer
 from tests.factories import flagged, registered
 
 

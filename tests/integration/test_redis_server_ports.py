@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.redis_server import PortTaken, RedisServer, cluster_bus, port_is_free
+from shared.local_cluster import cluster_bus
+from shared.redis_server import PortTaken, RedisServer, port_is_free
 
 
 def test_a_port_held_by_another_redis_is_refused_not_taken_for_ours(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from services.cli import app as jasa
-from shared.redis_server import cluster_bus, free_port
+from shared.local_cluster import cluster_bus
+from shared.redis_server import free_port
 from shared.settings import SERVICE_PORTS, CommonSettings, ServiceSettings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shared.redis_server import LocalCluster
+from shared.local_cluster import LocalCluster
 from tests.integration.offices.world import SERVED, Installation, installation
 
 

@@ -17,7 +17,7 @@ from services.cli import app
 from services.courier.feed import CourierFeed
 from services.courier.queries import HandoverPublic
 from shared.keys import Keys
-from shared.redis_server import LocalCluster
+from shared.local_cluster import LocalCluster
 from tests.integration.courier_support import eventually
 from tests.integration.test_courier_provision import _example
 

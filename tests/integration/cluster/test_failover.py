@@ -33,7 +33,7 @@ from services.intake.domain import RegistryEntry
 from services.intake.registry import load_registry
 from shared.events import DocumentRegistered
 from shared.keys import Keys
-from shared.redis_server import LocalCluster
+from shared.local_cluster import LocalCluster
 from shared.vocabulary import DocumentType
 from tests.conftest import start_cluster
 from tests.factories import registration

@@ -14,7 +14,7 @@ from redis.asyncio.cluster import RedisCluster
 from typer.testing import CliRunner
 
 from services.cli import app as jasa
-from shared.redis_server import LocalCluster
+from shared.local_cluster import LocalCluster
 from tests.integration.offices.world import SERVED, Installation, play_the_day
 
 

@@ -10,8 +10,9 @@ from faststream.redis import RedisClusterBroker
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
+from shared.local_cluster import LocalCluster
 from shared.redis_client import ReplicaAcks, redis_setup
-from shared.redis_server import LocalCluster, free_port
+from shared.redis_server import free_port
 from shared.settings import CommonSettings
 
 

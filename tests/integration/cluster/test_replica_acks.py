@@ -10,9 +10,9 @@ from services.intake.domain import RegistryEntry
 from services.intake.main import create_app
 from services.intake.registry import load_registry
 from shared.keys import Keys
+from shared.local_cluster import LocalCluster
 from shared.log import EventLog
 from shared.redis_client import ReplicaAcks
-from shared.redis_server import LocalCluster
 from shared.store import NotReplicated
 from shared.vocabulary import DocumentType
 from tests.conftest import running, token_for

@@ -24,6 +24,9 @@ from shared.vocabulary import Role
 
 T = TypeVar("T")
 Json = dict[str, Any]
+# Longer than a service's own bounds (a read waits a few seconds for its read model, then
+# answers 503) and than httpx's read timeout, so only a call that hangs meets it.
+ANSWER_WITHIN_S = 45.0
 
 
 class DemoError(Exception):
@@ -153,9 +156,7 @@ class OfficeApi:
         headers = {**self._headers(officer), "Idempotency-Key": str(uuid.uuid4())}
         for attempt in range(4):
             try:
-                answer = await self.client.post(
-                    self.urls[service] + path, headers=headers, **content
-                )
+                answer = await self._answer("POST", service, path, headers=headers, **content)
             except httpx.TransportError:
                 if attempt == 3:
                     raise
@@ -165,14 +166,26 @@ class OfficeApi:
             return answer
         raise AssertionError("unreachable")
 
+    async def _answer(self, method: str, service: str, path: str, **options: Any) -> httpx.Response:
+        """One request and its answer, which must come within ANSWER_WITHIN_S: httpx's own
+        timeouts do not bound a service played in process (its ASGI transport), and a day
+        waiting on a call that never ends would never end either."""
+        try:
+            async with asyncio.timeout(ANSWER_WITHIN_S):
+                return await self.client.request(method, self.urls[service] + path, **options)
+        except TimeoutError:
+            raise DemoError(
+                f"{method} {service}{path} gave no answer within {ANSWER_WITHIN_S:.0f}s"
+            ) from None
+
     async def get(
         self, officer: Officer, service: str, path: str, params: Json | None = None
     ) -> Json:
         """GET, asked again while the service answers that it could not catch up in time."""
         deadline = time.monotonic() + self.patience
         while True:
-            answer = await self.client.get(
-                self.urls[service] + path, params=params, headers=self._headers(officer)
+            answer = await self._answer(
+                "GET", service, path, params=params, headers=self._headers(officer)
             )
             if answer.status_code == 200:
                 return dict(answer.json())

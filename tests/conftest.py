@@ -6,8 +6,12 @@ Tests on a Redis Cluster share one (`redis_cluster`: three primaries, a replica 
 the redis-server and redis-cli binaries on PATH), started once for the session; a test that
 kills nodes starts its own (`LocalCluster`)."""
 
+import asyncio
 import contextlib
+import gc
+import io
 import os
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -282,4 +286,24 @@ def pytest_runtest_makereport(
         for log in sorted(tmp_path.rglob("*.log")):
             lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
             report.sections.append((f"end of {log.relative_to(tmp_path)}", "\n".join(lines)))
+    if report.failed and call.excinfo is not None and "pytest-timeout" in str(call.excinfo.value):
+        report.sections.append(("asyncio tasks still waiting", _waiting_tasks()))
     return report
+
+
+def _waiting_tasks() -> str:
+    """Where each unfinished asyncio task waits, down its chain of awaits: a test that timed
+    out on an idle event loop shows only the loop's poll in its own stack."""
+    out = io.StringIO()
+    for task in (o for o in gc.get_objects() if isinstance(o, asyncio.Task)):
+        if task.done():
+            continue
+        frames, awaited = [], task.get_coro()
+        while awaited is not None:
+            frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+            if frame is not None:
+                frames.append((frame, frame.f_lineno))
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        print(f"--- {task.get_name()}", file=out)
+        out.writelines(traceback.StackSummary.extract(frames).format())
+    return out.getvalue() or "none"

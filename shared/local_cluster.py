@@ -19,6 +19,12 @@ def cluster_bus() -> list[str]:
     return ["--cluster-port", str(free_port())]
 
 
+def cluster_node() -> list[str]:
+    """What every cluster node started here is given: cluster mode, its config file in its own
+    folder, and a bus of its own (`cluster_bus`)."""
+    return ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", *cluster_bus()]
+
+
 @dataclass
 class LocalCluster:
     """A Redis Cluster of redis-server child processes on loopback: `primaries` shards, each
@@ -42,7 +48,6 @@ class LocalCluster:
 
     def start(self, timeout: float = 30.0) -> "LocalCluster":
         cluster_options = [
-            *("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"),
             *("--cluster-node-timeout", str(self.node_timeout_ms)),
             # A replica that lost its primary for a moment still takes over at once.
             *("--cluster-replica-validity-factor", "0"),
@@ -53,7 +58,7 @@ class LocalCluster:
                 node = RedisServer(
                     self.data_dir / f"node-{n}",
                     durable=self.durable,
-                    options=cluster_options + cluster_bus(),
+                    options=cluster_node() + cluster_options,
                 )
                 self.nodes.append(node.start(timeout))
             addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]

@@ -13,7 +13,7 @@ import redis as sync_redis
 from redis.asyncio.cluster import RedisCluster
 
 from shared.keys import Keys
-from shared.local_cluster import cluster_bus
+from shared.local_cluster import cluster_node
 from shared.log import ConcurrencyConflict, EventLog, Write
 from shared.privacy import Privacy
 from shared.redis_server import RedisServer
@@ -25,13 +25,9 @@ def cluster_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     if shutil.which("redis-server") is None:
         pytest.skip("no redis-server on PATH to run a cluster node")
     folder: Path = tmp_path_factory.mktemp("cluster")
-    cluster_options = [
-        *("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"),
-        *cluster_bus(),
-    ]
     # RedisServer makes sure the node answering is the one it started (a free port can be
     # taken between the search and the start), and tries another port if so.
-    node = RedisServer(folder, durable=False, options=cluster_options).start()
+    node = RedisServer(folder, durable=False, options=cluster_node()).start()
     try:
         client = sync_redis.Redis(port=node.port)
         if int(client.info("server")["redis_version"].split(".")[0]) < 7:

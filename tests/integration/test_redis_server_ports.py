@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.local_cluster import cluster_bus
+from shared.local_cluster import cluster_node
 from shared.redis_server import PortTaken, RedisServer, port_is_free
 
 
@@ -37,8 +37,7 @@ def test_a_cluster_node_starts_on_a_client_port_above_55535(tmp_path: Path) -> N
     # The kernel lends free ports up to 60999: a node left with its bus at the client port +
     # 10000 would be refused one port in five.
     port = next(p for p in range(55536, 65536) if port_is_free(p))
-    options = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", *cluster_bus()]
-    node = RedisServer(tmp_path / "node", durable=False, port=port, options=options).start()
+    node = RedisServer(tmp_path / "node", durable=False, port=port, options=cluster_node()).start()
     try:
         assert node.port == port
     finally:

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.reporting import queries
 from services.reporting.domain import Period, parse_moment
+from services.reporting.last_verification import verify_for
 from services.reporting.papers import delivery_report_csv, delivery_report_pdf_for
 from services.reporting.queries import (
     ArchivedEventPublic,
@@ -33,7 +34,6 @@ from services.reporting.tracking import (
     count_lookup,
     tracking_of,
 )
-from services.reporting.verification import verify_for
 from shared.errors import NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep, requires
 from shared.http.openapi import also_answers

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from services.reporting import queries
 from services.reporting.http import POSITION, SigningDep, period_from
+from services.reporting.last_verification import LastVerification, verify_for
 from services.reporting.papers import delivery_report_csv, delivery_report_pdf_for
-from services.reporting.verification import LastVerification, verify_for
 from shared.errors import NotFound, Unprocessable
 from shared.http.deps import ContextDep, SessionDep
 from shared.http.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor

@@ -20,10 +20,8 @@ One office at a time: the office of the log given, its archive and its checkpoin
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import NamedTuple
 
-import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -31,16 +29,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.archive import ArchivedEvent, Checkpoint
-from services.reporting.config import Context
 from services.reporting.entry_flaws import flaw_of
 from services.reporting.queries import VerificationPublic
-from services.reporting.sealing import Signing, chain, signature_holds
+from services.reporting.sealing import chain, signature_holds
 from shared.db import table_of
 from shared.events import LogArchived, decode_entry, encode
-from shared.identity import Officer
-from shared.keys import Keys
 from shared.log import EventLog
-from shared.redis_client import AsyncRedis
 from shared.store import position_key
 from shared.stores.tiered import TieredEventStore
 
@@ -348,41 +342,3 @@ class _Walk:
                 yield LiveEntry(
                     position, encode(event), str(event.event_id), flaw_of(fields, event)
                 )
-
-
-class LastVerification:
-    """The office's last verification and who ran it, for the audit screen: kept in Redis
-    beside the log, so every reporting process shows the same one."""
-
-    def __init__(self, redis: AsyncRedis, keys: Keys) -> None:
-        self.redis, self.key = redis, keys.scoped("audit:last-verification")
-
-    async def remember(self, result: VerificationPublic, by: str) -> None:
-        record = {"result": result.model_dump(), "by": by, "at": datetime.now(UTC).isoformat()}
-        await self.redis.set(self.key, orjson.dumps(record))
-
-    async def recall(self) -> tuple[VerificationPublic, str, datetime] | None:
-        raw = await self.redis.get(self.key)
-        if raw is None:
-            return None
-        record = orjson.loads(raw)
-        return (
-            VerificationPublic.model_validate(record["result"]),
-            record["by"],
-            datetime.fromisoformat(record["at"]),
-        )
-
-
-async def verify_for(context: Context, signing: Signing, officer: Officer) -> VerificationPublic:
-    """An officer's check of their office's log (the API's and the audit screen's), kept as
-    the office's last verification."""
-    result = await verify(
-        context.log_for(officer.office),
-        context.sessions,
-        signing.sealer(officer.office).public_key,
-        context.settings.checkpoint_every,
-    )
-    await LastVerification(context.redis, context.keys_for(officer.office)).remember(
-        result, officer.name
-    )
-    return result

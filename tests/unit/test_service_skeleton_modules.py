@@ -53,6 +53,7 @@ OWN = {
         "export.py",  # the archive's checkpointed segments as files for cold storage
         "finished.py",
         "folding.py",
+        "last_verification.py",  # the office's last check of its log, for the audit screen
         "leaving.py",  # which archived events may leave Redis, checked against the chain
         "replay.py",
         "run_lock.py",  # one `jasa log archive` run at a time, on a lease
